@@ -1,0 +1,565 @@
+"""readiness.yaml -> a validated, typed model of the system under audit.
+
+The file is parsed with PyYAML, environment variables are interpolated
+(``${VAR}``, ``${VAR:-default}``, ``$${literal}``), and the tree is validated by
+pydantic models that forbid unknown keys. Every problem becomes one
+:class:`ConfigError` whose message names the file, the key path and what was
+expected, so the plugin can stop the run before collection with a usage error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CONFIG_FILENAMES = ("readiness.yaml", "readiness.yml")
+
+CATEGORIES: dict[str, float] = {
+    "security": 25,
+    "deployment": 20,
+    "resilience": 20,
+    "monitoring": 15,
+    "performance": 10,
+    "compliance": 5,
+    "operations": 5,
+}
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+PositiveSeconds = float
+
+
+class ConfigError(Exception):
+    """A readiness.yaml that cannot be used; the message is the whole story."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _positive(value: float, what: str = "timeout") -> float:
+    if value <= 0:
+        raise ValueError(f"{what} must be a positive number of seconds (got {value})")
+    return value
+
+
+class _SourceInt(int):
+    """An int from YAML that remembers how it was written (0600 stays "0600")."""
+
+    source: str
+
+
+class _Loader(yaml.SafeLoader):
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+        value = _SourceInt(super().construct_yaml_int(node))
+        value.source = str(node.value)
+        return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+
+
+def parse_mode(text: str | int) -> int:
+    """Parse a file mode written in octal: "0600", 0600, 600 or "0o600"."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        # An unquoted 0600 is octal to YAML 1.1 (384) but 600 is decimal: read
+        # the digits as written either way.
+        text = getattr(text, "source", str(text))
+    if not isinstance(text, str) or not re.fullmatch(r"(0o?)?[0-7]{3,4}", text.strip()):
+        raise ValueError(f"expected an octal file mode such as \"0600\" (got {text!r})")
+    digits = text.strip().removeprefix("0o")
+    return int(digits, 8)
+
+
+class Target(_Model):
+    """Anything a check can be aimed at; ``target_name`` is its id in reports."""
+
+    @property
+    def target_name(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+# --- hosts -----------------------------------------------------------------
+
+
+class Host(Target):
+    name: str
+    connection: str = "local://"
+    roles: list[str] = []
+    optional: bool = False
+    timeout: float = 10.0
+    sudo: bool = False
+    ssh_config: str | None = None
+    ssh_identity_file: str | None = None
+    ssh_extra_args: str | None = None
+    # Host keys are verified by default; relaxing it is reported as a warning.
+    strict_host_key_checking: bool = True
+    known_hosts: str | None = None
+    ansible_inventory: str | None = None
+    service_user: str | None = None
+
+    check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @property
+    def target_name(self) -> str:
+        return self.name
+
+
+class FileSpec(_Model):
+    path: str
+    hosts: list[str] = []
+    mode: int | None = None
+    owner: str | None = None
+    group: str | None = None
+    exists: bool = True
+    secret: bool = False
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: Any) -> int | None:
+        return None if value is None else parse_mode(value)
+
+
+class ServiceSpec(_Model):
+    unit: str
+    hosts: list[str] = []
+    after: list[str] = []
+    wants: list[str] = []
+    requires: list[str] = []
+    restart: bool = True
+    enabled: bool = True
+    active: bool = True
+
+
+class NtpConfig(_Model):
+    servers: list[str] = []
+    warn_ms: float = 100.0
+    fail_ms: float = 1000.0
+    timeout: float = 5.0
+
+    check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @model_validator(mode="after")
+    def _order(self) -> NtpConfig:
+        if self.warn_ms < 0 or self.fail_ms < 0 or self.fail_ms < self.warn_ms:
+            raise ValueError("expected 0 <= warn_ms <= fail_ms")
+        return self
+
+
+class FleetConfig(_Model):
+    packages: list[str] = []
+    files: list[str] = []
+    facts: list[Literal["kernel", "packages", "ntp_offset", "files"]] = [
+        "kernel",
+        "packages",
+        "ntp_offset",
+        "files",
+    ]
+
+
+class ToolSpec(_Model):
+    name: str
+    package: str | None = None
+    hosts: list[str] = []
+
+
+# --- network ---------------------------------------------------------------
+
+
+class TlsPolicy(_Model):
+    warn_days: int = 30
+    fail_days: int = 14
+    ca_bundle: str | None = None
+    min_rsa_bits: int = 2048
+    min_ec_bits: int = 256
+
+    @model_validator(mode="after")
+    def _order(self) -> TlsPolicy:
+        if self.fail_days < 0 or self.warn_days < self.fail_days:
+            raise ValueError("expected 0 <= fail_days <= warn_days")
+        return self
+
+
+class LatencyPolicy(_Model):
+    samples: int = Field(20, ge=1, le=10_000)
+    concurrency: int = Field(4, ge=1, le=256)
+    p95_budget_ms: float = Field(200.0, gt=0)
+
+
+class Endpoint(Target):
+    name: str
+    url: str
+    health: str | None = None
+    metrics: str | None = None
+    timeout: float = 10.0
+    expect_status: list[int] = []
+    tls: TlsPolicy = TlsPolicy()
+    latency: LatencyPolicy = LatencyPolicy()
+    headers: bool = True
+    redirect_http: bool = True
+
+    check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^(https?)://[^/\s]+", value):
+            raise ValueError(f"expected an http:// or https:// URL (got {value!r})")
+        return value
+
+    @property
+    def target_name(self) -> str:
+        return self.name
+
+
+class DnsName(Target):
+    name: str
+    expect: list[str] = []
+    type: Literal["A", "AAAA", "CNAME", "MX", "TXT"] = "A"
+    from_: list[str] = Field(default_factory=list, alias="from")
+    resolver: str | None = None
+    timeout: float = 5.0
+    endpoint: str | None = None
+
+    check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @property
+    def target_name(self) -> str:
+        return self.name
+
+
+class PoolSpec(_Model):
+    size: int = Field(5, ge=0)
+    max_overflow: int = Field(10, ge=0)
+    processes: int = Field(1, ge=1)
+
+
+class Database(Target):
+    name: str
+    dsn: str | None = None
+    sqlite: str | None = None
+    host: str | None = None
+    timeout: float = 5.0
+    pool: PoolSpec | None = None
+    require_tls: bool | None = None
+
+    check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Database:
+        if (self.dsn is None) == (self.sqlite is None):
+            raise ValueError("expected exactly one of 'dsn' or 'sqlite'")
+        return self
+
+    @property
+    def target_name(self) -> str:
+        return self.name
+
+
+class Keepalive(_Model):
+    time_ms: int = Field(..., gt=0)
+    timeout_ms: int = Field(20_000, gt=0)
+    permit_without_calls: bool = False
+
+
+class GrpcService(Target):
+    name: str
+    target: str
+    service: str = ""
+    tls: bool = False
+    ca_bundle: str | None = None
+    timeout: float = 5.0
+    keepalive: Keepalive | None = None
+
+    check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @property
+    def target_name(self) -> str:
+        return self.name
+
+
+# --- code and deployment ---------------------------------------------------
+
+
+class ConfigFileSpec(_Model):
+    path: str
+    required_keys: list[str] = []
+    mode: int | None = None
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode(cls, value: Any) -> int | None:
+        return None if value is None else parse_mode(value)
+
+
+class Codebase(Target):
+    path: str = "."
+    name: str | None = None
+    async_: bool = Field(False, alias="async")
+    exclude: list[str] = []
+    config_files: list[ConfigFileSpec] = []
+
+    @property
+    def target_name(self) -> str:
+        return self.name or self.path
+
+
+class ContractsConfig(_Model):
+    base_ref: str | None = None
+
+
+class MonitoringConfig(_Model):
+    prometheus_rules: list[str] = []
+    alertmanager: list[str] = []
+
+
+class DocsConfig(_Model):
+    paths: list[str] = []
+    runbooks: list[str] = []
+
+
+# --- scoring and waivers ---------------------------------------------------
+
+
+class Thresholds(_Model):
+    ready: float = Field(90.0, ge=0, le=100)
+    conditional: float = Field(70.0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _order(self) -> Thresholds:
+        if self.conditional > self.ready:
+            raise ValueError("expected conditional <= ready")
+        return self
+
+
+class ScoringConfig(_Model):
+    # Category weights; a key that is not a default category defines a new one.
+    weights: dict[str, float] = {}
+    thresholds: Thresholds = Thresholds()
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, weight in value.items():
+            if weight < 0:
+                raise ValueError(f"weight of {name!r} must be >= 0 (got {weight})")
+        return value
+
+
+class Waiver(_Model):
+    check: str
+    target: str | None = None
+    reason: str = Field(..., min_length=1)
+    owner: str | None = None
+    expires: dt.date | None = None
+
+
+class Override(_Model):
+    check: str
+    severity: Severity | None = None
+    category: str | None = None
+
+
+class ReadinessConfig(_Model):
+    system: str = "Unnamed system"
+    timeout: float = 10.0
+    hosts: list[Host] = []
+    endpoints: list[Endpoint] = []
+    dns: list[DnsName] = []
+    ntp: NtpConfig = NtpConfig()
+    files: list[FileSpec] = []
+    services: list[ServiceSpec] = []
+    fleet: FleetConfig = FleetConfig()
+    tools: list[ToolSpec] = []
+    databases: list[Database] = []
+    grpc: list[GrpcService] = []
+    codebases: list[Codebase] = []
+    protos: list[list[str]] = []
+    contracts: ContractsConfig = ContractsConfig()
+    compose: list[str] = []
+    dockerfiles: list[str] = []
+    units: list[str] = []
+    workflows: list[str] = []
+    monitoring: MonitoringConfig = MonitoringConfig()
+    docs: DocsConfig = DocsConfig()
+    checks: list[str] = []
+    scoring: ScoringConfig = ScoringConfig()
+    waivers: list[Waiver] = []
+    overrides: list[Override] = []
+
+    check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @property
+    def categories(self) -> dict[str, float]:
+        """Known categories and their weights, defaults overridden by config."""
+        return {**CATEGORIES, **self.scoring.weights}
+
+    @model_validator(mode="after")
+    def _references(self) -> ReadinessConfig:
+        for section in ("hosts", "endpoints", "databases", "grpc", "dns"):
+            _no_duplicates(section, [item.name for item in getattr(self, section)])
+        _no_duplicates("codebases", [c.target_name for c in self.codebases])
+        host_names = {h.name for h in self.hosts}
+        refs: list[tuple[str, Iterable[str]]] = []
+        refs += [(f"files[{i}].hosts", f.hosts) for i, f in enumerate(self.files)]
+        refs += [(f"services[{i}].hosts", s.hosts) for i, s in enumerate(self.services)]
+        refs += [(f"tools[{i}].hosts", t.hosts) for i, t in enumerate(self.tools)]
+        refs += [(f"dns[{i}].from", d.from_) for i, d in enumerate(self.dns)]
+        refs += [(f"databases[{i}].host", [d.host]) for i, d in enumerate(self.databases) if d.host]
+        for where, names in refs:
+            for name in names:
+                if name not in host_names:
+                    raise _KeyedError(where, f"host {name!r} is not defined under 'hosts'")
+        endpoint_names = {e.name for e in self.endpoints}
+        for i, d in enumerate(self.dns):
+            if d.endpoint and d.endpoint not in endpoint_names:
+                raise _KeyedError(f"dns[{i}].endpoint", f"endpoint {d.endpoint!r} is not defined")
+        categories = self.categories
+        for i, o in enumerate(self.overrides):
+            if o.category and o.category not in categories:
+                raise _KeyedError(
+                    f"overrides[{i}].category",
+                    f"unknown category {o.category!r}; expected one of {sorted(categories)} "
+                    "or a new one declared under scoring.weights",
+                )
+        return self
+
+
+class _KeyedError(ValueError):
+    """A cross-reference error that knows its own key path."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+def _no_duplicates(section: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise _KeyedError(f"{section}[{index}].name", f"duplicate name {name!r}")
+        seen.add(name)
+
+
+# --- loading -----------------------------------------------------------------
+
+_VAR = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
+
+
+def interpolate(text: str, environ: Mapping[str, str], where: str = "") -> str:
+    """Replace ``${VAR}`` and ``${VAR:-default}``; ``$${VAR}`` stays literal."""
+
+    def replace(match: re.Match[str]) -> str:
+        escaped, name, default = match.groups()
+        if escaped:
+            return match.group(0)[1:]
+        if name in environ and (environ[name] != "" or default is None):
+            return environ[name]
+        if default is not None:
+            return default
+        raise _KeyedError(where, f"environment variable {name} is not set and has no default")
+
+    return _VAR.sub(replace, text)
+
+
+def _interpolate_tree(node: Any, environ: Mapping[str, str], path: str) -> Any:
+    if isinstance(node, str):
+        return interpolate(node, environ, path)
+    if isinstance(node, list):
+        return [_interpolate_tree(v, environ, f"{path}[{i}]") for i, v in enumerate(node)]
+    if isinstance(node, dict):
+        return {k: _interpolate_tree(v, environ, _join(path, str(k))) for k, v in node.items()}
+    return node
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif str(part).startswith(("function-", "function_")):
+            continue
+        else:
+            path = _join(path, str(part))
+    return path or "(top level)"
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
+        return f"{message} (got {_short(value)})"
+    return message
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_config(text: str, source: str = "readiness.yaml",
+                 environ: Mapping[str, str] | None = None) -> ReadinessConfig:
+    """Parse readiness.yaml text; raise ConfigError naming source, key path and problem."""
+    environ = os.environ if environ is None else environ
+    try:
+        tree = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{source}:{where}: invalid YAML: {problem}") from None
+    if tree is None:
+        raise ConfigError(f"{source}: the file is empty; expected a mapping such as 'system: name'")
+    if not isinstance(tree, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level (got {type(tree).__name__})")
+    try:
+        tree = _interpolate_tree(tree, environ, "")
+        return ReadinessConfig.model_validate(tree)
+    except _KeyedError as exc:
+        raise ConfigError(f"{source}: {exc.where}: {exc}") from None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, _KeyedError):
+            raise ConfigError(f"{source}: {cause.where}: {cause}") from None
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{source}: {_loc(error['loc'])}: {_describe(error)}{more}") from None
+
+
+def find_config(rootdir: Path, invocation_dir: Path) -> Path | None:
+    """readiness.yaml in the rootdir, else in the directory pytest was run from."""
+    for directory in dict.fromkeys([rootdir, invocation_dir]):
+        for name in CONFIG_FILENAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_config(path: Path | None) -> tuple[ReadinessConfig, Path | None]:
+    """Load and validate a config file; no file means the embedded default."""
+    if path is None:
+        return ReadinessConfig(), None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    return parse_config(text, str(path)), path

@@ -1,0 +1,168 @@
+"""pytest-readiness wiring: options, markers and registration. No logic of its own.
+
+Without ``--readiness`` nothing here changes a run: the marker is declared and
+the options exist, nothing else is registered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_readiness import hookspecs, runtest
+from pytest_readiness.config import ConfigError, find_config, load_config
+from pytest_readiness.fixtures import CONTEXT_KEY, Context, Fixtures, generate_targets
+from pytest_readiness.selection import catalogue, select
+from pytest_readiness.session import SESSION_KEY, ReadinessSession
+
+OPTIONS: list[tuple[str, dict[str, Any], str | None]] = [
+    ("--readiness", {"action": "store_true", "default": None},
+     "bool"),
+    ("--readiness-config", {"metavar": "PATH"}, "string"),
+    ("--readiness-suite", {"metavar": "NAME[,NAME]", "action": "append"}, "args"),
+    ("--readiness-category", {"metavar": "NAME", "action": "append"}, "args"),
+    ("--readiness-check", {"metavar": "ID[TARGET]", "action": "append"}, None),
+    ("--readiness-json", {"metavar": "PATH"}, "string"),
+    ("--readiness-report", {"metavar": "PATH"}, "string"),
+    ("--readiness-fail-under", {"metavar": "N", "type": float}, "string"),
+    ("--readiness-list", {"action": "store_true", "default": False}, None),
+]
+HELP = {
+    "--readiness": "run the production-readiness audit (bundled suites and your own checks)",
+    "--readiness-config": "readiness.yaml describing the system (default: rootdir/readiness.yaml)",
+    "--readiness-suite": "run only these suites (module name without test_, or section title)",
+    "--readiness-category": "run only checks of this category (security, deployment, ...)",
+    "--readiness-check": "run only this check id (glob), optionally one target: 'tls.*[api]'",
+    "--readiness-json": "write the result record (JSON) to PATH",
+    "--readiness-report": "write the Markdown audit report to PATH",
+    "--readiness-fail-under": "exit non-zero when the overall score is below N",
+    "--readiness-list": "print the catalogue of checks (id, section, category, severity, title)",
+}
+
+
+def suites_dir() -> Path:
+    """Bundled suites: inside the installed package, or beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "suites", here.parent / "suites"):
+        if (candidate / "__init__.py").is_file():
+            return candidate
+    raise pytest.UsageError(f"pytest-readiness: bundled suites not found near {here}")
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("readiness", "production-readiness audit")
+    for flag, kwargs, ini_type in OPTIONS:
+        dest = flag.lstrip("-").replace("-", "_")
+        group.addoption(flag, dest=dest, help=HELP[flag], **kwargs)
+        if ini_type:
+            parser.addini(dest, HELP[flag], type=ini_type)  # type: ignore[arg-type]
+
+
+def option(config: pytest.Config, name: str) -> Any:
+    """Command line first, then the ini twin (early, before options are parsed, too)."""
+    early = getattr(config, "known_args_namespace", None)
+    value = config.getoption(name, None)
+    if value in (None, [], False) and early is not None:
+        value = getattr(early, name, None)
+    if value not in (None, [], False):
+        return value
+    try:
+        ini = config.getini(name)
+    except ValueError:
+        return value
+    return ini if ini not in ("", [], None) else value
+
+
+def _enabled(config: pytest.Config) -> bool:
+    return bool(option(config, "readiness"))
+
+
+def _load_context(config: pytest.Config) -> Context:
+    given = option(config, "readiness_config")
+    if given:
+        path: Path | None = Path(given)
+        if not path.is_absolute():
+            path = Path(config.invocation_params.dir) / path
+        if not path.is_file():
+            raise pytest.UsageError(f"{given}: readiness config not found")
+    else:
+        path = find_config(config.rootpath, config.invocation_params.dir)
+    try:
+        model, found = load_config(path)
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    base = found.parent if found else Path(config.invocation_params.dir)
+    return Context(model, base.resolve(), found)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
+                                  args: list[str]) -> None:
+    if not _enabled(early_config):
+        return
+    context = _load_context(early_config)  # a bad file stops the run here, exit 4
+    early_config.stash[CONTEXT_KEY] = context
+    if not early_config.known_args_namespace.file_or_dir:
+        args.append(str(suites_dir()))
+        args.extend(str(context.resolve(p)) for p in context.config.checks)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "readiness(id, section, category, severity, fix, title): a production-readiness check",
+    )
+    if not _enabled(config):
+        return
+    if CONTEXT_KEY not in config.stash:
+        config.stash[CONTEXT_KEY] = _load_context(config)
+    if config.getoption("readiness_list"):
+        config.option.dist = "no"  # the catalogue needs no workers
+    config.pluginmanager.register(Fixtures(), "readiness-fixtures")
+    config.pluginmanager.register(runtest, "readiness-runtest")
+    if not hasattr(config, "workerinput"):
+        fail_under = option(config, "readiness_fail_under")
+        session = ReadinessSession(
+            config, config.stash[CONTEXT_KEY],
+            json_path=_path(config, "readiness_json"),
+            markdown_path=_path(config, "readiness_report"),
+            fail_under=float(fail_under) if fail_under not in (None, "") else None,
+        )
+        config.stash[SESSION_KEY] = session
+        config.pluginmanager.register(session, "readiness-session")
+
+
+def _path(config: pytest.Config, name: str) -> Path | None:
+    value = option(config, name)
+    return Path(config.invocation_params.dir, value) if value else None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if CONTEXT_KEY in metafunc.config.stash and _enabled(metafunc.config):
+        generate_targets(metafunc, metafunc.config.stash[CONTEXT_KEY])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _enabled(config):
+        select(config, items, config.stash[CONTEXT_KEY].config)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    config = session.config
+    if not (_enabled(config) and config.getoption("readiness_list")):
+        return None
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    rows = catalogue(session.items)
+    if reporter is not None:
+        reporter.write_sep("=", f"readiness catalogue: {len(rows)} checks")
+        reporter.write_line(f"{'id':<40} {'section':<28} {'category':<12} {'severity':<9} title")
+        for row in rows:
+            reporter.write_line(f"{row[0]:<40} {row[1]:<28} {row[2]:<12} {row[3]:<9} {row[4]}")
+    return True

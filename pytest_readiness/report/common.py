@@ -1,0 +1,83 @@
+"""What every renderer shares: action items in priority order, counts, escaping."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_readiness.outcomes import priority_of
+from pytest_readiness.results import CheckResult, Record, rerun_command
+
+PROBLEMS = ("fail", "error", "warn")
+MAX_VALUE = 500  # characters of one evidence value shown in a report
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    priority: str
+    check: CheckResult
+    rerun: str
+
+    @property
+    def impact(self) -> str:
+        c = self.check
+        return f"{c.severity} {c.category} check {c.outcome}"
+
+
+def action_items(record: Record) -> list[ActionItem]:
+    """Failing, erroring and warning checks, most urgent first (P0 critical .. P3 low)."""
+    weights = record.scorecard.policy.weights
+    order = {"fail": 0, "error": 1, "warn": 2}
+    items = [ActionItem(priority_of(c.severity), c, rerun_command(c))
+             for c in record.checks if c.outcome in PROBLEMS and c.severity != "info"]
+    return sorted(items, key=lambda a: (a.priority, order[a.check.outcome],
+                                        -weights.get(a.check.category, 0), a.check.label))
+
+
+def counts(checks: Iterable[CheckResult]) -> Counter[str]:
+    return Counter(c.outcome for c in checks)
+
+
+def by_section(record: Record) -> dict[str, list[CheckResult]]:
+    sections: dict[str, list[CheckResult]] = {}
+    for check in record.checks:
+        sections.setdefault(check.section, []).append(check)
+    return dict(sorted(sections.items()))
+
+
+def fmt_score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def truncate(text: str, limit: int = MAX_VALUE) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + f"… (+{len(text) - limit} chars)"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md(text: Any, limit: int = MAX_VALUE) -> str:
+    """Untrusted text as one line of inert Markdown: no tables, links, HTML or headings."""
+    flat = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", truncate(flat, limit))
+
+
+def evidence_items(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Evidence as (key, value) text pairs, findings excluded (shown on their own)."""
+    pairs = []
+    for key, value in evidence.items():
+        if key == "findings":
+            continue
+        pairs.append((str(key), truncate(value if isinstance(value, str) else repr(value))))
+    return pairs
+
+
+def finding_location(finding: Mapping[str, Any]) -> str:
+    where = str(finding.get("file", ""))
+    if finding.get("line"):
+        where += f":{finding['line']}"
+    return where

@@ -1,0 +1,172 @@
+"""The Markdown audit report: what a human auditor would have written by hand."""
+
+from __future__ import annotations
+
+from pytest_readiness.report.common import (
+    action_items,
+    by_section,
+    counts,
+    evidence_items,
+    finding_location,
+    fmt_score,
+    md,
+)
+from pytest_readiness.results import CheckResult, Record, rerun_command
+
+ICONS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skip": "SKIP",
+         "waived": "WAIVED"}
+
+
+def render(record: Record) -> str:
+    out: list[str] = []
+    out += _summary(record)
+    out += _scorecard(record)
+    out += _critical_path(record)
+    out += _actions(record)
+    out += _sections(record)
+    out += _waivers(record)
+    out += _baseline(record)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _summary(record: Record) -> list[str]:
+    card = record.scorecard
+    tally = counts(record.checks)
+    critical = sum(1 for c in record.checks
+                   if c.severity == "critical" and c.outcome in ("fail", "error"))
+    lines = [
+        f"# Production readiness: {md(record.system)}",
+        "",
+        "## Executive summary",
+        "",
+        f"**Verdict: {card.verdict}** — overall score **{fmt_score(card.overall)}** / 100",
+        "",
+        f"- Critical issues: {critical}",
+        f"- Failing checks: {tally.get('fail', 0)}, errors: {tally.get('error', 0)}",
+        f"- Warnings: {tally.get('warn', 0)}",
+        f"- Passing checks: {tally.get('pass', 0)} (waived: {tally.get('waived', 0)}, "
+        f"not applicable: {tally.get('skip', 0)})",
+        f"- Audited: {record.started} in {record.duration_s:.1f}s; hosts: "
+        f"{md(', '.join(record.hosts)) or '-'}",
+    ]
+    if card.blockers:
+        lines.append(f"- Blockers: {', '.join(md(b) for b in card.blockers)}")
+    if record.incomplete:
+        lines.append("- **INCOMPLETE**: the audit was interrupted; results are partial")
+        if record.not_run:
+            lines.append(f"- Not run: {', '.join(md(n) for n in record.not_run[:50])}")
+    return lines + [""]
+
+
+def _scorecard(record: Record) -> list[str]:
+    card = record.scorecard
+    lines = ["## Scorecard", "", "| Category | Score | Weight | Weighted score | Outcomes |",
+             "|---|---:|---:|---:|---|"]
+    for cat in card.categories:
+        if cat.score is None and not cat.counts:
+            continue
+        outcomes = ", ".join(f"{n} {o}" for o, n in sorted(cat.counts.items())) or "-"
+        lines.append(f"| {md(cat.name)} | {fmt_score(cat.score)} | {cat.weight:g} | "
+                     f"{cat.weighted:.1f} | {outcomes} |")
+    lines.append(f"| **Overall** | **{fmt_score(card.overall)}** | | | |")
+    if card.absent:
+        lines += ["", f"Not assessed (no applicable checks): {', '.join(card.absent)}."]
+    return lines + [""]
+
+
+def _critical_path(record: Record) -> list[str]:
+    items = action_items(record)
+    lines = ["## Critical path", ""]
+    if not items:
+        return lines + ["Nothing to fix.", ""]
+    lines += ["| Priority | Check | Target | Impact | Fix |", "|---|---|---|---|---|"]
+    for item in items:
+        c = item.check
+        lines.append(f"| {item.priority} | {md(c.id)} | {md(c.target or '-')} | "
+                     f"{md(item.impact)} | {md(c.fix or '-')} |")
+    return lines + [""]
+
+
+def _actions(record: Record) -> list[str]:
+    items = action_items(record)
+    lines = ["## Action items", ""]
+    if not items:
+        return lines + ["None.", ""]
+    for item in items:
+        c = item.check
+        lines.append(f"- [ ] **{item.priority}** {md(c.title)} ({md(c.label)}): "
+                     f"{md(c.message or c.outcome)}")
+        if c.fix:
+            lines.append(f"  - Fix: {md(c.fix)}")
+        lines.append(f"  - Re-run: `{item.rerun}`")
+    return lines + [""]
+
+
+def _sections(record: Record) -> list[str]:
+    lines = ["## Findings by section", ""]
+    for section, checks in by_section(record).items():
+        worst = _worst(checks)
+        lines += [f"### {md(section)} — {ICONS[worst]}", ""]
+        for c in checks:
+            lines += _check(c)
+        lines.append("")
+    return lines
+
+
+def _worst(checks: list[CheckResult]) -> str:
+    for outcome in ("fail", "error", "warn", "waived", "pass"):
+        if any(c.outcome == outcome for c in checks):
+            return outcome
+    return "skip"
+
+
+def _check(c: CheckResult) -> list[str]:
+    target = f" [{md(c.target)}]" if c.target else ""
+    lines = [f"- **{ICONS[c.outcome]}** `{c.id}`{target} — {md(c.title)} "
+             f"({c.severity}, {c.category})"]
+    if c.message:
+        lines.append(f"  - {md(c.message)}")
+    for key, value in evidence_items(c.evidence):
+        lines.append(f"  - {md(key)}: {md(value)}")
+    for finding in c.findings[:50]:
+        snippet = f" — {md(finding.get('snippet', ''))}" if finding.get("snippet") else ""
+        lines.append(f"  - {md(finding_location(finding))} {md(finding.get('rule', ''))}: "
+                     f"{md(finding.get('message', ''))}{snippet}")
+    if len(c.findings) > 50:
+        lines.append(f"  - … {len(c.findings) - 50} more findings in the JSON record")
+    if c.outcome in ("fail", "error", "warn"):
+        if c.fix:
+            lines.append(f"  - Fix: {md(c.fix)}")
+        lines.append(f"  - Re-run: `{rerun_command(c)}`")
+    if c.waiver:
+        lines.append(f"  - Waiver: {md(c.waiver.get('reason', ''))}")
+    return lines
+
+
+def _waivers(record: Record) -> list[str]:
+    waived = [c for c in record.checks if c.waiver]
+    if not waived:
+        return []
+    lines = ["## Waivers", "", "| Check | Target | Real outcome | Reason | Owner | Expires | Status |",
+             "|---|---|---|---|---|---|---|"]
+    for c in waived:
+        w = c.waiver or {}
+        status = "EXPIRED (no longer applies)" if w.get("expired") else "active"
+        lines.append(f"| {md(c.id)} | {md(c.target or '-')} | {w.get('real_outcome', '')} | "
+                     f"{md(w.get('reason', ''))} | {md(w.get('owner') or '-')} | "
+                     f"{w.get('expires') or 'never'} | {status} |")
+    return lines + [""]
+
+
+def _baseline(record: Record) -> list[str]:
+    base = record.baseline
+    if not base:
+        return []
+    lines = ["## Since the baseline", "", f"Compared to: {md(base.get('compared_to', ''))}", ""]
+    for label in base.get("fixed", []):
+        lines.append(f"- ~~{md(label)}~~ fixed")
+    for label in base.get("regressed", []):
+        lines.append(f"- **regressed**: {md(label)}")
+    for label in base.get("new", []):
+        lines.append(f"- new: {md(label)}")
+    return lines + [""]

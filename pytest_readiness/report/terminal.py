@@ -1,0 +1,46 @@
+"""The scorecard printed after pytest's own summary."""
+
+from __future__ import annotations
+
+from pytest_readiness.report.common import action_items, counts, fmt_score, truncate
+from pytest_readiness.results import Record
+
+TOP_ACTIONS = 10
+
+
+def render(record: Record, fail_under: float | None = None) -> list[str]:
+    card = record.scorecard
+    lines = [f"{'category':<14}{'score':>8}{'weight':>8}{'weighted':>10}  outcomes"]
+    for cat in card.categories:
+        outcomes = ", ".join(f"{n} {o}" for o, n in sorted(cat.counts.items()))
+        if cat.score is None and not cat.counts:
+            continue
+        lines.append(f"{cat.name:<14}{fmt_score(cat.score):>8}{cat.weight:>8g}"
+                     f"{cat.weighted:>10.1f}  {outcomes or '-'}")
+    lines.append(f"{'overall':<14}{fmt_score(card.overall):>8}")
+    if card.absent:
+        lines.append(f"not assessed (no applicable checks): {', '.join(card.absent)}")
+    tally = counts(record.checks)
+    lines.append("checks: " + ", ".join(f"{tally.get(o, 0)} {o}" for o in
+                                         ("pass", "warn", "fail", "error", "waived", "skip")))
+    gate = ""
+    if fail_under is not None:
+        met = (card.overall or 0) >= fail_under
+        gate = f" (fail-under {fail_under:g}: {'met' if met else 'NOT met'})"
+    lines.append(f"VERDICT: {card.verdict}{gate}")
+    if record.incomplete:
+        lines.append("INCOMPLETE: the audit was interrupted; the record is partial")
+    if card.blockers:
+        lines.append("blockers: " + ", ".join(card.blockers))
+    items = action_items(record)
+    if items:
+        lines.append("action items:")
+        for item in items[:TOP_ACTIONS]:
+            c = item.check
+            lines.append(f"  {item.priority} [{c.outcome}] {c.label}: "
+                         f"{truncate(c.message or c.title, 160)}")
+            if c.fix:
+                lines.append(f"       fix: {truncate(c.fix, 160)}")
+        if len(items) > TOP_ACTIONS:
+            lines.append(f"  ... and {len(items) - TOP_ACTIONS} more in the report")
+    return lines

@@ -1,0 +1,169 @@
+"""The result record: the one JSON document every report is rendered from.
+
+Build it from check results, write and read it, merge shard records. Schema
+``pytest-readiness/1``; see docs/results.md.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_readiness import __version__
+from pytest_readiness.scoring import Policy, Scorecard, score, scorecard_to_dict
+
+SCHEMA = "pytest-readiness/1"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    nodeid: str
+    id: str
+    title: str
+    section: str
+    suite: str
+    category: str
+    severity: str
+    outcome: str
+    target: str | None = None
+    message: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    fix: str = ""
+    waiver: Mapping[str, Any] | None = None
+    duration_s: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.id}[{self.target}]" if self.target else self.id
+
+    @property
+    def findings(self) -> list[Mapping[str, Any]]:
+        found = self.evidence.get("findings") or []
+        return [f for f in found if isinstance(f, Mapping)]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence"] = dict(self.evidence)
+        data["waiver"] = dict(self.waiver) if self.waiver else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckResult:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def rerun_command(check: CheckResult) -> str:
+    """The exact command that re-runs one check (stable across installs)."""
+    selector = check.label
+    return f"pytest --readiness --readiness-check '{selector}'"
+
+
+@dataclass
+class Record:
+    system: str
+    started: str
+    finished: str
+    duration_s: float
+    checks: list[CheckResult]
+    scorecard: Scorecard
+    hosts: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    incomplete: bool = False
+    not_run: list[str] = field(default_factory=list)
+    config: str | None = None
+    command: str = "pytest --readiness"
+    baseline: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema": SCHEMA,
+            "system": self.system,
+            "started": self.started,
+            "finished": self.finished,
+            "duration_s": round(self.duration_s, 3),
+            "hosts": self.hosts,
+            "versions": self.versions,
+            "config": self.config,
+            "command": self.command,
+            "incomplete": self.incomplete,
+            "not_run": self.not_run,
+            "notes": self.notes,
+            "checks": [c.to_dict() for c in self.checks],
+            "scorecard": scorecard_to_dict(self.scorecard),
+        }
+        if self.baseline is not None:
+            data["baseline"] = self.baseline
+        return data
+
+
+def versions() -> dict[str, str]:
+    import pytest
+
+    return {"pytest": pytest.__version__, "pytest-readiness": __version__,
+            "python": platform.python_version()}
+
+
+def build_record(system: str, checks: Iterable[CheckResult], policy: Policy, *,
+                 started: str, finished: str, duration_s: float, **extra: Any) -> Record:
+    ordered = sorted(checks, key=lambda c: (c.suite, c.id, c.target or "", c.nodeid))
+    return Record(system=system, started=started, finished=finished, duration_s=duration_s,
+                  checks=ordered, scorecard=score(ordered, policy), versions=versions(), **extra)
+
+
+def policy_from_dict(data: Mapping[str, Any]) -> Policy:
+    return Policy(weights=dict(data["weights"]), ready=float(data["ready"]),
+                  conditional=float(data["conditional"]))
+
+
+def record_from_dict(data: Mapping[str, Any]) -> Record:
+    if data.get("schema") != SCHEMA:
+        raise ValueError(f"not a {SCHEMA} record (schema: {data.get('schema')!r})")
+    checks = [CheckResult.from_dict(c) for c in data["checks"]]
+    policy = policy_from_dict(data["scorecard"]["policy"])
+    return Record(
+        system=data["system"], started=data["started"], finished=data["finished"],
+        duration_s=float(data["duration_s"]), checks=checks, scorecard=score(checks, policy),
+        hosts=list(data.get("hosts", [])), versions=dict(data.get("versions", {})),
+        incomplete=bool(data.get("incomplete", False)), not_run=list(data.get("not_run", [])),
+        config=data.get("config"), command=data.get("command", "pytest --readiness"),
+        baseline=data.get("baseline"), notes=list(data.get("notes", [])),
+    )
+
+
+def write_record(record: Record, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def read_record(path: Path) -> Record:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read a result record: {exc}") from None
+    return record_from_dict(data)
+
+
+def merge_records(records: list[Record]) -> Record:
+    """Merge shard records into one; its scorecard equals an unsharded run's."""
+    if not records:
+        raise ValueError("nothing to merge")
+    by_node: dict[str, CheckResult] = {}
+    for record in records:
+        for check in record.checks:
+            by_node[check.nodeid] = check
+    first = records[0]
+    return build_record(
+        first.system, by_node.values(), first.scorecard.policy,
+        started=min(r.started for r in records), finished=max(r.finished for r in records),
+        duration_s=max(r.duration_s for r in records),
+        hosts=sorted({h for r in records for h in r.hosts}),
+        incomplete=any(r.incomplete for r in records),
+        not_run=sorted({n for r in records for n in r.not_run}),
+        config=first.config, command=first.command,
+    )

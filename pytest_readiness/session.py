@@ -1,0 +1,123 @@
+"""The controller side of an audit: gather results, score once, write every report.
+
+Registered only in the controller process (never in an xdist worker), under a
+``pytest.StashKey``, like ``_pytest/junitxml.py``. Reports may arrive
+interleaved from several workers; each is keyed by node id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_readiness.fixtures import Context
+from pytest_readiness.report import markdown, terminal
+from pytest_readiness.results import CheckResult, Record, build_record, write_record
+from pytest_readiness.runtest import payload_of
+from pytest_readiness.scoring import NOT_READY, Policy, Scorecard
+
+SESSION_KEY = pytest.StashKey["ReadinessSession"]()
+
+# Exit codes beyond pytest's own 0-5 (see docs/exit-codes.md).
+EXIT_GATE_FAILED = 6
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class _Partial:
+    payload: dict[str, Any]
+    duration: float = 0.0
+
+
+@dataclass(eq=False)  # plugins must be hashable
+class ReadinessSession:
+    config: pytest.Config
+    context: Context
+    json_path: Path | None = None
+    markdown_path: Path | None = None
+    fail_under: float | None = None
+    started: str = field(default_factory=now_iso)
+    _t0: float = field(default_factory=time.monotonic)
+    _results: dict[str, _Partial] = field(default_factory=dict)
+    record: Record | None = None
+
+    # -- gathering -------------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        payload = payload_of(report)
+        if payload is None:
+            return
+        partial = self._results.setdefault(report.nodeid, _Partial(payload))
+        partial.duration += report.duration
+        if report.when != "teardown" or report.failed:
+            partial.payload = payload
+
+    def check_results(self) -> list[CheckResult]:
+        results = []
+        for nodeid, partial in self._results.items():
+            p = partial.payload
+            results.append(CheckResult(
+                nodeid=nodeid, id=p["id"], title=p["title"], section=p["section"],
+                suite=p["suite"], category=p["category"], severity=p["severity"],
+                outcome=p["outcome"], target=p["target"], message=p["message"],
+                evidence=json.loads(p["evidence"] or "{}"), fix=p["fix"],
+                waiver=json.loads(p["waiver"]) if p["waiver"] else None,
+                duration_s=round(partial.duration, 4),
+            ))
+        return results
+
+    # -- scoring and writing ----------------------------------------------
+    def policy(self) -> Policy:
+        scoring = self.context.config.scoring
+        return Policy(weights=self.context.config.categories,
+                      ready=scoring.thresholds.ready, conditional=scoring.thresholds.conditional)
+
+    def build(self, incomplete: bool = False) -> Record:
+        record = build_record(
+            self.context.config.system, self.check_results(), self.policy(),
+            started=self.started, finished=now_iso(), duration_s=time.monotonic() - self._t0,
+            hosts=[h.name for h in self.context.hosts], incomplete=incomplete,
+            config=str(self.context.config_path) if self.context.config_path else None,
+        )
+        adjusted = self.config.hook.pytest_readiness_scorecard(
+            scorecard=record.scorecard, config=self.config)
+        if isinstance(adjusted, Scorecard):
+            record.scorecard = adjusted
+        return record
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.config.getoption("readiness_list"):
+            return
+        interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+        self.record = record = self.build(incomplete=bool(interrupted))
+        if self.json_path:
+            write_record(record, self.json_path)
+        if self.markdown_path:
+            self.markdown_path.parent.mkdir(parents=True, exist_ok=True)
+            self.markdown_path.write_text(markdown.render(record), encoding="utf-8")
+        if session.exitstatus == pytest.ExitCode.OK and self.gate_failed(record.scorecard):
+            session.exitstatus = EXIT_GATE_FAILED
+
+    def gate_failed(self, card: Scorecard) -> bool:
+        if card.verdict == NOT_READY and card.checks:
+            return True
+        return self.fail_under is not None and (card.overall or 0.0) < self.fail_under
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.record is None:
+            return
+        terminalreporter.write_sep("=", "readiness scorecard")
+        for line in terminal.render(self.record, fail_under=self.fail_under):
+            terminalreporter.write_line(line)
+        for label, path in (("record", self.json_path), ("report", self.markdown_path)):
+            if path:
+                terminalreporter.write_line(f"readiness {label}: {path}")
