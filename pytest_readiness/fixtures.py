@@ -22,7 +22,6 @@ once and skipped as not applicable, with the reason.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from pytest_readiness.config import (
     ReadinessConfig,
     ServiceSpec,
 )
+from pytest_readiness import hosts
 from pytest_readiness.outcomes import CheckError, Recorder
 from pytest_readiness.probes import codebase as codebase_probe
 
@@ -227,17 +227,6 @@ def host_model(request: pytest.FixtureRequest) -> Host:
     return LOCAL_HOST
 
 
-@functools.cache
-def _testinfra_host(host: Host) -> Any:
-    import testinfra
-
-    kwargs: dict[str, Any] = {"sudo": host.sudo}
-    for key in ("ssh_config", "ssh_identity_file", "ssh_extra_args", "ansible_inventory"):
-        if getattr(host, key):
-            kwargs[key] = getattr(host, key)
-    return testinfra.get_host(host.connection, **kwargs)
-
-
 class Fixtures:
     """Registered on --readiness after every other plugin, so ``host`` here wins over
     pytest-testinfra's own (which stays untouched in a normal run)."""
@@ -258,7 +247,7 @@ class Fixtures:
     def host(self, request: pytest.FixtureRequest) -> Any:
         model = host_model(request)
         try:
-            return _testinfra_host(model)
+            return hosts.connect(model)
         except Exception as exc:  # a malformed connection string, a missing backend
             raise CheckError(f"host {model.name}: cannot open {model.connection}: {exc}") from exc
 

@@ -1,0 +1,1 @@
+"""Repository-level test configuration (the plugin itself lives in pytest_readiness/)."""

@@ -1,0 +1,29 @@
+"""Shared test configuration: pytester, and how missing servers are handled.
+
+Areas keep their own fixtures in tests/<area>/conftest.py; real servers started
+on 127.0.0.1 live in tests/servers/. In CI (CI=true) a server that cannot start
+fails the run; on a developer machine it skips with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_binary(name: str, *candidates: str) -> str:
+    """Path of a server binary; fail in CI, skip elsewhere, when it is missing."""
+    for candidate in (name, *candidates):
+        found = shutil.which(candidate) or (candidate if os.path.isfile(candidate) else None)
+        if found:
+            return found
+    message = f"{name} is not installed (scripts/test.sh installs it)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
