@@ -227,6 +227,12 @@ def host_model(request: pytest.FixtureRequest) -> Host:
     return LOCAL_HOST
 
 
+@pytest.fixture
+def readiness(request: pytest.FixtureRequest) -> Recorder:
+    """Record evidence and findings, or end the check with a warning (see Recorder)."""
+    return request.node.stash.setdefault(RECORDER_KEY, Recorder())
+
+
 class Fixtures:
     """Registered on --readiness after every other plugin, so ``host`` here wins over
     pytest-testinfra's own (which stays untouched in a normal run)."""
@@ -238,10 +244,6 @@ class Fixtures:
     @pytest.fixture(scope="session")
     def readiness_config(self, readiness_context: Context) -> ReadinessConfig:
         return readiness_context.config
-
-    @pytest.fixture
-    def readiness(self, request: pytest.FixtureRequest) -> Recorder:
-        return request.node.stash.setdefault(RECORDER_KEY, Recorder())
 
     @pytest.fixture
     def host(self, request: pytest.FixtureRequest) -> Any:

@@ -13,7 +13,13 @@ import pytest
 
 from pytest_readiness import hookspecs, runtest
 from pytest_readiness.config import ConfigError, find_config, load_config
-from pytest_readiness.fixtures import CONTEXT_KEY, Context, Fixtures, generate_targets
+from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, always available
+    CONTEXT_KEY,
+    Context,
+    Fixtures,
+    generate_targets,
+    readiness,
+)
 from pytest_readiness.selection import catalogue, select
 from pytest_readiness.session import SESSION_KEY, ReadinessSession
 
