@@ -168,7 +168,7 @@ def test_list_prints_the_catalogue_and_runs_nothing(project: pytest.Pytester) ->
         "mine.ok*Mine*resilience*high*Everything is fine.",
         "secrets.hardcoded*Secrets in Code*security*critical*",
     ])
-    result.stdout.fnmatch_lines(["*no tests ran*"])
+    assert not {"passed", "failed", "errors", "skipped"} & set(result.parseoutcomes())
     assert "readiness scorecard" not in result.stdout.str()
     assert result.ret == 0
 
