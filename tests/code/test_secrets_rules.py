@@ -1,0 +1,156 @@
+"""Secrets: AST fallbacks, keyword arguments, assignments, .env files, templates, config keys."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_readiness.probes import secrets
+from tests.code.conftest import inventory_of, module_of, planted_key, planted_password
+
+
+def rules_of(source: str, rel: str = "app/settings.py") -> list[tuple[str, str]]:
+    return [(f.rule, f.context) for f in secrets.scan_module(module_of(source, rel))]
+
+
+@pytest.mark.parametrize("source", [
+    'import os\nA = os.getenv("DB_PASSWORD", "secret")',
+    'import os\nA = os.environ.get("API_TOKEN", "{pw}")',
+    'A = settings.get("ADMIN_PASSWORD", "admin")',
+    'from decouple import config\nA = config("SECRET_KEY", default="{pw}")',
+])
+def test_hardcoded_fallback_is_live(source: str) -> None:
+    found = rules_of(source.format(pw=planted_password()))
+    assert found == [("secret.fallback-default", "code")]
+
+
+@pytest.mark.parametrize("source", [
+    'import os\nA = os.getenv("DB_PASSWORD")',  # no default: fine
+    'import os\nA = os.environ["DB_PASSWORD"]',
+    'import os\nA = os.getenv("DB_PASSWORD", "")',
+    'import os\nA = os.getenv("DB_HOST", "db.internal.example")',  # not a secret name
+    'import os\nA = os.getenv("PASSWORD_FILE", "/run/secrets/db")',  # a path to a secret
+    'A = os.getenv("TOKEN_URL", "https://auth/token")',
+])
+def test_environment_reads_without_secret_default_are_fine(source: str) -> None:
+    assert rules_of(source) == []
+
+
+def test_placeholder_fallback_is_only_a_note() -> None:
+    assert rules_of('import os\nA = os.getenv("API_KEY", "sk-xxx")') == [
+        ("secret.fallback-default", "placeholder")]
+    assert rules_of('A = os.getenv("API_KEY", "${API_KEY}")') == [
+        ("secret.fallback-default", "placeholder")]
+
+
+def test_keyword_argument_and_assignment() -> None:
+    pw = planted_password()
+    found = rules_of(f'connect(host="db", password="{pw}")\nDB_PASSWORD = "{pw}"\n'
+                     f'cfg = {{"client_secret": "{pw}"}}\nclass S:\n    api_key: str = "{pw}"\n')
+    assert [r for r, _ in found] == ["secret.keyword-argument", "secret.assignment",
+                                     "secret.assignment", "secret.assignment"]
+
+
+def test_identifiers_and_env_var_names_are_not_secrets() -> None:
+    assert rules_of('password = "DB_PASSWORD"\ntoken = settings.token\n'
+                    'form(password="Password")\nsort_key = "q8Zr7Lx2Vw9Kp3Tn"\n') == []
+
+
+def test_docstring_example_is_docs_not_live() -> None:
+    key = planted_key()
+    found = rules_of(f'def f():\n    """Call it with sk like:\n\n        KEY = "{key}"\n    """\n')
+    assert found == [("secret.api-key", "docs")]
+
+
+def test_test_files_are_test_context() -> None:
+    found = rules_of(f'KEY = "{planted_key()}"', rel="tests/test_api.py")
+    assert {c for _, c in found} == {"test"}
+
+
+def test_snippets_never_hold_the_value() -> None:
+    pw, key = planted_password(), planted_key()
+    module = module_of(f'import os\nA = os.getenv("DB_PASSWORD", "{pw}")\nK = "{key}"\n'
+                       f'connect(password="{pw}", token="{key}")\n')
+    found = secrets.scan_module(module)
+    assert len(found) >= 3
+    for f in found:
+        assert pw not in repr(f) and key not in repr(f)
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126,
+                                      blacklist_characters="\"'\\"), min_size=8, max_size=40))
+def test_no_finding_repeats_its_value(value: str) -> None:
+    module = module_of(f'DB_PASSWORD = "{value}"\nconnect(password="{value}")\n')
+    for f in secrets.scan_module(module):
+        assert value not in f.snippet and value not in f.redacted
+
+
+def test_env_files_in_a_tree_without_git(tmp_path) -> None:
+    inv = inventory_of(tmp_path, {".env": "A=1\nB=2\n", ".env.example": "A=\n",
+                                  "tests/.env": "A=1\n", "deploy/prod.env": "X=1\n"})
+    found = secrets.env_files(inv, secrets.git_tracked(tmp_path))
+    assert [(f.file, f.tracked, f.keys) for f in found] == [(".env", None, 2),
+                                                             ("deploy/prod.env", None, 1)]
+
+
+def test_env_files_judged_by_git_ls_files(tmp_path) -> None:
+    inv = inventory_of(tmp_path, {".env": "A=1\n", "ok/.env.local": "B=1\n"})
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, env=env)
+    subprocess.run(["git", "-C", str(tmp_path), "add", ".env"], check=True, env=env)
+    tracked = secrets.git_tracked(tmp_path)
+    assert tracked == {".env"}
+    found = {f.file: f.tracked for f in secrets.env_files(inv, tracked)}
+    assert found == {".env": True, "ok/.env.local": False}
+
+
+def test_templates_with_real_values_and_placeholders(tmp_path) -> None:
+    pw = planted_password()
+    inv = inventory_of(tmp_path, {
+        ".env.example": f"DB_HOST=db\nDB_PASSWORD={pw}\nAPI_KEY=changeme\nTOKEN=<token>\n"
+                        f"SECRET_KEY=${{SECRET_KEY}}\n",
+        "config.sample.yaml": f'api_key: "{planted_key()}"\n',
+        "clean.env.example": "DB_PASSWORD=\nAPI_KEY=your-api-key\n",
+    })
+    found = secrets.template_findings(inv)
+    assert sorted((f.file, f.line, f.rule) for f in found) == [
+        (".env.example", 2, "secret.template-value"),
+        (".env.example", 3, "secret.template-value"),  # changeme is a weak value even here
+        ("config.sample.yaml", 1, "secret.api-key"),
+    ]
+    assert all(pw not in f.snippet for f in found)
+
+
+@pytest.mark.parametrize("name,text", [
+    ("app.yaml", "site_id: 7\napi_key: x\napi: {endpoint: https://x}\n"),
+    ("app.json", '{"site_id": 7, "api_key": "x", "api": {"endpoint": "https://x"}}'),
+    ("app.toml", 'site_id = 7\napi_key = "x"\n[api]\nendpoint = "https://x"\n'),
+    ("app.ini", "[main]\nsite_id = 7\napi_key = x\n[api]\nendpoint = https://x\n"),
+    ("app.env", "SITE_ID=7\napi_key=x\napi.endpoint=https://x\nsite_id=7\n"),
+])
+def test_config_keys_every_format(tmp_path, name: str, text: str) -> None:
+    (tmp_path / name).write_text(text)
+    (tmp_path / name).chmod(0o600)
+    problems, facts = secrets.config_file_problems(tmp_path, name, ["site_id", "api_key",
+                                                                    "api.endpoint"], 0o600)
+    assert problems == [] and facts["mode"] == "0600"
+
+
+def test_config_keys_missing_empty_mode_and_parse_errors(tmp_path) -> None:
+    (tmp_path / "a.yaml").write_text("site_id: 7\napi_key: ''\n")
+    (tmp_path / "a.yaml").chmod(0o644)
+    problems, facts = secrets.config_file_problems(tmp_path, "a.yaml",
+                                                   ["site_id", "api_key", "api_endpoint"], 0o600)
+    assert [p.problem for p in problems] == [
+        "mode 0644 is looser than 0600", "required key 'api_endpoint' is missing",
+        "required key 'api_key' is empty"]
+    (tmp_path / "b.yaml").write_text("a: [1\n")
+    problems, _ = secrets.config_file_problems(tmp_path, "b.yaml", ["a"], None)
+    assert problems[0].problem.startswith("cannot parse b.yaml: ") and problems[0].line
+    problems, _ = secrets.config_file_problems(tmp_path, "missing.yaml", ["a"], None)
+    assert problems[0].problem.startswith("cannot read missing.yaml")
