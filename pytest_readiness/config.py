@@ -299,12 +299,22 @@ class ConfigFileSpec(_Model):
         return None if value is None else parse_mode(value)
 
 
+class RuleIgnore(_Model):
+    """Silence one code rule (glob: ``secret.*``) in some paths (globs), with a reason."""
+
+    rule: str = Field(..., min_length=1)
+    paths: list[str] = []
+    reason: str = Field(..., min_length=1)
+
+
 class Codebase(Target):
     path: str = "."
     name: str | None = None
     async_: bool = Field(False, alias="async")
     exclude: list[str] = []
     config_files: list[ConfigFileSpec] = []
+    # Rule ignores are reported with the findings they silence.
+    ignore: list[RuleIgnore] = []
 
     @property
     def target_name(self) -> str:
