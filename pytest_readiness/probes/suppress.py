@@ -182,3 +182,12 @@ def publish(recorder: Any, findings: Iterable[CodeFinding], lines_of: Any,
     if excluded_paths:
         recorder.evidence(excluded_paths=list(excluded_paths))
     return Published(kept, filtered.suppressed)
+
+
+def publish_codebase(recorder: Any, codebase: Any, inventory: Any,
+                     findings: Iterable[CodeFinding], check_id: str) -> Published:
+    """:func:`publish` with a codebase target's ignores and excludes, lines from the parse cache."""
+    from pytest_readiness.probes import pyast  # pyast is the heavier import; only suites need it
+
+    return publish(recorder, findings, pyast.lines_of(inventory), codebase.spec.ignore, check_id,
+                   codebase.spec.exclude)
