@@ -43,6 +43,11 @@ class ConfigError(Exception):
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    def __hash__(self) -> int:
+        # Frozen models holding lists are not hashable by field values; targets are
+        # used as cache keys (one connection per host), so hash their canonical JSON.
+        return hash((type(self).__name__, self.model_dump_json()))
+
 
 def _positive(value: float, what: str = "timeout") -> float:
     if value <= 0:

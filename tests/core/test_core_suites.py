@@ -146,3 +146,28 @@ def test_docs_and_tests_are_not_live() -> None:
     assert [f.context for f in secret_probe.scan_text(f"use {key}", "docs/setup.md")] == ["docs"]
     assert [f.live for f in secret_probe.scan_text(f'K="{key}"', "tests/test_x.py")] == [False]
     assert [f.live for f in secret_probe.scan_text(f'K="{key}"', "app/main.py")] == [True]
+
+
+def test_configured_files_on_the_local_host(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    good, loose = tmp_path / "good.key", tmp_path / "loose.key"
+    for path in (good, loose):
+        path.write_text("k")
+    os.chmod(good, 0o600)
+    os.chmod(loose, 0o644)
+    pytester.makefile(".yaml", readiness=f"""
+files:
+  - {{path: {good}, mode: "0600", owner: root}}
+  - {{path: {loose}, mode: "0600"}}
+  - {{path: {tmp_path / 'missing'}, mode: "0600"}}
+  - {{path: {tmp_path / 'gone'}, exists: false}}
+""")
+    pytester.runpytest("--readiness", "--readiness-check", "files.configured",
+                       "--readiness-json", "out.json", "-p", "no:cacheprovider")
+    checks = json.loads((pytester.path / "out.json").read_text())["checks"]
+    by_target = {c["target"]: c for c in checks}
+    assert by_target[f"local:{good}"]["outcome"] == "pass"
+    assert by_target[f"local:{good}"]["evidence"]["mode"] == "0600"
+    assert by_target[f"local:{loose}"]["outcome"] == "fail"
+    assert "mode is 0644, expected 0600" in by_target[f"local:{loose}"]["message"]
+    assert by_target[f"local:{tmp_path / 'missing'}"]["outcome"] == "fail"
+    assert by_target[f"local:{tmp_path / 'gone'}"]["outcome"] == "pass"
