@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from pytest_readiness import hosts
 from pytest_readiness.config import (
     Codebase,
     FileSpec,
@@ -36,7 +37,6 @@ from pytest_readiness.config import (
     ReadinessConfig,
     ServiceSpec,
 )
-from pytest_readiness import hosts
 from pytest_readiness.outcomes import CheckError, Recorder
 from pytest_readiness.probes import codebase as codebase_probe
 

@@ -91,10 +91,9 @@ def _enabled(config: pytest.Config) -> bool:
 
 def _load_context(config: pytest.Config) -> Context:
     given = option(config, "readiness_config")
+    path: Path | None
     if given:
-        path: Path | None = Path(given)
-        if not path.is_absolute():
-            path = Path(config.invocation_params.dir) / path
+        path = Path(config.invocation_params.dir, given)
         if not path.is_file():
             raise pytest.UsageError(f"{given}: readiness config not found")
     else:

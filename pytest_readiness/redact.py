@@ -22,3 +22,17 @@ def mask_url_password(text: str) -> str:
 def redact_in(text: str, secret: str) -> str:
     """Replace every occurrence of ``secret`` inside ``text`` by its redacted form."""
     return text.replace(secret, redact(secret)) if secret else text
+
+
+def scrub(text: str) -> str:
+    """``text`` with every secret-looking value and URL password redacted.
+
+    The last line of defence before anything a check produced reaches a report or the
+    terminal: tracebacks, captured output and messages all pass through here.
+    """
+    from pytest_readiness.probes.secrets import pattern_values
+
+    text = mask_url_password(text)
+    for value in sorted(set(pattern_values(text)), key=len, reverse=True):
+        text = text.replace(value, redact(value))
+    return text

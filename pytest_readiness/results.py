@@ -138,7 +138,8 @@ def record_from_dict(data: Mapping[str, Any]) -> Record:
 
 def write_record(record: Record, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record.to_dict(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    text = json.dumps(record.to_dict(), indent=2)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def read_record(path: Path) -> Record:

@@ -16,7 +16,8 @@ import pytest
 
 from pytest_readiness.config import Host
 from pytest_readiness.fixtures import CONTEXT_KEY, RECORDER_KEY, target_name
-from pytest_readiness.outcomes import CheckMeta, Outcome, WarnOutcome, check_meta, first_line
+from pytest_readiness.outcomes import CheckMeta, Outcome, WarnOutcome, first_line
+from pytest_readiness.redact import scrub
 from pytest_readiness.waivers import apply_waivers
 
 META_KEY = pytest.StashKey[CheckMeta]()
@@ -89,6 +90,10 @@ def pytest_runtest_makereport(
         report.longrepr = None
     recorder = item.stash.get(RECORDER_KEY, None)
     evidence = recorder.as_evidence() if recorder else {}
+    message = scrub(message)
+    if report.failed:
+        report.longrepr = _check_longrepr(meta, target, outcome, message, evidence, call)
+    report.sections = [(title, scrub(text)) for title, text in report.sections]
     payload: dict[str, Any] = {
         "id": meta.id, "title": meta.title, "section": meta.section, "suite": meta.suite,
         "category": meta.category, "severity": meta.severity, "fix": meta.fix,
@@ -100,6 +105,26 @@ def pytest_runtest_makereport(
     item.user_properties.extend((PREFIX + k, v) for k, v in payload.items())
     report.user_properties = list(item.user_properties)
     return report
+
+
+def _check_longrepr(meta: CheckMeta, target: str | None, outcome: str, message: str,
+                    evidence: dict[str, Any], call: pytest.CallInfo[None]) -> str:
+    """What the terminal and JUnit show for a failed check: the audit's words, not locals.
+
+    A check's locals hold what it read from the target (file contents, responses), so
+    ``--showlocals`` and assertion introspection must not reach the output. An unexpected
+    exception keeps a short traceback (no locals) so that a broken check can be fixed.
+    """
+    name = f"{meta.id}[{target}]" if target else meta.id
+    lines = [f"{name} {str(outcome).upper()}: {message}"]
+    if evidence:
+        shown = json.dumps(evidence, default=str, sort_keys=True)
+        lines.append("evidence: " + (shown if len(shown) <= 2000 else shown[:1999] + "…"))
+    lines.append(f"fix: {meta.fix}")
+    if outcome == Outcome.ERROR and call.excinfo is not None:
+        trace = call.excinfo.getrepr(style="short", showlocals=False, funcargs=False)
+        lines += ["", str(trace)]
+    return scrub("\n".join(lines))
 
 
 def payload_of(report: pytest.TestReport) -> dict[str, Any] | None:

@@ -146,8 +146,7 @@ def score(checks: Iterable[Scorable], policy: Policy | None = None) -> Scorecard
             name=name,
             weight=policy.weights.get(name, 0.0),
             score=scores[name],
-            weighted=(0.0 if scores[name] is None or not scored_weight
-                      else policy.weights.get(name, 0.0) * scores[name] / scored_weight),
+            weighted=_contribution(scores[name], policy.weights.get(name, 0.0), scored_weight),
             counts=dict(Counter(c.outcome for c in items)),
         )
         for name, items in by_category.items()
@@ -162,6 +161,13 @@ def score(checks: Iterable[Scorable], policy: Policy | None = None) -> Scorecard
         policy=policy,
         checks=frozen,
     )
+
+
+def _contribution(category: float | None, weight: float, scored_weight: float) -> float:
+    """Points a category adds to the overall score (the column sums to the overall)."""
+    if category is None or not scored_weight:
+        return 0.0
+    return weight * category / scored_weight
 
 
 def scorecard_to_dict(card: Scorecard) -> dict[str, object]:

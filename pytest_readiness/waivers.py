@@ -19,7 +19,9 @@ class WaiverDecision:
 def matches(waiver: Waiver, check_id: str, target: str | None) -> bool:
     if not fnmatch.fnmatchcase(check_id, waiver.check):
         return False
-    return waiver.target is None or (target is not None and fnmatch.fnmatchcase(target, waiver.target))
+    if waiver.target is None:
+        return True
+    return target is not None and fnmatch.fnmatchcase(target, waiver.target)
 
 
 def apply_waivers(check_id: str, target: str | None, outcome: str,

@@ -46,7 +46,7 @@ def loose_secret_files(inventory: Inventory) -> list[ModeProblem]:
     """Secret-looking files readable, writable or executable by group or others."""
     return [
         ModeProblem(f.rel, mode_string(f.mode),
-                    "readable by " + _who(f.mode) if f.mode & 0o044 else "accessible by " + _who(f.mode))
+                    ("readable by " if f.mode & 0o044 else "accessible by ") + _who(f.mode))
         for f in inventory.files
         if f.mode & 0o077 and looks_secret(f)
     ]

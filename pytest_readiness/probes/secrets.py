@@ -139,6 +139,35 @@ def _pattern_hits(text: str, rules: Iterable[Rule] = RULES
                 yield number, line, rule, value
 
 
+def pattern_values(text: str) -> set[str]:
+    """Every secret-looking value in ``text`` (placeholders excluded)."""
+    return {value for _, _, _, value in _pattern_hits(text)}
+
+
+_LITERAL = re.compile(r"""(?P<q>["'])(?P<value>[^"'\s\\]{8,})(?P=q)""")
+
+
+def mask_literals(line: str) -> str:
+    """A code line with every secret-looking string literal redacted.
+
+    For snippets of findings that are not about secrets (``verify=False`` beside an
+    ``auth=("u", "...")`` tuple): a quoted value with entropy that is not a URL, path,
+    identifier or placeholder is shown redacted, and so are pattern hits.
+    """
+    def hide(match: re.Match[str]) -> str:
+        value = match["value"]
+        mixed = re.search(r"\d", value) and re.search(r"[A-Za-z]", value)
+        if "://" in value or value.startswith(("/", ".")) or not _looks_real(value) or \
+                not (mixed and entropy(value) >= 3.0 or len(value) >= 20 and entropy(value) >= 4.0):
+            return match.group(0)
+        return f"{match['q']}{redact(value)}{match['q']}"
+
+    line = _LITERAL.sub(hide, line)
+    for value in sorted(pattern_values(line), key=len, reverse=True):
+        line = line.replace(value, redact(value))
+    return line
+
+
 def redact_line(line: str, values: Iterable[str], fallback: str) -> str:
     """The line with every secret on it redacted; ``fallback`` if one cannot be found whole."""
     snippet = line.strip()

@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from pytest_readiness.probes.codebase import excluded
-from pytest_readiness.probes.secrets import context_of
+from pytest_readiness.probes.secrets import context_of, mask_literals
+from pytest_readiness.redact import mask_url_password
 
 INLINE = re.compile(r"#\s*readiness:\s*ignore(?:\[(?P<rules>[^\]]*)\])?(?P<reason>[^#]*)",
                     re.IGNORECASE)
@@ -61,7 +62,8 @@ class IgnoreSpec(Protocol):
 
 
 def snippet(text: str) -> str:
-    text = text.strip()
+    """A code line for a finding: trimmed, secrets and URL passwords redacted."""
+    text = mask_literals(mask_url_password(text.strip()))
     return text if len(text) <= SNIPPET_LIMIT else text[: SNIPPET_LIMIT - 1] + "…"
 
 

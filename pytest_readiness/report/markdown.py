@@ -147,7 +147,8 @@ def _waivers(record: Record) -> list[str]:
     waived = [c for c in record.checks if c.waiver]
     if not waived:
         return []
-    lines = ["## Waivers", "", "| Check | Target | Real outcome | Reason | Owner | Expires | Status |",
+    lines = ["## Waivers", "",
+             "| Check | Target | Real outcome | Reason | Owner | Expires | Status |",
              "|---|---|---|---|---|---|---|"]
     for c in waived:
         w = c.waiver or {}

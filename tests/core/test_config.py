@@ -83,8 +83,8 @@ def test_full_example_loads() -> None:
                  id="bad-date"),
     pytest.param("endpoints: [{name: e, url: 'ftp://x'}]", "endpoints[0].url: expected an http",
                  id="bad-url"),
-    pytest.param("databases: [{name: d}]", "databases[0]: expected exactly one of 'dsn' or 'sqlite'",
-                 id="database-kind"),
+    pytest.param("databases: [{name: d}]",
+                 "databases[0]: expected exactly one of 'dsn' or 'sqlite'", id="database-kind"),
     pytest.param("scoring: {thresholds: {ready: 50, conditional: 80}}",
                  "expected conditional <= ready", id="thresholds-order"),
     pytest.param("ntp: {warn_ms: 500, fail_ms: 100}", "ntp: expected 0 <= warn_ms <= fail_ms",
@@ -123,12 +123,13 @@ values = st.text(alphabet=st.characters(blacklist_characters="${}", blacklist_ca
 
 @given(names, values, values)
 def test_interpolation_properties(name: str, value: str, default: str) -> None:
-    assert interpolate("x${%s}y" % name, {name: value}) == f"x{value}y"
+    ref, with_default = "${" + name + "}", "${" + name + ":-" + default + "}"
+    assert interpolate(f"x{ref}y", {name: value}) == f"x{value}y"
     expected = value if value else default
-    assert interpolate("${%s:-%s}" % (name, default), {name: value}) == expected
-    assert interpolate("${%s:-%s}" % (name, default), {}) == default
+    assert interpolate(with_default, {name: value}) == expected
+    assert interpolate(with_default, {}) == default
     with pytest.raises(ValueError):
-        interpolate("${%s}" % name, {})
+        interpolate(ref, {})
 
 
 @given(st.text(max_size=200))

@@ -22,7 +22,7 @@ def leaky(pytester: pytest.Pytester) -> tuple[pytest.Pytester, str]:
         f"-----BEGIN PRIVATE KEY-----\n{PRIVATE_KEY_BODY}\n-----END PRIVATE KEY-----\n")
     os.chmod(pytester.path / "signing.key", 0o644)
     (pytester.path / "app.py").write_text(f'OPENAI_KEY = "{key}"\n')
-    (pytester.path / "README.md").write_text("Set OPENAI_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxx (changeme)\n")
+    (pytester.path / "README.md").write_text("Set OPENAI_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxx\n")
     return pytester, key
 
 

@@ -100,7 +100,7 @@ def test_turning_a_fail_into_a_pass_never_lowers_a_score(checks: list[ScoredChec
     better = list(checks)
     better[index] = replace(checks[index], outcome="pass")
     before, after = score(checks), score(better)
-    for old, new in zip(before.categories, after.categories):
+    for old, new in zip(before.categories, after.categories, strict=True):
         if old.score is not None:
             assert new.score is not None and new.score >= old.score - 1e-9
     if before.overall is not None:
