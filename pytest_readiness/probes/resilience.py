@@ -206,11 +206,13 @@ def circuit_breakers(modules: Iterable[pyast.Module]) -> Breakers:
         for node in ast.walk(module.tree):
             used = _breaker_use(module, node, instances)
             if used:
-                result.used.append(Mechanism("use", module.rel, node.lineno, used))
+                line = getattr(node, "lineno", 0)  # every node _breaker_use accepts has one
+                result.used.append(Mechanism("use", module.rel, line, used))
     return result
 
 
-def _breaker_use(module: pyast.Module, node: ast.AST, instances: dict[str, Mechanism]) -> str | None:
+def _breaker_use(module: pyast.Module, node: ast.AST, instances: dict[str, Mechanism]
+                 ) -> str | None:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         for deco in node.decorator_list:
             target = deco.func if isinstance(deco, ast.Call) else deco

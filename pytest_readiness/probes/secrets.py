@@ -14,12 +14,12 @@ import math
 import re
 import stat
 import subprocess
-import tomllib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import tomllib
 import yaml
 
 from pytest_readiness.probes import pyast
@@ -38,8 +38,10 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule("secret.private-key", "private key",
-         re.compile(r"-----BEGIN (?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----")),
-    Rule("secret.aws-access-key", "AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+         re.compile(r"-----BEGIN (?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?"
+                    r"PRIVATE KEY(?: BLOCK)?-----")),
+    Rule("secret.aws-access-key", "AWS access key id",
+         re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     Rule("secret.api-key", "API key (sk-...)",
          re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|live-|test-|ant-)?[A-Za-z0-9_-]{20,}")),
     Rule("secret.stripe-key", "Stripe live key", re.compile(r"\b[rs]k_live_[0-9A-Za-z]{16,}")),
@@ -262,7 +264,7 @@ def is_secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(name)) and not NOT_SECRET_NAME.search(name)
 
 
-def _judge(value: str) -> str | None:
+def judge_value(value: str) -> str | None:
     """'weak', 'real', 'placeholder' or None (not worth a finding)."""
     stripped = value.strip()
     if not stripped or re.fullmatch(r"[A-Z][A-Z0-9_]*", stripped):
@@ -277,7 +279,7 @@ def _judge(value: str) -> str | None:
 def _structural(module: pyast.Module, node: ast.AST, key: str, value: str, rule: str,
                 what: str) -> tuple[SecretFinding, str] | None:
     """A finding and its raw value (kept only to redact the line it sits on)."""
-    verdict = _judge(value)
+    verdict = judge_value(value)
     if verdict is None:
         return None
     line = getattr(node, "lineno", 1)
@@ -322,7 +324,7 @@ def _assignment_findings(module: pyast.Module, node: ast.AST
         pairs = [(n, node.value) for n in pyast.target_names(node.target)]
     elif isinstance(node, ast.Dict):
         pairs = [(k, v) for k, v in ((pyast.const_str(k) if k else None, v)
-                                     for k, v in zip(node.keys, node.values)) if k]
+                                     for k, v in zip(node.keys, node.values, strict=True)) if k]
     out: list[tuple[SecretFinding, str] | None] = []
     for name, value_node in pairs:
         value = pyast.const_str(value_node)
@@ -406,7 +408,7 @@ def template_findings(inventory: Inventory) -> list[SecretFinding]:
             if not match or line.lstrip().startswith("#") or not is_secret_name(match[1]):
                 continue
             value = match[2].strip("'\"")
-            if _judge(value) in ("real", "weak") and not any(x.line == number for x in found):
+            if judge_value(value) in ("real", "weak") and not any(x.line == number for x in found):
                 hidden = redact(value)
                 found.append(SecretFinding("secret.template-value",
                                            f"real-looking value for {match[1]}", f.rel, number,
@@ -457,7 +459,8 @@ def lookup(data: dict[str, object], key: str) -> tuple[bool, object]:
     else:
         return True, node
     for value in data.values():
-        if isinstance(value, dict) and key in value and all(isinstance(v, str) for v in value.values()):
+        if isinstance(value, dict) and key in value and \
+                all(isinstance(v, str) for v in value.values()):
             return True, value[key]
     return False, None
 

@@ -47,7 +47,8 @@ def test_timeout_findings_state_the_library_default() -> None:
     assert [(f.level, f.message) for f in found] == [
         ("error", "requests.get() with no timeout (no timeout: waits forever)"),
         ("warning", "httpx.get() with no timeout (5 s default (connect, read, write and pool))"),
-        ("warning", "aiohttp.ClientSession() with no timeout (300 s total (ClientTimeout default))"),
+        ("warning",
+         "aiohttp.ClientSession() with no timeout (300 s total (ClientTimeout default))"),
     ]
 
 

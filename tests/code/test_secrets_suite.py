@@ -44,8 +44,10 @@ def test_live_secret_fails_test_fixture_is_a_note(run_suite) -> None:
 
 def test_inline_and_config_suppressions_are_reported(run_suite) -> None:
     run = run_suite("secrets", {
-        "app/a.py": f'KEY = "{planted_key()}"  # readiness: ignore[secret.api-key] revoked test key\n',
-        "app/b.py": f'# readiness: ignore[secrets.hardcoded] rotated weekly\nKEY = "{planted_key()}"\n',
+        "app/a.py": f'KEY = "{planted_key()}"  '
+                    '# readiness: ignore[secret.api-key] revoked test key\n',
+        "app/b.py": '# readiness: ignore[secrets.hardcoded] rotated weekly\n'
+                    f'KEY = "{planted_key()}"\n',
         "vendor/c.py": f'KEY = "{planted_key()}"\n',
         "app/d.py": f'KEY = "{planted_key()}"  # readiness: ignore[secret.jwt] wrong rule\n',
     }, "{path: code, ignore: [{rule: 'secret.*', paths: ['vendor/*'], reason: 'third party'}]}")
@@ -81,6 +83,7 @@ def _planted_tree() -> tuple[dict[str, str], list[str]]:
     body = base64.urlsafe_b64encode(json.dumps({"sub": pw}).encode()).decode().rstrip("=")
     jwt = f"{header}.{body}.{_secrets.token_urlsafe(32)}"
     dsn_pw = planted_password()
+    admin_pw, jwt_key = planted_password(), planted_password()
     pem_body = base64.b64encode(_secrets.token_bytes(48)).decode()
     files = {
         "app/config.py": f'''
@@ -94,11 +97,19 @@ def _planted_tree() -> tuple[dict[str, str], list[str]]:
             def call():
                 return requests.get("https://x", verify=False, auth=("u", "{pw}"))
             ''',
-        "keys/id.pem": f"-----BEGIN RSA PRIVATE KEY-----\n{pem_body}\n-----END RSA PRIVATE KEY-----\n",
+        "app/auth.py": f'''
+            import jwt
+            ADMIN_PASSWORD = "{admin_pw}"
+            def login():
+                create_user("admin", "{admin_pw}")
+                return jwt.encode({{"sub": 1}}, "{jwt_key}", algorithm="HS256")
+            ''',
+        "keys/id.pem": f"-----BEGIN RSA PRIVATE KEY-----\n{pem_body}\n"
+                       "-----END RSA PRIVATE KEY-----\n",
         ".env": f"API_KEY={key}\n",
         ".env.example": f"DB_PASSWORD={pw}\n",
     }
-    return files, [key, pw, aws, jwt, dsn_pw, pem_body, body]
+    return files, [key, pw, aws, jwt, dsn_pw, pem_body, body, admin_pw, jwt_key]
 
 
 def test_no_output_format_contains_a_planted_secret(run_suite, pytester) -> None:
@@ -115,6 +126,8 @@ def test_no_output_format_contains_a_planted_secret(run_suite, pytester) -> None
                     "{path: code}", *extra)
     assert run.outcome("secrets.hardcoded") == "fail"
     assert len(run.findings("secrets.hardcoded")) >= 5
+    for check_id in ("auth.jwt-secret-strength", "auth.default-admin", "auth.tls-verification"):
+        assert run.outcome(check_id) == "fail", check_id
     texts = {"terminal": "\n".join(run.result.outlines + run.result.errlines)}
     texts.update({name: (pytester.path / name).read_text(encoding="utf-8") for name in outputs})
     assert "chars" in texts["out.json"] and "chars" in texts["report.md"]
