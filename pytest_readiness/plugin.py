@@ -20,6 +20,7 @@ from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, 
     generate_targets,
     readiness,
 )
+from pytest_readiness.lifecycle import HOST_GROUPS, Stopper, group_by_host, use_host_groups
 from pytest_readiness.selection import catalogue, select
 from pytest_readiness.session import SESSION_KEY, ReadinessSession
 
@@ -34,6 +35,7 @@ OPTIONS: list[tuple[str, dict[str, Any], str | None]] = [
     ("--readiness-report", {"metavar": "PATH"}, "string"),
     ("--readiness-fail-under", {"metavar": "N", "type": float}, "string"),
     ("--readiness-list", {"action": "store_true", "default": False}, None),
+    ("--readiness-timeout", {"metavar": "SECONDS", "type": float}, "string"),
 ]
 HELP = {
     "--readiness": "run the production-readiness audit (bundled suites and your own checks)",
@@ -45,6 +47,8 @@ HELP = {
     "--readiness-report": "write the Markdown audit report to PATH",
     "--readiness-fail-under": "exit non-zero when the overall score is below N",
     "--readiness-list": "print the catalogue of checks (id, section, category, severity, title)",
+    "--readiness-timeout": "stop the whole audit after SECONDS; the partial record is written, "
+                           "marked incomplete (exit code 7)",
 }
 
 
@@ -133,11 +137,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(runtest, "readiness-runtest")
     if not hasattr(config, "workerinput"):
         fail_under = option(config, "readiness_fail_under")
+        timeout = option(config, "readiness_timeout")
+        use_host_groups(config)
         session = ReadinessSession(
             config, config.stash[CONTEXT_KEY],
             json_path=_path(config, "readiness_json"),
             markdown_path=_path(config, "readiness_report"),
             fail_under=float(fail_under) if fail_under not in (None, "") else None,
+            stopper=Stopper(float(timeout) if timeout not in (None, "") else None),
         )
         config.stash[SESSION_KEY] = session
         config.pluginmanager.register(session, "readiness-session")
@@ -153,9 +160,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         generate_targets(metafunc, metafunc.config.stash[CONTEXT_KEY])
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist names the groups in the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _enabled(config):
         select(config, items, config.stash[CONTEXT_KEY].config)
+        workerinput = getattr(config, "workerinput", {})
+        if workerinput.get(HOST_GROUPS):
+            config.option.loadgroup = True  # xdist then names the group in each node id
+            group_by_host(items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Tell each xdist worker to group checks by host (workers re-parse the command line)."""
+    if _enabled(node.config) and node.config.option.dist == "loadgroup":
+        node.workerinput[HOST_GROUPS] = True
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.fixtures import Context
+from pytest_readiness.lifecycle import Stopper, interruption, strip_group
 from pytest_readiness.report import markdown, terminal
 from pytest_readiness.results import CheckResult, Record, build_record, write_record
 from pytest_readiness.runtest import payload_of
@@ -26,6 +27,7 @@ SESSION_KEY = pytest.StashKey["ReadinessSession"]()
 
 # Exit codes beyond pytest's own 0-5 (see docs/exit-codes.md).
 EXIT_GATE_FAILED = 6
+EXIT_TIMED_OUT = 7
 
 
 def now_iso() -> str:
@@ -48,14 +50,34 @@ class ReadinessSession:
     started: str = field(default_factory=now_iso)
     _t0: float = field(default_factory=time.monotonic)
     _results: dict[str, _Partial] = field(default_factory=dict)
+    _collected: dict[str, None] = field(default_factory=dict)  # ordered set of node ids
+    stopper: Stopper = field(default_factory=Stopper)
+    interrupted: tuple[str, str] | None = None
     record: Record | None = None
+
+    # -- lifecycle -------------------------------------------------------
+    def pytest_sessionstart(self) -> None:
+        self.stopper.install()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._collected.update((strip_group(i.nodeid), None) for i in session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self._collected.update((strip_group(i), None) for i in ids)
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.interrupted = interruption(excinfo)
+
+    def not_run(self) -> list[str]:
+        return [n for n in self._collected if n not in self._results]
 
     # -- gathering -------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         payload = payload_of(report)
         if payload is None:
             return
-        partial = self._results.setdefault(report.nodeid, _Partial(payload))
+        partial = self._results.setdefault(strip_group(report.nodeid), _Partial(payload))
         partial.duration += report.duration
         if report.when != "teardown" or report.failed:
             partial.payload = payload
@@ -85,6 +107,7 @@ class ReadinessSession:
             self.context.config.system, self.check_results(), self.policy(),
             started=self.started, finished=now_iso(), duration_s=time.monotonic() - self._t0,
             hosts=[h.name for h in self.context.hosts], incomplete=incomplete,
+            not_run=self.not_run() if incomplete else [],
             config=str(self.context.config_path) if self.context.config_path else None,
         )
         adjusted = self.config.hook.pytest_readiness_scorecard(
@@ -95,16 +118,24 @@ class ReadinessSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.stopper.uninstall()
         if self.config.getoption("readiness_list"):
             return
         interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+        if interrupted and self.interrupted is None:
+            self.interrupted = ("interrupted", f"the run ended early (pytest exit status {exitstatus})")
         self.record = record = self.build(incomplete=bool(interrupted))
+        if self.interrupted:
+            record.notes.append(f"incomplete ({self.interrupted[0]}): {self.interrupted[1]}; "
+                                f"{len(record.not_run)} check(s) did not run")
         if self.json_path:
             write_record(record, self.json_path)
         if self.markdown_path:
             self.markdown_path.parent.mkdir(parents=True, exist_ok=True)
             self.markdown_path.write_text(markdown.render(record), encoding="utf-8")
-        if session.exitstatus == pytest.ExitCode.OK and self.gate_failed(record.scorecard):
+        if self.interrupted and self.interrupted[0] == "timeout":
+            session.exitstatus = EXIT_TIMED_OUT
+        elif session.exitstatus == pytest.ExitCode.OK and self.gate_failed(record.scorecard):
             session.exitstatus = EXIT_GATE_FAILED
 
     def gate_failed(self, card: Scorecard) -> bool:
