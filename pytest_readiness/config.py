@@ -209,8 +209,17 @@ class Endpoint(Target):
     latency: LatencyPolicy = LatencyPolicy()
     headers: bool = True
     redirect_http: bool = True
+    # The plain-HTTP address that must redirect to HTTPS (default: the url on port 80).
+    http_url: str | None = None
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @field_validator("http_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^http://[^/\s]+", value):
+            raise ValueError(f"expected an http:// URL (got {value!r})")
+        return value
 
     @field_validator("url")
     @classmethod
