@@ -1,0 +1,178 @@
+"""Clock synchronisation: SNTP queries, ``timedatectl show`` and ``chronyc -c tracking``.
+
+The SNTP client follows RFC 4330: one request, the reply checked (server mode,
+non-zero stratum, our transmit time echoed back), offset and delay computed from
+the four timestamps. Parsers of command output are pure.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any
+
+NTP_EPOCH_OFFSET = 2_208_988_800  # seconds from 1900-01-01 to 1970-01-01
+_PACKET = struct.Struct("!BBbb11I")
+
+
+class NtpError(Exception):
+    """The server did not answer, or answered something that is not NTP."""
+
+
+@dataclass(frozen=True)
+class NtpSample:
+    server: str
+    offset_s: float  # server clock minus ours
+    delay_s: float
+    stratum: int
+
+
+def _to_ntp(seconds: float) -> tuple[int, int]:
+    whole = int(seconds) + NTP_EPOCH_OFFSET
+    return whole & 0xFFFFFFFF, int((seconds % 1) * 2**32) & 0xFFFFFFFF
+
+
+def _from_ntp(whole: int, frac: int) -> float:
+    return whole - NTP_EPOCH_OFFSET + frac / 2**32
+
+
+def split_server(server: str, default_port: int = 123) -> tuple[str, int]:
+    """``host``, ``host:port`` or ``[v6]:port`` -> (host, port)."""
+    if server.startswith("["):
+        host, _, rest = server[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else default_port
+    if server.count(":") == 1:
+        host, port = server.split(":")
+        return host, int(port)
+    return server, default_port
+
+
+def sntp_query(server: str, timeout: float) -> NtpSample:
+    """Ask one NTP server for the time; the offset is its clock minus ours."""
+    host, port = split_server(server)
+    request = bytearray(48)
+    request[0] = (0 << 6) | (4 << 3) | 3  # no leap warning, version 4, client mode
+    t1 = time.time()
+    sent_whole, sent_frac = _to_ntp(t1)
+    struct.pack_into("!II", request, 40, sent_whole, sent_frac)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+        family, _, _, _, address = infos[0]
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(timeout)
+            sock.sendto(bytes(request), address)
+            data, _ = sock.recvfrom(512)
+    except socket.timeout:
+        raise NtpError(f"NTP server {server}: no answer within {timeout:g}s") from None
+    except OSError as exc:
+        raise NtpError(f"NTP server {server}: {exc.strerror or exc}") from None
+    t4 = time.time()
+    return parse_reply(server, data, (sent_whole, sent_frac), t1, t4)
+
+
+def parse_reply(server: str, data: bytes, sent: tuple[int, int], t1: float,
+                t4: float) -> NtpSample:
+    """Check and decode an SNTP reply to the request sent at ``t1`` (received at ``t4``)."""
+    if len(data) < 48:
+        raise NtpError(f"NTP server {server}: reply of {len(data)} bytes is not NTP")
+    fields = _PACKET.unpack_from(data)
+    mode, stratum = fields[0] & 0x7, fields[1]
+    if mode not in (4, 5):
+        raise NtpError(f"NTP server {server}: reply in mode {mode}, not server mode")
+    if stratum == 0:
+        code = data[12:16].decode("ascii", "replace")
+        raise NtpError(f"NTP server {server}: kiss-o'-death {code!r} (stratum 0)")
+    originate = (fields[7], fields[8])
+    if originate != sent:
+        raise NtpError(f"NTP server {server}: reply does not echo our request (spoofed or stale)")
+    t2 = _from_ntp(fields[9], fields[10])
+    t3 = _from_ntp(fields[11], fields[12])
+    offset = ((t2 - t1) + (t3 - t4)) / 2
+    delay = (t4 - t1) - (t3 - t2)
+    return NtpSample(server, offset, max(delay, 0.0), stratum)
+
+
+# --- host state ---------------------------------------------------------------
+
+def parse_key_values(text: str) -> dict[str, str]:
+    """``timedatectl show`` output: ``Key=value`` lines."""
+    return {k.strip(): v.strip() for k, sep, v in
+            (line.partition("=") for line in text.splitlines()) if sep and k.strip()}
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """``chronyc -c tracking``: the fields the audit reads."""
+
+    reference: str
+    stratum: int
+    system_offset_s: float  # how far the system clock is from NTP time now
+    last_offset_s: float
+    leap_status: str
+
+    @property
+    def synchronised(self) -> bool:
+        return self.leap_status.lower() != "not synchronised" and self.stratum > 0
+
+
+def parse_chronyc_tracking(text: str) -> Tracking:
+    """Parse the CSV line of ``chronyc -c tracking`` (14 fields)."""
+    line = next((l for l in text.splitlines() if l.strip()), "")
+    fields = line.split(",")
+    if len(fields) < 14:
+        raise ValueError(f"chronyc -c tracking: expected 14 CSV fields, got {len(fields)}: "
+                         f"{line[:120]!r}")
+    try:
+        return Tracking(reference=fields[1] or fields[0], stratum=int(fields[2]),
+                        system_offset_s=float(fields[4]), last_offset_s=float(fields[5]),
+                        leap_status=fields[13].strip())
+    except ValueError as exc:
+        raise ValueError(f"chronyc -c tracking: {exc}: {line[:120]!r}") from None
+
+
+@dataclass(frozen=True)
+class ClockState:
+    synchronised: bool | None  # None: no tool on the host could tell
+    source: str
+    details: dict[str, Any]
+
+
+def host_clock_state(host: Any) -> ClockState:
+    """Whether the host's clock is NTP-synchronised, from timedatectl, else chronyc."""
+    details: dict[str, Any] = {}
+    out = host.run("timedatectl show")
+    if out.rc == 0 and "NTPSynchronized=" in out.stdout:
+        values = parse_key_values(out.stdout)
+        details = {k: values[k] for k in ("NTP", "NTPSynchronized", "Timezone") if k in values}
+        if values.get("NTPSynchronized") == "yes":
+            return ClockState(True, "timedatectl show", details)
+    out = host.run("chronyc -c tracking")
+    if out.rc == 0 and out.stdout.strip():
+        tracking = parse_chronyc_tracking(out.stdout)
+        details.update(reference=tracking.reference, stratum=tracking.stratum,
+                       system_offset_s=tracking.system_offset_s, leap_status=tracking.leap_status)
+        return ClockState(tracking.synchronised, "chronyc -c tracking", details)
+    if details:
+        return ClockState(False, "timedatectl show", details)
+    return ClockState(None, "none", {"timedatectl": "unavailable", "chronyc": "unavailable"})
+
+
+@dataclass(frozen=True)
+class Drift:
+    drift_s: float  # host clock minus ours
+    uncertainty_s: float  # half the round trip
+
+
+def host_drift(host: Any) -> Drift:
+    """The host's clock against the auditing machine's, read with ``date +%s.%N``."""
+    before = time.time()
+    out = host.run("date +%s.%N")
+    after = time.time()
+    text = out.stdout.strip()
+    try:
+        remote = float(text)
+    except ValueError:
+        raise NtpError(f"date +%s.%N answered {text[:40]!r}, not a time") from None
+    return Drift(remote - (before + after) / 2, (after - before) / 2)
