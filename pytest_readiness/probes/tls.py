@@ -216,6 +216,10 @@ def verify_chain(host: str, port: int, server_name: str, deadline: Deadline,
     ctx.check_hostname = False
     # Key size and digest have their own checks; trust is only about the chain here.
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    try:  # protocol versions are judged by their own check too
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+    except (ValueError, ssl.SSLError):
+        pass
     sock = deadline.connect(host, port)
     try:
         sock.settimeout(deadline.remaining("handshake"))
