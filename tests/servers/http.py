@@ -58,6 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class TestHttpServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # a short backlog drops SYNs under concurrent sampling
     __test__ = False  # not a pytest test class
 
     def __init__(self, routes: dict[str, Route], tls: ssl.SSLContext | None = None) -> None:
