@@ -21,8 +21,10 @@ from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, 
     readiness,
 )
 from pytest_readiness.lifecycle import HOST_GROUPS, Stopper, group_by_host, use_host_groups
+from pytest_readiness.report.outputs import ReportOutputs
 from pytest_readiness.selection import catalogue, select
 from pytest_readiness.session import SESSION_KEY, ReadinessSession
+from pytest_readiness.sharding import parse_shard, select_shard
 
 OPTIONS: list[tuple[str, dict[str, Any], str | None]] = [
     ("--readiness", {"action": "store_true", "default": None},
@@ -36,6 +38,14 @@ OPTIONS: list[tuple[str, dict[str, Any], str | None]] = [
     ("--readiness-fail-under", {"metavar": "N", "type": float}, "string"),
     ("--readiness-list", {"action": "store_true", "default": False}, None),
     ("--readiness-timeout", {"metavar": "SECONDS", "type": float}, "string"),
+    ("--readiness-html", {"metavar": "PATH"}, "string"),
+    ("--readiness-sarif", {"metavar": "PATH"}, "string"),
+    ("--readiness-prometheus", {"metavar": "PATH"}, "string"),
+    ("--readiness-baseline", {"metavar": "PATH"}, "string"),
+    ("--readiness-history", {"metavar": "DIR"}, "string"),
+    ("--readiness-fail-on", {"metavar": "SEVERITY"}, "string"),
+    ("--readiness-no-regressions", {"action": "store_true", "default": None}, "bool"),
+    ("--readiness-shard", {"metavar": "I/N"}, None),
 ]
 HELP = {
     "--readiness": "run the production-readiness audit (bundled suites and your own checks)",
@@ -49,6 +59,15 @@ HELP = {
     "--readiness-list": "print the catalogue of checks (id, section, category, severity, title)",
     "--readiness-timeout": "stop the whole audit after SECONDS; the partial record is written, "
                            "marked incomplete (exit code 7)",
+    "--readiness-html": "write the standalone HTML report (one self-contained file) to PATH",
+    "--readiness-sarif": "write SARIF 2.1.0 of every finding with a file and line to PATH",
+    "--readiness-prometheus": "write the scorecard as Prometheus textfile metrics to PATH (.prom)",
+    "--readiness-baseline": "compare with an earlier result record: fixed, regressed, new, deltas",
+    "--readiness-history": "keep every record in DIR and draw scores over time in the HTML report",
+    "--readiness-fail-on": "fail the run when a check of SEVERITY or worse fails or errors; "
+                           "lower-severity failures are reported but do not fail it",
+    "--readiness-no-regressions": "exit non-zero (6) when a check regressed since the baseline",
+    "--readiness-shard": "run only shard I of N (deterministic; one host's checks stay together)",
 }
 
 
@@ -145,9 +164,39 @@ def pytest_configure(config: pytest.Config) -> None:
             markdown_path=_path(config, "readiness_report"),
             fail_under=float(fail_under) if fail_under not in (None, "") else None,
             stopper=Stopper(float(timeout) if timeout not in (None, "") else None),
+            outputs=_outputs(config),
         )
         config.stash[SESSION_KEY] = session
         config.pluginmanager.register(session, "readiness-session")
+        config.pluginmanager.register(session.outputs, "readiness-outputs")
+        if config.getoption("htmlpath", None):  # pytest-html is active: add our columns
+            from pytest_readiness.report import pytest_html
+
+            config.pluginmanager.register(pytest_html, "readiness-pytest-html")
+    _shard(config)  # validated in every process, before a long audit starts
+
+
+def _outputs(config: pytest.Config) -> ReportOutputs:
+    return ReportOutputs(
+        html_path=_path(config, "readiness_html"),
+        sarif_path=_path(config, "readiness_sarif"),
+        prometheus_path=_path(config, "readiness_prometheus"),
+        baseline_path=_path(config, "readiness_baseline"),
+        history_dir=_path(config, "readiness_history"),
+        fail_on=option(config, "readiness_fail_on") or None,
+        no_regressions=bool(option(config, "readiness_no_regressions")),
+        root=config.stash[CONTEXT_KEY].base_dir,
+    )
+
+
+def _shard(config: pytest.Config) -> tuple[int, int] | None:
+    value = config.getoption("readiness_shard", None)
+    if not value:
+        return None
+    try:
+        return parse_shard(value)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _path(config: pytest.Config, name: str) -> Path | None:
@@ -164,6 +213,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _enabled(config):
         select(config, items, config.stash[CONTEXT_KEY].config)
+        shard = _shard(config)
+        if shard:
+            select_shard(config, items, *shard)
         workerinput = getattr(config, "workerinput", {})
         if workerinput.get(HOST_GROUPS):
             config.option.loadgroup = True  # xdist then names the group in each node id

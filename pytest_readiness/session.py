@@ -54,6 +54,7 @@ class ReadinessSession:
     stopper: Stopper = field(default_factory=Stopper)
     interrupted: tuple[str, str] | None = None
     record: Record | None = None
+    outputs: Any = None  # report.outputs.ReportOutputs: HTML, SARIF, baseline, extra gates
 
     # -- lifecycle -------------------------------------------------------
     def pytest_sessionstart(self) -> None:
@@ -128,6 +129,8 @@ class ReadinessSession:
         if self.interrupted:
             record.notes.append(f"incomplete ({self.interrupted[0]}): {self.interrupted[1]}; "
                                 f"{len(record.not_run)} check(s) did not run")
+        if self.outputs is not None:  # baseline comparison first: it is part of the record
+            self.outputs.finish(record, session)
         if self.json_path:
             write_record(record, self.json_path)
         if self.markdown_path:

@@ -1,0 +1,86 @@
+"""pytest-html integration: the scorecard and chart in its summary, readiness columns per row.
+
+Registered by the plugin only in the controller and only when pytest-html is
+writing a report (``--html``). Every value is escaped: pytest-html inserts
+these cells as raw HTML.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+import pytest
+
+from pytest_readiness.report.charts import scorecard_bars
+from pytest_readiness.report.common import fmt_score, truncate
+from pytest_readiness.runtest import payload_of
+
+COLUMNS = ("category", "severity", "readiness")
+
+
+def _record(session: pytest.Session) -> Any:
+    from pytest_readiness.session import SESSION_KEY
+
+    readiness = session.config.stash.get(SESSION_KEY, None)
+    if readiness is None:
+        return None
+    # pytest-html may finish before the readiness session does: build the same record.
+    return readiness.record if readiness.record is not None else readiness.build()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str],
+                                session: pytest.Session) -> None:
+    record = _record(session)
+    if record is None:
+        return
+    card = record.scorecard
+    rows = "".join(
+        f"<tr><td>{escape(c.name)}</td><td>{fmt_score(c.score)}</td><td>{c.weight:g}</td>"
+        f"<td>{c.weighted:.1f}</td></tr>"
+        for c in card.categories if c.score is not None or c.counts)
+    prefix.append(
+        f'<div class="readiness-summary"><h2>Production readiness: {escape(record.system)}</h2>'
+        f'<p class="readiness-verdict"><b>{escape(card.verdict)}</b> — overall score '
+        f"<b>{fmt_score(card.overall)}</b> / 100</p>{scorecard_bars(card)}"
+        f'<table class="readiness-scorecard"><tr><th>Category</th><th>Score</th><th>Weight</th>'
+        f"<th>Weighted</th></tr>{rows}</table>"
+        + (f"<p>Blockers: {escape(', '.join(card.blockers))}</p>" if card.blockers else "")
+        + "</div>")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_header(cells: list[str]) -> None:
+    cells.insert(2, '<th class="sortable" data-column-type="readiness">Readiness</th>')
+    cells.insert(2, '<th class="sortable" data-column-type="severity">Severity</th>')
+    cells.insert(2, '<th class="sortable" data-column-type="category">Category</th>')
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
+    payload = payload_of(report) or {}
+    values = [payload.get("category", ""), payload.get("severity", ""),
+              str(payload.get("outcome", "")).upper()]
+    for name, value in reversed(list(zip(COLUMNS, values))):
+        cells.insert(2, f'<td class="col-{name}">{escape(str(value))}</td>')
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -> None:
+    payload = payload_of(report)
+    if not payload:
+        return
+    try:
+        evidence = json.loads(payload.get("evidence") or "{}")
+    except ValueError:
+        evidence = {}
+    lines = [f"{payload['id']}[{payload.get('target')}] {str(payload['outcome']).upper()}: "
+             f"{payload.get('message', '')}"]
+    lines += [f"{k}: {truncate(v if isinstance(v, str) else json.dumps(v, default=str))}"
+              for k, v in evidence.items()]
+    if payload.get("fix") and payload["outcome"] in ("fail", "error", "warn"):
+        lines.append(f"fix: {payload['fix']}")
+    data.insert(0, '<div class="readiness-evidence"><pre>'
+                + escape("\n".join(lines)) + "</pre></div>")
