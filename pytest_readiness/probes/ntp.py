@@ -84,11 +84,13 @@ def parse_reply(server: str, data: bytes, sent: tuple[int, int], t1: float,
     if stratum == 0:
         code = data[12:16].decode("ascii", "replace")
         raise NtpError(f"NTP server {server}: kiss-o'-death {code!r} (stratum 0)")
-    originate = (fields[7], fields[8])
+    # fields: header bytes (0-3), root delay, root dispersion, reference id (4-6),
+    # reference (7-8), originate (9-10), receive (11-12), transmit (13-14) timestamps.
+    originate = (fields[9], fields[10])
     if originate != sent:
         raise NtpError(f"NTP server {server}: reply does not echo our request (spoofed or stale)")
-    t2 = _from_ntp(fields[9], fields[10])
-    t3 = _from_ntp(fields[11], fields[12])
+    t2 = _from_ntp(fields[11], fields[12])
+    t3 = _from_ntp(fields[13], fields[14])
     offset = ((t2 - t1) + (t3 - t4)) / 2
     delay = (t4 - t1) - (t3 - t2)
     return NtpSample(server, offset, max(delay, 0.0), stratum)
