@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_readiness import CheckError
 from pytest_readiness.probes import compose
 from pytest_readiness.probes.yamlpos import ParseError, publish
 
@@ -15,7 +16,7 @@ def _audit(compose_file, readiness, rule: str, check_id: str, what: str) -> None
     try:
         parsed = compose.load_file(compose_file.path, compose_file.rel)
     except ParseError as exc:
-        readiness.error(str(exc))
+        raise CheckError(str(exc)) from None
     readiness.evidence(**compose.summary(parsed))
     outcome = publish(readiness, compose.RULES[rule](parsed),
                       lambda rel: parsed.lines if rel == parsed.rel else [],

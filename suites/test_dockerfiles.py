@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_readiness import CheckError
 from pytest_readiness.probes import dockerfile as probe
 from pytest_readiness.probes.codebase import is_dockerfile
 from pytest_readiness.probes.yamlpos import Located, ParseError, publish
@@ -16,9 +17,9 @@ def _parse(dockerfile, readiness) -> tuple[probe.Dockerfile, list[str]]:
         text = dockerfile.path.read_text(encoding="utf-8")
         parsed = probe.parse(text, dockerfile.rel)
     except (OSError, UnicodeDecodeError) as exc:
-        readiness.error(f"{dockerfile.rel}: cannot read: {exc}")
+        raise CheckError(f"{dockerfile.rel}: cannot read: {exc}") from None
     except ParseError as exc:
-        readiness.error(str(exc))
+        raise CheckError(str(exc)) from None
     readiness.evidence(**probe.summary(parsed))
     return parsed, text.splitlines()
 

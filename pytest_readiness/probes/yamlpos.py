@@ -9,6 +9,7 @@ says ``docker-compose.yml:23``. A file that does not parse raises
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,13 @@ from typing import Any
 import yaml
 
 from pytest_readiness.probes.suppress import CodeFinding, apply, snippet
+from pytest_readiness.redact import redact
+
+# ``KEY: value`` / ``KEY=value`` / ``ENV KEY value`` where KEY names a credential.
+_SECRET_ASSIGNMENT = re.compile(
+    r"""(?ix)^(?P<head>.*?\b[\w.-]*(passw(or)?d|passwd|pwd|secret|token|api_?key|apikey|
+    private_?key|credential|access_?key)[\w.-]*["']?\s*(?:[:=]|\s)\s*)
+    (?P<value>[^\s#][^#]*?)(?P<tail>\s*(\#.*)?)$""")
 
 
 class ParseError(Exception):
@@ -139,7 +147,18 @@ def finding_at(rule: str, message: str, file: str, line: int | None, lines: Sequ
                level: str = "error") -> CodeFinding:
     """A CodeFinding with a redacted snippet of the offending line."""
     text = lines[line - 1] if line and 0 < line <= len(lines) else ""
-    return CodeFinding(rule, message, file, line, snippet(text), level)
+    return CodeFinding(rule, message, file, line, snippet(redact_assignment(text)), level)
+
+
+def redact_assignment(line: str) -> str:
+    """A config line with the value of a credential-named key redacted (``${VAR}`` kept)."""
+    match = _SECRET_ASSIGNMENT.match(line)
+    if not match:
+        return line
+    value = match["value"].strip().strip("'\"")
+    if re.fullmatch(r"\$\{\w+\}|\$\w+|", value) or value.lower() in ("true", "false"):
+        return line
+    return f"{match['head']}{redact(value)}{match['tail']}"
 
 
 @dataclass

@@ -1,0 +1,79 @@
+"""Deployment suites through the plugin: outcomes, evidence and file:line in the record."""
+
+from __future__ import annotations
+
+from tests.deploy.conftest import planted_password
+
+
+def test_compose_suite_outcomes_and_broken_file_is_an_error(run_suite) -> None:
+    secret = planted_password()
+    run = run_suite("compose", {
+        "docker-compose.yml": f"""
+            services:
+              api:
+                build: ./api
+                restart: unless-stopped
+                read_only: true
+                cap_drop: [ALL]
+                security_opt: ["no-new-privileges:true"]
+                mem_limit: 256m
+                cpus: 0.5
+                environment:
+                  API_TOKEN: {secret}
+              cache:
+                image: redis:7.2
+                restart: always
+                read_only: true
+                user: "999"
+                cap_drop: [ALL]
+                cap_add: [SETGID]
+                security_opt: ["no-new-privileges:true"]
+                deploy: {{resources: {{limits: {{memory: 128M}}}}}}
+                healthcheck: {{test: ["CMD", "redis-cli", "ping"]}}
+            """,
+        "api/Dockerfile": "FROM python:3.12-slim\nUSER app\nHEALTHCHECK CMD true\n",
+        "broken/docker-compose.yml": "services:\n  a: [\n",
+    })
+    target = "docker-compose.yml"
+    assert run.outcome("compose.healthcheck", target) == "pass"
+    assert run.outcome("compose.non-root", target) == "pass"
+    assert run.outcome("compose.restart-policy", target) == "pass"
+    assert run.outcome("compose.resource-limits", target) == "warn"
+    assert run.outcome("compose.capabilities", target) == "fail"
+    assert run.where("compose.capabilities", target=target) == ["docker-compose.yml:18"]
+    check = run.check("compose.literal-secrets", target)
+    assert check["outcome"] == "fail"
+    assert run.where("compose.literal-secrets", target=target) == ["docker-compose.yml:11"]
+    assert check["evidence"]["services"] == ["api", "cache"]
+    assert secret not in run.text and secret not in run.result.stdout.str()
+    broken = run.check("compose.healthcheck", "broken/docker-compose.yml")
+    assert broken["outcome"] == "error"
+    assert "broken/docker-compose.yml:3: invalid YAML" in broken["message"]
+
+
+def test_dockerfile_suite_and_inline_suppression(run_suite) -> None:
+    run = run_suite("dockerfiles", {
+        "Dockerfile": """
+            FROM python:3.12
+            # readiness: ignore[dockerfile.remote-add] vendor tarball, checksum verified below
+            ADD https://example.com/tool.tgz /opt/
+            RUN apt-get update && apt-get install -y gcc
+            HEALTHCHECK CMD curl -f https://localhost:8000/health
+            CMD ["uvicorn", "a:app", "--port", "8000"]
+            """,
+        "junk/Dockerfile": "FROM a:1\nplease build me\n",
+    })
+    assert run.outcome("dockerfile.no-remote-add", "Dockerfile") == "pass"
+    suppressed = run.check("dockerfile.no-remote-add", "Dockerfile")["evidence"]["suppressed"]
+    assert suppressed == [{"rule": "dockerfile.remote-add", "file": "Dockerfile", "line": 3,
+                           "reason": "vendor tarball, checksum verified below", "by": "inline"}]
+    assert run.outcome("dockerfile.non-root-user", "Dockerfile") == "fail"
+    assert run.where("dockerfile.multi-stage", target="Dockerfile") == ["Dockerfile:4"]
+    health = run.check("dockerfile.healthcheck", "Dockerfile")
+    assert health["outcome"] == "fail"
+    assert "HEALTHCHECK probes https but the app serves http" in health["message"]
+    assert health["evidence"]["app_protocol"] == "http"
+    assert run.outcome("dockerfile.base-pinned", "Dockerfile") == "pass"
+    junk = run.check("dockerfile.base-pinned", "junk/Dockerfile")
+    assert junk["outcome"] == "error"
+    assert junk["message"].endswith("junk/Dockerfile:2: unknown instruction 'PLEASE'")
