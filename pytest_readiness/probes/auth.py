@@ -114,7 +114,7 @@ def tls_verification_off(modules: Iterable[pyast.Module]) -> list[CodeFinding]:
         for call in m.calls:
             found.extend(_tls_call(m, call))
         assert m.tree is not None
-        for node in ast.walk(m.tree):
+        for node in m.of(ast.Assign, ast.AnnAssign):
             found.extend(_tls_assignment(m, node))
     return found
 
@@ -268,7 +268,7 @@ def strength_guards(modules: Iterable[pyast.Module]) -> set[str]:
     guarded: set[str] = set()
     for m in modules:
         assert m.tree is not None
-        for node in ast.walk(m.tree):
+        for node in m.of(ast.Compare, ast.Call, ast.AnnAssign):
             guarded |= _guards_in(m, node)
         for fn in m.functions:
             fields = _validator_fields(fn)
@@ -418,7 +418,7 @@ def default_admin_credentials(modules: Iterable[pyast.Module]) -> list[CodeFindi
         for call in m.calls:
             found.extend(_admin_call(m, call))
         assert m.tree is not None
-        for node in ast.walk(m.tree):
+        for node in m.of(ast.Assign, ast.AnnAssign, ast.Dict):
             if isinstance(node, ast.Dict) and (seed := _admin_dict(m, node)):
                 found.append(seed)
             for name, value_node in _admin_pairs(node):
@@ -473,7 +473,7 @@ def _hashing_module(m: pyast.Module, result: Hashing) -> None:
             result.weak.append(_finding(m, "auth.plaintext-password",
                                         "stored password compared in plain text", call.line))
     assert m.tree is not None
-    for node in ast.walk(m.tree):
+    for node in m.of(ast.Compare):
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and \
                 isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and \
                 _plaintext_compare([node.left, node.comparators[0]]):

@@ -15,10 +15,12 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from pytest_readiness.probes.codebase import Inventory, SourceFile, read_text
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+_Node = TypeVar("_Node", bound=ast.AST)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,23 @@ class Module:
     calls: list[CallSite] = field(default_factory=list)
     functions: list[FunctionNode] = field(default_factory=list)
     docstring_lines: set[int] = field(default_factory=set)
+    nodes: list[ast.AST] = field(default_factory=list)  # every node, depth first, source order
     _lines: list[str] | None = None
+    _by_type: dict[type, list[tuple[int, ast.AST]]] | None = None
+
+    def of(self, *types: type[_Node]) -> list[_Node]:
+        """Every node of these exact classes (``ast.Call``, not ``ast.expr``), in source order.
+
+        Rules use this instead of ``ast.walk``: the tree is walked once, at parse time.
+        """
+        if self._by_type is None:
+            self._by_type = {}
+            for index, node in enumerate(self.nodes):
+                self._by_type.setdefault(type(node), []).append((index, node))
+        if len(types) == 1:
+            return [n for _, n in self._by_type.get(types[0], ())]  # type: ignore[misc]
+        merged = sorted(pair for t in types for pair in self._by_type.get(t, ()))
+        return [n for _, n in merged]  # type: ignore[misc]
 
     @property
     def lines(self) -> list[str]:
@@ -175,15 +193,21 @@ def target_names(target: ast.expr) -> list[str]:
     return []
 
 
-class _Walker(ast.NodeVisitor):
-    """One pass over a module: imports first (aliases), then calls in context."""
+class _Walker:
+    """One traversal of a module's tree, then three passes over the flat node list.
+
+    The traversal records every node (``Module.nodes``, so rules never walk the
+    tree again), the functions, and each call with its innermost enclosing function;
+    imports (aliases), docstrings and bindings come next, calls are resolved last.
+    """
 
     def __init__(self, module: Module) -> None:
         self.m = module
-        self.stack: list[FunctionNode] = []
+        self.pending: list[tuple[ast.Call, FunctionNode | None]] = []
 
     def run(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
+        self._collect(tree, None)
+        for node in self.m.nodes:
             if isinstance(node, ast.Import):
                 for a in node.names:
                     local = a.asname or a.name.split(".")[0]
@@ -193,26 +217,41 @@ class _Walker(ast.NodeVisitor):
                 for a in node.names:
                     self.m.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
                     self.m.imports.append((f"{node.module}.{a.name}", node.lineno))
-        self._docstrings(tree)
-        self._bindings(tree)
-        self.visit(tree)
+        self._docstrings()
+        self._bindings()
+        for call, function in self.pending:
+            name = self.m.resolve(call.func)
+            if name is not None:
+                self.m.calls.append(CallSite(call, name, call.lineno, function,
+                                             isinstance(function, ast.AsyncFunctionDef)))
 
-    def _docstrings(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                body = node.body
-                if body and isinstance(body[0], ast.Expr) and const_str(body[0].value) is not None:
-                    first = body[0]
-                    self.m.docstring_lines.update(
-                        range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    def _collect(self, node: ast.AST, function: FunctionNode | None) -> None:
+        # Hand-rolled instead of ast.walk/NodeVisitor: this is the hot loop of every code
+        # suite (see benchmarks/bench_code_scan.py), and generators per node cost 3x.
+        self.m.nodes.append(node)
+        inner = function
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            self.m.functions.append(node)
+            inner = node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                self._collect(value, inner)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self._collect(item, inner)
+        if isinstance(node, ast.Call):
+            # After its arguments and receiver: bindings made inside them count first.
+            self.pending.append((node, function))
 
-    def _function(self, node: FunctionNode) -> None:
-        self.m.functions.append(node)
-        self.stack.append(node)
-        self.generic_visit(node)
-        self.stack.pop()
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
+    def _docstrings(self) -> None:
+        for node in self.m.of(ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef):
+            body = node.body  # type: ignore[attr-defined]
+            if body and isinstance(body[0], ast.Expr) and const_str(body[0].value) is not None:
+                first = body[0]
+                self.m.docstring_lines.update(
+                    range(first.lineno, (first.end_lineno or first.lineno) + 1))
 
     def _bind(self, targets: list[ast.expr], value: ast.expr | None) -> None:
         if isinstance(value, ast.Await):
@@ -225,9 +264,9 @@ class _Walker(ast.NodeVisitor):
                 for bound in target_names(target):
                     self.m.bindings[bound] = name + "()"
 
-    def _bindings(self, tree: ast.Module) -> None:
+    def _bindings(self) -> None:
         # Before the calls, so a method defined above __init__ still resolves self.session.
-        for node in ast.walk(tree):
+        for node in self.m.of(ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith):
             if isinstance(node, ast.Assign):
                 self._bind(node.targets, node.value)
             elif isinstance(node, ast.AnnAssign):
@@ -236,16 +275,6 @@ class _Walker(ast.NodeVisitor):
                 for item in node.items:
                     if item.optional_vars is not None:
                         self._bind([item.optional_vars], item.context_expr)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        # Arguments and receivers first: bindings made inside them count.
-        self.generic_visit(node)
-        name = self.m.resolve(node.func)
-        if name is None:
-            return
-        function = self.stack[-1] if self.stack else None
-        self.m.calls.append(CallSite(node, name, node.lineno, function,
-                                     isinstance(function, ast.AsyncFunctionDef)))
 
 
 def lines_of(inventory: Inventory) -> LineReader:

@@ -138,7 +138,7 @@ def retry_mechanisms(modules: Iterable[pyast.Module]) -> list[Mechanism]:
                     and (call.keyword("max_retries") or call.keyword("retries")):
                 found.append(Mechanism("transport", module.rel, call.line, call.name))
         assert module.tree is not None
-        for node in ast.walk(module.tree):
+        for node in module.of(ast.For, ast.While, ast.AsyncFor):
             if isinstance(node, (ast.For, ast.While, ast.AsyncFor)) and _sleeps_after_failure(
                     module, node):
                 found.append(Mechanism("loop", module.rel, node.lineno, "loop with try/except "
@@ -169,7 +169,7 @@ def _breaker_classes(modules: list[pyast.Module]) -> set[str]:
     names = set()
     for module in modules:
         assert module.tree is not None
-        for node in ast.walk(module.tree):
+        for node in module.of(ast.ClassDef):
             if isinstance(node, ast.ClassDef) and "breaker" in node.name.lower():
                 names.add(node.name)
     return names
@@ -197,13 +197,14 @@ def circuit_breakers(modules: Iterable[pyast.Module]) -> Breakers:
                 result.defined.append(Mechanism("library", module.rel, line, name))
         assert module.tree is not None
         result.defined.extend(Mechanism("class", module.rel, node.lineno, node.name)
-                              for node in ast.walk(module.tree)
+                              for node in module.of(ast.ClassDef)
                               if isinstance(node, ast.ClassDef) and node.name in classes)
     for module in modules:
         if context_of(module.rel) != "code":
             continue
         assert module.tree is not None
-        for node in ast.walk(module.tree):
+        for node in module.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.Call, ast.With,
+                              ast.AsyncWith):
             used = _breaker_use(module, node, instances)
             if used:
                 line = getattr(node, "lineno", 0)  # every node _breaker_use accepts has one
@@ -267,7 +268,7 @@ def grpc_channels(modules: Iterable[pyast.Module]) -> list[Channel]:
 def _module_constants(module: pyast.Module) -> dict[str, ast.expr]:
     assert module.tree is not None
     out = {}
-    for node in ast.walk(module.tree):
+    for node in module.of(ast.Assign):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], ast.Name):
             out[node.targets[0].id] = node.value

@@ -126,7 +126,16 @@ def context_of(rel: str) -> str:
 
 def _pattern_hits(text: str, rules: Iterable[Rule] = RULES
                   ) -> Iterator[tuple[int, str, Rule, str]]:
-    """(line number, line, rule, raw value) for every pattern match that looks like a secret."""
+    """(line number, line, rule, raw value) for every pattern match that looks like a secret.
+
+    Lines are matched one by one (a value never spans lines), but only for the rules
+    that match the whole text somewhere: most files match none, and one search per
+    rule per file is far cheaper than one per line.
+    """
+    rules = [rule for rule in rules if rule.pattern.search(text)]
+    if not rules:
+        return
+    hits = []
     for number, line in enumerate(text.splitlines(), start=1):
         if len(line) > 4000:
             line = line[:4000]
@@ -138,7 +147,8 @@ def _pattern_hits(text: str, rules: Iterable[Rule] = RULES
                 if not rule.generic and is_placeholder(value[3:] if value.startswith("sk-") else
                                                        value) and rule.id != "secret.private-key":
                     continue
-                yield number, line, rule, value
+                hits.append((number, line, rule, value))
+    yield from hits
 
 
 def pattern_values(text: str) -> set[str]:
@@ -310,7 +320,7 @@ def ast_findings(module: pyast.Module) -> list[tuple[SecretFinding, str]]:
             if kw.arg and value is not None and is_secret_name(kw.arg):
                 found.append(_structural(module, kw.value, kw.arg, value, "secret.keyword-argument",
                                          "hardcoded credential argument"))
-    for node in ast.walk(module.tree):
+    for node in module.of(ast.Assign, ast.AnnAssign, ast.Dict):
         found.extend(_assignment_findings(module, node))
     return [f for f in found if f is not None]
 
@@ -408,7 +418,8 @@ def template_findings(inventory: Inventory) -> list[SecretFinding]:
             if not match or line.lstrip().startswith("#") or not is_secret_name(match[1]):
                 continue
             value = match[2].strip("'\"")
-            if judge_value(value) in ("real", "weak") and not any(x.line == number for x in found):
+            # "changeme", "admin" in a template are placeholders: only real-looking values count.
+            if judge_value(value) == "real" and not any(x.line == number for x in found):
                 hidden = redact(value)
                 found.append(SecretFinding("secret.template-value",
                                            f"real-looking value for {match[1]}", f.rel, number,
