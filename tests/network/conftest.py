@@ -11,6 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
+# Imported here, once, so pytester's in-process runs (which drop modules first imported
+# during a run) all share one copy: exception classes then match across runs.
+from pytest_readiness.probes import db, grpc, http, netpool, tls  # noqa: F401
+
 
 @dataclass
 class NetworkRun:
