@@ -80,7 +80,10 @@ def gather(host: Host, fleet: FleetConfig) -> HostFacts:
         if "files" in fleet.facts:
             facts.files = {f: _checksum(tinfra, f) for f in fleet.files}
         if "ntp_offset" in fleet.facts:
-            facts.ntp_offset_ms = round(ntp.host_drift(tinfra).drift_s * 1000, 1)
+            drift = ntp.host_drift(tinfra)
+            # Only drift beyond the measurement's own uncertainty (half the round trip) counts.
+            beyond = max(abs(drift.drift_s) - drift.uncertainty_s, 0.0)
+            facts.ntp_offset_ms = round(beyond * 1000 * (1 if drift.drift_s >= 0 else -1), 1)
     except Exception as exc:  # an unreachable host is reported, the others compared
         facts.error = str(exc)
     return facts
