@@ -336,7 +336,14 @@ class Codebase(Target):
 
 
 class ContractsConfig(_Model):
+    # Git ref (tag, branch, commit) the protos are checked for breaking changes against.
     base_ref: str | None = None
+    # Extra -I import roots for protoc, relative to the config file.
+    include: list[str] = []
+    # Seconds a protoc or git subprocess may take.
+    timeout: float = 60.0
+
+    check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
 
 
 class MonitoringConfig(_Model):
