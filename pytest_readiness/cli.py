@@ -1,0 +1,150 @@
+"""``pytest-readiness``: the commands that are not a pytest run.
+
+- ``pytest-readiness init [DIR] [--force]``: write a commented readiness.yaml for
+  what is found in DIR (default: the current directory).
+- ``pytest-readiness merge a.json b.json ... -o all.json [--html H] [--report M]``:
+  merge the records of a sharded run into one (its scorecard equals that of the
+  unsharded run) and render it; ``--fail-under``/``--fail-on`` gate the merged
+  result in the CI job that collects the shards.
+
+Exit codes: 0 done, 2 usage error or unreadable input, 6 a gate of ``merge``
+is not met (as for ``pytest --readiness``, docs/exit-codes.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pytest_readiness.config import SEVERITIES, ConfigError, load_config
+from pytest_readiness.results import Record, merge_records, read_record, write_record
+
+EXIT_OK, EXIT_USAGE, EXIT_GATE_FAILED = 0, 2, 6
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pytest-readiness",
+                                     description="pytest-readiness helper commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="write a commented readiness.yaml from what is found")
+    init.add_argument("directory", nargs="?", default=".", type=Path)
+    init.add_argument("-o", "--output", type=Path, help="file to write (default: DIR/readiness.yaml)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    merge = sub.add_parser("merge", help="merge shard records into one")
+    merge.add_argument("records", nargs="+", type=Path, metavar="RECORD.json")
+    merge.add_argument("-o", "--output", type=Path, required=True, help="merged record (JSON)")
+    merge.add_argument("--html", type=Path, help="also write the standalone HTML report")
+    merge.add_argument("--report", type=Path, help="also write the Markdown report")
+    merge.add_argument("--sarif", type=Path, help="also write SARIF")
+    merge.add_argument("--prometheus", type=Path, help="also write Prometheus textfile metrics")
+    merge.add_argument("--baseline", type=Path, help="compare with an earlier record")
+    merge.add_argument("--fail-under", type=float, metavar="N",
+                       help="exit 6 when the overall score is below N")
+    merge.add_argument("--fail-on", choices=SEVERITIES, metavar="SEVERITY",
+                       help="exit 6 when a check of SEVERITY or worse failed or errored")
+    merge.add_argument("--no-regressions", action="store_true",
+                       help="exit 6 when a check regressed since --baseline")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "init":
+            return init(args.directory, args.output, args.force)
+        return merge(args)
+    except ValueError as exc:
+        print(f"pytest-readiness {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def init(directory: Path, output: Path | None, force: bool) -> int:
+    from pytest_readiness.discover import discover, render_config
+
+    if not directory.is_dir():
+        raise ValueError(f"{directory}: not a directory")
+    target = output or directory / "readiness.yaml"
+    if target.exists() and not force:
+        raise ValueError(f"{target} exists; use --force to overwrite it")
+    found = discover(directory)
+    text = render_config(found)
+    target.write_text(text, encoding="utf-8")
+    try:
+        load_config(target)
+    except ConfigError as exc:  # a bug of ours, but say so rather than leave a broken file
+        raise ValueError(f"the generated file does not load: {exc}") from None
+    print(f"wrote {target}: {len(found.ports)} endpoint(s), {len(found.compose)} compose, "
+          f"{len(found.dockerfiles)} Dockerfile(s), {len(found.units)} unit(s), "
+          f"{len(found.protos)} proto group(s), {len(found.workflows)} workflow(s), "
+          f"{len(found.docs)} doc(s)")
+    return EXIT_OK
+
+
+def merge(args: argparse.Namespace) -> int:
+    if args.no_regressions and not args.baseline:
+        raise ValueError("--no-regressions needs --baseline")
+    records = [read_record(path) for path in args.records]
+    systems = {r.system for r in records}
+    if len(systems) > 1:
+        raise ValueError(f"the records are of different systems: {', '.join(sorted(systems))}")
+    merged = merge_records(records)
+    merged.notes = list(dict.fromkeys(n for r in records for n in r.notes))
+    if args.baseline:
+        from pytest_readiness.baseline import compare
+
+        merged.baseline = compare(merged, read_record(args.baseline), str(args.baseline)).to_dict()
+    _write_all(merged, args)
+    card = merged.scorecard
+    print(f"merged {len(records)} record(s), {len(merged.checks)} checks: {card.verdict}, "
+          f"overall {card.overall if card.overall is None else round(card.overall, 1)}")
+    failures = gate_failures(merged, args.fail_under, args.fail_on, args.no_regressions)
+    for failure in failures:
+        print(f"gate NOT met: {failure}", file=sys.stderr)
+    return EXIT_GATE_FAILED if failures else EXIT_OK
+
+
+def _write_all(merged: Record, args: argparse.Namespace) -> None:
+    write_record(merged, args.output)
+    if args.report:
+        from pytest_readiness.report import markdown
+
+        args.report.write_text(markdown.render(merged), encoding="utf-8")
+    if args.html:
+        from pytest_readiness.report import html
+
+        args.html.write_text(html.render(merged), encoding="utf-8")
+    if args.sarif:
+        from pytest_readiness.report import sarif
+
+        sarif.write(merged, args.sarif)
+    if args.prometheus:
+        from pytest_readiness.report import prometheus
+
+        prometheus.write(merged, args.prometheus)
+
+
+def gate_failures(record: Record, fail_under: float | None, fail_on: str | None,
+                  no_regressions: bool) -> list[str]:
+    card = record.scorecard
+    failures = []
+    if card.blockers:
+        failures.append(f"blockers: {', '.join(card.blockers)}")
+    elif card.verdict == "NOT READY" and card.checks:
+        failures.append("verdict NOT READY")
+    if fail_under is not None and (card.overall or 0.0) < fail_under:
+        failures.append(f"overall {card.overall} < {fail_under:g}")
+    if fail_on is not None:
+        wanted = set(SEVERITIES[: SEVERITIES.index(fail_on) + 1])
+        bad = [c.label for c in record.checks
+               if c.outcome in ("fail", "error") and c.severity in wanted]
+        if bad:
+            failures.append(f"fail-on {fail_on}: {', '.join(bad[:10])}")
+    if no_regressions and record.baseline and record.baseline.get("regressed"):
+        failures.append(f"regressed: {', '.join(record.baseline['regressed'][:10])}")
+    return failures
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
