@@ -7,6 +7,7 @@ the four timestamps. Parsers of command output are pure.
 
 from __future__ import annotations
 
+import math
 import socket
 import struct
 import time
@@ -30,11 +31,13 @@ class NtpSample:
 
 
 def _to_ntp(seconds: float) -> tuple[int, int]:
-    whole = int(seconds) + NTP_EPOCH_OFFSET
-    return whole & 0xFFFFFFFF, int((seconds % 1) * 2**32) & 0xFFFFFFFF
+    whole = math.floor(seconds)
+    return (whole + NTP_EPOCH_OFFSET) & 0xFFFFFFFF, int((seconds - whole) * 2**32) & 0xFFFFFFFF
 
 
 def _from_ntp(whole: int, frac: int) -> float:
+    if not whole & 0x80000000:
+        whole += 2**32  # RFC 4330 section 3: with the high bit clear, the time is after 2036
     return whole - NTP_EPOCH_OFFSET + frac / 2**32
 
 
