@@ -55,8 +55,15 @@ def _delta_dict(delta: ScoreDelta) -> dict[str, float | None]:
     return {"before": delta.before, "after": delta.after, "delta": delta.delta}
 
 
+def check_key(check: CheckResult) -> str:
+    """``id[target]``; a check parametrised without a target keys on its parameter id."""
+    if check.target is None and check.nodeid.endswith("]") and "[" in check.nodeid:
+        return f"{check.id}[{check.nodeid.rsplit('[', 1)[1]}"
+    return check.label
+
+
 def _by_label(checks: list[CheckResult]) -> dict[str, CheckResult]:
-    return {c.label: c for c in checks}
+    return {check_key(c): c for c in checks}
 
 
 def compare(current: Record, baseline: Record, compared_to: str) -> Comparison:
@@ -81,7 +88,7 @@ def compare(current: Record, baseline: Record, compared_to: str) -> Comparison:
     return Comparison(
         compared_to=compared_to, fixed=sorted(fixed), improved=sorted(improved),
         regressed=sorted(regressed), new=sorted(new), removed=sorted(removed), changes=changes,
-        overall=ScoreDelta(baseline.scorecard.overall, current.scorecard.overall),
+        overall=ScoreDelta(_r(baseline.scorecard.overall), _r(current.scorecard.overall)),
         categories=_category_deltas(current, baseline),
     )
 
@@ -102,6 +109,10 @@ def fmt_delta(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.1f}"
 
 
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
 def summary_lines(baseline: Mapping[str, Any]) -> list[str]:
     """Plain lines for the terminal: counts, the changed checks and score deltas."""
     lines = [f"since baseline {baseline.get('compared_to', '')}: "
@@ -109,7 +120,7 @@ def summary_lines(baseline: Mapping[str, Any]) -> list[str]:
              f"{len(baseline.get('regressed', []))} regressed, "
              f"{len(baseline.get('new', []))} new"]
     overall = baseline.get("overall") or {}
-    lines.append(f"  overall {overall.get('before')} -> {overall.get('after')} "
+    lines.append(f"  overall {_fmt(overall.get('before'))} -> {_fmt(overall.get('after'))} "
                  f"({fmt_delta(overall.get('delta'))})")
     for name, delta in (baseline.get("categories") or {}).items():
         if delta.get("delta"):

@@ -83,7 +83,8 @@ def check(id: str, outcome: str, *, severity: str = "high", category: str = "sec
           target: str | None = None, evidence: dict[str, Any] | None = None,
           message: str = "", waiver: dict[str, Any] | None = None) -> CheckResult:
     return CheckResult(
-        nodeid=f"suites/test_x.py::test_{id.replace('.', '_')}[{target}]", id=id,
+        nodeid=f"suites/test_x.py::test_{id.replace('.', '_')}" + (f"[{target}]" if target else ""),
+        id=id,
         title=f"Title of {id}", section="Section " + category, suite="x", category=category,
         severity=severity, outcome=outcome, target=target, message=message,
         evidence=evidence or {}, fix=f"fix {id}", waiver=waiver)
