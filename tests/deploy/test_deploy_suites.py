@@ -77,3 +77,53 @@ def test_dockerfile_suite_and_inline_suppression(run_suite) -> None:
     junk = run.check("dockerfile.base-pinned", "junk/Dockerfile")
     assert junk["outcome"] == "error"
     assert junk["message"].endswith("junk/Dockerfile:2: unknown instruction 'PLEASE'")
+
+
+PROTO = 'syntax = "proto3";\npackage shop;\nmessage Order {\n  string id = 1;\n  int64 cents = 2;\n}\n'
+
+
+def test_contracts_suite_groups_history_and_env(run_suite, pytester) -> None:
+    import subprocess
+
+    code = pytester.path / "code"
+    code.mkdir()
+    (code / "api.proto").write_text(PROTO)
+    git = ["git", "-C", str(code), "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True, timeout=30)
+    subprocess.run([*git, "add", "."], check=True, timeout=30)
+    subprocess.run([*git, "commit", "-qm", "v1"], check=True, timeout=30)
+    run = run_suite("contracts", {
+        "api.proto": PROTO.replace("int64 cents = 2;", "int64 cents = 3;"),
+        "agent/api.proto": PROTO.replace("int64 cents", "int32 cents"),
+        "broken/api.proto": "syntax = 'proto3';\nmessage {\n",
+        "app.py": 'import os\nDB = os.environ["DATABASE_URL"]\nKEY = os.getenv("API_KEY")\n',
+        "docker-compose.yml": """
+            services:
+              app:
+                build: .
+                environment: {DATABASE_URL: "${DATABASE_URL}", FEATURE_X: "1"}
+            """,
+        "Dockerfile": "FROM python:3.12-slim\n",
+    }, """
+        protos: [[code/api.proto, code/agent/api.proto], [code/api.proto, code/broken/api.proto]]
+        contracts: {base_ref: HEAD}
+        """)
+    outcomes = sorted(c["outcome"] for c in run.checks if c["id"] == "contracts.proto-copies")
+    assert outcomes == ["error", "fail"]
+    failed = next(c for c in run.checks if c["id"] == "contracts.proto-copies"
+                  and c["outcome"] == "fail")
+    assert sorted(f"{f['file']}:{f['line']}" for f in failed["evidence"]["findings"]) == [
+        "code/agent/api.proto:3", "code/agent/api.proto:5"]
+    errored = next(c for c in run.checks if c["id"] == "contracts.proto-copies"
+                   and c["outcome"] == "error")
+    assert "code/broken/api.proto:2: does not compile" in errored["message"]
+    assert run.outcome("contracts.proto-copies-found") == "skip"
+    breaking = run.check("contracts.breaking-changes")
+    assert breaking["outcome"] == "fail"
+    assert run.where("contracts.breaking-changes") == ["api.proto:5"]
+    assert "field shop.Order.cents was renumbered 2 -> 3" in breaking["message"]
+    assert breaking["evidence"]["new_files"] == ["agent/api.proto", "broken/api.proto"]
+    assert run.where("contracts.env-provided") == ["app.py:3"]
+    assert run.check("contracts.env-provided")["evidence"]["missing"] == ["API_KEY"]
+    assert run.outcome("contracts.env-unused") == "warn"
+    assert run.where("contracts.env-unused", "warning") == ["docker-compose.yml:4"]
