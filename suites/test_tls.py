@@ -44,12 +44,12 @@ def test_certificate_not_near_expiry(endpoint, readiness_context, readiness):
     policy = endpoint.tls
     verdict = tls.expiry_verdict(leaf.days_left, policy.warn_days, policy.fail_days)
     readiness.evidence(warn_days=policy.warn_days, fail_days=policy.fail_days)
-    left = f"{leaf.days_left:.1f} days" if leaf.days_left >= 0 else \
+    left = f"expires in {leaf.days_left:.1f} days" if leaf.days_left >= 0 else \
         f"expired {-leaf.days_left:.1f} days ago"
-    assert verdict != "fail", f"certificate of {endpoint.name} {left} (notAfter {leaf.not_after}); " \
-                              f"fail threshold {policy.fail_days} days"
+    assert verdict != "fail", (f"certificate of {endpoint.name} {left} (notAfter "
+                               f"{leaf.not_after}); fail threshold {policy.fail_days} days")
     if verdict == "warn":
-        readiness.warn(f"certificate of {endpoint.name} expires in {left} "
+        readiness.warn(f"certificate of {endpoint.name} {left} "
                        f"(warn threshold {policy.warn_days} days)")
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Callable
 
 TRICKLE_RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
