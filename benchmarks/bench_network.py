@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 import dns.message
-import dns.rrset
 import dns.resolver
+import dns.rrset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
