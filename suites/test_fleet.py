@@ -58,7 +58,7 @@ def test_role_has_same_package_versions(readiness_config, readiness):
         pytest.skip("not applicable: no fleet.packages configured")
     per_role = _role_facts(readiness_config, readiness)
     for package in readiness_config.fleet.packages:
-        _compare(readiness, per_role, f"package {package}", lambda f: f.packages.get(package))
+        _compare(readiness, per_role, f"package {package}", lambda f, p=package: f.packages.get(p))
 
 
 @pytest.mark.readiness(id="fleet.files", severity="medium", fix=_FIX)
@@ -68,7 +68,7 @@ def test_role_has_same_files(readiness_config, readiness):
         pytest.skip("not applicable: no fleet.files configured")
     per_role = _role_facts(readiness_config, readiness)
     for path in readiness_config.fleet.files:
-        _compare(readiness, per_role, f"file {path}", lambda f: f.files.get(path))
+        _compare(readiness, per_role, f"file {path}", lambda f, p=path: f.files.get(p))
 
 
 @pytest.mark.readiness(id="fleet.ntp-offset", severity="medium",
@@ -84,8 +84,9 @@ def test_role_clocks_agree(readiness_config, readiness):
         offsets[role] = {f.host: f.ntp_offset_ms for f in facts if f.ntp_offset_ms is not None}
         outliers = fleet.offset_outliers(offsets[role], tolerance)
         if outliers:
+            shown = ", ".join(f"{h}={v:+.1f} ms" for h, v in outliers.items())
             drifted.append(f"role {role}: clock offset beyond {tolerance:g} ms of the role's "
-                           "median on " + ", ".join(f"{h}={v:+.1f} ms" for h, v in outliers.items()))
+                           f"median on {shown}")
     readiness.evidence(offsets_ms=offsets)
     if drifted:
         readiness.warn("; ".join(drifted))

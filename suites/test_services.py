@@ -20,9 +20,10 @@ def _host_unit(host, host_service, readiness) -> systemd.UnitFacts:
     found = systemd.read_host_unit(host, host_service.spec.unit)
     readiness.evidence(host=host_service.host.name, systemd_running=found.systemd_running,
                        read_from=found.files)
+    where = ("systemctl show" if found.systemd_running
+             else "searched " + ", ".join(systemd.UNIT_DIRS))
     assert found.facts is not None, (
-        f"{host_service.spec.unit} not found on {host_service.host.name} "
-        f"({'systemctl show' if found.systemd_running else 'searched ' + ', '.join(systemd.UNIT_DIRS)})")
+        f"{host_service.spec.unit} not found on {host_service.host.name} ({where})")
     readiness.evidence(**found.facts.evidence())
     return found.facts
 

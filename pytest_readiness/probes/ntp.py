@@ -67,7 +67,7 @@ def sntp_query(server: str, timeout: float) -> NtpSample:
             sock.settimeout(timeout)
             sock.sendto(bytes(request), address)
             data, _ = sock.recvfrom(512)
-    except socket.timeout:
+    except TimeoutError:
         raise NtpError(f"NTP server {server}: no answer within {timeout:g}s") from None
     except OSError as exc:
         raise NtpError(f"NTP server {server}: {exc.strerror or exc}") from None
@@ -124,7 +124,7 @@ class Tracking:
 
 def parse_chronyc_tracking(text: str) -> Tracking:
     """Parse the CSV line of ``chronyc -c tracking`` (14 fields)."""
-    line = next((l for l in text.splitlines() if l.strip()), "")
+    line = next((each for each in text.splitlines() if each.strip()), "")
     fields = line.split(",")
     if len(fields) < 14:
         raise ValueError(f"chronyc -c tracking: expected 14 CSV fields, got {len(fields)}: "

@@ -34,8 +34,7 @@ def keygen(path: Path) -> str:
     """Generate an ed25519 key pair at ``path``; return the public key line."""
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "readiness-test",
                     "-f", str(path)], check=True)
-    return path.with_suffix(".pub").read_text().strip() if path.suffix else \
-        Path(f"{path}.pub").read_text().strip()
+    return Path(f"{path}.pub").read_text().strip()
 
 
 @dataclass
@@ -73,8 +72,9 @@ class SshFleet:
 
     def host_entries(self, **extra: object) -> list[dict[str, object]]:
         """readiness.yaml ``hosts:`` entries for every host of the fleet."""
-        return [{"name": h.name, "connection": h.connection, "ssh_identity_file": str(self.identity),
-                 "known_hosts": str(self.known_hosts), **extra} for h in self.hosts]
+        return [{"name": h.name, "connection": h.connection,
+                 "ssh_identity_file": str(self.identity), "known_hosts": str(self.known_hosts),
+                 **extra} for h in self.hosts]
 
     def stop(self) -> None:
         for host in self.hosts:
