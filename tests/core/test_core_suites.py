@@ -81,8 +81,14 @@ def test_same_scorecard_under_xdist(leaky: tuple[pytest.Pytester, str]) -> None:
                                   str(out / "parallel.json"))
     a, b = (json.loads((out / n).read_text()) for n in ("serial.json", "parallel.json"))
     assert a["scorecard"] == b["scorecard"]
-    strip = [{k: v for k, v in c.items() if k != "duration_s"} for c in a["checks"]]
-    assert strip == [{k: v for k, v in c.items() if k != "duration_s"} for c in b["checks"]]
+    # Host checks measure (clock drift, latency): their evidence differs run to run;
+    # what was checked and what came out must not. Code checks match to the byte.
+    measured = ("duration_s", "evidence", "message")
+    strip = [{k: v for k, v in c.items() if k not in measured} for c in a["checks"]]
+    assert strip == [{k: v for k, v in c.items() if k not in measured} for c in b["checks"]]
+    code = [[c for c in r["checks"] if c["target"] == "."] for r in (a, b)]
+    assert code[0] and code[0] == [dict(c, duration_s=x["duration_s"])
+                                   for c, x in zip(code[1], code[0], strict=True)]
 
 
 def _inventory(tmp_path: Path) -> codebase.Inventory:
