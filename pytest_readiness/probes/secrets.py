@@ -90,9 +90,27 @@ def entropy(value: str) -> float:
     return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
 
 
+def has_word(value: str, word: str) -> bool:
+    """``word`` written in one case (xxx, XXX, Xxx): random keys hold "XxX" or "fAkE" by
+    chance (about 1 in 1,300), placeholders never mix case inside a word."""
+    return word in value or word.upper() in value or word.capitalize() in value
+
+
+_X_RUN = re.compile(r"[xX]{3,}")
+
+
+def _random_around_x(value: str) -> bool:
+    """``C9xxxCY1uMsegZtkryau8a72`` is a key that holds "xxx" by chance: what is left
+    without the x's is long and random. ``sk-xxx``, ``AKIAXXXXXXXXXXXXXXXX`` are not."""
+    rest = _X_RUN.sub("", value)
+    return len(rest) >= 16 and entropy(rest) >= 3.5 and bool(re.search(r"\d", rest))
+
+
 def is_placeholder(value: str) -> bool:
     lowered = value.lower()
-    if any(word in lowered for word in PLACEHOLDER_WORDS):
+    words = PLACEHOLDER_WORDS if not _random_around_x(value) else \
+        tuple(w for w in PLACEHOLDER_WORDS if w != "xxx")
+    if any(has_word(value, word) for word in words):
         return True
     if len(set(lowered.replace("-", "").replace("_", ""))) <= 3:
         return True  # sk-aaaaaaaa..., 00000000
@@ -263,8 +281,10 @@ NOT_SECRET_NAME = re.compile(
 WEAK_VALUES = frozenset({"admin", "password", "secret", "changeme", "change-me", "root", "toor",
                          "123456", "12345678", "default", "letmein", "pass", "passw0rd",
                          "qwerty", "guest", "test", "admin123", "password1", "postgres"})
-TEMPLATE_VALUE = re.compile(r"(?i)^\$\{.*\}$|^<.*>$|^\{\{.*\}\}$|^%\(.*\)s$|xxx|\*{3}|"
-                            r"redacted|your[_-]|placeholder|example")
+TEMPLATE_VALUE = re.compile(r"^\$\{.*\}$|^<.*>$|^\{\{.*\}\}$|^%\(.*\)s$|\*{3}|"
+                            r"(?:xxx|redacted|your[_-]|placeholder|example)"
+                            r"|(?:XXX|REDACTED|YOUR[_-]|PLACEHOLDER|EXAMPLE)"
+                            r"|(?:Xxx|Redacted|Your[_-]|Placeholder|Example)")
 # Callables whose (key, default) arguments read configuration with a fallback.
 FALLBACK_CALLS = frozenset({"getenv", "get", "setdefault", "config", "env", "str", "pop"})
 
@@ -281,7 +301,8 @@ def judge_value(value: str) -> str | None:
         return None  # empty, or the name of an environment variable
     if stripped in WEAK_VALUES:  # lower case only: "Password" is a form label
         return "weak"
-    if TEMPLATE_VALUE.search(stripped):
+    if TEMPLATE_VALUE.search(stripped) and not (
+            _random_around_x(stripped) and not TEMPLATE_VALUE.search(_X_RUN.sub("", stripped))):
         return "placeholder"
     return "real" if _looks_real(stripped) else None
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 from pytest_readiness.probes.codebase import excluded
@@ -134,6 +134,17 @@ def apply(findings: Iterable[CodeFinding], lines_of: Any, ignores: Iterable[Igno
     return Filtered(kept, suppressed)
 
 
+def with_snippet(finding: CodeFinding, lines_of: Any) -> CodeFinding:
+    """The finding with its (redacted) source line as snippet when it has none: SARIF
+    results and reports show the code, every time."""
+    if finding.snippet or not finding.line:
+        return finding
+    lines = lines_of(finding.file)
+    if not 0 < finding.line <= len(lines):
+        return finding
+    return replace(finding, snippet=snippet(lines[finding.line - 1]))
+
+
 def demote_non_live(finding: CodeFinding) -> CodeFinding:
     """Findings in tests, docs and templates are notes: shown, never failing."""
     if finding.context == "code" or finding.level == "note":
@@ -173,7 +184,7 @@ def publish(recorder: Any, findings: Iterable[CodeFinding], lines_of: Any,
     are put in the evidence so a report shows what was silenced and why.
     """
     filtered = apply(findings, lines_of, ignores, check_id)
-    kept = [demote_non_live(f) for f in filtered.kept]
+    kept = [demote_non_live(with_snippet(f, lines_of)) for f in filtered.kept]
     for f in kept:
         recorder.finding(f.rule, f.message, file=f.file, line=f.line, snippet=f.snippet,
                          level=f.level)

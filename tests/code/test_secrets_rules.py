@@ -155,3 +155,14 @@ def test_config_keys_missing_empty_mode_and_parse_errors(tmp_path) -> None:
     assert problems[0].problem.startswith("cannot parse b.yaml: ") and problems[0].line
     problems, _ = secrets.config_file_problems(tmp_path, "missing.yaml", ["a"], None)
     assert problems[0].problem.startswith("cannot read missing.yaml")
+
+
+@pytest.mark.parametrize("value,placeholder", [
+    ("sk-xxx", True), ("sk-xxxxxxxxxxxxxxxxxxxxxxxx", True), ("AKIAIOSFODNN7EXAMPLE", True),
+    ("your_api_key", True), ("<REDACTED>", True), ("FAKE-TOKEN", True),
+    # random keys that spell a placeholder word by chance, in mixed case or around x's
+    ("C9xxxCY1uMsegZtkryau8a72", False), ("b2EXxXLPDpWz9ArEEkh_x6s8", False),
+    ("BDTfakE_Bc6TvD87DHnDHiTH", False),
+])
+def test_placeholder_words_in_random_keys(value: str, placeholder: bool) -> None:
+    assert secrets.is_placeholder(value) is placeholder
