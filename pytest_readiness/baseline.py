@@ -68,7 +68,11 @@ def _by_label(checks: list[CheckResult]) -> dict[str, CheckResult]:
 
 def compare(current: Record, baseline: Record, compared_to: str) -> Comparison:
     now, was = _by_label(current.checks), _by_label(baseline.checks)
-    fixed, improved, regressed, new, changes = [], [], [], [], {}
+    fixed: list[str] = []
+    improved: list[str] = []
+    regressed: list[str] = []
+    new: list[str] = []
+    changes: dict[str, tuple[str, str]] = {}
     for label, check in now.items():
         old = was.get(label)
         if old is None:

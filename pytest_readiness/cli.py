@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="write a commented readiness.yaml from what is found")
     init.add_argument("directory", nargs="?", default=".", type=Path)
-    init.add_argument("-o", "--output", type=Path, help="file to write (default: DIR/readiness.yaml)")
+    init.add_argument("-o", "--output", type=Path,
+                      help="file to write (default: DIR/readiness.yaml)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     merge = sub.add_parser("merge", help="merge shard records into one")
     merge.add_argument("records", nargs="+", type=Path, metavar="RECORD.json")

@@ -190,7 +190,8 @@ def render_config(found: Discovery) -> str:
               "codebases:", f"  - path: {q('.')}", f"    async: {str(found.async_code).lower()}",
               '    exclude: ["tests/fixtures"]', ""]
     lines += _list("compose", found.compose, "Compose files (services, ports, restarts).") + [""]
-    lines += _list("dockerfiles", found.dockerfiles, "Dockerfiles (base images, USER, HEALTHCHECK).")
+    lines += _list("dockerfiles", found.dockerfiles,
+                   "Dockerfiles (base images, USER, HEALTHCHECK).")
     lines += [""] + _list("units", found.units, "systemd unit files.") + [""]
     lines += _list("workflows", found.workflows, "CI workflows.") + [""]
     lines.append("# Protos: files with the same name in several places must agree.")

@@ -54,7 +54,8 @@ def select_shard(config: pytest.Config, items: list[pytest.Item], index: int, co
     """Keep the items of shard ``index``; deselect the others (reported as deselected)."""
     if count == 1:
         return
-    keep, dropped = [], []
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         (keep if shard_of(item_key(item), count) == index else dropped).append(item)
     if dropped:

@@ -51,7 +51,8 @@ th{background:#f5f5f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .o-pass{background:#2e7d32}.o-warn{background:#ef8f00}.o-fail{background:#c62828}
 .o-error{background:#6a1b9a}.o-skip{background:#9e9e9e}.o-waived{background:#00838f}
 code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;white-space:pre-wrap;
- word-break:break-all}
+ overflow-wrap:anywhere}
+#action-items td:last-child{min-width:12em}
 .filters{display:flex;gap:1em;flex-wrap:wrap;align-items:end;background:#fafafa;
  padding:.6em;border:1px solid #eee;position:sticky;top:0}
 .filters label{display:flex;flex-direction:column;font-size:.85em}

@@ -63,7 +63,7 @@ def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -
     payload = payload_of(report) or {}
     values = [payload.get("category", ""), payload.get("severity", ""),
               str(payload.get("outcome", "")).upper()]
-    for name, value in reversed(list(zip(COLUMNS, values))):
+    for name, value in reversed(list(zip(COLUMNS, values, strict=True))):
         cells.insert(2, f'<td class="col-{name}">{escape(str(value))}</td>')
 
 

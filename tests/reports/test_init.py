@@ -53,7 +53,8 @@ def make_tree(root: Path) -> Path:
     return root
 
 
-def test_init_writes_a_config_that_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_writes_a_config_that_loads(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     root = make_tree(tmp_path / "demo")
     assert cli.main(["init", str(root)]) == 0
     text = (root / "readiness.yaml").read_text()
