@@ -352,8 +352,12 @@ class MonitoringConfig(_Model):
 
 
 class DocsConfig(_Model):
+    # Extra documents (globs relative to readiness.yaml) besides those found in codebases.
     paths: list[str] = []
     runbooks: list[str] = []
+    # A procedure shorter than this (words, steps) is reported as a stub.
+    min_words: int = Field(60, ge=0)
+    min_steps: int = Field(3, ge=0)
 
 
 # --- scoring and waivers ---------------------------------------------------
