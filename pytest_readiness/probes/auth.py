@@ -245,10 +245,14 @@ def _guards_in(m: pyast.Module, node: ast.AST) -> set[str]:
         name = pyast.tail(m.resolve(node.func)).lower()
         if "entropy" in name or "strength" in name:
             return {n for a in node.args for n in key_names(a)}
-    elif isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Call):
-        length = next((k.value for k in node.value.keywords if k.arg == "min_length"), None)
-        if length is not None and _long_enough(length):
-            return set(map(pyast.tail, pyast.target_names(node.target)))
+    elif isinstance(node, ast.AnnAssign):
+        # jwt_secret: str = Field(min_length=32) / jwt_secret: constr(min_length=32)
+        for call in (node.value, node.annotation):
+            if not isinstance(call, ast.Call):
+                continue
+            length = next((k.value for k in call.keywords if k.arg == "min_length"), None)
+            if length is not None and _long_enough(length):
+                return set(map(pyast.tail, pyast.target_names(node.target)))
     return set()
 
 

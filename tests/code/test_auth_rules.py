@@ -147,6 +147,9 @@ def test_jwt_pydantic_field_and_validator_guards() -> None:
                  "        return v\n"
                  "jwt.encode({}, s.signing_key.get_secret_value())\n")
     assert jwt((field, "app/a.py")) == [(4, True, False, False, False)]
+    constr = ("import jwt\nclass S(BaseSettings):\n    jwt_secret: constr(min_length=32)\n"
+              "jwt.encode({}, s.jwt_secret)\n")
+    assert jwt((constr, "app/a.py")) == [(4, True, False, False, False)]
     assert jwt((validator, "app/a.py")) == [(9, True, False, False, False)]
 
 
