@@ -68,12 +68,15 @@ def _record(cwd: Path) -> dict:
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_run_deadline_writes_a_partial_record(slow_project: Path, workers: list[str]) -> None:
-    proc = _pytest(slow_project, "--readiness-timeout", "4", *workers)
+    # Long enough for xdist workers to start on a loaded machine, short enough to wait for.
+    deadline = "10" if workers else "4"
+    proc = _pytest(slow_project, "--readiness-timeout", deadline, *workers)
     out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 7, out
     record = _record(slow_project)
     assert record["incomplete"] is True
-    assert any("timeout" in note and "--readiness-timeout 4s" in note for note in record["notes"])
+    assert any("timeout" in note and f"--readiness-timeout {deadline}s" in note
+               for note in record["notes"])
     ran = {c["id"]: c["outcome"] for c in record["checks"]}
     assert ran.get("slow.first") == "pass"
     assert "slow.hangs" not in ran
