@@ -103,12 +103,16 @@ def test_generated_stubs_match_protos(codebase, inventory, readiness, readiness_
             continue
         if fdp is None:
             continue
-        source = proto.source_of(fdp.name, protos, stub.rel)
-        if source is None:
+        sources = proto.sources_of(fdp.name, protos, stub.rel)
+        if not sources:
             orphans.append(stub.rel)
             continue
-        expected = _compile(protos[source], source, readiness_context)
-        diffs = proto.differences(expected, proto.shape_of(fdp))
+        # Copies of a proto may have drifted (contracts.proto-copies says so): the stub is
+        # compared with the copy it matches best, nearest first on a tie.
+        stub_shape = proto.shape_of(fdp)
+        source, diffs = min(((s, proto.differences(_compile(protos[s], s, readiness_context),
+                                                   stub_shape)) for s in sources),
+                            key=lambda pair: len(pair[1]))
         checked[stub.rel] = {"proto": source, "differences": len(diffs)}
         located += [Located("contracts.stub-drift", f"stale stub: {d.message}",
                             stub.rel, None) for d in diffs]
@@ -191,9 +195,19 @@ def test_deployment_env_vars_are_read(codebase, inventory, readiness, readiness_
     if not provided:
         pytest.skip("not applicable: no compose environment, .env template or unit "
                     "Environment= found")
-    extra = envvars.unused(envvars.code_reads(inventory), provided)
+    consumed = envvars.interpolated_names(
+        [read_text_or_empty(a.path) for a in readiness_context.artefacts("compose")
+         if a.codebase.root == codebase.root])
+    extra = envvars.unused(envvars.code_reads(inventory), provided, consumed)
     readiness.evidence(unused=sorted({s.name for s in extra}))
     located = [Located("contracts.env-unused", f"{s.name} is set ({s.source}) but no code "
                        "reads it", s.file, s.line, "warning") for s in extra]
     _conclude(readiness, pyast.lines_of(inventory), located, codebase.spec.ignore,
               "contracts.env-unused", "variable(s) set but never read")
+
+
+def read_text_or_empty(path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""

@@ -206,9 +206,19 @@ def missing(reads: list[EnvRead], provided: list[EnvSet]) -> list[EnvRead]:
     return [r for r in reads if not r.has_default and r.name not in names]
 
 
-def unused(reads: list[EnvRead], provided: list[EnvSet]) -> list[EnvSet]:
-    """Variables the deployment sets that no code reads (platform variables aside)."""
-    names = {r.name for r in reads}
+def interpolated_names(texts: list[str]) -> set[str]:
+    """``${VAR}`` names a compose file takes from its environment (a .env template feeds them)."""
+    return {m for text in texts for m in re.findall(r"\$\{([A-Za-z_]\w*)", text)}
+
+
+def unused(reads: list[EnvRead], provided: list[EnvSet],
+           consumed: set[str] = frozenset()) -> list[EnvSet]:  # type: ignore[assignment]
+    """Variables the deployment sets that no code reads (platform variables aside).
+
+    ``consumed``: names used by the deployment itself (compose ``${VAR}``), which a
+    .env template rightly sets for docker compose rather than for the code.
+    """
+    names = {r.name for r in reads} | set(consumed)
     seen: set[tuple[str, str]] = set()
     out = []
     for s in provided:

@@ -343,19 +343,26 @@ def stub_descriptor(text: str, rel: str) -> FDP | None:
         go_stub_descriptor(text, rel)
 
 
-def source_of(stub_name: str, protos: Iterable[str], stub_rel: str) -> str | None:
-    """The .proto a stub was generated from: its descriptor name, nearest by directory."""
+def sources_of(stub_name: str, protos: Iterable[str], stub_rel: str) -> list[str]:
+    """The .proto files a stub may come from (same name), nearest by directory first."""
+    protos = list(protos)
     candidates = [p for p in protos if p == stub_name or p.endswith("/" + stub_name)]
     if not candidates:
         base = stub_name.rsplit("/", 1)[-1]
         candidates = [p for p in protos if p.rsplit("/", 1)[-1] == base]
-    stub_dir = stub_rel.rsplit("/", 1)[0] if "/" in stub_rel else ""
+    stub_dir = stub_rel.rsplit("/", 1)[0].split("/") if "/" in stub_rel else []
 
     def shared(p: str) -> int:
-        a, b = p.split("/")[:-1], stub_dir.split("/") if stub_dir else []
-        return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        parts = p.split("/")[:-1]
+        return next((i for i, (x, y) in enumerate(zip(parts, stub_dir)) if x != y),
+                    min(len(parts), len(stub_dir)))
 
-    return max(candidates, key=lambda p: (shared(p), -len(p)), default=None)
+    return sorted(candidates, key=lambda p: (-shared(p), len(p), p))
+
+
+def source_of(stub_name: str, protos: Iterable[str], stub_rel: str) -> str | None:
+    found = sources_of(stub_name, protos, stub_rel)
+    return found[0] if found else None
 
 
 # --- git history ----------------------------------------------------------------------
@@ -364,7 +371,7 @@ def source_of(stub_name: str, protos: Iterable[str], stub_rel: str) -> str | Non
 def file_at_ref(root: Path, rel: str, ref: str, timeout: float) -> str | None:
     """``git show REF:path`` (read-only); None when the file did not exist at REF."""
     try:
-        done = subprocess.run(["git", "-C", str(root), "show", f"{ref}:{rel}"],
+        done = subprocess.run(["git", "-C", str(root), "show", f"{ref}:./{rel}"],
                               capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise ParseError(rel, f"git show {ref} did not finish within {timeout:g}s") from None
