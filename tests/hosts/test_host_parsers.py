@@ -191,7 +191,7 @@ def test_roles_group_hosts():
     "stat -L -c '%%a|%%U|%%G|%%n' -- %s", "test -e %s", "systemctl show -p After -- %s",
     "timedatectl show", "chronyc -c tracking", "getent ahostsv4 %s", "date +%s.%N",
     "dpkg-query -W -f '${Version}' %s", "rpm -q --quiet %s 2>&1", "command -v %s",
-    "cat /etc/os-release", "uname -r"])
+    "cat /etc/os-release", "uname -r", "sqlite3 -readonly %s 'PRAGMA integrity_check;'"])
 def test_read_only_commands_pass(command):
     hosts.guard_command(command)
 
@@ -199,7 +199,8 @@ def test_read_only_commands_pass(command):
 @pytest.mark.parametrize("command", [
     "rm -rf %s", "systemctl restart %s", "timedatectl set-ntp true", "chronyc -c makestep",
     "cat %s; rm -rf /", "stat %s && reboot", "echo $(id)", "uname -r > /etc/motd",
-    "/usr/bin/systemctl stop x", "sh -c %s"])
+    "/usr/bin/systemctl stop x", "sh -c %s", "date -s %s", "date %s", "systemctl %s x",
+    "sqlite3 %s 'DELETE FROM t'"])
 def test_writing_or_compound_commands_refused(command):
     with pytest.raises(hosts.CommandRefused):
         hosts.guard_command(command)
