@@ -197,7 +197,11 @@ def backup_schedules(inventory: Inventory) -> list[Schedule]:
     for file in inventory.files:
         name = file.name.lower()
         rel = file.rel.lower()
-        if "cron" in rel and not name.endswith((".md", ".py")):
+        if name.endswith((".yml", ".yaml")):
+            text = read_text(file) or ""
+            if "backup" in rel and re.search(r"(?m)^kind:\s*CronJob", text):
+                found.append(Schedule("kubernetes", file.rel, 1, "CronJob"))
+        elif "cron" in rel and not name.endswith((".md", ".py")):
             text = read_text(file) or ""
             for number, line in enumerate(text.splitlines(), start=1):
                 if "backup" in line.lower() and not line.lstrip().startswith("#") and \
@@ -208,10 +212,6 @@ def backup_schedules(inventory: Inventory) -> list[Schedule]:
             service_text = read_text(service) if service else ""
             if "backup" in name or "backup" in (service_text or "").lower():
                 found.append(Schedule("systemd-timer", file.rel, 1, file.name))
-        elif name.endswith((".yml", ".yaml")) and "backup" in rel:
-            text = read_text(file) or ""
-            if re.search(r"(?m)^kind:\s*CronJob", text):
-                found.append(Schedule("kubernetes", file.rel, 1, "CronJob"))
     return found
 
 
@@ -260,11 +260,12 @@ def nginx_problems(text: str, rel: str) -> tuple[list[Located], dict[str, int]]:
                                "with ';'", rel, pending[0]))
         pending = None
         upstream = re.match(r"^upstream\s+(\S+)\s*\{", line)
+        servers = re.compile(r"(?:^|[;{])\s*server\s+[^;{}]+;")
         if upstream:
             current = upstream[1]
-            upstreams[current] = 0
-        elif current and re.match(r"^server\s+\S+", line):
-            upstreams[current] += 1
+            upstreams[current] = len(servers.findall(line[upstream.end() - 1:]))
+        elif current:
+            upstreams[current] += len(servers.findall(line))
         depth += line.count("{") - line.count("}")
         if depth < 0:
             out.append(Located("ops.lb-config", "unexpected '}'", rel, number))
