@@ -127,3 +127,64 @@ def test_contracts_suite_groups_history_and_env(run_suite, pytester) -> None:
     assert run.check("contracts.env-provided")["evidence"]["missing"] == ["API_KEY"]
     assert run.outcome("contracts.env-unused") == "warn"
     assert run.where("contracts.env-unused", "warning") == ["docker-compose.yml:4"]
+
+
+def test_ci_suite_scanner_that_cannot_fail_and_broken_workflow(run_suite) -> None:
+    run = run_suite("ci_pipeline", {
+        ".github/workflows/ci.yml": """
+            on: push
+            jobs:
+              test:
+                steps:
+                  - uses: actions/checkout@v4
+                  - run: pytest
+                  - run: semgrep scan --config auto
+                  - uses: github/codeql-action/analyze@v3
+                    continue-on-error: true
+            """,
+        "requirements.txt": "flask==3.0.3\n",
+        "api.proto": 'syntax = "proto3";\nmessage A { string a = 1; }\n',
+    })
+    assert run.outcome("ci.tests-run") == "pass"
+    scan = run.check("ci.security-scan")
+    assert scan["outcome"] == "warn"
+    assert run.where("ci.security-scan", "warning") == [".github/workflows/ci.yml:7",
+                                                          ".github/workflows/ci.yml:8"]
+    assert run.outcome("ci.proto-sync") == "fail"
+    assert run.outcome("ci.dependencies-pinned") == "pass"
+
+
+def test_ci_suite_malformed_workflow_is_an_error(run_suite) -> None:
+    run = run_suite("ci_pipeline", {".gitlab-ci.yml": "test:\n  script: [pytest\n"})
+    check = run.check("ci.tests-run")
+    assert check["outcome"] == "error"
+    assert ".gitlab-ci.yml:3: invalid YAML" in check["message"]
+    assert run.outcome("ci.dependencies-pinned") == "error"
+
+
+def test_monitoring_and_operations_on_a_bare_service(run_suite) -> None:
+    run = run_suite("monitoring_config,operations", {
+        "app.py": "import logging\nfrom fastapi import FastAPI\napp = FastAPI()\n"
+                  "@app.get('/')\nasync def root(): return {}\n",
+        "alerts/rules.yml": "groups:\n  - name: a\n    rules:\n      - alert: Down\n"
+                            "        expr: up == 0\n",
+        "alertmanager.yml": "route: [\n",
+        "docs/runbook.md": "# Runbook\n\nTBD\n",
+        "docker-compose.yml": "services:\n  app:\n    build: .\n",
+        "Dockerfile": "FROM python:3.12-slim\n",
+    }, "monitoring: {alertmanager: [code/alertmanager.yml]}\n")
+    assert run.outcome("monitoring.health-endpoint") == "fail"
+    assert run.outcome("monitoring.metrics-endpoint") == "fail"
+    assert run.outcome("monitoring.structured-logging") == "fail"
+    assert run.where("monitoring.alert-rules") == ["alerts/rules.yml:4", "alerts/rules.yml:4"]
+    broken = run.check("monitoring.alertmanager-routes")
+    assert broken["outcome"] == "error" and "alertmanager.yml:2: invalid YAML" in broken["message"]
+    assert run.outcome("monitoring.mounted-configs") == "skip"
+    runbook = run.check("ops.runbooks")
+    assert runbook["outcome"] == "fail"
+    assert runbook["evidence"]["document"] == "docs/runbook.md:1"
+    assert run.outcome("ops.backup-restore") == "fail"
+    assert run.outcome("ops.restore-tested") == "skip"
+    assert run.outcome("ops.backups-scheduled") == "fail"
+    assert run.where("ops.high-availability") == ["docker-compose.yml:2"]
+    assert run.outcome("ops.load-balancer-config") == "skip"
