@@ -63,7 +63,7 @@ def _compare_copies(readiness, ctx, paths: dict[str, object], ignores, check_id:
                            "drifted copy identical in messages, fields, numbers and types")
 def test_proto_copies_match(proto_group, readiness, readiness_context):
     """Copies of the same .proto declare the same messages, fields, types and services."""
-    paths = dict(zip(proto_group.rels, proto_group.paths))
+    paths = dict(zip(proto_group.rels, proto_group.paths, strict=True))
     _compare_copies(readiness, readiness_context, paths, (), "contracts.proto-copies")
 
 

@@ -37,6 +37,9 @@ DATASTORES = ("postgres", "postgis", "mysql", "mariadb", "mongo", "redis", "valk
               "memcached", "elasticsearch", "opensearch", "rabbitmq", "cassandra", "couchdb",
               "influxdb", "clickhouse", "etcd", "nats")
 RESTART_OK = re.compile(r"^(always|unless-stopped|on-failure(:\d+)?)$")
+# [host_ip:][host_port:]container_port[/proto]
+SHORT_PORT = re.compile(r"^(?:(\[[^\]]+\]|\d+\.\d+\.\d+\.\d+|[\w.-]*\$\{[^}]*\}):)?"
+                        r"(?:([\d-]+):)?([\d-]+)(?:/\w+)?$")
 ALL_INTERFACES = frozenset({"", "0.0.0.0", "::", "[::]"})
 
 
@@ -253,8 +256,8 @@ def user_findings(cf: ComposeFile) -> list[Located]:
             continue
         df = cf.dockerfile_of(s)
         if df is not None:
-            user, _ = dockerfile_probe.user_of(df, s.build[1] if s.build else None)
-            if dockerfile_probe.is_root(user):
+            image_user, _ = dockerfile_probe.user_of(df, s.build[1] if s.build else None)
+            if dockerfile_probe.is_root(image_user):
                 out.append(Located("compose.non-root", f"service {s.name} runs as root (no "
                                    f"user here, none in {df.rel})", cf.rel, s.line))
             continue
@@ -355,8 +358,7 @@ def published_ports(service: Service) -> list[tuple[str, str, int]]:
             out.append((str(port.get("host_ip", "")), str(port.get("target", "")), line))
             continue
         text = interpolate(str(port))[0]
-        match = re.match(r"^(?:(\[[^\]]+\]|\d+\.\d+\.\d+\.\d+|[\w.-]*\$\{[^}]*\}):)?(?:([\d-]+):)?([\d-]+)"
-                         r"(?:/\w+)?$", text)
+        match = SHORT_PORT.match(text)
         if match:
             out.append((match[1] or "", match[3], line))
     return out

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from google.protobuf import descriptor_pb2
+from google.protobuf.descriptor_pb2 import FieldDescriptorProto as FIELD
+from google.protobuf.descriptor_pb2 import FileDescriptorProto as FDP
 from google.protobuf.message import DecodeError
 
 from pytest_readiness.probes.yamlpos import Located, ParseError
 
-FDP = descriptor_pb2.FileDescriptorProto
-FIELD = descriptor_pb2.FieldDescriptorProto
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,7 @@ def differences(a: Shape, b: Shape) -> list[Difference]:
             fa, fb = a.messages[name].get(number), b.messages[name].get(number)
             key = f"{name}#{number}"
             if fb is None:
+                assert fa is not None
                 out.append(Difference(key, f"field {name}.{fa.name} = {number} is missing "
                                            f"(present in {ref})"))
             elif fa is None:
@@ -207,7 +208,8 @@ def differences(a: Shape, b: Shape) -> list[Difference]:
     for name in sorted(a.methods.keys() | b.methods.keys()):
         if a.methods.get(name) != b.methods.get(name):
             said = ("is missing" if name not in b.methods else "is extra" if name not in
-                    a.methods else f"signature {b.methods[name]} differs from {a.methods[name]} in {ref}")
+                    a.methods else f"signature {b.methods[name]} differs from "
+                    f"{a.methods[name]} in {ref}")
             out.append(Difference(name, f"rpc {name} {said}"))
     return out
 
@@ -354,7 +356,7 @@ def sources_of(stub_name: str, protos: Iterable[str], stub_rel: str) -> list[str
 
     def shared(p: str) -> int:
         parts = p.split("/")[:-1]
-        return next((i for i, (x, y) in enumerate(zip(parts, stub_dir)) if x != y),
+        return next((i for i, (x, y) in enumerate(zip(parts, stub_dir, strict=False)) if x != y),
                     min(len(parts), len(stub_dir)))
 
     return sorted(candidates, key=lambda p: (-shared(p), len(p), p))

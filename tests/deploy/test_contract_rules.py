@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import envvars, proto
 from pytest_readiness.probes import codebase as codebase_probe
+from pytest_readiness.probes import envvars, proto
 from pytest_readiness.probes.yamlpos import ParseError
 from tests.deploy.conftest import write_tree
 
@@ -103,7 +103,8 @@ def test_proto_that_does_not_compile_names_file_and_line(tmp_path: Path) -> None
 
 def test_imports_resolve_through_include_dirs(tmp_path: Path) -> None:
     write_tree(tmp_path, {
-        "common/money.proto": 'syntax = "proto3";\npackage common;\nmessage Money { int64 c = 1; }\n',
+        "common/money.proto": 'syntax = "proto3";\npackage common;\n'
+                              'message Money { int64 c = 1; }\n',
         "api/pay.proto": 'syntax = "proto3";\nimport "common/money.proto";\n'
                          'message Pay { common.Money amount = 1; }\n',
     })

@@ -79,7 +79,8 @@ def test_dockerfile_suite_and_inline_suppression(run_suite) -> None:
     assert junk["message"].endswith("junk/Dockerfile:2: unknown instruction 'PLEASE'")
 
 
-PROTO = 'syntax = "proto3";\npackage shop;\nmessage Order {\n  string id = 1;\n  int64 cents = 2;\n}\n'
+PROTO = ('syntax = "proto3";\npackage shop;\n'
+         'message Order {\n  string id = 1;\n  int64 cents = 2;\n}\n')
 
 
 def test_contracts_suite_groups_history_and_env(run_suite, pytester) -> None:
