@@ -485,7 +485,7 @@ def _no_duplicates(section: str, names: list[str]) -> None:
 
 # --- loading -----------------------------------------------------------------
 
-_VAR = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}")
+_VAR = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}", re.DOTALL)
 
 
 def interpolate(text: str, environ: Mapping[str, str], where: str = "") -> str:

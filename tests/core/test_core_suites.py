@@ -30,7 +30,7 @@ def test_both_flaws_fail_as_security_with_paths(leaky: tuple[pytest.Pytester, st
     pytester, key = leaky
     result = pytester.runpytest("--readiness", "--readiness-json", "out.json",
                                 "--readiness-report", "out.md", "--junitxml", "junit.xml",
-                                "-p", "no:cacheprovider")
+                                "--readiness-category", "security", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     record = json.loads((pytester.path / "out.json").read_text())
     failed = {c["id"]: c for c in record["checks"] if c["outcome"] == "fail"}
