@@ -119,11 +119,13 @@ def main() -> None:
     base = medians["pytest-testinfra"]
     print(f"plugin overhead: {args.checks} testinfra checks, local backend, "
           f"workers={args.workers or 'none'}, median of {args.repeat}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, "
+          f"Python {platform.python_version()}")
     print(f"{'variant':<36} {'median s':>9} {'checks/s':>9} {'ratio':>6}  runs")
     for name, value in medians.items():
         runs = ", ".join(f"{t:.2f}" for t in times[name])
-        print(f"{name:<36} {value:>9.2f} {args.checks / value:>9.0f} {value / base:>6.2f}  [{runs}]")
+        print(f"{name:<36} {value:>9.2f} {args.checks / value:>9.0f} "
+              f"{value / base:>6.2f}  [{runs}]")
     print("rerun: python benchmarks/bench_overhead.py --checks 1000 --repeat 3")
 
 

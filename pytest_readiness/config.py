@@ -562,7 +562,8 @@ def parse_config(text: str, source: str = "readiness.yaml",
     if tree is None:
         raise ConfigError(f"{source}: the file is empty; expected a mapping such as 'system: name'")
     if not isinstance(tree, dict):
-        raise ConfigError(f"{source}: expected a mapping at the top level (got {type(tree).__name__})")
+        raise ConfigError(f"{source}: expected a mapping at the top level "
+                          f"(got {type(tree).__name__})")
     try:
         tree = _interpolate_tree(tree, environ, "")
         return ReadinessConfig.model_validate(tree)

@@ -124,7 +124,8 @@ class ReadinessSession:
             return
         interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
         if interrupted and self.interrupted is None:
-            self.interrupted = ("interrupted", f"the run ended early (pytest exit status {exitstatus})")
+            self.interrupted = ("interrupted",
+                                f"the run ended early (pytest exit status {exitstatus})")
         self.record = record = self.build(incomplete=bool(interrupted))
         if self.interrupted:
             record.notes.append(f"incomplete ({self.interrupted[0]}): {self.interrupted[1]}; "
