@@ -6,6 +6,7 @@ the options exist, nothing else is registered.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, 
 )
 from pytest_readiness.lifecycle import HOST_GROUPS, Stopper, group_by_host, use_host_groups
 from pytest_readiness.report.outputs import ReportOutputs
-from pytest_readiness.selection import catalogue, select
+from pytest_readiness.selection import catalogue, catalogue_entries, select
 from pytest_readiness.session import SESSION_KEY, ReadinessSession
 from pytest_readiness.sharding import parse_shard, select_shard
 
@@ -241,4 +242,9 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
         reporter.write_line(f"{'id':<40} {'section':<28} {'category':<12} {'severity':<9} title")
         for row in rows:
             reporter.write_line(f"{row[0]:<40} {row[1]:<28} {row[2]:<12} {row[3]:<9} {row[4]}")
+    json_path = _path(config, "readiness_json")
+    if json_path is not None:  # the catalogue as data, for docs and tooling
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(catalogue_entries(session.items), indent=2) + "\n",
+                             encoding="utf-8")
     return True

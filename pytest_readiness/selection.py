@@ -67,6 +67,18 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
         items[:] = keep
 
 
+def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, str]]:
+    """Every distinct check with its metadata, sorted by id (``--readiness-list`` as JSON)."""
+    metas = {}
+    for item in items:
+        meta = item.stash.get(META_KEY, None)
+        if meta is not None:
+            metas[meta.id] = meta
+    return [{"id": m.id, "section": m.section, "suite": m.suite, "category": m.category,
+             "severity": m.severity, "title": m.title, "fix": m.fix}
+            for _, m in sorted(metas.items())]
+
+
 def catalogue(items: Iterable[pytest.Item]) -> list[tuple[str, str, str, str, str]]:
     """(id, section, category, severity, title) of every distinct check, sorted."""
     rows = {}
