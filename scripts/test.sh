@@ -9,4 +9,6 @@ packages=$(grep -v '^#' scripts/apt-packages.txt | xargs)
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $packages >/dev/null
 python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+# The servers are installed now: a test that cannot start one must fail, not skip.
+export READINESS_STRICT_SERVERS=1
 exec python3 -m pytest -n 2 "$@"
