@@ -113,7 +113,7 @@ def test_datastores_not_exposed(compose_file, readiness):
 @pytest.mark.readiness(id="compose.bind-mounts", severity="high",
                        fix="Commit the mounted file or directory, or fix the path")
 def test_bind_mount_sources_exist(compose_file, readiness):
-    """Bind-mount sources that are repository paths exist."""
+    """Bind-mount sources, env_files and file secrets that are repository paths exist."""
     _audit(compose_file, readiness, "bind-mount", "compose.bind-mounts",
            "missing bind-mount source(s)")
 

@@ -430,15 +430,29 @@ def bind_sources(service: Service) -> list[tuple[str, int]]:
 
 
 def bind_mount_findings(cf: ComposeFile) -> list[Located]:
+    """Relative bind-mount sources, env_files and file secrets that are not in the tree."""
     out = []
     for s in cf.services:
         for source, line in bind_sources(s):
             if not source.startswith(".") or "${" in source:
                 continue  # host paths (/etc/..., ~/...) are not part of the repository
-            path = (cf.directory / source).resolve()
-            if not path.exists():
+            if not (cf.directory / source).exists():
                 out.append(Located("compose.bind-mount", f"service {s.name} mounts {source}, "
                                    "which does not exist", cf.rel, line))
+        env_files = s.spec.get("env_file")
+        for index, item in enumerate(as_list(env_files)):
+            path = str(item.get("path", "")) if isinstance(item, dict) else str(item)
+            required = not (isinstance(item, dict) and item.get("required") is False)
+            if required and path and "${" not in path and not (cf.directory / path).exists():
+                out.append(Located("compose.bind-mount", f"service {s.name} reads env_file "
+                                   f"{path}, which does not exist", cf.rel,
+                                   line_of(env_files, index, s.key_line("env_file"))))
+    secrets = as_mapping(cf.data.get("secrets"))
+    for name, spec in secrets.items():
+        file = as_mapping(spec).get("file")
+        if file and "${" not in str(file) and not (cf.directory / str(file)).exists():
+            out.append(Located("compose.bind-mount", f"secret {name} reads {file}, which does "
+                               "not exist", cf.rel, line_of(secrets, name)))
     return out
 
 

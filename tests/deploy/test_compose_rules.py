@@ -215,6 +215,25 @@ def test_bind_mount_sources_and_image_tags(tmp_path: Path) -> None:
         (3, "error"), (11, "warning")]
 
 
+def test_env_files_and_file_secrets_must_exist(tmp_path: Path) -> None:
+    (tmp_path / "app.env").write_text("A=1\n")
+    cf = parsed(tmp_path, """
+        services:
+          a:
+            image: "app:1"
+            env_file:
+              - app.env
+              - missing.env
+              - {path: optional.env, required: false}
+        secrets:
+          db_password: {file: ./secrets/db_password.txt}
+          api_key: {environment: API_KEY}
+        """)
+    assert messages(cf, "bind-mount") == [
+        (6, "error", "service a reads env_file missing.env, which does not exist"),
+        (9, "error", "secret db_password reads ./secrets/db_password.txt, which does not exist")]
+
+
 @pytest.mark.parametrize(("text", "line"), [
     ("services:\n  api:\n    image: [unclosed\n", 4),
     ("services:\n  - api\n", 1),
