@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pytest_readiness.probes import pyast
 from pytest_readiness.probes.codebase import Inventory, SourceFile, read_text
+from pytest_readiness.probes.secrets import context_of
 
 GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb"})
 TEMPLATE_NAMES = re.compile(r"(^|/)(\.env\.(example|sample|template|dist)|env\.example|"
@@ -61,6 +62,8 @@ def code_reads(inventory: Inventory) -> list[EnvRead]:
     """Every environment variable the Python code of a codebase reads, with its site."""
     reads: list[EnvRead] = []
     for module in pyast.modules(inventory):
+        if context_of(module.rel) != "code":
+            continue  # tests and docs read CI or developer variables, not the deployment's
         for call in module.calls:
             if call.name in GETTERS:
                 name = _str_arg(call, 0, "key")

@@ -203,9 +203,11 @@ def _decorator_paths(module: pyast.Module) -> list[Route]:
     routes = []
     for call in module.calls:
         method = call.name.rsplit(".", 1)[-1]
-        if method in ROUTE_METHODS or call.name.endswith(("Route", "path", "re_path")):
+        django = call.name in ("django.urls.path", "django.urls.re_path",
+                               "django.conf.urls.url")
+        if method in ROUTE_METHODS or django or call.name.endswith("Route"):
             path = pyast.const_str(call.arg(0, "path"))
-            if path and path.startswith(("/", "^")):
+            if path is not None and (django or path.startswith(("/", "^"))):
                 routes.append(Route("/" + path.lstrip("^/").rstrip("$"), module.rel, call.line))
         if method == "mount":
             path = pyast.const_str(call.arg(0, "path"))

@@ -226,6 +226,7 @@ def test_missing_and_unused_against_templates_and_units(tmp_path: Path) -> None:
         "app.py": 'import os\nA = os.environ["A"]\nB = os.getenv("B")\nC = os.getenv("C", "1")\n',
         ".env.example": "# comment\nA=changeme\nexport UNUSED_T=1\nPATH=/usr/bin\n",
         "deploy/app.service": '[Service]\nEnvironment="B=1" UNUSED_U=2\n',
+        "tests/test_app.py": 'import os\nTOKEN = os.environ["CI_ONLY_TOKEN"]\n',
     }))
     provided = envvars.template_sets(inventory) + envvars.unit_sets(inventory)
     reads = envvars.code_reads(inventory)

@@ -155,6 +155,20 @@ def test_routes_metrics_and_json_logging_found_in_code(tmp_path: Path) -> None:
         ("Json (json.dumps formatter)", "app/log.py", 2)]
 
 
+def test_django_and_starlette_routes(tmp_path: Path) -> None:
+    inventory = codebase_probe.inventory(write_tree(tmp_path, {
+        "site/urls.py": "from django.urls import path, re_path\nfrom . import views\n"
+                        "urlpatterns = [path('healthz/', views.health),\n"
+                        "               re_path(r'^metrics$', views.metrics)]\n",
+        "asgi.py": "from starlette.routing import Route\nroutes = [Route('/ready', ready)]\n",
+    }))
+    web, health, metrics = monitoring.web_routes(inventory)
+    assert web
+    assert sorted((r.path, r.file) for r in health) == [("/healthz/", "site/urls.py"),
+                                                        ("/ready", "asgi.py")]
+    assert [(r.path, r.line) for r in metrics] == [("/metrics", 4)]
+
+
 def test_plain_logging_and_no_routes(tmp_path: Path) -> None:
     inventory = codebase_probe.inventory(write_tree(tmp_path, {
         "app.py": "import logging\nfrom flask import Flask\napp = Flask(__name__)\n"
