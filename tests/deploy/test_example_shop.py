@@ -72,3 +72,17 @@ def test_report_names_flaws_and_keeps_the_literal_password_redacted(shop_record:
     assert r"GF\_SECURITY\_ADMIN\_PASSWORD is a literal credential \(a…\(5 chars\)\)" in report
     assert "=admin" not in report
     assert "PASSWORD=admin" not in json.dumps(shop_record)
+
+
+def test_same_findings_under_xdist(pytester: pytest.Pytester) -> None:
+    tree = pytester.path / "shop"
+    shutil.copytree(SHOP, tree)
+    result = pytester.runpytest_subprocess(
+        "--readiness", "--readiness-config", str(tree / "readiness.yaml"), "--readiness-suite",
+        SUITES, "--readiness-json", "out.json", "-p", "no:cacheprovider", "-n", "2")
+    path = pytester.path / "out.json"
+    assert path.exists(), result.stdout.str()[-3000:]
+    checks = json.loads(path.read_text(encoding="utf-8"))["checks"]
+    found = {(c["id"], c["target"]): c["outcome"] for c in checks
+             if c["outcome"] in ("fail", "warn", "error")}
+    assert found == {key: outcome for key, (outcome, _) in EXPECTED.items()}
