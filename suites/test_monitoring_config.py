@@ -10,7 +10,6 @@ import pytest
 
 from pytest_readiness import CheckError
 from pytest_readiness.probes import compose, monitoring, pyast
-from pytest_readiness.probes.codebase import read_text
 from pytest_readiness.probes.yamlpos import Located, ParseError, publish
 
 pytestmark = pytest.mark.readiness(section="Monitoring Configuration", category="monitoring")

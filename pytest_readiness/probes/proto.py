@@ -29,7 +29,6 @@ from google.protobuf.message import DecodeError
 from pytest_readiness.probes.yamlpos import Located, ParseError
 
 
-
 @dataclass(frozen=True)
 class Field:
     number: int
