@@ -108,6 +108,7 @@ class UnitFacts:
     unit_file_state: str | None = None
     active_state: str | None = None
     is_service: bool = True
+    service_type: str = "simple"
 
     def evidence(self) -> dict[str, Any]:
         return {"unit": self.name, "source": self.source, "after": list(self.after),
@@ -129,7 +130,8 @@ def facts_from_unit(name: str, unit: Unit, source: str) -> UnitFacts:
         wants=_words(u.get("Wants", [])),
         requires=_words(u.get("Requires", []) + u.get("BindsTo", [])),
         restart=(s.get("Restart") or ["no"])[-1], restart_sec=restart_sec,
-        is_service=name.endswith(".service") or "Service" in unit)
+        is_service=name.endswith(".service") or "Service" in unit,
+        service_type=(s.get("Type") or ["simple"])[-1])
 
 
 def parse_show(text: str) -> dict[str, str]:
@@ -151,7 +153,8 @@ def facts_from_show(name: str, show: dict[str, str]) -> UnitFacts:
         requires=tuple((show.get("Requires", "") + " " + show.get("BindsTo", "")).split()),
         restart=show.get("Restart", "no") or "no", restart_sec=restart_sec,
         unit_file_state=show.get("UnitFileState") or None,
-        active_state=show.get("ActiveState") or None)
+        active_state=show.get("ActiveState") or None,
+        service_type=show.get("Type") or "simple")
 
 
 # --- rules (pure) ------------------------------------------------------------
@@ -179,7 +182,13 @@ def ordering_problems(facts: UnitFacts, expected_after: list[str] = ()) -> list[
 
 
 def restart_problems(facts: UnitFacts) -> tuple[list[str], list[str]]:
-    """(failures, warnings) of the restart policy of a service."""
+    """(failures, warnings) of the restart policy of a service.
+
+    A ``Type=oneshot`` unit (a job a timer starts) exits by design: staying down
+    after it ran is right, so it needs no restart policy.
+    """
+    if facts.service_type == "oneshot" and facts.restart not in GOOD_RESTART:
+        return [], []
     if facts.restart not in GOOD_RESTART:
         return [f"Restart={facts.restart}: the service stays down after a crash "
                 "(use Restart=on-failure or always)"], []
@@ -210,7 +219,7 @@ def read_host_unit(host: Any, unit: str) -> HostUnit:
     """The unit as the host sees it; cached per (connection, unit) for all its checks."""
     if systemd_running(host):
         keys = ("After", "Wants", "Requires", "BindsTo", "Restart", "RestartUSec",
-                "UnitFileState", "ActiveState", "LoadState")
+                "UnitFileState", "ActiveState", "LoadState", "Type")
         out = host.run("systemctl show " + " ".join(f"-p {k}" for k in keys) + " -- %s", unit)
         show = parse_show(out.stdout)
         if show.get("LoadState") == "not-found":

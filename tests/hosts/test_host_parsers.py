@@ -85,6 +85,12 @@ def test_rules():
         fast)[1][0]
     assert systemd.restart_problems(systemd.UnitFacts("a", "x", restart="always",
                                                       restart_sec=5)) == ([], [])
+    # A oneshot job started by a timer exits by design: no restart policy needed.
+    oneshot = systemd.parse_unit("[Service]\nType=oneshot\nExecStart=/usr/bin/backup\n")
+    facts = systemd.facts_from_unit("backup.service", oneshot, "backup.service")
+    assert facts.service_type == "oneshot" and systemd.restart_problems(facts) == ([], [])
+    assert systemd.facts_from_show("x", {"Type": "oneshot", "Restart": "no"}).service_type == \
+        "oneshot"
 
 
 def test_dropins_from_listing():
