@@ -10,7 +10,8 @@ For ``ssh://`` hosts the OpenSSH client is driven with:
   known_hosts or the host's ``known_hosts``); ``strict_host_key_checking: false``
   relaxes it and the ``hosts.host-key-verification`` check then warns;
 - one connection per host per process: ``ControlMaster=auto`` with a
-  ``ControlPath`` in a private directory made per process, closed at exit;
+  ``ControlPath`` in a private directory made per process, closed at exit
+  (``READINESS_SSH_REUSE=0`` in the environment switches reuse off, for benchmarks);
 - ``BatchMode=yes`` (never prompt), ``ConnectTimeout`` (which also bounds the
   banner exchange) and ``ServerAliveInterval`` from the host's ``timeout``, and a
   hard deadline on every command, so a host that hangs costs at most its timeout.
@@ -127,6 +128,14 @@ def _close_masters(path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def connection_reuse() -> bool:
+    """False when ``READINESS_SSH_REUSE=0``: one SSH connection per command.
+
+    Only for measuring what reuse saves (benchmarks/bench_fleet.py); never faster.
+    """
+    return os.environ.get("READINESS_SSH_REUSE", "1").strip() != "0"
+
+
 def ssh_options(host: Host) -> list[str]:
     """The OpenSSH client options used for ``host`` (connection reuse, host keys, bounds)."""
     seconds = max(1, math.ceil(host.timeout))
@@ -135,11 +144,12 @@ def ssh_options(host: Host) -> list[str]:
         f"ConnectTimeout={seconds}",
         f"ServerAliveInterval={seconds}",
         "ServerAliveCountMax=1",
-        "ControlMaster=auto",
-        "ControlPersist=60s",
-        f"ControlPath={_control_dir()}/%C",
         "LogLevel=ERROR",
     ]
+    if connection_reuse():
+        options += ["ControlMaster=auto", "ControlPersist=60s", f"ControlPath={_control_dir()}/%C"]
+    else:
+        options.append("ControlMaster=no")
     if host.strict_host_key_checking:
         options.append("StrictHostKeyChecking=yes")
         if host.known_hosts:

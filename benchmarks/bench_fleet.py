@@ -1,0 +1,151 @@
+"""Fleet audit: N real sshd hosts on 127.0.0.1 x 50 host checks each, three ways.
+
+    python benchmarks/bench_fleet.py [--hosts 8 32] [--checks 50] [--workers 2]
+
+Starts N OpenSSH servers on free loopback ports (tests/servers/sshd.py: one sshd per
+"host", host keys verified against a generated known_hosts), writes a check module of
+``--checks`` parametrised checks using the ``host`` fixture (file modes, owners and
+existence, ``uname``, ``id``: commands of the read-only allowlist, one or two per
+check), and audits the fleet:
+
+1. serial, with connection reuse (OpenSSH ControlMaster, the default);
+2. ``-n WORKERS`` (pytest-xdist; checks of one host grouped on one worker), with reuse;
+3. serial without connection reuse (``READINESS_SSH_REUSE=0``): one SSH connection
+   per command, the naive way.
+
+For each: wall time, checks/s, and the SSH connections the sshd logs counted
+("Accepted publickey" lines). Needs sshd, ssh-keygen and unshare (root, as in CI).
+Run on purpose, never from the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.servers.sshd import SshFleet, start_fleet  # noqa: E402
+
+# Each check asks one or two questions of its host; all commands are on the allowlist.
+FACTS = [
+    'host.file("/etc/passwd").mode & 0o022 == 0',
+    'host.file("/etc/passwd").user == "root"',
+    'host.file("/etc/hostname").exists',
+    'host.file("/etc").is_directory and host.file("/etc/shadow").group in ("root", "shadow")',
+    'host.check_output("uname -s") == "Linux"',
+    'host.check_output("id -u") == "0"',
+]
+
+CHECKS = '''
+import pytest
+
+pytestmark = pytest.mark.readiness(section="Fleet bench", category="operations", severity="low")
+CASES = list(range({n}))
+
+
+@pytest.mark.readiness(id="bench.fleet-fact", fix="none")
+@pytest.mark.parametrize("case", CASES)
+def test_fleet_fact(host, readiness, case):
+    """One fact of a fleet host."""
+    readiness.evidence(case=case)
+{body}
+'''
+
+
+@dataclass
+class Variant:
+    name: str
+    args: list[str]
+    reuse: bool
+
+
+@dataclass
+class Measure:
+    seconds: float
+    checks: int
+    connections: int
+
+
+def _body() -> str:
+    return "\n".join(f"    if case % {len(FACTS)} == {i}:\n        assert {expr}"
+                     for i, expr in enumerate(FACTS))
+
+
+def _write_audit(directory: Path, fleet: SshFleet, checks: int) -> None:
+    (directory / "checks").mkdir(parents=True)
+    (directory / "checks" / "test_bench.py").write_text(CHECKS.format(n=checks, body=_body()))
+    config = {"system": "fleet bench", "hosts": fleet.host_entries(timeout=10),
+              "checks": ["checks"]}
+    (directory / "readiness.yaml").write_text(yaml.safe_dump(config))
+
+
+def _run(directory: Path, fleet: SshFleet, variant: Variant) -> Measure:
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               "-p", "no:randomly", "-p", "no:benchmark", "--readiness",
+               "--readiness-suite", "bench", "--readiness-json", "out.json", *variant.args]
+    env = {**os.environ, "READINESS_SSH_REUSE": "1" if variant.reuse else "0"}
+    before = sum(h.accepted_logins() for h in fleet.hosts)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True,
+                          timeout=3600)
+    seconds = time.perf_counter() - start
+    time.sleep(0.5)  # sshd writes its log line as the connection is accepted; let it land
+    connections = sum(h.accepted_logins() for h in fleet.hosts) - before
+    record = json.loads((directory / "out.json").read_text())
+    bad = [c for c in record["checks"] if c["outcome"] != "pass"]
+    if done.returncode not in (0, 1) or bad:
+        raise SystemExit(f"{variant.name}: exit {done.returncode}, {len(bad)} checks not "
+                         f"passing, first {bad[:1]}\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
+    return Measure(seconds, len(record["checks"]), connections)
+
+
+def bench(hosts: int, checks: int, workers: int, base: Path) -> dict[str, Measure]:
+    names = [f"h{i:03d}" for i in range(1, hosts + 1)]
+    fleet = start_fleet(base / "ssh", names, {})
+    try:
+        audit = base / "audit"
+        _write_audit(audit, fleet, checks)
+        variants = [Variant("serial, reuse", ["-p", "no:xdist"], True),
+                    Variant(f"-n {workers}, reuse", ["-n", str(workers)], True),
+                    Variant("serial, no reuse (naive)", ["-p", "no:xdist"], False)]
+        return {v.name: _run(audit, fleet, v) for v in variants}
+    finally:
+        fleet.stop()
+
+
+def report(hosts: int, checks: int, results: dict[str, Measure]) -> None:
+    naive = results["serial, no reuse (naive)"].seconds
+    print(f"\nfleet: {hosts} sshd hosts on 127.0.0.1 x {checks} checks = {hosts * checks}")
+    print(f"{'variant':<28} {'total s':>8} {'checks/s':>9} {'ssh conns':>10} {'vs naive':>9}")
+    for name, m in results.items():
+        print(f"{name:<28} {m.seconds:>8.2f} {m.checks / m.seconds:>9.1f} "
+              f"{m.connections:>10} {naive / m.seconds:>8.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--checks", type=int, default=50, help="checks per host")
+    parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, "
+          f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    for hosts in args.hosts:
+        with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
+            report(hosts, args.checks, bench(hosts, args.checks, args.workers, Path(tmp)))
+    print("\nrerun: python benchmarks/bench_fleet.py --hosts 8 32 --checks 50 --workers 2")
+
+
+if __name__ == "__main__":
+    main()
