@@ -431,6 +431,17 @@ class ReadinessConfig(_Model):
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
 
+    @field_validator("hosts")
+    @classmethod
+    def _inventory_hosts(cls, hosts: list[Host]) -> list[Host]:
+        # An ansible:// entry with an inventory stands for every inventory host it matches.
+        from pytest_readiness.inventory import InventoryError, expand_inventories
+
+        try:
+            return expand_inventories(hosts)
+        except InventoryError as exc:
+            raise _KeyedError(exc.where, str(exc)) from None
+
     @property
     def categories(self) -> dict[str, float]:
         """Known categories and their weights, defaults overridden by config."""

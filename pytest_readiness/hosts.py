@@ -180,13 +180,41 @@ def connect(host: Host) -> Any:
     import testinfra.backend
     import testinfra.host
 
-    backend = testinfra.backend.get_backend(host.connection, **_backend_kwargs(host))
+    backend = _ansible_ssh_backend(host) if host.connection.startswith("ansible://") else None
+    if backend is None:
+        backend = testinfra.backend.get_backend(host.connection, **_backend_kwargs(host))
     # testinfra asks the host for its encoding by running python; skip that round trip.
     backend._encoding = "utf-8"
     _install_guard(backend, host)
     tinfra = testinfra.host.Host(backend)
     backend.set_host(tinfra)
     return tinfra
+
+
+def _ansible_ssh_backend(host: Host) -> Any:
+    """The SSH backend of an Ansible inventory host, with our options in front.
+
+    testinfra turns an inventory host into an ``ssh://`` backend from its hostvars
+    (ansible_host, ansible_port, ansible_user, key file, ssh args). Our options go
+    first, since OpenSSH keeps the first value of an option: host keys stay
+    verified and the connection is reused even if the inventory says otherwise.
+    None for connections that only Ansible itself can drive (winrm...): testinfra's
+    Ansible backend then runs commands through ``ansible``, still behind the guard.
+    """
+    from testinfra.utils.ansible_runner import AnsibleRunner
+
+    name = host.connection.split("://", 1)[1].split("?", 1)[0]
+    inventory = os.path.expanduser(host.ansible_inventory) if host.ansible_inventory else None
+    identity = os.path.expanduser(host.ssh_identity_file) if host.ssh_identity_file else None
+    inner = AnsibleRunner.get_runner(inventory).get_host(
+        name, ssh_config=host.ssh_config, ssh_identity_file=identity)
+    if inner is None or inner.backend.NAME != "ssh":
+        return None
+    backend = inner.backend
+    ours = " ".join("-o " + shlex.quote(o) for o in ssh_options(host))
+    backend.ssh_extra_args = f"{ours} {backend.ssh_extra_args or ''}".strip()
+    backend.timeout = max(1, math.ceil(host.timeout))
+    return backend
 
 
 def _install_guard(backend: Any, host: Host) -> None:
