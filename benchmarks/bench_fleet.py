@@ -16,6 +16,12 @@ check), and audits the fleet:
 For each: wall time, checks/s, and the SSH connections the sshd logs counted
 ("Accepted publickey" lines). Needs sshd, ssh-keygen and unshare (root, as in CI).
 Run on purpose, never from the test suite.
+
+Every command over SSH runs in the login shell of the remote user, and bash run by
+sshd reads ``~/.bashrc``. On a machine whose ``/root/.bashrc`` is slow (pyenv init:
+~0.2 s) that dwarfs everything else; by default each fake host gets an empty
+``.bashrc`` (bind-mounted in its namespace), as a server usually has.
+``--machine-bashrc`` keeps this machine's own, to see that case.
 """
 
 from __future__ import annotations
@@ -110,9 +116,21 @@ def _run(directory: Path, fleet: SshFleet, variant: Variant) -> Measure:
     return Measure(seconds, len(record["checks"]), connections)
 
 
-def bench(hosts: int, checks: int, workers: int, base: Path) -> dict[str, Measure]:
+def bare_bashrc(base: Path) -> dict[str, Path]:
+    """Bind mounts giving a host an empty ~/.bashrc (see the module docstring)."""
+    rc = Path("~root/.bashrc").expanduser()
+    if not rc.is_file():
+        return {}
+    empty = base / "empty-bashrc"
+    empty.write_text("")
+    return {str(rc): empty}
+
+
+def bench(hosts: int, checks: int, workers: int, base: Path,
+          machine_bashrc: bool) -> dict[str, Measure]:
     names = [f"h{i:03d}" for i in range(1, hosts + 1)]
-    fleet = start_fleet(base / "ssh", names, {})
+    binds = {} if machine_bashrc else bare_bashrc(base)
+    fleet = start_fleet(base / "ssh", names, {name: binds for name in names})
     try:
         audit = base / "audit"
         _write_audit(audit, fleet, checks)
@@ -138,12 +156,17 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--checks", type=int, default=50, help="checks per host")
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers")
+    parser.add_argument("--machine-bashrc", action="store_true",
+                        help="keep this machine's /root/.bashrc on the fake hosts")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, "
-          f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
+          f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
+          f"load average {os.getloadavg()[0]:.1f}; remote ~/.bashrc: "
+          f"{'this machine' if args.machine_bashrc else 'empty'}")
     for hosts in args.hosts:
         with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
-            report(hosts, args.checks, bench(hosts, args.checks, args.workers, Path(tmp)))
+            results = bench(hosts, args.checks, args.workers, Path(tmp), args.machine_bashrc)
+            report(hosts, args.checks, results)
     print("\nrerun: python benchmarks/bench_fleet.py --hosts 8 32 --checks 50 --workers 2")
 
 
