@@ -50,7 +50,12 @@ def test_system(readiness_config, readiness):
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshFleet]:
     require_binary("sshd", "/usr/sbin/sshd")
     require_binary("unshare")
-    fleet = start_fleet(tmp_path_factory.mktemp("scale") / "ssh", HOSTS, {})
+    base = tmp_path_factory.mktemp("scale")
+    # An empty ~/.bashrc on the fake hosts: this machine's may be slow (pyenv init).
+    rc, empty = Path("~root/.bashrc").expanduser(), base / "empty-bashrc"
+    empty.write_text("")
+    binds = {str(rc): empty} if rc.is_file() else {}
+    fleet = start_fleet(base / "ssh", HOSTS, {name: binds for name in HOSTS})
     try:
         yield fleet
     finally:
