@@ -11,7 +11,10 @@ check), and audits the fleet:
 1. serial, with connection reuse (OpenSSH ControlMaster, the default);
 2. ``-n WORKERS`` (pytest-xdist; checks of one host grouped on one worker), with reuse;
 3. serial without connection reuse (``READINESS_SSH_REUSE=0``): one SSH connection
-   per command, the naive way.
+   per command, the naive way;
+4. as two CI jobs: ``--readiness-shard 1/2`` and ``2/2`` started together (on one
+   machine here, so they share its CPUs), then ``pytest-readiness merge``; the time
+   is until the merged record is written.
 
 For each: wall time, checks/s, and the SSH connections the sshd logs counted
 ("Accepted publickey" lines). Needs sshd, ssh-keygen and unshare (root, as in CI).
@@ -69,11 +72,16 @@ def test_fleet_fact(host, readiness, case):
 '''
 
 
+VARIANTS = ("serial", "xdist", "naive", "shards")
+
+
 @dataclass
 class Variant:
+    key: str
     name: str
     args: list[str]
     reuse: bool
+    shards: int = 0
 
 
 @dataclass
@@ -96,15 +104,38 @@ def _write_audit(directory: Path, fleet: SshFleet, checks: int) -> None:
     (directory / "readiness.yaml").write_text(yaml.safe_dump(config))
 
 
+def _pytest(variant: Variant, out: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            "-p", "no:randomly", "-p", "no:benchmark", "--readiness",
+            "--readiness-suite", "bench", "--readiness-json", out, *variant.args, *extra]
+
+
+def _sharded(directory: Path, variant: Variant, env: dict[str, str]) -> int:
+    """Run the shards side by side, then merge them into out.json; the worst exit code."""
+    jobs = [subprocess.Popen(_pytest(variant, f"shard{i}.json", "--readiness-shard",
+                                     f"{i}/{variant.shards}"),
+                             cwd=directory, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+            for i in range(1, variant.shards + 1)]
+    # Exit 5 (nothing collected) is an empty shard: few hosts may all hash to one.
+    codes = [0 if code == 5 else code for code in (job.wait(timeout=3600) for job in jobs)]
+    merge = subprocess.run([sys.executable, "-m", "pytest_readiness.cli", "merge", "-o",
+                            "out.json", *[f"shard{i}.json" for i in range(1, len(jobs) + 1)]],
+                           cwd=directory, capture_output=True, text=True, timeout=600)
+    if merge.returncode != 0:
+        raise SystemExit(f"merge failed: {merge.stdout}{merge.stderr}")
+    return max(codes)
+
+
 def _run(directory: Path, fleet: SshFleet, variant: Variant) -> Measure:
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "-p", "no:randomly", "-p", "no:benchmark", "--readiness",
-               "--readiness-suite", "bench", "--readiness-json", "out.json", *variant.args]
     env = {**os.environ, "READINESS_SSH_REUSE": "1" if variant.reuse else "0"}
     before = sum(h.accepted_logins() for h in fleet.hosts)
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True,
-                          timeout=3600)
+    if variant.shards:
+        done = subprocess.CompletedProcess([], _sharded(directory, variant, env), "", "")
+    else:
+        done = subprocess.run(_pytest(variant, "out.json"), cwd=directory, env=env,
+                              capture_output=True, text=True, timeout=3600)
     seconds = time.perf_counter() - start
     time.sleep(0.5)  # sshd writes its log line as the connection is accepted; let it land
     connections = sum(h.accepted_logins() for h in fleet.hosts) - before
@@ -126,26 +157,31 @@ def bare_bashrc(base: Path) -> dict[str, Path]:
     return {str(rc): empty}
 
 
-def bench(hosts: int, checks: int, workers: int, base: Path,
-          machine_bashrc: bool) -> dict[str, Measure]:
+def bench(hosts: int, checks: int, workers: int, base: Path, machine_bashrc: bool,
+          wanted: set[str]) -> dict[str, Measure]:
     names = [f"h{i:03d}" for i in range(1, hosts + 1)]
     binds = {} if machine_bashrc else bare_bashrc(base)
     fleet = start_fleet(base / "ssh", names, {name: binds for name in names})
     try:
         audit = base / "audit"
         _write_audit(audit, fleet, checks)
-        variants = [Variant("serial, reuse", ["-p", "no:xdist"], True),
-                    Variant(f"-n {workers}, reuse", ["-n", str(workers)], True),
-                    Variant("serial, no reuse (naive)", ["-p", "no:xdist"], False)]
-        return {v.name: _run(audit, fleet, v) for v in variants}
+        variants = [Variant("serial", "serial, reuse", ["-p", "no:xdist"], True),
+                    Variant("xdist", f"-n {workers}, reuse", ["-n", str(workers)], True),
+                    Variant("naive", "serial, no reuse (naive)", ["-p", "no:xdist"], False),
+                    Variant("shards", "2 shards + merge, reuse", ["-p", "no:xdist"], True,
+                            shards=2)]
+        return {v.name: _run(audit, fleet, v) for v in variants if v.key in wanted}
     finally:
         fleet.stop()
 
 
 def report(hosts: int, checks: int, results: dict[str, Measure]) -> None:
-    naive = results["serial, no reuse (naive)"].seconds
+    base = "serial, no reuse (naive)" if "serial, no reuse (naive)" in results else next(
+        iter(results))
+    naive = results[base].seconds
     print(f"\nfleet: {hosts} sshd hosts on 127.0.0.1 x {checks} checks = {hosts * checks}")
-    print(f"{'variant':<28} {'total s':>8} {'checks/s':>9} {'ssh conns':>10} {'vs naive':>9}")
+    print(f"{'variant':<28} {'total s':>8} {'checks/s':>9} {'ssh conns':>10}  "
+          f"speed-up vs {base}")
     for name, m in results.items():
         print(f"{name:<28} {m.seconds:>8.2f} {m.checks / m.seconds:>9.1f} "
               f"{m.connections:>10} {naive / m.seconds:>8.2f}x")
@@ -158,6 +194,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="pytest-xdist workers")
     parser.add_argument("--machine-bashrc", action="store_true",
                         help="keep this machine's /root/.bashrc on the fake hosts")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS,
+                        help="which runs (default: all)")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cpus, "
           f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
@@ -165,7 +203,8 @@ def main() -> None:
           f"{'this machine' if args.machine_bashrc else 'empty'}")
     for hosts in args.hosts:
         with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
-            results = bench(hosts, args.checks, args.workers, Path(tmp), args.machine_bashrc)
+            results = bench(hosts, args.checks, args.workers, Path(tmp), args.machine_bashrc,
+                            set(args.variants))
             report(hosts, args.checks, results)
     print("\nrerun: python benchmarks/bench_fleet.py --hosts 8 32 --checks 50 --workers 2")
 
