@@ -38,3 +38,24 @@ def test_dns_resolver_that_never_answers_is_an_error_naming_it() -> None:
         address = f"127.0.0.1:{mute.getsockname()[1]}"
         with pytest.raises(dns.DnsError, match=f"resolver {address} did not answer"):
             dns.resolve("api.readiness.test", "A", address, 0.5)
+
+
+def test_sntp_against_a_real_chronyd(tmp_path, pytester) -> None:
+    """The offset probe and the clock suite against chrony, the server operators run."""
+    import json
+
+    from tests.conftest import require_binary
+    from tests.servers.ntp import ChronyServer
+
+    chronyd = require_binary("chronyd", "/usr/sbin/chronyd")
+    with ChronyServer(str(tmp_path / "chrony"), chronyd) as chrony:
+        sample = ntp.sntp_query(chrony.address, 2)
+        pytester.makefile(".yaml",
+                          readiness=f"system: s\nntp: {{servers: ['{chrony.address}']}}\n")
+        pytester.runpytest("--readiness", "--readiness-check", "clock.ntp-server-offset",
+                           "--readiness-json", "out.json", "-p", "no:cacheprovider")
+    assert sample.stratum == 8  # "local stratum 8": chrony serves its own clock
+    assert abs(sample.offset_s) < 0.5 and 0 <= sample.delay_s < 1
+    (check,) = json.loads((pytester.path / "out.json").read_text())["checks"]
+    assert check["outcome"] == "pass", check["message"]
+    assert check["evidence"]["servers"][chrony.address]["stratum"] == 8

@@ -59,3 +59,58 @@ class SntpServer:
             struct.pack_into("!II", reply, 32, *_to_ntp(received))
             struct.pack_into("!II", reply, 40, *_to_ntp(time.time() + self.offset_s))
             self.sock.sendto(bytes(reply), peer)
+
+
+class ChronyServer:
+    """A real chronyd serving NTP on 127.0.0.1:PORT, never touching this machine's clock.
+
+    ``-x`` disables clock control; ``local stratum 8`` makes it serve its own clock;
+    ``cmdport 0`` opens no control socket. Started and waited for in ``__enter__``.
+    """
+
+    def __init__(self, directory: str, chronyd: str = "/usr/sbin/chronyd") -> None:
+        import pathlib
+
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.dir = pathlib.Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.conf = self.dir / "chrony.conf"
+        self.conf.write_text(
+            f"port {self.port}\nbindaddress 127.0.0.1\nallow 127.0.0.1\nlocal stratum 8\n"
+            f"pidfile {self.dir / 'chronyd.pid'}\ncmdport 0\n")
+        self.chronyd = chronyd
+        self.log = self.dir / "chronyd.log"
+        self.proc: object = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ChronyServer:
+        import subprocess
+
+        from pytest_readiness.probes import ntp
+
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [self.chronyd, "-d", "-x", "-u", "root", "-f", str(self.conf)],
+                stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                ntp.sntp_query(self.address, 0.5)
+                return self
+            except ntp.NtpError:
+                gone = self.proc.poll() is not None  # type: ignore[attr-defined]
+                if time.monotonic() > deadline or gone:
+                    self.__exit__()
+                    raise RuntimeError(f"chronyd did not serve NTP: {self.log.read_text()[-500:]}")
+                time.sleep(0.2)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()  # type: ignore[attr-defined]
+            self.proc.wait(10)  # type: ignore[attr-defined]
