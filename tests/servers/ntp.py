@@ -107,7 +107,8 @@ class ChronyServer:
                 gone = self.proc.poll() is not None  # type: ignore[attr-defined]
                 if time.monotonic() > deadline or gone:
                     self.__exit__()
-                    raise RuntimeError(f"chronyd did not serve NTP: {self.log.read_text()[-500:]}")
+                    raise RuntimeError(
+                        f"chronyd did not serve NTP: {self.log.read_text()[-500:]}") from None
                 time.sleep(0.2)
 
     def __exit__(self, *exc: object) -> None:
