@@ -10,9 +10,11 @@ worker opens one connection per host, not every worker one per host).
 
 from __future__ import annotations
 
+import json
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -87,9 +89,14 @@ def interruption(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[s
 
 
 # -- host affinity under xdist ------------------------------------------------
+#
+# xdist's own ``loadgroup`` renames node ids (``id@group``), which newer pytest
+# versions no longer allow; so the grouping travels beside the ids instead: each
+# worker writes {node id: host} to a file named in its workerinput while it
+# collects, and the controller's scheduler (xdist's LoadScope with our scopes)
+# reads them when it first splits the collection, after every worker collected.
 
-GROUP_PREFIX = "readiness-host="
-HOST_GROUPS = "readiness_host_groups"  # key in xdist's workerinput
+HOST_GROUPS = "readiness_host_groups"  # key in xdist's workerinput: the map directory
 
 
 def host_of(item: pytest.Item) -> str | None:
@@ -101,25 +108,46 @@ def host_of(item: pytest.Item) -> str | None:
     return None
 
 
-def use_host_groups(config: pytest.Config) -> bool:
-    """Switch xdist's default ``load`` to ``loadgroup`` unless the user chose a mode."""
-    if getattr(config.option, "dist", "no") != "load":
-        return getattr(config.option, "dist", "no") == "loadgroup"
-    args = config.invocation_params.args
-    if any(str(a) == "--dist" or str(a).startswith(("--dist=", "-d")) for a in args):
+def wants_host_groups(config: pytest.Config) -> bool:
+    """xdist's default ``load`` distribution, not a mode the user chose."""
+    if getattr(config.option, "dist", "no") != "load" or not getattr(config.option, "tx", None):
         return False
-    config.option.dist = "loadgroup"
-    return True
+    args = [str(a) for a in config.invocation_params.args]
+    return not any(a == "--dist" or a.startswith("--dist=") or a == "-d" for a in args)
 
 
-def group_by_host(items: list[pytest.Item]) -> None:
-    for item in items:
-        name = host_of(item)
-        if name is not None:
-            item.add_marker(pytest.mark.xdist_group(GROUP_PREFIX + name))
+def write_host_groups(directory: str, worker: str, items: list[pytest.Item]) -> None:
+    groups = {item.nodeid: host for item in items if (host := host_of(item)) is not None}
+    target = Path(directory, f"{worker}.json")
+    partial = target.with_suffix(".tmp")
+    partial.write_text(json.dumps(groups), encoding="utf-8")
+    partial.replace(target)  # the scheduler never reads half a file
+
+
+def read_host_groups(directory: str) -> dict[str, str]:
+    groups: dict[str, str] = {}
+    for path in sorted(Path(directory).glob("*.json")):
+        groups.update(json.loads(path.read_text(encoding="utf-8")))
+    return groups
+
+
+def host_scheduler(config: pytest.Config, log: Any, directory: str) -> Any:
+    """A LoadScope scheduler whose scopes are hosts (other checks: one scope each)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class HostScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        _groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self._groups is None:
+                self._groups = read_host_groups(directory)
+            host = self._groups.get(nodeid)
+            return f"host:{host}" if host is not None else nodeid
+
+    return HostScheduling(config, log)
 
 
 def strip_group(nodeid: str) -> str:
-    """The node id without the ``@group`` suffix xdist's loadgroup appends."""
+    """The node id without an ``@group`` suffix (xdist's loadgroup, when the user chose it)."""
     head, sep, tail = nodeid.rpartition("@")
-    return head if sep and tail.startswith(GROUP_PREFIX) else nodeid
+    return head if sep and "]" not in tail and "::" not in tail else nodeid

@@ -6,7 +6,10 @@ the options exist, nothing else is registered.
 
 from __future__ import annotations
 
+import functools
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +24,19 @@ from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, 
     generate_targets,
     readiness,
 )
-from pytest_readiness.lifecycle import HOST_GROUPS, Stopper, group_by_host, use_host_groups
+from pytest_readiness.lifecycle import (
+    HOST_GROUPS,
+    Stopper,
+    host_scheduler,
+    wants_host_groups,
+    write_host_groups,
+)
 from pytest_readiness.report.outputs import ReportOutputs
 from pytest_readiness.selection import catalogue, catalogue_entries, select
 from pytest_readiness.session import SESSION_KEY, ReadinessSession
 from pytest_readiness.sharding import parse_shard, select_shard
+
+GROUPS_DIR_KEY = pytest.StashKey[str]()
 
 OPTIONS: list[tuple[str, dict[str, Any], str | None]] = [
     ("--readiness", {"action": "store_true", "default": None},
@@ -158,7 +169,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
         fail_under = option(config, "readiness_fail_under")
         timeout = option(config, "readiness_timeout")
-        use_host_groups(config)
+        if wants_host_groups(config):
+            config.stash[GROUPS_DIR_KEY] = tempfile.mkdtemp(prefix="readiness-groups-")
+            config.add_cleanup(functools.partial(shutil.rmtree, config.stash[GROUPS_DIR_KEY],
+                                                 ignore_errors=True))
         session = ReadinessSession(
             config, config.stash[CONTEXT_KEY],
             json_path=_path(config, "readiness_json"),
@@ -210,7 +224,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         generate_targets(metafunc, metafunc.config.stash[CONTEXT_KEY])
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist names the groups in the node ids
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _enabled(config):
         select(config, items, config.stash[CONTEXT_KEY].config)
@@ -219,15 +233,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             select_shard(config, items, *shard)
         workerinput = getattr(config, "workerinput", {})
         if workerinput.get(HOST_GROUPS):
-            config.option.loadgroup = True  # xdist then names the group in each node id
-            group_by_host(items)
+            write_host_groups(workerinput[HOST_GROUPS], workerinput["workerid"], items)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """Tell each xdist worker to group checks by host (workers re-parse the command line)."""
-    if _enabled(node.config) and node.config.option.dist == "loadgroup":
-        node.workerinput[HOST_GROUPS] = True
+    """Tell each xdist worker where to write which host each of its checks audits."""
+    directory = node.config.stash.get(GROUPS_DIR_KEY, None)
+    if directory is not None:
+        node.workerinput[HOST_GROUPS] = directory
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Checks of one host on one worker: one connection per host, not one per worker."""
+    directory = config.stash.get(GROUPS_DIR_KEY, None)
+    return host_scheduler(config, log, directory) if directory is not None else None
 
 
 @pytest.hookimpl(tryfirst=True)
