@@ -98,7 +98,7 @@ def pytest_runtest_makereport(
         "id": meta.id, "title": meta.title, "section": meta.section, "suite": meta.suite,
         "category": meta.category, "severity": meta.severity, "fix": meta.fix,
         "target": target, "outcome": str(decision.outcome), "message": message,
-        "evidence": json.dumps(evidence, default=str, sort_keys=True),
+        "evidence": scrub(json.dumps(evidence, default=str, sort_keys=True)),
         "waiver": json.dumps(decision.waiver) if decision.waiver else "",
     }
     item.user_properties[:] = [p for p in item.user_properties if not str(p[0]).startswith(PREFIX)]
