@@ -52,8 +52,14 @@ def fmt_score(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}"
 
 
+# Control characters other than newline and tab: an ANSI escape from a banner must
+# not recolour or retitle the terminal of whoever cats the report; shown as \x1b.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def truncate(text: str, limit: int = MAX_VALUE) -> str:
-    text = str(text)
+    """Untrusted text made inert and bounded: control characters shown, length capped."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(text))
     return text if len(text) <= limit else text[: limit - 1] + f"… (+{len(text) - limit} chars)"
 
 
