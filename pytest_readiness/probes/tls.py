@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from OpenSSL import SSL
 
@@ -107,7 +108,10 @@ def _name(name: x509.Name) -> str:
 
 
 def _key(cert: x509.Certificate) -> tuple[str, int]:
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError):  # a key type or encoding the library lacks
+        return f"unknown ({cert.public_key_algorithm_oid.dotted_string})", 0
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA", key.key_size
     if isinstance(key, ec.EllipticCurvePublicKey):
