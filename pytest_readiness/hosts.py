@@ -109,7 +109,9 @@ def connection_failure(stderr: str) -> str:
         if needle in stderr:
             return reason
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "ssh exited with status 255"
+    return lines[-1][:200] if lines else (
+        "ssh gave up without a message (the server stalled or hung up during the SSH "
+        "handshake, past the connection timeout)")
 
 
 @functools.cache
@@ -231,7 +233,8 @@ def _install_guard(backend: Any, host: Host) -> None:
             return run(command, *args, **kwargs)
         except RuntimeError as exc:  # testinfra's ssh backend: exit status 255
             result = exc.args[0] if exc.args else None
-            reason = connection_failure(getattr(result, "stderr", "") or str(exc))
+            stderr = getattr(result, "stderr", None)
+            reason = connection_failure(stderr if isinstance(stderr, str) else str(exc))
             state["failure"] = f"host {host.name} ({_where(host)}): {reason}"
             raise CheckError(state["failure"]) from None
         except TimeoutError as exc:
