@@ -87,3 +87,55 @@ def test_a_full_audit_changes_nothing(pytester: pytest.Pytester, audited_tree: P
     changed = {p: (before.get(p), after.get(p)) for p in before.keys() | after.keys()
                if before.get(p) != after.get(p)}
     assert changed == {}
+
+
+def test_a_host_audited_over_ssh_is_left_as_it_was(pytester: pytest.Pytester,
+                                                   tmp_path: Path) -> None:
+    """Every host suite over real SSH; the files the host shows are compared before and after.
+
+    The sshd runs in its own mount namespace with planted directories over
+    /etc/ssl/private, /etc/systemd/system and a config directory, so the audit reads
+    exactly these files on the "remote" side.
+    """
+    from tests.conftest import require_binary
+    from tests.servers.sshd import start_fleet
+
+    require_binary("sshd", "/usr/sbin/sshd")
+    require_binary("unshare")
+    planted = tmp_path / "planted"
+    keys, units, conf = planted / "private", planted / "units", planted / "conf"
+    for directory in (keys, units, conf):
+        directory.mkdir(parents=True)
+    (keys / "server.key").write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n"
+                                     "-----END PRIVATE KEY-----\n")
+    (keys / "server.key").chmod(0o644)  # a flaw the audit must see (and leave alone)
+    (units / "app.service").write_text("[Unit]\nAfter=network-online.target\n"
+                                       "[Service]\nExecStart=/usr/bin/app\n")
+    (conf / "app.conf").write_text("password = x\nworkers = 4\n")
+    (conf / "app.conf").chmod(0o640)
+    conf_mount = str(tmp_path / "conf-mount")
+    os.makedirs(conf_mount)
+    fleet = start_fleet(tmp_path / "ssh", ["ro"], {"ro": {
+        "/etc/ssl/private": keys, "/etc/systemd/system": units, conf_mount: conf}})
+    try:
+        (entry,) = fleet.host_entries(timeout=5)
+        pytester.makefile(".yaml", readiness=json.dumps({
+            "system": "read-only", "hosts": [entry],
+            "files": [{"path": f"{conf_mount}/app.conf", "mode": "0600", "secret": True}],
+            "services": [{"unit": "app.service"}],
+            "fleet": {"files": [f"{conf_mount}/app.conf"]},
+            "tools": [{"name": "sqlite3"}],
+        }))
+        before = snapshot(planted)
+        pytester.runpytest_subprocess("--readiness", "--readiness-json", "out.json",
+                                      "-p", "no:cacheprovider", timeout=300)
+        after = snapshot(planted)
+    finally:
+        fleet.stop()
+    record = json.loads((pytester.path / "out.json").read_text())
+    on_host = {c["id"]: c["outcome"] for c in record["checks"] if c["target"] and
+               c["target"].startswith("ro")}
+    assert on_host.get("files.configured") == "fail"  # 0640, expected 0600: it did read
+    assert on_host.get("files.host-sensitive-paths") == "fail"  # the 0644 key
+    assert on_host.get("services.network-online") == "fail"  # After= without Wants=
+    assert before == after
