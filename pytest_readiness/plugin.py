@@ -32,7 +32,13 @@ from pytest_readiness.lifecycle import (
     write_host_groups,
 )
 from pytest_readiness.report.outputs import ReportOutputs
-from pytest_readiness.selection import catalogue, catalogue_entries, select
+from pytest_readiness.selection import (
+    catalogue,
+    catalogue_entries,
+    requested_suites,
+    select,
+    suite_module_unwanted,
+)
 from pytest_readiness.session import SESSION_KEY, ReadinessSession
 from pytest_readiness.sharding import parse_shard, select_shard
 
@@ -217,6 +223,14 @@ def _shard(config: pytest.Config) -> tuple[int, int] | None:
 def _path(config: pytest.Config, name: str) -> Path | None:
     value = option(config, name)
     return Path(config.invocation_params.dir, value) if value else None
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Bundled suites outside ``--readiness-suite`` are not even imported."""
+    if _enabled(config) and collection_path.parent == suites_dir() and \
+            suite_module_unwanted(collection_path, requested_suites(config)):
+        return True
+    return None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

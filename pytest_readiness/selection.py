@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -37,7 +39,7 @@ def _selected_by_check(meta: CheckMeta, target: str | None, selectors: list[str]
 
 def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConfig) -> None:
     """Attach metadata to every check and deselect what the options leave out."""
-    suites = {s.lower() for s in _split(config.getoption("readiness_suite"))}
+    suites = requested_suites(config)
     categories = {c.lower() for c in _split(config.getoption("readiness_category"))}
     checks = _split(config.getoption("readiness_check"))
     known = model.categories
@@ -65,6 +67,30 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+_SECTION = re.compile(r"""section\s*=\s*["']([^"']+)["']""")
+
+
+def suite_module_unwanted(path: Path, suites: set[str]) -> bool:
+    """A bundled suite module that cannot hold a check of the requested suites.
+
+    Read cheaply (its name, and the section titles written in it), so that
+    ``--readiness-suite tls`` does not import and rewrite two dozen other modules.
+    """
+    if not suites or not path.name.startswith("test_") or path.suffix != ".py":
+        return False
+    if path.stem[len("test_"):].lower() in suites:
+        return False
+    try:
+        sections = {s.lower() for s in _SECTION.findall(path.read_text(encoding="utf-8"))}
+    except OSError:
+        return False
+    return not sections & suites
+
+
+def requested_suites(config: pytest.Config) -> set[str]:
+    return {s.lower() for s in _split(config.getoption("readiness_suite"))}
 
 
 def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, str]]:

@@ -284,3 +284,15 @@ def test_xdist_gives_the_identical_scorecard(project: pytest.Pytester) -> None:
     card, checks = _scorecard(project.path / "parallel.json")
     assert ("mine.warned", None, "warn", "expires in 25 days") in checks
     assert any(c[0] == "secrets.hardcoded" for c in checks)  # bundled suites ran on workers
+
+
+@pytest.mark.parametrize("name", ["tls", "TLS Certificate"])
+def test_suite_selection_imports_only_that_suite(pytester: pytest.Pytester, name: str) -> None:
+    """--readiness-suite (by module or section title) leaves other bundled modules unread."""
+    result = pytester.runpytest("--readiness", "--readiness-suite", name, "--collect-only", "-q",
+                                "-p", "no:cacheprovider")
+    collected = {line.split("::")[0].rsplit("/", 1)[-1] for line in result.outlines
+                 if "::" in line}
+    assert collected == {"test_tls.py"}, result.outlines[-5:]
+    # Nothing was collected only to be deselected: the other modules were never read.
+    assert "deselected" not in result.outlines[-1], result.outlines[-1]
