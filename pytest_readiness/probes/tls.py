@@ -196,7 +196,12 @@ def inspect_chain(host: str, port: int, server_name: str, deadline: Deadline) ->
             conn.set_tlsext_host_name(server_name.encode("idna"))
         conn.set_connect_state()
         _handshake(conn, sock, deadline)
-        chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+        try:
+            chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+        except (ValueError, x509.InvalidVersion) as exc:  # bytes no parser accepts
+            raise ProbeFailure(deadline.target, "certificate",
+                               f"the server sent a certificate that cannot be parsed: {exc}"
+                               ) from None
         protocol = conn.get_protocol_version_name()
     finally:
         sock.close()
