@@ -12,7 +12,15 @@ from pytest_readiness.config import ConfigError, parse_config
 from tests.scale.conftest import BROKEN, HOSTS, WARNED, audit, outcomes, write_audit
 from tests.servers.sshd import SshFleet
 
-pytest.importorskip("ansible", reason="ansible-core is needed for Ansible inventories")
+# ansible-core is in the test extra; outside CI a missing one skips, in CI it fails.
+try:
+    import ansible  # noqa: F401
+except ImportError:
+    from tests.conftest import IN_CI
+
+    if IN_CI:
+        raise
+    pytest.skip("ansible-core is needed for Ansible inventories", allow_module_level=True)
 
 
 def write_inventory(path: Path, fleet: SshFleet) -> Path:
