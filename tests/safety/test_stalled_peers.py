@@ -54,7 +54,11 @@ def test_ssh_server_that_stalls_after_its_banner(pytester: pytest.Pytester) -> N
     results = {(c["id"], c["target"]): c for c in record["checks"]}
     stalled = [c for (_, target), c in results.items() if target == "stall"]
     assert stalled and all(c["outcome"] == "error" for c in stalled), stalled
-    assert all("host stall" in c["message"] and "handshake" in c["message"] for c in stalled)
+    # ssh gives up on its own (ServerAliveInterval) or our command deadline (timeout
+    # + 2 s) fires first on a loaded machine: either way the host and phase are named.
+    assert all("host stall" in c["message"] for c in stalled), stalled
+    assert all("handshake" in c["message"] or "command timed out" in c["message"]
+               for c in stalled), stalled
     assert results[("clock.host-drift", "here")]["outcome"] == "pass"  # the audit went on
     durations = [c["duration_s"] for c in stalled]
     print(f"\nSSH banner-then-stall, timeout 2s: checks took {durations} s, run {elapsed:.1f} s")
