@@ -98,7 +98,7 @@ def test_role_clocks_agree(readiness_config, readiness):
 def test_ssh_host_keys_verified(host_config, readiness):
     """SSH host keys are verified (no silent trust of whatever answers)."""
     scheme = host_config.connection.split("://", 1)[0]
-    if scheme not in ("ssh", "safe-ssh", "paramiko"):
+    if scheme not in ("ssh", "safe-ssh", "paramiko", "ansible"):
         pytest.skip(f"not applicable: {host_config.name} is not reached over SSH")
     readiness.evidence(host=host_config.name, strict=host_config.strict_host_key_checking,
                        known_hosts=host_config.known_hosts or "~/.ssh/known_hosts")
