@@ -1,5 +1,10 @@
 """``pytest-readiness``: the commands that are not a pytest run.
 
+- ``pytest-readiness audit [PYTEST ARGS...]``: the audit, as ``pytest --readiness``,
+  started without reading the repository's pytest configuration at all (for a
+  repository whose ini file stops pytest before any plugin runs: a ``minversion``
+  above the installed pytest, ``required_plugins`` not installed, an ``addopts``
+  ``-p`` plugin that is not installed).
 - ``pytest-readiness init [DIR] [--force]``: write a commented readiness.yaml for
   what is found in DIR (default: the current directory).
 - ``pytest-readiness merge a.json b.json ... -o all.json [--html H] [--report M]``:
@@ -28,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pytest-readiness",
                                      description="pytest-readiness helper commands")
     sub = parser.add_subparsers(dest="command", required=True)
+    audit = sub.add_parser("audit", help="run the audit (pytest --readiness) apart from the "
+                                         "repository's own pytest configuration")
+    audit.add_argument("pytest_args", nargs=argparse.REMAINDER,
+                       help="passed to pytest (e.g. --readiness-json out.json -n 4)")
     init = sub.add_parser("init", help="write a commented readiness.yaml from what is found")
     init.add_argument("directory", nargs="?", default=".", type=Path)
     init.add_argument("-o", "--output", type=Path,
@@ -51,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["audit"]:  # everything after it is pytest's, options included
+        return audit(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "init":
@@ -59,6 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"pytest-readiness {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def audit(pytest_args: list[str]) -> int:
+    """Replace this process with the isolated audit (pytest_readiness/isolation.py)."""
+    from pytest_readiness import isolation
+
+    argv = isolation.child_argv(pytest_args, Path.cwd())
+    isolation.reexec(argv, isolation.child_env(pytest_args))
+    return EXIT_USAGE  # not reached: exec replaced the process
 
 
 def init(directory: Path, output: Path | None, force: bool) -> int:

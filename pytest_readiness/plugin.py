@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import shlex
 import shutil
 import tempfile
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness import hookspecs, runtest
+from pytest_readiness import hookspecs, isolation, runtest
 from pytest_readiness.config import ConfigError, find_config, load_config
 from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, always available
     CONTEXT_KEY,
@@ -152,11 +154,35 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
                                   args: list[str]) -> None:
     if not _enabled(early_config):
         return
+    early = early_config.known_args_namespace
+    if not (isolation.isolated() or early.help or early.version) and \
+            isolation.is_main_process(early_config.invocation_params.args):
+        # The repository's ini file, addopts and CI plugins are for its own tests.
+        isolation.reexec(*_isolated_command(early_config),
+                         early_config.pluginmanager.get_plugin("capturemanager"))
     context = _load_context(early_config)  # a bad file stops the run here, exit 4
     early_config.stash[CONTEXT_KEY] = context
-    if not early_config.known_args_namespace.file_or_dir:
+    named = [context.resolve(p) for p in context.config.checks]
+    if early.file_or_dir:
+        named += [Path(early_config.invocation_params.dir, a.split("::")[0])
+                  for a in early.file_or_dir]
+    else:
         args.append(str(suites_dir()))
-        args.extend(str(context.resolve(p)) for p in context.config.checks)
+        args.extend(str(path) for path in named)
+    isolation.cut_off_conftests(early_config, args, named)
+
+
+def _isolated_command(config: pytest.Config) -> tuple[list[str], dict[str, str]]:
+    """The audit's own process: the user's command line, none of the repository's setup."""
+    user_args = [str(a) for a in config.invocation_params.args]
+    takes_value = {flag for flag, kwargs, _ in OPTIONS if "metavar" in kwargs}
+    addopts = shlex.split(os.environ.get("PYTEST_ADDOPTS", "")) + list(config.getini("addopts"))
+    carried = isolation.carried_addopts(addopts, takes_value)
+    carried += isolation.ini_overrides({
+        dest: config.getini(dest) for flag, _, ini in OPTIONS
+        if ini and (dest := flag.lstrip("-").replace("-", "_"))})
+    argv = isolation.child_argv(user_args, config.rootpath, carried)
+    return argv, isolation.child_env(user_args)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -217,7 +217,8 @@ def test_two():
 
 
 def test_scorecard_hook(project: pytest.Pytester) -> None:
-    project.makeconftest('''
+    # In a conftest.py of the checks directory: the audit loads no other (isolation.py).
+    (project.path / "checks" / "conftest.py").write_text('''
 def pytest_readiness_scorecard(scorecard, config):
     return scorecard.rescored(weights={"resilience": 0})
 ''')

@@ -1,0 +1,213 @@
+"""The audit runs apart from the audited repository's own pytest setup.
+
+A repository's pytest setup is for its own tests: ini options (``addopts`` such as
+``--strict-markers`` or ``--cov``, ``testpaths``, ``python_files``, ``markers``,
+``filterwarnings``), ``PYTEST_ADDOPTS``, plugins installed in CI for those tests
+(pytest-django, pytest-asyncio, pytest-cov, pytest-randomly, pytest-timeout) and
+``conftest.py`` files that import the project. None of it may break or change an
+audit, and the project's tests never run in one. Two mechanisms:
+
+1. **Conftest cut-off** (every process, always): no ``conftest.py`` is loaded
+   except those inside the paths the user named for the audit (``checks:`` in
+   readiness.yaml, or paths given on the command line), which were written for it.
+2. **A clean process**: ``pytest --readiness`` re-executes itself once, before
+   collection, as ``python -m pytest -c <bundled audit.ini> --rootdir <root> ...``
+   with plugin autoloading off and only the plugins an audit uses (this one,
+   pytest-xdist, pytest-html), so the repository's ini file, ``PYTEST_ADDOPTS``
+   and CI plugins never apply. The command line the user typed is kept whole;
+   ``readiness_*`` ini settings and ``--readiness*`` options from ``addopts`` are
+   carried over (they were written for the audit).
+
+The child process is marked with ``PYTEST_READINESS_ISOLATED=1``; setting it
+yourself runs the audit in the current process (your plugins active; the conftest
+cut-off still applies). ``pytest.main([...])`` called from Python also stays in
+process. See docs/configuration.md, "How the audit is isolated".
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shlex
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+ISOLATED_ENV = "PYTEST_READINESS_ISOLATED"
+AUDIT_INI = Path(__file__).with_name("audit.ini")
+# Plugins an audit may use, by module (imported through PYTEST_PLUGINS in every
+# process, xdist workers included), with the name a user blocks them by (-p no:NAME).
+AUDIT_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("readiness", "pytest_readiness.plugin"),
+    ("xdist", "xdist.plugin"),
+    ("metadata", "pytest_metadata.plugin"),
+    ("html_fixtures", "pytest_html.fixtures"),  # before html, which imports it
+    ("html", "pytest_html.plugin"),
+)
+# Environment of the project's own test runs that must not reach the audit.
+DROPPED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+# Conftest files are looked for this deep below a named directory, skipping these.
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv",
+                          "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache"})
+MAX_DEPTH = 12
+
+
+def isolated() -> bool:
+    """True in the audit's own process (or when the user asked to stay in process)."""
+    return os.environ.get(ISOLATED_ENV, "") not in ("", "0")
+
+
+def is_main_process(invocation_args: Sequence[str]) -> bool:
+    """pytest was started from the command line with these args (not ``pytest.main``)."""
+    return tuple(sys.argv[1:]) == tuple(invocation_args)
+
+
+def blocked_plugins(args: Iterable[str]) -> set[str]:
+    """Names blocked with ``-p no:NAME`` / ``-pno:NAME`` on the command line."""
+    names: set[str] = set()
+    previous = ""
+    for arg in args:
+        value = arg[2:] if arg.startswith("-p") and len(arg) > 2 else \
+            arg if previous == "-p" else ""
+        if value.startswith("no:"):
+            names.add(value[3:])
+        previous = arg
+    return names
+
+
+def audit_plugins(args: Sequence[str]) -> list[str]:
+    """Plugin modules for the child's PYTEST_PLUGINS: installed, and not blocked."""
+    blocked = blocked_plugins(args)
+    found = []
+    for name, module in AUDIT_PLUGINS:
+        if name in blocked or module in blocked:
+            continue
+        try:
+            if importlib.util.find_spec(module) is not None:
+                found.append(module)
+        except (ImportError, ValueError):  # a parent package is missing
+            continue
+    return found
+
+
+def _has_option(args: Sequence[str], *names: str) -> bool:
+    return any(a in names or a.startswith(tuple(f"{n}=" for n in names)) for a in args)
+
+
+def carried_addopts(addopts: Sequence[str], takes_value: set[str]) -> list[str]:
+    """The ``--readiness*`` options among ``addopts`` (with their values): kept."""
+    kept: list[str] = []
+    tokens = iter(addopts)
+    for token in tokens:
+        if not token.startswith("--readiness"):
+            continue
+        kept.append(token)
+        if "=" not in token and token in takes_value:
+            value = next(tokens, None)
+            if value is not None:
+                kept.append(value)
+    return kept
+
+
+def ini_overrides(values: dict[str, Any]) -> list[str]:
+    """``-o name=value`` for each readiness ini setting the repository's ini file set."""
+    overrides = []
+    for name, value in sorted(values.items()):
+        if value in (None, "", [], False):
+            continue
+        if isinstance(value, bool):
+            text = "true"
+        elif isinstance(value, (list, tuple)):
+            text = shlex.join(str(v) for v in value)
+        else:
+            text = str(value)
+        overrides += ["-o", f"{name}={text}"]
+    return overrides
+
+
+def child_argv(user_args: Sequence[str], rootdir: Path, carried: Sequence[str] = ()) -> list[str]:
+    """The clean process's command line: the user's arguments kept whole."""
+    argv = [sys.executable, "-m", "pytest"]
+    if not _has_option(user_args, "-c", "--config-file", "--inifile"):
+        argv += ["-c", str(AUDIT_INI)]
+    if not _has_option(user_args, "--rootdir"):
+        argv += [f"--rootdir={rootdir}"]
+    extra = list(carried)
+    if not _has_option(user_args, "--readiness") and not _has_option(extra, "--readiness"):
+        extra.insert(0, "--readiness")
+    return argv + extra + list(user_args)
+
+
+def child_env(user_args: Sequence[str], environ: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if environ is None else environ)
+    for name in DROPPED_ENV:
+        env.pop(name, None)
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env["PYTEST_PLUGINS"] = ",".join(audit_plugins(user_args))
+    env[ISOLATED_ENV] = "1"
+    return env
+
+
+def reexec(argv: list[str], env: dict[str, str], capture_manager: Any = None) -> None:
+    """Replace this process with the audit's own (never returns on success)."""
+    if capture_manager is not None:  # pytest redirected fds 1 and 2 already: give them back
+        capture_manager.stop_global_capturing()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os.execve(argv[0], argv, env)
+
+
+# -- conftest cut-off -----------------------------------------------------------
+
+
+def named_conftests(paths: Iterable[Path]) -> list[Path]:
+    """conftest.py files the user named for the audit: inside named directories (and
+    below), or beside named files. Sorted and unique; never above a named path."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_file():
+            candidate = path.parent / "conftest.py"
+            if candidate.is_file():
+                found[candidate.resolve()] = None
+        elif path.is_dir():
+            for candidate in _walk_conftests(path):
+                found[candidate.resolve()] = None
+    # Parents before children: a child conftest may rely on its parent's fixtures.
+    return sorted(found, key=lambda p: (len(p.parts), str(p)))
+
+
+def _walk_conftests(root: Path) -> list[Path]:
+    found = []
+    stack = [(root, 0)]
+    while stack:
+        directory, depth = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == "conftest.py" and entry.is_file(follow_symlinks=False):
+                found.append(Path(entry.path))
+            elif (entry.is_dir(follow_symlinks=False) and depth < MAX_DEPTH
+                  and entry.name not in SKIPPED_DIRS):
+                stack.append((Path(entry.path), depth + 1))
+    return found
+
+
+def cut_off_conftests(early_config: Any, args: list[str], named: Sequence[Path]) -> None:
+    """Load no conftest.py but those in ``named`` paths (every process, xdist workers too).
+
+    ``--noconftest`` goes into ``args`` as well as the early namespace, so that the
+    parsed options (and so xdist's workers, which receive them) carry it.
+    """
+    early_config.known_args_namespace.noconftest = True
+    if "--noconftest" not in args:
+        args.append("--noconftest")
+    manager = early_config.pluginmanager
+    namespace = early_config.known_args_namespace
+    for path in named_conftests(named):
+        manager._importconftest(  # the one private call: pytest's own conftest loader
+            path, namespace.importmode, early_config.rootpath,
+            consider_namespace_packages=bool(early_config.getini("consider_namespace_packages")),
+        )
