@@ -80,7 +80,7 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
     no target).
     """
     suites = requested_suites(config)
-    categories = {c.lower() for c in _split(config.getoption("readiness_category"))}
+    categories = {c.lower() for c in _split(_given(config, "readiness_category"))}
     checks = _split(config.getoption("readiness_check"))
     problems = []
     metas: list[tuple[pytest.Item, CheckMeta]] = []
@@ -158,10 +158,10 @@ def unmatched_targets(checks: list[str], found: list[tuple[CheckMeta, str | None
         check, wanted = _parse_selector(selector)
         if not wanted:
             continue
-        targets = sorted({t or "(none)" for m, t in found if fnmatch.fnmatchcase(m.id, check)})
-        if not any(t != "(none)" and fnmatch.fnmatchcase(t, wanted) for t in targets):
+        targets = sorted({t for m, t in found if t and fnmatch.fnmatchcase(m.id, check)})
+        if not any(fnmatch.fnmatchcase(t, wanted) for t in targets):
             notes.append(f"--readiness-check {selector!r}: no target matched {wanted!r} "
-                         f"(targets of {check}: {', '.join(targets[:20]) or 'none'})")
+                         f"(targets of {check}: {', '.join(targets[:20]) or 'none configured'})")
     return notes
 
 
@@ -202,8 +202,19 @@ def suite_module_unwanted(path: Path, suites: set[str]) -> bool:
     return not module_suite_names(path) & suites
 
 
+def _given(config: pytest.Config, name: str) -> list[str]:
+    """A list option from the command line, else from its ini twin."""
+    values = config.getoption(name, None)
+    if not values:
+        try:
+            values = config.getini(name)
+        except ValueError:
+            values = []
+    return list(values or [])
+
+
 def requested_suites(config: pytest.Config) -> set[str]:
-    return {s.lower() for s in _split(config.getoption("readiness_suite"))}
+    return {s.lower() for s in _split(_given(config, "readiness_suite"))}
 
 
 def _distinct(items: Iterable[pytest.Item]) -> list[CheckMeta]:

@@ -152,8 +152,9 @@ class ReadinessSession:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.stopper.uninstall()
-        if self.config.getoption("readiness_list"):
-            return
+        if self.config.getoption("readiness_list") or \
+                exitstatus == pytest.ExitCode.USAGE_ERROR:
+            return  # nothing was audited: no record, no report
         if self.usage_error:  # as a usage error without workers: exit 4, no record
             print(f"ERROR: {self.usage_error}", file=sys.stderr)
             session.exitstatus = pytest.ExitCode.USAGE_ERROR

@@ -82,10 +82,17 @@ def test_three_shards_merge_into_the_unsharded_scorecard(fleet: pytest.Pytester)
                      str(fleet.path / "all.html"), "--report", str(fleet.path / "all.md")])
     merged = json.loads(merged_path.read_text())
     assert code == (cli.EXIT_GATE_FAILED if whole["scorecard"]["verdict"] == "NOT READY" else 0)
+    assert [(s["partial"], s["shard"]) for s in shards] == [(True, f"{i}/3") for i in (1, 2, 3)]
+    assert (merged["partial"], merged["shard"], whole["partial"]) == (False, None, False)
     assert merged["scorecard"] == whole["scorecard"]
     assert comparable(merged) == comparable(whole)
     assert "Production readiness: Fleet" in (fleet.path / "all.html").read_text()
     assert (fleet.path / "all.md").read_text().startswith("# Production readiness: Fleet")
+    assert "PARTIAL" not in (fleet.path / "all.md").read_text()
+
+    cli.main(["merge", *paths[:2], "-o", str(merged_path)])
+    assert json.loads(merged_path.read_text())["notes"] == [
+        "shard(s) 3/3 missing from the merge: their checks are not in this record"]
 
 
 def test_merge_gates_and_errors(fleet: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:
