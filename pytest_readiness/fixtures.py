@@ -39,6 +39,7 @@ from pytest_readiness.config import (
 )
 from pytest_readiness.outcomes import CheckError, Recorder
 from pytest_readiness.probes import codebase as codebase_probe
+from pytest_readiness.results import display_path
 
 CONTEXT_KEY = pytest.StashKey["Context"]()
 RECORDER_KEY = pytest.StashKey[Recorder]()
@@ -120,6 +121,10 @@ class Context:
     def resolve(self, path: str) -> Path:
         candidate = Path(path).expanduser()
         return candidate if candidate.is_absolute() else (self.base_dir / candidate).resolve()
+
+    def display(self, path: str | Path) -> str:
+        """A local path as reports show it: relative to the audited root (results.py)."""
+        return display_path(path, self.base_dir)
 
     @property
     def hosts(self) -> list[Host]:

@@ -53,7 +53,8 @@ def test_unknown_selection_under_xdist_is_a_usage_error_too(pytester: pytest.Pyt
     result = pytester.runpytest_subprocess("--readiness", "-n", "2", "--readiness-suite", "tsl",
                                            "--readiness-json", "o.json", *RUN)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["ERROR: --readiness-suite 'tsl' is not a suite; did you mean tls?*"])
+    result.stderr.fnmatch_lines(
+        ["ERROR: --readiness-suite 'tsl' is not a suite; did you mean tls?*"])
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     assert not (pytester.path / "o.json").exists()
 
