@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def init(directory: Path, output: Path | None, force: bool) -> int:
-    from pytest_readiness.discover import discover, render_config
+    from pytest_readiness.discover import discover, endpoints, render_config
 
     if not directory.is_dir():
         raise ValueError(f"{directory}: not a directory")
@@ -78,8 +78,10 @@ def init(directory: Path, output: Path | None, force: bool) -> int:
         load_config(target)
     except ConfigError as exc:  # a bug of ours, but say so rather than leave a broken file
         raise ValueError(f"the generated file does not load: {exc}") from None
-    print(f"wrote {target}: {len(found.ports)} endpoint(s), {len(found.compose)} compose, "
-          f"{len(found.dockerfiles)} Dockerfile(s), {len(found.units)} unit(s), "
+    other = len(found.not_production)
+    print(f"wrote {target}: {len(endpoints(found.ports))} endpoint(s), "
+          f"{len(found.compose)} compose, {len(found.dockerfiles)} Dockerfile(s) "
+          f"({other} file(s) not production, commented out), {len(found.units)} unit(s), "
           f"{len(found.protos)} proto group(s), {len(found.workflows)} workflow(s), "
           f"{len(found.docs)} doc(s)")
     return EXIT_OK
