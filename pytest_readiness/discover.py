@@ -217,10 +217,11 @@ def substitute(text: str, env: dict[str, str]) -> str | None:
         nonlocal missing
         name = match["name"] or match["bare"]
         value, op, arg = env.get(name), match["op"] or "", match["arg"] or ""
+        is_set = bool(value) if op.startswith(":") else value is not None
         if op in (":-", "-"):
-            return value if (value if op == ":-" else value is not None) else arg
+            return value if is_set and value is not None else arg
         if op in (":+", "+"):
-            return arg if (value if op == ":+" else value is not None) else ""
+            return arg if is_set else ""
         if value is None:
             missing = True
             return ""

@@ -252,3 +252,13 @@ def test_file_roles(rel: str, role: str | None) -> None:
 
     found = file_role(rel)
     assert (found.split(":")[0] if found else None) == role
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("${A}", "1"), ("${B:-x}", "x"), ("${B-x}", ""), ("${C-x}", "x"), ("${A:+y}", "y"),
+    ("${B:+y}", ""), ("${B+y}", "y"), ("$A:$$A", "1:$A"), ("${C}", None), ("${C:?err}", None),
+])
+def test_compose_substitution(text: str, expected: str | None) -> None:
+    from pytest_readiness.discover import substitute
+
+    assert substitute(text, {"A": "1", "B": ""}) == expected
