@@ -423,7 +423,7 @@ def _endpoints(found: Discovery) -> list[str]:
             lines.append(f"#   - {_yaml_item(port, 'http')}")
     for item in found.unpublished:
         lines.append(f"# {c(item.compose_file)}: service {c(item.service)} answers HTTP health "
-                     f"checks but publishes no port; reach it through its public URL:")
+                     "checks but publishes no port; if a proxy or public URL serves it, add:")
         url = q(f"https://{c(item.service)}.example.com")
         lines.append(f"#   - {{name: {q(item.service)}, url: {url}, health: {q(item.health)}}}")
     by_file: dict[str, list[str]] = defaultdict(list)
