@@ -59,6 +59,15 @@ def test_unknown_selection_under_xdist_is_a_usage_error_too(pytester: pytest.Pyt
     assert not (pytester.path / "o.json").exists()
 
 
+def test_an_invalid_marker_under_xdist_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bad='import pytest\n'
+                                 '@pytest.mark.readiness(id="bad.one", category="vibes")\n'
+                                 'def test_one(): pass\n')
+    result = pytester.runpytest_subprocess("--readiness", "test_bad.py", "-n", "2", *RUN)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # was an INTERNALERROR (exit 3)
+    result.stderr.fnmatch_lines(["ERROR: invalid readiness marker: *category 'vibes'*"])
+
+
 def test_a_suite_of_the_users_own_checks_is_known(project: pytest.Pytester) -> None:
     result = project.runpytest("--readiness", "--readiness-suite", "mine,Mine",
                                "--readiness-category", "SECURITY", "--readiness-json", "o.json",
