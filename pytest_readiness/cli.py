@@ -12,8 +12,9 @@
   unsharded run) and render it; ``--fail-under``/``--fail-on`` gate the merged
   result in the CI job that collects the shards.
 
-Exit codes: 0 done, 2 usage error or unreadable input, 6 a gate of ``merge``
-is not met (as for ``pytest --readiness``, docs/exit-codes.md).
+Exit codes: 0 done, 2 usage error or unreadable input, 5 the merged record
+assessed nothing (NOT ASSESSED), 6 a gate of ``merge`` is not met (as for
+``pytest --readiness``, docs/exit-codes.md).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from pathlib import Path
 
 from pytest_readiness.config import SEVERITIES, ConfigError, load_config
 from pytest_readiness.results import Record, merge_records, read_record, write_record
+from pytest_readiness.scoring import NOT_ASSESSED, NOT_READY
 
-EXIT_OK, EXIT_USAGE, EXIT_GATE_FAILED = 0, 2, 6
+EXIT_OK, EXIT_USAGE, EXIT_NOTHING_ASSESSED, EXIT_GATE_FAILED = 0, 2, 5, 6
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,7 +85,7 @@ def audit(pytest_args: list[str]) -> int:
 
 
 def init(directory: Path, output: Path | None, force: bool) -> int:
-    from pytest_readiness.discover import discover, render_config
+    from pytest_readiness.discover import discover, endpoints, render_config
 
     if not directory.is_dir():
         raise ValueError(f"{directory}: not a directory")
@@ -97,8 +99,10 @@ def init(directory: Path, output: Path | None, force: bool) -> int:
         load_config(target)
     except ConfigError as exc:  # a bug of ours, but say so rather than leave a broken file
         raise ValueError(f"the generated file does not load: {exc}") from None
-    print(f"wrote {target}: {len(found.ports)} endpoint(s), {len(found.compose)} compose, "
-          f"{len(found.dockerfiles)} Dockerfile(s), {len(found.units)} unit(s), "
+    other = len(found.not_production)
+    print(f"wrote {target}: {len(endpoints(found.ports))} endpoint(s), "
+          f"{len(found.compose)} compose, {len(found.dockerfiles)} Dockerfile(s) "
+          f"({other} file(s) not production, commented out), {len(found.units)} unit(s), "
           f"{len(found.protos)} proto group(s), {len(found.workflows)} workflow(s), "
           f"{len(found.docs)} doc(s)")
     return EXIT_OK
@@ -113,6 +117,7 @@ def merge(args: argparse.Namespace) -> int:
         raise ValueError(f"the records are of different systems: {', '.join(sorted(systems))}")
     merged = merge_records(records)
     merged.notes = list(dict.fromkeys(n for r in records for n in r.notes))
+    merged.notes += missing_shards([r.shard for r in records])
     if args.baseline:
         from pytest_readiness.baseline import compare
 
@@ -121,10 +126,29 @@ def merge(args: argparse.Namespace) -> int:
     card = merged.scorecard
     print(f"merged {len(records)} record(s), {len(merged.checks)} checks: {card.verdict}, "
           f"overall {card.overall if card.overall is None else round(card.overall, 1)}")
+    for note in merged.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if card.verdict == NOT_ASSESSED:
+        print("nothing assessed: every check was not applicable; no verdict", file=sys.stderr)
+        return EXIT_NOTHING_ASSESSED
     failures = gate_failures(merged, args.fail_under, args.fail_on, args.no_regressions)
     for failure in failures:
         print(f"gate NOT met: {failure}", file=sys.stderr)
     return EXIT_GATE_FAILED if failures else EXIT_OK
+
+
+def missing_shards(shards: list[str | None]) -> list[str]:
+    """A note when the records are shards of one split and some are missing."""
+    labels = [s for s in shards if s]
+    counts = {label.split("/")[1] for label in labels}
+    if not labels or len(counts) != 1:
+        return []
+    total = int(counts.pop())
+    missing = sorted(set(range(1, total + 1)) - {int(s.split("/")[0]) for s in labels})
+    if not missing:
+        return []
+    return [f"shard(s) {', '.join(f'{i}/{total}' for i in missing)} missing from the merge: "
+            "their checks are not in this record"]
 
 
 def _write_all(merged: Record, args: argparse.Namespace) -> None:
@@ -153,7 +177,7 @@ def gate_failures(record: Record, fail_under: float | None, fail_on: str | None,
     failures = []
     if card.blockers:
         failures.append(f"blockers: {', '.join(card.blockers)}")
-    elif card.verdict == "NOT READY" and card.checks:
+    elif card.verdict == NOT_READY and card.checks:
         failures.append("verdict NOT READY")
     if fail_under is not None and (card.overall or 0.0) < fail_under:
         failures.append(f"overall {card.overall} < {fail_under:g}")

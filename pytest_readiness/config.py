@@ -515,6 +515,15 @@ def interpolate(text: str, environ: Mapping[str, str], where: str = "") -> str:
     return _VAR.sub(replace, text)
 
 
+def escape_interpolation(text: str) -> str:
+    """``text`` written so that :func:`interpolate` gives it back unchanged.
+
+    Every ``${VAR}`` (or ``$${VAR}``) the loader would see gets one more ``$``;
+    any other ``$`` is already literal. For generated files (``pytest-readiness init``).
+    """
+    return _VAR.sub(lambda match: "$" + match.group(0), text)
+
+
 def _interpolate_tree(node: Any, environ: Mapping[str, str], path: str) -> Any:
     if isinstance(node, str):
         return interpolate(node, environ, path)

@@ -7,7 +7,7 @@ once and skipped as not applicable, with the reason.
 
 | fixture         | one test per                                  | value                 |
 |-----------------|-----------------------------------------------|-----------------------|
-| ``host``        | configured host (default: this machine)       | testinfra Host        |
+| ``host``        | configured host (this machine only when named) | testinfra Host       |
 | ``host_config`` | configured host                               | config.Host           |
 | ``host_file``   | (file, host) pair of ``files:``               | HostFile              |
 | ``host_service``| (unit, host) pair of ``services:``            | HostService           |
@@ -39,10 +39,19 @@ from pytest_readiness.config import (
 )
 from pytest_readiness.outcomes import CheckError, Recorder
 from pytest_readiness.probes import codebase as codebase_probe
+from pytest_readiness.results import display_path
 
 CONTEXT_KEY = pytest.StashKey["Context"]()
 RECORDER_KEY = pytest.StashKey[Recorder]()
 LOCAL_HOST = Host(name="local", connection="local://")
+# Why host checks are skipped when no host is named (docs/hosts.md).
+NO_HOSTS = ("not applicable: no hosts configured; the machine running the audit is audited "
+            "only when named: add `hosts: [{name: local, connection: \"local://\"}]` to "
+            "readiness.yaml or run with --readiness-local-host")
+
+
+def is_local(host: Host) -> bool:
+    return host.connection.split("://", 1)[0] == "local"
 
 
 @dataclass(frozen=True)
@@ -106,15 +115,28 @@ class Context:
     config: ReadinessConfig
     base_dir: Path
     config_path: Path | None = None
+    local_host: bool = False  # --readiness-local-host: audit this machine as host "local"
     _inventories: dict[Path, codebase_probe.Inventory] = field(default_factory=dict)
 
     def resolve(self, path: str) -> Path:
         candidate = Path(path).expanduser()
         return candidate if candidate.is_absolute() else (self.base_dir / candidate).resolve()
 
+    def display(self, path: str | Path) -> str:
+        """A local path as reports show it: relative to the audited root (results.py)."""
+        return display_path(path, self.base_dir)
+
     @property
     def hosts(self) -> list[Host]:
-        return list(self.config.hosts) or [LOCAL_HOST]
+        """The hosts named in readiness.yaml, and this machine when asked for.
+
+        The machine running the audit is never a target by default: in CI it is a
+        runner, and its clock or files say nothing about the system.
+        """
+        named = list(self.config.hosts)
+        if self.local_host and not any(is_local(h) for h in named):
+            named.append(LOCAL_HOST)
+        return named
 
     def hosts_named(self, names: list[str]) -> list[Host]:
         return [h for h in self.hosts if not names or h.name in names]
@@ -129,6 +151,10 @@ class Context:
             self._inventories[target.root] = codebase_probe.inventory(
                 target.root, target.spec.exclude)
         return self._inventories[target.root]
+
+    def empty(self, target: CodebaseTarget) -> bool:
+        """A codebase directory with no file at all: nothing to assess, not a clean bill."""
+        return target.root.is_dir() and not self.inventory(target).files
 
     def artefacts(self, kind: str) -> list[Artefact]:
         """Files of one kind: those named in config, else those discovered."""
@@ -176,7 +202,7 @@ def _targets(ctx: Context) -> dict[str, Callable[[], list[Any]]]:
         "dns_name": lambda: list(cfg.dns),
         "database": lambda: list(cfg.databases),
         "grpc_service": lambda: list(cfg.grpc),
-        "codebase": lambda: ctx.codebases,
+        "codebase": lambda: [cb for cb in ctx.codebases if not ctx.empty(cb)],
         "compose_file": lambda: ctx.artefacts("compose"),
         "dockerfile": lambda: ctx.artefacts("dockerfiles"),
         "unit_file": lambda: ctx.artefacts("units"),
@@ -212,9 +238,21 @@ def generate_targets(metafunc: pytest.Metafunc, ctx: Context) -> None:
         if values:
             params = [pytest.param(v, id=target_name(v)) for v in values]
         else:
-            reason = f"not applicable: no {_NOUN[name]} configured or found"
+            reason = _not_applicable(name, ctx)
             params = [pytest.param(None, id="none", marks=pytest.mark.skip(reason=reason))]
         metafunc.parametrize(name, params, scope="function")
+
+
+def _not_applicable(name: str, ctx: Context) -> str:
+    if name in _HOST_FIXTURES and not ctx.hosts:
+        return NO_HOSTS
+    empty = [cb.target_name for cb in ctx.codebases if ctx.empty(cb)]
+    if name == "codebase" and empty:
+        return f"not applicable: codebase {', '.join(empty)} holds no files to audit"
+    return f"not applicable: no {_NOUN[name]} configured or found"
+
+
+_HOST_FIXTURES = {"host_config", "host_file", "host_service"}
 
 
 def host_model(request: pytest.FixtureRequest) -> Host:
@@ -224,7 +262,7 @@ def host_model(request: pytest.FixtureRequest) -> Host:
             return value
         if isinstance(getattr(value, "host", None), Host):
             return value.host  # type: ignore[no-any-return]
-    return LOCAL_HOST
+    raise CheckError("this check asks for a host but none is configured (" + NO_HOSTS + ")")
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def load(directory: Path, limit: int = MAX_RUNS) -> History:
                 raise ValueError(f"schema is {data.get('schema')!r}, expected {SCHEMA}")
             history.runs.append(entry(data))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            history.problems.append(f"{path}: skipped, not a readiness record ({exc})")
+            history.problems.append(f"{path.name}: skipped, not a readiness record ({exc})")
     history.runs.sort(key=lambda run: run["finished"])
     history.runs = history.runs[-limit:]
     return history

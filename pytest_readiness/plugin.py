@@ -35,13 +35,14 @@ from pytest_readiness.lifecycle import (
 )
 from pytest_readiness.report.outputs import ReportOutputs
 from pytest_readiness.selection import (
+    NOTES_KEY,
     catalogue,
     catalogue_entries,
     requested_suites,
     select,
     suite_module_unwanted,
 )
-from pytest_readiness.session import SESSION_KEY, ReadinessSession
+from pytest_readiness.session import SELECTION_NOTES, SESSION_KEY, USAGE_ERROR, ReadinessSession
 from pytest_readiness.sharding import parse_shard, select_shard
 
 GROUPS_DIR_KEY = pytest.StashKey[str]()
@@ -66,17 +67,20 @@ OPTIONS: list[tuple[str, dict[str, Any], str | None]] = [
     ("--readiness-fail-on", {"metavar": "SEVERITY"}, "string"),
     ("--readiness-no-regressions", {"action": "store_true", "default": None}, "bool"),
     ("--readiness-shard", {"metavar": "I/N"}, None),
+    ("--readiness-local-host", {"action": "store_true", "default": None}, "bool"),
 ]
 HELP = {
     "--readiness": "run the production-readiness audit (bundled suites and your own checks)",
     "--readiness-config": "readiness.yaml describing the system (default: rootdir/readiness.yaml)",
-    "--readiness-suite": "run only these suites (module name without test_, or section title)",
+    "--readiness-suite": "run only these suites: a suite name (module without test_), a check-id "
+                         "prefix (db, ops) or a section title",
     "--readiness-category": "run only checks of this category (security, deployment, ...)",
     "--readiness-check": "run only this check id (glob), optionally one target: 'tls.*[api]'",
     "--readiness-json": "write the result record (JSON) to PATH",
     "--readiness-report": "write the Markdown audit report to PATH",
     "--readiness-fail-under": "exit non-zero when the overall score is below N",
-    "--readiness-list": "print the catalogue of checks (id, section, category, severity, title)",
+    "--readiness-list": "print the catalogue of checks (id, suite, section, category, severity, "
+                        "title)",
     "--readiness-timeout": "stop the whole audit after SECONDS; the partial record is written, "
                            "marked incomplete (exit code 7)",
     "--readiness-html": "write the standalone HTML report (one self-contained file) to PATH",
@@ -88,6 +92,8 @@ HELP = {
                            "lower-severity failures are reported but do not fail it",
     "--readiness-no-regressions": "exit non-zero (6) when a check regressed since the baseline",
     "--readiness-shard": "run only shard I of N (deterministic; one host's checks stay together)",
+    "--readiness-local-host": "audit the machine running pytest as host 'local' (by default it "
+                              "is a target only when readiness.yaml names a local:// host)",
 }
 
 
@@ -194,6 +200,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if CONTEXT_KEY not in config.stash:
         config.stash[CONTEXT_KEY] = _load_context(config)
+    _name_local_host(config, config.stash[CONTEXT_KEY])
     if config.getoption("readiness_list"):
         config.option.dist = "no"  # the catalogue needs no workers
     config.pluginmanager.register(Fixtures(), "readiness-fixtures")
@@ -212,6 +219,7 @@ def pytest_configure(config: pytest.Config) -> None:
             fail_under=float(fail_under) if fail_under not in (None, "") else None,
             stopper=Stopper(float(timeout) if timeout not in (None, "") else None),
             outputs=_outputs(config),
+            shard=_shard_label(config),
         )
         config.stash[SESSION_KEY] = session
         config.pluginmanager.register(session, "readiness-session")
@@ -221,6 +229,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
             config.pluginmanager.register(pytest_html, "readiness-pytest-html")
     _shard(config)  # validated in every process, before a long audit starts
+
+
+def _name_local_host(config: pytest.Config, context: Context) -> None:
+    """``--readiness-local-host``: this machine becomes host ``local`` (docs/hosts.md)."""
+    if not option(config, "readiness_local_host"):
+        return
+    clash = next((h for h in context.config.hosts if h.name == "local"), None)
+    if clash is not None and clash.connection.split("://")[0] != "local":
+        raise pytest.UsageError(
+            f"--readiness-local-host: readiness.yaml already has a host named 'local' "
+            f"({clash.connection}); rename it or leave the option out")
+    context.local_host = True
 
 
 def _outputs(config: pytest.Config) -> ReportOutputs:
@@ -233,6 +253,7 @@ def _outputs(config: pytest.Config) -> ReportOutputs:
         fail_on=option(config, "readiness_fail_on") or None,
         no_regressions=bool(option(config, "readiness_no_regressions")),
         root=config.stash[CONTEXT_KEY].base_dir,
+        invocation_dir=Path(config.invocation_params.dir),
     )
 
 
@@ -244,6 +265,12 @@ def _shard(config: pytest.Config) -> tuple[int, int] | None:
         return parse_shard(value)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+
+
+def _shard_label(config: pytest.Config) -> str | None:
+    """``"2/3"`` when this run is one shard of several (its record is partial)."""
+    shard = _shard(config)
+    return f"{shard[0]}/{shard[1]}" if shard and shard[1] > 1 else None
 
 
 def _path(config: pytest.Config, name: str) -> Path | None:
@@ -267,11 +294,25 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _enabled(config):
-        select(config, items, config.stash[CONTEXT_KEY].config)
+        workerinput = getattr(config, "workerinput", None)
+        try:
+            notes = select(config, items, config.stash[CONTEXT_KEY].config, suites_dir())
+        except pytest.UsageError as exc:
+            if workerinput is None:
+                raise
+            # A worker cannot end the run with a usage error (xdist reports an internal
+            # error); it runs nothing and the controller turns the message into exit 4.
+            config.workeroutput[USAGE_ERROR] = str(exc)  # type: ignore[attr-defined]
+            config.hook.pytest_deselected(items=list(items))
+            items[:] = []
+            return
+        config.stash[NOTES_KEY] = notes
+        if workerinput is not None:
+            config.workeroutput[SELECTION_NOTES] = notes  # type: ignore[attr-defined]
         shard = _shard(config)
         if shard:
             select_shard(config, items, *shard)
-        workerinput = getattr(config, "workerinput", {})
+        workerinput = workerinput or {}
         if workerinput.get(HOST_GROUPS):
             write_host_groups(workerinput[HOST_GROUPS], workerinput["workerid"], items)
 
@@ -300,9 +341,11 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     rows = catalogue(session.items)
     if reporter is not None:
         reporter.write_sep("=", f"readiness catalogue: {len(rows)} checks")
-        reporter.write_line(f"{'id':<40} {'section':<28} {'category':<12} {'severity':<9} title")
+        reporter.write_line(f"{'id':<36} {'suite':<20} {'section':<28} {'category':<12} "
+                            f"{'severity':<9} title")
         for row in rows:
-            reporter.write_line(f"{row[0]:<40} {row[1]:<28} {row[2]:<12} {row[3]:<9} {row[4]}")
+            reporter.write_line(f"{row[0]:<36} {row[1]:<20} {row[2]:<28} {row[3]:<12} "
+                                f"{row[4]:<9} {row[5]}")
     json_path = _path(config, "readiness_json")
     if json_path is not None:  # the catalogue as data, for docs and tooling
         json_path.parent.mkdir(parents=True, exist_ok=True)

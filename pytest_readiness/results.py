@@ -7,8 +7,10 @@ Build it from check results, write and read it, merge shard records. Schema
 from __future__ import annotations
 
 import json
+import os
 import platform
-from collections.abc import Iterable, Mapping
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,44 @@ class CheckResult:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+def display_path(path: str | Path, root: Path) -> str:
+    """A path as a report shows it: relative to the audited root, never absolute.
+
+    Reports are shared: an absolute path names the machine (and user) that made
+    them. A path outside the root keeps only its name, after an ellipsis.
+    """
+    path = Path(path)
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return f"…/{path.name}"
+
+
+def output_path(path: Path, start: Path) -> str:
+    """Where an output was written, as the user named it: relative to where pytest
+    started when it is below it, else the path the user gave."""
+    try:
+        return path.relative_to(start).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def command_line(args: Sequence[str], root: Path) -> str:
+    """The command that ran the audit, shell-quoted, redacted, with root-relative paths."""
+    from pytest_readiness.redact import scrub
+
+    return shlex.join(["pytest", *(scrub(_relative_arg(arg, root)) for arg in args)])
+
+
+def _relative_arg(arg: str, root: Path) -> str:
+    flag, sep, value = arg.partition("=") if arg.startswith("-") else ("", "", arg)
+    if value and os.path.isabs(value):
+        value = display_path(value, root)
+    return f"{flag}{sep}{value}"
+
+
 def rerun_command(check: CheckResult) -> str:
     """The exact command that re-runs one check (stable across installs)."""
     selector = check.label
@@ -79,6 +119,12 @@ class Record:
     command: str = "pytest --readiness"
     baseline: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    shard: str | None = None  # "2/3": this record is one shard's part of the audit
+
+    @property
+    def partial(self) -> bool:
+        """One shard of a sharded run: its scorecard covers that shard's checks only."""
+        return self.shard is not None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -91,6 +137,8 @@ class Record:
             "versions": self.versions,
             "config": self.config,
             "command": self.command,
+            "partial": self.partial,
+            "shard": self.shard,
             "incomplete": self.incomplete,
             "not_run": self.not_run,
             "notes": self.notes,
@@ -133,6 +181,7 @@ def record_from_dict(data: Mapping[str, Any]) -> Record:
         incomplete=bool(data.get("incomplete", False)), not_run=list(data.get("not_run", [])),
         config=data.get("config"), command=data.get("command", "pytest --readiness"),
         baseline=data.get("baseline"), notes=list(data.get("notes", [])),
+        shard=data.get("shard"),
     )
 
 
@@ -151,7 +200,11 @@ def read_record(path: Path) -> Record:
 
 
 def merge_records(records: list[Record]) -> Record:
-    """Merge shard records into one; its scorecard equals an unsharded run's."""
+    """Merge shard records into one; its scorecard equals an unsharded run's.
+
+    The merged record is not partial (no ``shard``); ``pytest-readiness merge``
+    adds a note when the shards given are not all of the split.
+    """
     if not records:
         raise ValueError("nothing to merge")
     by_node: dict[str, CheckResult] = {}

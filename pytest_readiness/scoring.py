@@ -6,6 +6,8 @@
 - Overall = sum(category weight * score) / sum(weights of scored categories).
 - Verdict: a failed or errored critical check -> NOT READY; else overall >= ready
   -> PRODUCTION READY; >= conditional -> CONDITIONAL APPROVAL; else NOT READY.
+  No applicable weighted check at all (every check skipped, or none selected)
+  -> NOT ASSESSED: no verdict is given on the absence of evidence.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ SEVERITY_WEIGHTS = {"critical": 10, "high": 5, "medium": 3, "low": 1, "info": 0}
 PRODUCTION_READY = "PRODUCTION READY"
 CONDITIONAL = "CONDITIONAL APPROVAL"
 NOT_READY = "NOT READY"
+NOT_ASSESSED = "NOT ASSESSED"  # nothing was assessed: not a verdict on the system
+VERDICTS = (PRODUCTION_READY, CONDITIONAL, NOT_READY, NOT_ASSESSED)
 OUTCOMES = ("pass", "warn", "fail", "error", "skip", "waived")
 
 
@@ -121,8 +125,10 @@ def blockers(checks: Iterable[Scorable]) -> tuple[str, ...]:
 
 
 def verdict(overall: float | None, blocking: Iterable[str], policy: Policy) -> str:
-    if any(True for _ in blocking) or overall is None:
+    if any(True for _ in blocking):
         return NOT_READY
+    if overall is None:
+        return NOT_ASSESSED
     if overall >= policy.ready:
         return PRODUCTION_READY
     if overall >= policy.conditional:

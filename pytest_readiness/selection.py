@@ -1,8 +1,25 @@
-"""Which checks run: metadata, validation, --readiness-suite/-category/-check, catalogue."""
+"""Which checks run: metadata, validation, --readiness-suite/-category/-check, catalogue.
+
+A name given to ``--readiness-suite`` selects a check when it is the check's
+suite (its module name without ``test_``), its section title, or its id
+prefix (``db`` for ``db.sqlite-integrity``, which lives in the ``databases``
+suite). The accepted names of a bundled module are read from its source
+(module name, ``section=`` titles, ``id=`` prefixes): there is no alias table
+to keep in step, and when suites are renamed to their prefixes the aliases
+simply coincide.
+
+A name, category or check id that selects nothing known is a usage error
+(exit 4) naming the close matches and the valid choices, never a silent "no
+tests ran". A check selector whose id matches but whose ``[target]`` part
+matches no target gives a note ("no target matched") in the record and the
+terminal: the target may legitimately not be configured yet.
+"""
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -13,6 +30,8 @@ import pytest
 from pytest_readiness.config import ReadinessConfig
 from pytest_readiness.outcomes import CheckMeta, check_meta, validate_meta
 from pytest_readiness.runtest import META_KEY, item_target
+
+NOTES_KEY = pytest.StashKey[list[str]]()
 
 
 def _split(values: Iterable[str] | None) -> list[str]:
@@ -27,24 +46,44 @@ def apply_overrides(meta: CheckMeta, config: ReadinessConfig) -> CheckMeta:
     return meta
 
 
+def id_prefix(check_id: str) -> str:
+    """``db.sqlite-integrity`` -> ``db``."""
+    return check_id.split(".", 1)[0]
+
+
+def suite_names(meta: CheckMeta) -> set[str]:
+    """Every name ``--readiness-suite`` accepts for this check (lower case)."""
+    return {meta.suite.lower(), meta.section.lower(), id_prefix(meta.id).lower()}
+
+
+def _parse_selector(selector: str) -> tuple[str, str]:
+    """``tls.*[api]`` -> (``tls.*``, ``api``); no target part -> (id glob, "")."""
+    check, _, wanted = selector.partition("[")
+    return check, wanted.removesuffix("]")
+
+
 def _selected_by_check(meta: CheckMeta, target: str | None, selectors: list[str]) -> bool:
     for selector in selectors:
-        check, _, wanted = selector.partition("[")
-        wanted = wanted.removesuffix("]")
+        check, wanted = _parse_selector(selector)
         if fnmatch.fnmatchcase(meta.id, check) and (
                 not wanted or (target is not None and fnmatch.fnmatchcase(target, wanted))):
             return True
     return False
 
 
-def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConfig) -> None:
-    """Attach metadata to every check and deselect what the options leave out."""
+def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConfig,
+           bundled: Path | None = None) -> list[str]:
+    """Attach metadata to every check and deselect what the options leave out.
+
+    Raises ``pytest.UsageError`` for an invalid marker or a selection that names
+    nothing known; returns notes for the record (a target selector that matched
+    no target).
+    """
     suites = requested_suites(config)
-    categories = {c.lower() for c in _split(config.getoption("readiness_category"))}
+    categories = {c.lower() for c in _split(_given(config, "readiness_category"))}
     checks = _split(config.getoption("readiness_check"))
-    known = model.categories
     problems = []
-    keep: list[pytest.Item] = []
+    metas: list[tuple[pytest.Item, CheckMeta]] = []
     dropped: list[pytest.Item] = []
     for item in items:
         meta = check_meta(item)
@@ -52,64 +91,149 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
             dropped.append(item)
             continue
         meta = apply_overrides(meta, model)
-        problem = validate_meta(meta, known, item.nodeid)
+        problem = validate_meta(meta, model.categories, item.nodeid)
         if problem:
             problems.append(problem)
             continue
         item.stash[META_KEY] = meta
-        wanted = (not suites or meta.suite.lower() in suites or meta.section.lower() in suites)
+        metas.append((item, meta))
+    if problems:
+        raise pytest.UsageError("invalid readiness marker: " + "; ".join(problems[:5]))
+    unknown = unknown_selection(suites, categories, checks, [m for _, m in metas],
+                                bundled_suite_names(bundled), model)
+    if unknown:
+        raise pytest.UsageError("; ".join(unknown))
+    keep: list[pytest.Item] = []
+    for item, meta in metas:
+        wanted = not suites or bool(suite_names(meta) & suites)
         wanted = wanted and (not categories or meta.category.lower() in categories)
         if wanted and checks:
             wanted = _selected_by_check(meta, item_target(item)[0], checks)
         (keep if wanted else dropped).append(item)
-    if problems:
-        raise pytest.UsageError("invalid readiness marker: " + "; ".join(problems[:5]))
+    notes = unmatched_targets(checks, [(m, item_target(i)[0]) for i, m in metas])
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+    return notes
 
 
-_SECTION = re.compile(r"""section\s*=\s*["']([^"']+)["']""")
+def _choices(word: str, choices: Iterable[str], label: str) -> str:
+    ordered = sorted(set(choices))
+    close = difflib.get_close_matches(word, ordered, n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    return f"{hint}{label}: {', '.join(ordered)}"
+
+
+def unknown_selection(suites: set[str], categories: set[str], checks: list[str],
+                      metas: list[CheckMeta], bundled: dict[str, frozenset[str]],
+                      model: ReadinessConfig) -> list[str]:
+    """One message per suite, category or check selector that names nothing known."""
+    messages = []
+    known_suites = set().union(*bundled.values(), *(suite_names(m) for m in metas))
+    short = {n for n in known_suites if " " not in n}  # section titles are accepted, not listed
+    for name in sorted(suites - known_suites):
+        messages.append(f"--readiness-suite {name!r} is not a suite; "
+                        + _choices(name, short, "suites (or a section title)"))
+    known_categories = {c.lower() for c in model.categories}
+    for name in sorted(categories - known_categories):
+        messages.append(f"--readiness-category {name!r} is not a category; "
+                        + _choices(name, known_categories, "categories"))
+    ids = {m.id for m in metas}
+    for selector in checks:
+        check, _ = _parse_selector(selector)
+        if not any(fnmatch.fnmatchcase(i, check) for i in ids):
+            where = " (among the suites selected)" if suites else ""
+            close = difflib.get_close_matches(check, sorted(ids), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            messages.append(f"--readiness-check {selector!r}: no check id matches "
+                            f"{check!r}{where}{hint} (list them: pytest --readiness "
+                            "--readiness-list)")
+    return messages
+
+
+def unmatched_targets(checks: list[str], found: list[tuple[CheckMeta, str | None]]) -> list[str]:
+    """Notes for selectors whose id matched a check but whose target part matched none."""
+    notes = []
+    for selector in checks:
+        check, wanted = _parse_selector(selector)
+        if not wanted:
+            continue
+        targets = sorted({t for m, t in found if t and fnmatch.fnmatchcase(m.id, check)})
+        if not any(fnmatch.fnmatchcase(t, wanted) for t in targets):
+            notes.append(f"--readiness-check {selector!r}: no target matched {wanted!r} "
+                         f"(targets of {check}: {', '.join(targets[:20]) or 'none configured'})")
+    return notes
+
+
+_SECTION = re.compile(r"""\bsection\s*=\s*["']([^"']+)["']""")
+_ID_PREFIX = re.compile(r"""\bid\s*=\s*["']([A-Za-z0-9_-]+)\.""")
+
+
+@functools.lru_cache(maxsize=256)
+def module_suite_names(path: Path) -> frozenset[str]:
+    """What ``--readiness-suite`` accepts for a suite module, read cheaply from its text:
+    the module name without ``test_``, its section titles and its check-id prefixes."""
+    names = {path.stem.removeprefix("test_").lower()}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return frozenset(names)
+    names.update(s.lower() for s in _SECTION.findall(text))
+    names.update(p.lower() for p in _ID_PREFIX.findall(text))
+    return frozenset(names)
+
+
+def bundled_suite_names(directory: Path | None) -> dict[str, frozenset[str]]:
+    """Suite module name -> every name it answers to, for each bundled suite."""
+    if directory is None:
+        return {}
+    return {p.stem.removeprefix("test_"): module_suite_names(p)
+            for p in sorted(directory.glob("test_*.py"))}
 
 
 def suite_module_unwanted(path: Path, suites: set[str]) -> bool:
     """A bundled suite module that cannot hold a check of the requested suites.
 
-    Read cheaply (its name, and the section titles written in it), so that
+    Read cheaply (its name, its section titles and check-id prefixes), so that
     ``--readiness-suite tls`` does not import and rewrite two dozen other modules.
     """
     if not suites or not path.name.startswith("test_") or path.suffix != ".py":
         return False
-    if path.stem[len("test_"):].lower() in suites:
-        return False
-    try:
-        sections = {s.lower() for s in _SECTION.findall(path.read_text(encoding="utf-8"))}
-    except OSError:
-        return False
-    return not sections & suites
+    return not module_suite_names(path) & suites
+
+
+def _given(config: pytest.Config, name: str) -> list[str]:
+    """A list option from the command line, else from its ini twin."""
+    values = config.getoption(name, None)
+    if not values:
+        try:
+            values = config.getini(name)
+        except ValueError:
+            values = []
+    return list(values or [])
 
 
 def requested_suites(config: pytest.Config) -> set[str]:
-    return {s.lower() for s in _split(config.getoption("readiness_suite"))}
+    return {s.lower() for s in _split(_given(config, "readiness_suite"))}
 
 
-def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, str]]:
-    """Every distinct check with its metadata, sorted by id (``--readiness-list`` as JSON)."""
+def _distinct(items: Iterable[pytest.Item]) -> list[CheckMeta]:
     metas = {}
     for item in items:
         meta = item.stash.get(META_KEY, None)
         if meta is not None:
             metas[meta.id] = meta
+    return [m for _, m in sorted(metas.items())]
+
+
+def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, str]]:
+    """Every distinct check with its metadata, sorted by id (``--readiness-list`` as JSON)."""
     return [{"id": m.id, "section": m.section, "suite": m.suite, "category": m.category,
              "severity": m.severity, "title": m.title, "fix": m.fix}
-            for _, m in sorted(metas.items())]
+            for m in _distinct(items)]
 
 
-def catalogue(items: Iterable[pytest.Item]) -> list[tuple[str, str, str, str, str]]:
-    """(id, section, category, severity, title) of every distinct check, sorted."""
-    rows = {}
-    for item in items:
-        meta = item.stash.get(META_KEY, None)
-        if meta is not None:
-            rows[meta.id] = (meta.id, meta.section, meta.category, meta.severity, meta.title)
-    return sorted(rows.values())
+def catalogue(items: Iterable[pytest.Item]) -> list[tuple[str, str, str, str, str, str]]:
+    """(id, suite, section, category, severity, title) of every distinct check, sorted."""
+    return [(m.id, m.suite, m.section, m.category, m.severity, m.title)
+            for m in _distinct(items)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +20,26 @@ import pytest
 from pytest_readiness.fixtures import Context
 from pytest_readiness.lifecycle import Stopper, interruption, strip_group
 from pytest_readiness.report import markdown, terminal
-from pytest_readiness.results import CheckResult, Record, build_record, write_record
+from pytest_readiness.results import (
+    CheckResult,
+    Record,
+    build_record,
+    command_line,
+    display_path,
+    output_path,
+    write_record,
+)
 from pytest_readiness.runtest import payload_of
-from pytest_readiness.scoring import NOT_READY, Policy, Scorecard
+from pytest_readiness.scoring import NOT_ASSESSED, NOT_READY, Policy, Scorecard
+from pytest_readiness.selection import NOTES_KEY
 
 SESSION_KEY = pytest.StashKey["ReadinessSession"]()
+# What an xdist worker hands the controller in ``workeroutput`` (plain strings).
+USAGE_ERROR = "readiness_usage_error"
+SELECTION_NOTES = "readiness_selection_notes"
 
 # Exit codes beyond pytest's own 0-5 (see docs/exit-codes.md).
+EXIT_NOTHING_ASSESSED = pytest.ExitCode.NO_TESTS_COLLECTED  # 5, as for nothing collected
 EXIT_GATE_FAILED = 6
 EXIT_TIMED_OUT = 7
 
@@ -55,6 +69,9 @@ class ReadinessSession:
     interrupted: tuple[str, str] | None = None
     record: Record | None = None
     outputs: Any = None  # report.outputs.ReportOutputs: HTML, SARIF, baseline, extra gates
+    shard: str | None = None  # "I/N" under --readiness-shard: the record is partial
+    usage_error: str | None = None  # from an xdist worker's selection
+    selection_notes: list[str] = field(default_factory=list)  # from xdist workers
 
     # -- lifecycle -------------------------------------------------------
     def pytest_sessionstart(self) -> None:
@@ -69,6 +86,16 @@ class ReadinessSession:
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         self.interrupted = interruption(excinfo)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """An xdist worker is done: keep what its selection had to say."""
+        output = getattr(node, "workeroutput", None) or {}
+        if output.get(USAGE_ERROR) and self.usage_error is None:
+            self.usage_error = str(output[USAGE_ERROR])
+        for note in output.get(SELECTION_NOTES) or ():
+            if note not in self.selection_notes:
+                self.selection_notes.append(str(note))
 
     def not_run(self) -> list[str]:
         return [n for n in self._collected if n not in self._results]
@@ -104,12 +131,17 @@ class ReadinessSession:
                       ready=scoring.thresholds.ready, conditional=scoring.thresholds.conditional)
 
     def build(self, incomplete: bool = False) -> Record:
+        root = self.context.base_dir
+        config_path = self.context.config_path
+        notes = self.config.stash.get(NOTES_KEY, None) or self.selection_notes
         record = build_record(
             self.context.config.system, self.check_results(), self.policy(),
             started=self.started, finished=now_iso(), duration_s=time.monotonic() - self._t0,
             hosts=[h.name for h in self.context.hosts], incomplete=incomplete,
             not_run=self.not_run() if incomplete else [],
-            config=str(self.context.config_path) if self.context.config_path else None,
+            config=display_path(config_path, root) if config_path else None,
+            command=command_line(self.config.invocation_params.args, root),
+            notes=list(notes), shard=self.shard,
         )
         adjusted = self.config.hook.pytest_readiness_scorecard(
             scorecard=record.scorecard, config=self.config)
@@ -120,7 +152,12 @@ class ReadinessSession:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.stopper.uninstall()
-        if self.config.getoption("readiness_list"):
+        if self.config.getoption("readiness_list") or \
+                exitstatus == pytest.ExitCode.USAGE_ERROR:
+            return  # nothing was audited: no record, no report
+        if self.usage_error:  # as a usage error without workers: exit 4, no record
+            print(f"ERROR: {self.usage_error}", file=sys.stderr)
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
             return
         interrupted = exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
         if interrupted and self.interrupted is None:
@@ -139,7 +176,14 @@ class ReadinessSession:
             self.markdown_path.write_text(markdown.render(record), encoding="utf-8")
         if self.interrupted and self.interrupted[0] == "timeout":
             session.exitstatus = EXIT_TIMED_OUT
-        elif session.exitstatus == pytest.ExitCode.OK and self.gate_failed(record.scorecard):
+        elif session.exitstatus != pytest.ExitCode.OK:
+            return
+        elif record.scorecard.verdict == NOT_ASSESSED:
+            # Nothing assessed is not a pass. A shard's part may legitimately be all
+            # skipped: the merged record decides, so a shard keeps pytest's status.
+            if self.shard is None:
+                session.exitstatus = EXIT_NOTHING_ASSESSED
+        elif self.gate_failed(record.scorecard):
             session.exitstatus = EXIT_GATE_FAILED
 
     def gate_failed(self, card: Scorecard) -> bool:
@@ -155,4 +199,5 @@ class ReadinessSession:
             terminalreporter.write_line(line)
         for label, path in (("record", self.json_path), ("report", self.markdown_path)):
             if path:
-                terminalreporter.write_line(f"readiness {label}: {path}")
+                shown = output_path(path, self.config.invocation_params.dir)
+                terminalreporter.write_line(f"readiness {label}: {shown}")

@@ -25,7 +25,7 @@ def test_config_holds_no_literal_secrets(readiness_context, readiness):
         readiness.finding("audit.literal-secret", f"{item.key}: {item.why} ({item.shown})",
                           file=path.name, line=item.line, snippet=f"{item.key}: {item.shown}",
                           level="warning")
-    readiness.evidence(config=str(path), literal_secrets=len(found))
+    readiness.evidence(config=readiness_context.display(path), literal_secrets=len(found))
     if found:
         readiness.warn(f"{len(found)} credential(s) written into {path.name}: "
                        + ", ".join(f"{f.key} (line {f.line})" for f in found[:5]))

@@ -102,6 +102,8 @@ def test_proto_sync_checked(codebase, inventory, readiness, readiness_context):
 def test_dependencies_pinned(codebase, inventory, readiness, readiness_context):
     """Dependencies are locked or pinned, and CI actions are pinned to a tag or SHA."""
     pipelines = _pipelines(codebase, readiness_context, readiness, required=False)
+    if not pipelines and not any(ci.declares_dependencies(f.rel) for f in inventory.files):
+        pytest.skip("not applicable: no dependency manifest, requirements file or CI workflow")
     located, locks = ci.dependency_findings(inventory)
     located += ci.action_pin_findings(pipelines)
     readiness.evidence(lock_files=locks)

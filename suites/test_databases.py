@@ -6,6 +6,7 @@ Connection strings hold passwords: they only ever appear masked (probes/db.py).
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import pytest
 
@@ -116,5 +117,6 @@ def test_sqlite_integrity(database, readiness_context, readiness):
         found = db.integrity_rows(database.sqlite, result.stdout.splitlines())
     else:
         found = db.sqlite_integrity(readiness_context.resolve(database.sqlite), database.timeout)
+        found = replace(found, path=readiness_context.display(found.path))
     readiness.evidence(path=found.path, problems=found.problems)
     assert found.ok, f"{found.path}: " + "; ".join(found.problems[:3])

@@ -60,11 +60,13 @@ def test_no_env_files_committed(codebase, inventory, readiness):
                            "and rotate the real one")
 def test_config_templates_hold_placeholders(codebase, inventory, readiness):
     """Config templates (.env.example, *.sample) hold placeholders, not real-looking values."""
+    templates = [f.rel for f in inventory.files if secrets.context_of(f.rel) == "template"]
+    if not templates:
+        pytest.skip("not applicable: no config templates (.env.example, *.sample) found")
     found = secrets.template_findings(inventory)
     findings = [CodeFinding(f.rule, f"{f.title} ({f.redacted}) in a template", f.file, f.line,
                             f.snippet) for f in found]
-    readiness.evidence(templates=[f.rel for f in inventory.files
-                                  if secrets.context_of(f.rel) == "template"][:50])
+    readiness.evidence(templates=templates[:50])
     # Templates are "template" context: keep their findings at error level here on purpose.
     filtered = suppress.apply(findings, pyast.lines_of(inventory), codebase.spec.ignore,
                               "secrets.template-values")

@@ -258,6 +258,12 @@ def unpinned_requirements(text: str, rel: str) -> list[Located]:
     return out
 
 
+def declares_dependencies(rel: str) -> bool:
+    """A manifest or requirements file: something whose pinning can be judged."""
+    name = rel.rpartition("/")[2]
+    return name in MANIFESTS or bool(REQUIREMENTS.search(rel) and rel.endswith(".txt"))
+
+
 def dependency_findings(inventory: Inventory) -> tuple[list[Located], list[str]]:
     """Unpinned requirement lines and manifests without a lock file; plus the locks found."""
     rels = {f.rel for f in inventory.files}

@@ -162,10 +162,22 @@ def best(found: list[Section], min_words: int, min_steps: int) -> tuple[Section 
     return ranked[0], content_problem(ranked[0], min_words, min_steps)
 
 
+def script_bases(root: Path, doc_dir: Path) -> list[Path]:
+    """Where a reader looks for ``scripts/x.sh`` named in a document: beside the
+    document, then in each directory above it up to the audited root (a doc in
+    ``examples/shop/docs/`` means ``examples/shop/scripts/x.sh``)."""
+    bases = [doc_dir]
+    for parent in doc_dir.parents:
+        if parent == root or root in parent.parents:
+            bases.append(parent)
+    return bases if root in bases else [*bases, root]
+
+
 def missing_scripts(section: Section, root: Path, doc_dir: Path) -> list[Located]:
     """Scripts a document tells the reader to run that are not in the tree."""
     out = []
     seen: set[str] = set()
+    bases = script_bases(root, doc_dir)
     for offset, line in enumerate(section.lines):
         for match in SCRIPT_REF.finditer(line):
             ref = match[1]
@@ -173,7 +185,7 @@ def missing_scripts(section: Section, root: Path, doc_dir: Path) -> list[Located
                     not ref.startswith("./"):
                 continue
             seen.add(ref)
-            if not ((root / ref).exists() or (doc_dir / ref).exists()):
+            if not any((base / ref).exists() for base in bases):
                 out.append(Located("ops.doc-script", f"{section.file} refers to {ref}, which "
                                    "does not exist", section.file, section.body_line + offset))
     return out

@@ -165,12 +165,39 @@ class Breakers:
     used: list[Mechanism] = field(default_factory=list)
 
 
+# A class of these kinds holds data: it is not a breaker whatever it is called.
+DATA_DECORATORS = frozenset({"dataclass", "define", "frozen", "attrs", "s"})  # attr.s too
+DATA_BASES = frozenset({"NamedTuple", "TypedDict", "Enum", "IntEnum", "StrEnum", "BaseModel",
+                        "Protocol", "Exception"})
+
+
+def is_breaker_class(module: pyast.Module, node: ast.ClassDef) -> bool:
+    """A hand-written circuit breaker: named for one, and with behaviour of its own.
+
+    ``@dataclass class Breakers`` (a result record) or an enum of breaker states is
+    data, not a breaker: a breaker has methods that do something besides building
+    itself (``call``, ``__call__``, ``__enter__``, ``record_failure`` ...).
+    """
+    if "breaker" not in node.name.lower():
+        return False
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        if pyast.tail(module.resolve(target)) in DATA_DECORATORS:
+            return False
+    bases = {pyast.tail(module.resolve(b)) for b in node.bases}
+    if bases & DATA_BASES or any(b.endswith(("Error", "Exception")) for b in bases):
+        return False
+    data_only = {"__init__", "__post_init__", "__repr__", "__str__", "__eq__", "__hash__"}
+    return any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and
+               item.name not in data_only for item in node.body)
+
+
 def _breaker_classes(modules: list[pyast.Module]) -> set[str]:
     names = set()
     for module in modules:
         assert module.tree is not None
         for node in module.of(ast.ClassDef):
-            if isinstance(node, ast.ClassDef) and "breaker" in node.name.lower():
+            if isinstance(node, ast.ClassDef) and is_breaker_class(module, node):
                 names.add(node.name)
     return names
 
@@ -234,6 +261,14 @@ def _breaker_use(module: pyast.Module, node: ast.AST, instances: dict[str, Mecha
             if pyast.tail(name) in instances:
                 return f"with {name}"
     return None
+
+
+def live_call_sites(calls: Iterable[HttpCall], channels: Iterable[Channel]
+                    ) -> list[tuple[str, int, str]]:
+    """(file, line, what) of every outbound HTTP call or gRPC channel in live code."""
+    sites = [(c.file, c.line, f"{c.call}()") for c in calls]
+    sites += [(c.file, c.line, f"{c.call}()") for c in channels]
+    return sorted(site for site in sites if context_of(site[0]) == "code")
 
 
 # --- gRPC keepalive ---------------------------------------------------------------------

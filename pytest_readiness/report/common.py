@@ -10,6 +10,7 @@ from typing import Any
 
 from pytest_readiness.outcomes import priority_of
 from pytest_readiness.results import CheckResult, Record, rerun_command
+from pytest_readiness.scoring import NOT_ASSESSED
 
 PROBLEMS = ("fail", "error", "warn")
 MAX_VALUE = 500  # characters of one evidence value shown in a report
@@ -35,6 +36,31 @@ def action_items(record: Record) -> list[ActionItem]:
              for c in record.checks if c.outcome in PROBLEMS and c.severity != "info"]
     return sorted(items, key=lambda a: (a.priority, order[a.check.outcome],
                                         -weights.get(a.check.category, 0), a.check.label))
+
+
+def verdict_text(record: Record) -> str:
+    """The verdict as every report states it (a shard's is its own part only)."""
+    verdict = record.scorecard.verdict
+    if verdict == NOT_ASSESSED:
+        verdict = f"{NOT_ASSESSED}: nothing assessed, no verdict"
+    if record.partial:
+        verdict += f" (partial: shard {record.shard} only)"
+    return verdict
+
+
+def caveats(record: Record) -> list[str]:
+    """What a reader must know before trusting the scorecard, one sentence each."""
+    lines = []
+    if record.scorecard.verdict == NOT_ASSESSED:
+        lines.append("Nothing was assessed: every check was not applicable or none was "
+                     "selected, so there is no verdict (see docs/scoring.md).")
+    if record.partial:
+        lines.append(f"PARTIAL: shard {record.shard} of a sharded run; this scorecard covers "
+                     "that shard's checks only. Merge the shards (pytest-readiness merge) "
+                     "for the verdict.")
+    if record.incomplete:
+        lines.append("INCOMPLETE: the audit was interrupted; results are partial.")
+    return lines
 
 
 def counts(checks: Iterable[CheckResult]) -> Counter[str]:

@@ -22,18 +22,21 @@ from pytest_readiness.report.charts import scorecard_bars, series_from_history, 
 from pytest_readiness.report.common import (
     MAX_VALUE,
     action_items,
+    caveats,
     counts,
     finding_location,
     fmt_score,
     truncate,
+    verdict_text,
 )
 from pytest_readiness.results import CheckResult, Record, rerun_command
-from pytest_readiness.scoring import CONDITIONAL, PRODUCTION_READY
+from pytest_readiness.scoring import CONDITIONAL, NOT_ASSESSED, PRODUCTION_READY
 
 MAX_FINDINGS = 50
 MAX_MESSAGE = 2000
 OUTCOME_ORDER = ("fail", "error", "warn", "waived", "pass", "skip")
-VERDICT_CLASS = {PRODUCTION_READY: "ready", CONDITIONAL: "conditional"}
+VERDICT_CLASS = {PRODUCTION_READY: "ready", CONDITIONAL: "conditional",
+                 NOT_ASSESSED: "not-assessed"}
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -45,7 +48,7 @@ th{background:#f5f5f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{padding:1em 1.2em;border-radius:6px;color:#fff;font-size:1.3em;margin:.6em 0}
 .verdict .score{font-size:1.6em;font-weight:700;margin-left:.6em}
 .verdict.ready{background:#2e7d32}.verdict.conditional{background:#ef8f00}
-.verdict.not-ready{background:#c62828}
+.verdict.not-ready{background:#c62828}.verdict.not-assessed{background:#616161}
 .badge{display:inline-block;min-width:4.5em;text-align:center;border-radius:3px;color:#fff;
  font-weight:600;font-size:.85em;padding:1px 4px}
 .o-pass{background:#2e7d32}.o-warn{background:#ef8f00}.o-fail{background:#c62828}
@@ -127,7 +130,7 @@ def _banner(record: Record) -> list[str]:
                    if c.severity == "critical" and c.outcome in ("fail", "error"))
     css = VERDICT_CLASS.get(card.verdict, "not-ready")
     out = [f'<div id="verdict" class="verdict {css}"><span class="verdict-text">'
-           f'{e(card.verdict)}</span><span class="score" id="overall-score">'
+           f'{e(verdict_text(record))}</span><span class="score" id="overall-score">'
            f'{fmt_score(card.overall)}</span><span class="muted" style="color:#fff"> / 100</span>'
            "</div>",
            '<p id="summary-counts">'
@@ -136,14 +139,14 @@ def _banner(record: Record) -> list[str]:
            f"passing: <b>{tally.get('pass', 0)}</b> · waived: {tally.get('waived', 0)} · "
            f"not applicable: {tally.get('skip', 0)}</p>",
            f'<p class="muted">Audited {e(record.started)} in {record.duration_s:.1f}s · hosts: '
-           f"{e(', '.join(record.hosts) or '-')} · config: {e(record.config or '(none)')}</p>"]
+           f"{e(', '.join(record.hosts) or '-')} · config: {e(record.config or '(none)')}</p>",
+           f'<p class="muted" id="command">Command: <code>{e(record.command, 2000)}</code></p>']
     if card.blockers:
         out.append('<p id="blockers"><b>Blockers:</b> '
                    + ", ".join(f"<code>{e(b)}</code>" for b in card.blockers) + "</p>")
-    notes = list(record.notes)
-    if record.incomplete:
-        notes.insert(0, "INCOMPLETE: the audit was interrupted; results are partial"
-                     + (f" ({len(record.not_run)} check(s) did not run)" if record.not_run else ""))
+    notes = caveats(record) + list(record.notes)
+    if record.incomplete and record.not_run:
+        notes.append(f"{len(record.not_run)} check(s) did not run")
     if notes:
         out.append('<ul class="notes">' + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
     return out
@@ -329,4 +332,4 @@ def _badge(outcome: str) -> str:
 def _footer(record: Record) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in sorted(record.versions.items()))
     return (f'<p class="muted">Generated from the result record ({e(record.finished)}); '
-            f"{e(versions)}. Command: <code>{e(record.command)}</code></p>")
+            f"{e(versions)}.</p>")

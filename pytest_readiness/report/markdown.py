@@ -5,11 +5,13 @@ from __future__ import annotations
 from pytest_readiness.report.common import (
     action_items,
     by_section,
+    caveats,
     counts,
     evidence_items,
     finding_location,
     fmt_score,
     md,
+    verdict_text,
 )
 from pytest_readiness.results import CheckResult, Record, rerun_command
 
@@ -39,23 +41,30 @@ def _summary(record: Record) -> list[str]:
         "",
         "## Executive summary",
         "",
-        f"**Verdict: {card.verdict}** — overall score **{fmt_score(card.overall)}** / 100",
+        f"**Verdict: {verdict_text(record)}** — overall score **{fmt_score(card.overall)}** / 100",
         "",
+        *[f"> {md(line, 1000)}" for line in caveats(record)],
+        *([""] if caveats(record) else []),
         f"- Critical issues: {critical}",
         f"- Failing checks: {tally.get('fail', 0)}, errors: {tally.get('error', 0)}",
         f"- Warnings: {tally.get('warn', 0)}",
         f"- Passing checks: {tally.get('pass', 0)} (waived: {tally.get('waived', 0)}, "
         f"not applicable: {tally.get('skip', 0)})",
         f"- Audited: {record.started} in {record.duration_s:.1f}s; hosts: "
-        f"{md(', '.join(record.hosts)) or '-'}",
+        f"{md(', '.join(record.hosts)) or '-'}; config: {md(record.config or '(none)')}",
+        f"- Command: `{_code(record.command)}`",
     ]
     if card.blockers:
         lines.append(f"- Blockers: {', '.join(md(b) for b in card.blockers)}")
-    if record.incomplete:
-        lines.append("- **INCOMPLETE**: the audit was interrupted; results are partial")
-        if record.not_run:
-            lines.append(f"- Not run: {', '.join(md(n) for n in record.not_run[:50])}")
+    if record.incomplete and record.not_run:
+        lines.append(f"- Not run: {', '.join(md(n) for n in record.not_run[:50])}")
+    lines += [f"- Note: {md(note, 1000)}" for note in record.notes]
     return lines + [""]
+
+
+def _code(text: str) -> str:
+    """Text inside one inline code span: no backtick can end it early."""
+    return " ".join(text.split()).replace("`", "'")
 
 
 def _scorecard(record: Record) -> list[str]:

@@ -18,7 +18,7 @@ from pytest_readiness import baseline as baseline_mod
 from pytest_readiness import history as history_mod
 from pytest_readiness.config import SEVERITIES
 from pytest_readiness.report import html, prometheus, sarif
-from pytest_readiness.results import Record, read_record
+from pytest_readiness.results import Record, display_path, output_path, read_record
 
 EXIT_GATE_FAILED = 6  # the same code as session.EXIT_GATE_FAILED (docs/exit-codes.md)
 
@@ -38,6 +38,7 @@ class ReportOutputs:
     fail_on: str | None = None
     no_regressions: bool = False
     root: Path | None = None
+    invocation_dir: Path | None = None  # output paths are shown relative to it
     baseline: Record | None = None
     gate_messages: list[str] = field(default_factory=list)
     written: list[tuple[str, Path]] = field(default_factory=list)
@@ -61,7 +62,8 @@ class ReportOutputs:
     def finish(self, record: Record, session: pytest.Session) -> None:
         """Compare, write every extra output, then apply the gates to the exit status."""
         if self.baseline is not None and self.baseline_path is not None:
-            comparison = baseline_mod.compare(record, self.baseline, str(self.baseline_path))
+            shown = display_path(self.baseline_path, self.root or Path.cwd())
+            comparison = baseline_mod.compare(record, self.baseline, shown)
             record.baseline = comparison.to_dict()
         runs: list[dict[str, Any]] = []
         if self.history_dir is not None:
@@ -125,7 +127,8 @@ class ReportOutputs:
         if record is not None and record.baseline:
             lines += baseline_mod.summary_lines(record.baseline)
         lines += [f"gate {m}" for m in self.gate_messages]
-        lines += [f"readiness {label}: {path}" for label, path in self.written]
+        start = self.invocation_dir or Path.cwd()
+        lines += [f"readiness {label}: {output_path(path, start)}" for label, path in self.written]
         return lines
 
     @pytest.hookimpl(trylast=True)

@@ -16,9 +16,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest, write_t
 
 from pytest_readiness.report.common import counts
 from pytest_readiness.results import Record
-from pytest_readiness.scoring import CONDITIONAL, NOT_READY, OUTCOMES, PRODUCTION_READY
-
-VERDICTS = (PRODUCTION_READY, CONDITIONAL, NOT_READY)
+from pytest_readiness.scoring import OUTCOMES, VERDICTS
 
 
 def registry_for(record: Record) -> CollectorRegistry:
@@ -50,6 +48,8 @@ def registry_for(record: Record) -> CollectorRegistry:
           registry=registry).labels(system).set(len(card.blockers))
     Gauge("readiness_incomplete", "1 when the last audit was interrupted", ["system"],
           registry=registry).labels(system).set(1 if record.incomplete else 0)
+    Gauge("readiness_partial", "1 when the record is one shard of a sharded audit", ["system"],
+          registry=registry).labels(system).set(1 if record.partial else 0)
     Gauge("readiness_last_run_timestamp_seconds", "When the last audit finished (unix time)",
           ["system"], registry=registry).labels(system).set(_timestamp(record.finished))
     return registry

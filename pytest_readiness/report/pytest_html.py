@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.report.charts import scorecard_bars
-from pytest_readiness.report.common import fmt_score, truncate
+from pytest_readiness.report.common import caveats, fmt_score, truncate, verdict_text
 from pytest_readiness.runtest import payload_of
 
 COLUMNS = ("category", "severity", "readiness")
@@ -43,8 +43,10 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
         for c in card.categories if c.score is not None or c.counts)
     prefix.append(
         f'<div class="readiness-summary"><h2>Production readiness: {escape(record.system)}</h2>'
-        f'<p class="readiness-verdict"><b>{escape(card.verdict)}</b> — overall score '
-        f"<b>{fmt_score(card.overall)}</b> / 100</p>{scorecard_bars(card)}"
+        f'<p class="readiness-verdict"><b>{escape(verdict_text(record))}</b> — overall score '
+        f"<b>{fmt_score(card.overall)}</b> / 100</p>"
+        + "".join(f'<p class="readiness-caveat">{escape(line)}</p>' for line in caveats(record))
+        + f"{scorecard_bars(card)}"
         f'<table class="readiness-scorecard"><tr><th>Category</th><th>Score</th><th>Weight</th>'
         f"<th>Weighted</th></tr>{rows}</table>"
         + (f"<p>Blockers: {escape(', '.join(card.blockers))}</p>" if card.blockers else "")

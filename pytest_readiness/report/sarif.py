@@ -93,7 +93,11 @@ def render(record: Record, root: Path | None = None) -> dict[str, Any]:
                                 "rules": list(rules.values())}},
             "automationDetails": {"id": f"pytest-readiness/{record.system}/"},
             "invocations": [{"executionSuccessful": not record.incomplete,
-                             "startTimeUtc": record.started, "endTimeUtc": record.finished}],
+                             "commandLine": record.command,
+                             "startTimeUtc": record.started, "endTimeUtc": record.finished,
+                             "properties": {"verdict": record.scorecard.verdict,
+                                            "partial": record.partial, "shard": record.shard,
+                                            "incomplete": record.incomplete}}],
             "results": results,
         }],
     }

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pytest_readiness.report.common import action_items, counts, fmt_score, truncate
+from pytest_readiness.report.common import (
+    action_items,
+    caveats,
+    counts,
+    fmt_score,
+    truncate,
+    verdict_text,
+)
 from pytest_readiness.results import Record
 
 TOP_ACTIONS = 10
@@ -24,12 +31,12 @@ def render(record: Record, fail_under: float | None = None) -> list[str]:
     lines.append("checks: " + ", ".join(f"{tally.get(o, 0)} {o}" for o in
                                          ("pass", "warn", "fail", "error", "waived", "skip")))
     gate = ""
-    if fail_under is not None:
-        met = (card.overall or 0) >= fail_under
+    if fail_under is not None and card.overall is not None:
+        met = card.overall >= fail_under
         gate = f" (fail-under {fail_under:g}: {'met' if met else 'NOT met'})"
-    lines.append(f"VERDICT: {card.verdict}{gate}")
-    if record.incomplete:
-        lines.append("INCOMPLETE: the audit was interrupted; the record is partial")
+    lines.append(f"VERDICT: {verdict_text(record)}{gate}")
+    lines += caveats(record)
+    lines += [f"note: {truncate(n, 300)}" for n in record.notes]
     if card.blockers:
         lines.append("blockers: " + ", ".join(card.blockers))
     items = action_items(record)

@@ -146,3 +146,50 @@ def test_suite_warns_on_library_defaults_and_skips_without_calls(run_suite) -> N
 def test_suite_skips_code_without_outbound_calls(run_suite) -> None:
     run = run_suite("outbound_resilience", {"app/x.py": "print(1)\n"})
     assert {c["outcome"] for c in run.checks} == {"skip"}
+
+
+@pytest.mark.parametrize("source", [
+    "from dataclasses import dataclass, field\n@dataclass\nclass Breakers:\n"
+    "    defined: list = field(default_factory=list)\n",
+    "import dataclasses\n@dataclasses.dataclass(frozen=True)\nclass BreakerResult:\n"
+    "    ok: bool\n    def __post_init__(self):\n        pass\n",
+    "import enum\nclass BreakerState(enum.Enum):\n    OPEN = 1\n    CLOSED = 2\n",
+    "from typing import NamedTuple\nclass BreakerStats(NamedTuple):\n    failures: int\n",
+    "class BreakerOpenError(RuntimeError):\n    pass\n",
+    "class Breakers:\n    def __init__(self):\n        self.items = []\n",
+])
+def test_data_named_for_breakers_is_not_a_breaker(source: str) -> None:
+    """Precision: a result record or state enum named *Breaker* is data, not a breaker."""
+    module = module_of(source + "result = Breakers() if 'Breakers' in dir() else None\n",
+                       "app/report.py")
+    found = resilience.circuit_breakers([module])
+    assert found.defined == [] and found.used == []
+
+
+def test_a_hand_written_breaker_with_behaviour_is_one() -> None:
+    module = module_of("class CircuitBreaker:\n    def __init__(self):\n        self.failures = 0\n"
+                       "    def call(self, fn):\n        return fn()\n"
+                       "breaker = CircuitBreaker()\nbreaker.call(print)\n", "app/cb.py")
+    found = resilience.circuit_breakers([module])
+    assert [m.kind for m in found.defined] == ["breaker", "class"]
+    assert [m.detail for m in found.used] == ["breaker.call()"]
+
+
+def test_suite_counts_live_call_sites_and_honours_explained_suppressions(
+        run_suite, pytester: pytest.Pytester) -> None:
+    run = run_suite("outbound_resilience", {
+        "app/probe.py": "import grpc\n"
+                        "channel = grpc.insecure_channel('a:1')  # readiness: ignore["
+                        "resilience.retry-backoff,resilience.circuit-breaker,"
+                        "resilience.grpc-keepalive] one-shot probe: one call, then closed\n",
+        "tests/test_client.py": "import requests\nrequests.get('u', timeout=1)\n",
+    })
+    for check_id in ("resilience.retry-backoff", "resilience.circuit-breaker",
+                     "resilience.grpc-keepalive"):
+        check = run.check(check_id)
+        assert check["outcome"] == "pass", check
+        (silenced,) = check["evidence"]["suppressed"]
+        assert silenced["file"] == "app/probe.py" and "one-shot probe" in silenced["reason"]
+    (pytester.path / "code" / "app" / "probe.py").unlink()
+    run = run_suite("outbound_resilience", {})
+    assert run.outcome("resilience.retry-backoff") == "skip"  # a test's call is not outbound

@@ -161,6 +161,7 @@ def test_configured_files_on_the_local_host(pytester: pytest.Pytester, tmp_path:
     os.chmod(good, 0o600)
     os.chmod(loose, 0o644)
     pytester.makefile(".yaml", readiness=f"""
+hosts: [{{name: local, connection: "local://"}}]
 files:
   - {{path: {good}, mode: "0600", owner: root}}
   - {{path: {loose}, mode: "0600"}}

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pytest_readiness.config import CATEGORIES, Waiver
 from pytest_readiness.scoring import (
     CONDITIONAL,
+    NOT_ASSESSED,
     NOT_READY,
     PRODUCTION_READY,
     Policy,
@@ -58,7 +59,10 @@ def test_verdicts() -> None:
                  [check("fail", "critical", id="x")]).verdict == NOT_READY
     assert score([check("error", "critical")]).blockers == ("c",)
     assert score([check("waived", "critical")]).verdict == PRODUCTION_READY
-    assert score([]).verdict == NOT_READY and score([]).overall is None
+    assert score([]).verdict == NOT_ASSESSED and score([]).overall is None
+    assert score([check("skip", "critical")]).verdict == NOT_ASSESSED
+    assert score([check("pass", "info")]).verdict == NOT_ASSESSED  # weight 0: nothing counts
+    assert score([check("fail", "critical", id="x"), check("skip")]).verdict == NOT_READY
 
 
 def test_info_checks_do_not_weigh() -> None:
@@ -125,6 +129,15 @@ def test_absent_categories_renormalise(checks: list[ScoredCheck]) -> None:
     expected = sum(c.weight * c.score for c in present) / sum(c.weight for c in present)
     assert abs(card.overall - expected) < 1e-6
     assert abs(sum(c.weighted for c in card.categories) - card.overall) < 1e-6
+
+
+@given(checks_strategy)
+def test_no_verdict_without_evidence(checks: list[ScoredCheck]) -> None:
+    """NOT ASSESSED exactly when nothing weighs and nothing blocks; never a verdict from skips."""
+    card = score(checks)
+    assert (card.verdict == NOT_ASSESSED) == (card.overall is None and not card.blockers)
+    skipped = score([replace(c, outcome="skip") for c in checks])
+    assert skipped.verdict == NOT_ASSESSED
 
 
 def test_waivers() -> None:

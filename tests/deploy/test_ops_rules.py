@@ -85,6 +85,23 @@ def test_missing_scripts_at_their_lines(tmp_path: Path) -> None:
         (24, "docs/operations.md refers to ./check.sh, which does not exist")]
 
 
+def test_script_paths_resolve_as_a_reader_would(tmp_path: Path) -> None:
+    """A doc in a nested project names scripts relative to itself or a directory above it."""
+    write_tree(tmp_path, {"examples/shop/scripts/backup.sh": "#!/bin/sh\n",
+                          "examples/shop/docs/tools/check.sh": "#!/bin/sh\n"})
+    text = ("# Backup\n\nRun `scripts/backup.sh` nightly, then `tools/check.sh`; restore with "
+            "`scripts/restore.sh`.\n")
+    [section] = doc(text, "examples/shop/docs/backup.md").sections
+    doc_dir = tmp_path / "examples/shop/docs"
+    found = opsdocs.missing_scripts(section, tmp_path, doc_dir)
+    assert [f.message for f in found] == [
+        "examples/shop/docs/backup.md refers to scripts/restore.sh, which does not exist"]
+    assert opsdocs.script_bases(tmp_path, doc_dir) == [
+        doc_dir, tmp_path / "examples/shop", tmp_path / "examples", tmp_path]
+    # Nothing above the audited root is looked at.
+    assert opsdocs.script_bases(doc_dir.parent, doc_dir) == [doc_dir, doc_dir.parent]
+
+
 def test_backup_schedules(tmp_path: Path) -> None:
     inventory = codebase_probe.inventory(write_tree(tmp_path, {
         "deploy/crontab": "# m h dom mon dow command\n30 2 * * * /opt/backup.sh\n"

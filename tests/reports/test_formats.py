@@ -56,8 +56,10 @@ def test_prometheus_metrics_parse_back() -> None:
     checks = {s.labels["outcome"]: s.value for s in families["readiness_checks"].samples}
     assert checks == {"pass": 1, "warn": 1, "fail": 2, "error": 0, "skip": 1, "waived": 1}
     verdicts = {s.labels["verdict"]: s.value for s in families["readiness_verdict"].samples}
-    assert verdicts == {"PRODUCTION READY": 0, "CONDITIONAL APPROVAL": 0, "NOT READY": 1}
+    assert verdicts == {"PRODUCTION READY": 0, "CONDITIONAL APPROVAL": 0, "NOT READY": 1,
+                        "NOT ASSESSED": 0}
     assert families["readiness_blockers"].samples[0].value == 1
+    assert families["readiness_partial"].samples[0].value == 0
 
 
 def test_prometheus_file_from_the_plugin(project: pytest.Pytester) -> None:

@@ -82,10 +82,17 @@ def test_three_shards_merge_into_the_unsharded_scorecard(fleet: pytest.Pytester)
                      str(fleet.path / "all.html"), "--report", str(fleet.path / "all.md")])
     merged = json.loads(merged_path.read_text())
     assert code == (cli.EXIT_GATE_FAILED if whole["scorecard"]["verdict"] == "NOT READY" else 0)
+    assert [(s["partial"], s["shard"]) for s in shards] == [(True, f"{i}/3") for i in (1, 2, 3)]
+    assert (merged["partial"], merged["shard"], whole["partial"]) == (False, None, False)
     assert merged["scorecard"] == whole["scorecard"]
     assert comparable(merged) == comparable(whole)
     assert "Production readiness: Fleet" in (fleet.path / "all.html").read_text()
     assert (fleet.path / "all.md").read_text().startswith("# Production readiness: Fleet")
+    assert "PARTIAL" not in (fleet.path / "all.md").read_text()
+
+    cli.main(["merge", *paths[:2], "-o", str(merged_path)])
+    assert json.loads(merged_path.read_text())["notes"] == [
+        "shard(s) 3/3 missing from the merge: their checks are not in this record"]
 
 
 def test_merge_gates_and_errors(fleet: pytest.Pytester, capsys: pytest.CaptureFixture[str]) -> None:
@@ -118,3 +125,23 @@ def test_shard_key_keeps_hosts_together() -> None:
     for bad in ("0/3", "3", "a/b", "1/0", "4/3"):
         with pytest.raises(ValueError, match="--readiness-shard"):
             parse_shard(bad)
+
+
+def test_merging_records_that_assessed_nothing_gives_no_verdict(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pytest_readiness.results import CheckResult, build_record, write_record
+    from pytest_readiness.scoring import Policy
+
+    skipped = CheckResult(nodeid="t.py::a", id="x.a", title="A", section="X", suite="x",
+                          category="security", severity="high", outcome="skip",
+                          message="not applicable: nothing")
+    record = build_record("S", [skipped], Policy(), started="2026-01-01T00:00:00+00:00",
+                          finished="2026-01-01T00:00:01+00:00", duration_s=1.0, shard="1/2")
+    write_record(record, tmp_path / "s1.json")
+    code = cli.main(["merge", str(tmp_path / "s1.json"), "-o", str(tmp_path / "m.json"),
+                     "--fail-under", "80"])
+    assert code == cli.EXIT_NOTHING_ASSESSED == 5
+    merged = json.loads((tmp_path / "m.json").read_text())
+    assert merged["scorecard"]["verdict"] == "NOT ASSESSED" and merged["partial"] is False
+    err = capsys.readouterr().err
+    assert "nothing assessed" in err and "shard(s) 2/2 missing" in err

@@ -70,6 +70,7 @@ def audited_tree(tmp_path: Path) -> Path:
 def test_a_full_audit_changes_nothing(pytester: pytest.Pytester, audited_tree: Path) -> None:
     pytester.makefile(".yaml", readiness=(
         "system: shop\n"
+        "hosts: [{name: local, connection: 'local://'}]\n"  # host checks read this machine
         f"codebases:\n  - path: {audited_tree}\n"
         "files:\n"
         f"  - {{path: {audited_tree}/secrets/app.conf, mode: '0600', secret: true}}\n"))
