@@ -247,7 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.markdown.write_text(splice_markdown(old, render_markdown(report)), encoding="utf-8")
     reasons = strict_failures(report)
     if args.strict and reasons:
-        print(f"--strict: {len(reasons)} reason(s) to fail", file=sys.stderr)
+        print(f"--strict: {len(reasons)} reason(s) to fail:", *reasons, sep="\n  ",
+              file=sys.stderr)
         return 1
     return 0
 
