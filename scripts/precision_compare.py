@@ -162,18 +162,33 @@ class LabelState:
     carried: bool = False  # matched only through a changed target or id
 
 
+TARGET_PARTS = re.compile(r"\s*[+,]\s*")
+
+
 def match_kind(label: Label, result: Result, carry: CarryRule,
                renames: Renames | None = None) -> str | None:
     """"direct" (same id and target), "carried" (the target, or the id through
-    ``renames`` (old id -> new ids), changed by meaning; the result's located findings,
-    when it has any, include the label's file) or None."""
+    ``renames`` (old id -> new ids), changed by meaning) or None.
+
+    A result's target carries a label when it is one of the names ``carry`` gives for
+    the label's target, or names several files (``compose.yml+compose.deploy.yml``,
+    a variant) one of which is the label's target. A carried ``false`` or
+    ``debatable`` label counts only when the result's error/warning findings include
+    the label's file (or the result has no located findings): it judged that file's
+    findings. A carried ``true`` label counts whenever the merged result reports: it
+    named a problem of the deployment, which the project now reports once.
+    """
     if result.check != label.check and result.check not in (renames or {}).get(label.check, ()):
         return None
     if result.target == label.target:
         return "direct" if result.check == label.check else "carried"
-    if result.target in carry(label.target):
-        if not result.files or label.target in result.files:
-            return "carried"
+    parts = {p for p in TARGET_PARTS.split(result.target) if p}
+    if len(parts) > 1 and label.target not in parts:
+        return None
+    if len(parts) <= 1 and result.target not in carry(label.target):
+        return None
+    if label.label == "true" or not result.files or label.target in result.files:
+        return "carried"
     return None
 
 

@@ -105,6 +105,26 @@ def test_direct_and_carried_matches() -> None:
     assert judgement.unlabelled == ()
 
 
+def test_true_overlay_label_is_kept_by_the_merged_project() -> None:
+    labels = [Label("compose.resource-limits", "compose.deploy.yml", "true"),
+              Label("compose.resource-limits", "compose.override.yml", "false")]
+    results = record_results({"checks": [
+        check("compose.resource-limits", "compose.yml+compose.deploy.yml", "fail",
+              files=("compose.yml",)),
+        check("compose.resource-limits", "compose.yml+compose.override.yml", "pass"),
+    ]})
+    true, false = judge(labels, results, carry).states
+    assert (true.outcome, true.carried) == ("fail", True)
+    assert true.via == ("compose.resource-limits[compose.yml+compose.deploy.yml]",)
+    assert false.outcome == "pass"  # its own variant passes; the other's findings are not its
+    base = Label("compose.resource-limits", "compose.yml", "true")
+    (state,) = judge([base], results, carry).states
+    assert state.via == ("compose.resource-limits[compose.yml+compose.deploy.yml]",)
+    unrelated = record_results({"checks": [
+        check("compose.resource-limits", "other.yml+more.yml", "fail", files=("other.yml",))]})
+    assert judge(labels, unrelated, carry).states[0].outcome is None
+
+
 def test_same_target_matches_directly_without_carrying() -> None:
     label = Label("compose.healthcheck", "compose.override.yml", "false")
     results = record_results({"checks": [
