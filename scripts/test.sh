@@ -11,13 +11,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/venv.sh"
 cd "$ROOT"
 ensure_python
 oldest=$(sed -n 's/^ *"pytest>=\([0-9.]*\),.*/\1/p' pyproject.toml)
-make_venv oldest-pytest -e "$ROOT[xdist]" "pytest~=$oldest.0"
+[ -n "$oldest" ] || { say "pyproject.toml states no pytest lower bound"; exit 1; }
+make_venv oldest-pytest -e "${ROOT}[xdist]" "pytest~=$oldest.0"
 oldest_venv=$VENV
-make_venv test -e "$ROOT[test]"
+make_venv test -e "${ROOT}[test]"
 # shellcheck disable=SC2046 # one package a word
 apt_install $(grep -v '^#' scripts/apt-packages.txt)
 # The servers are installed now: a test that cannot start one must fail, not skip.
 export READINESS_STRICT_SERVERS=1
-"$oldest_venv/bin/python" -m pytest -q -p no:cacheprovider tests/core/test_compat.py \
+# Smoke run under the oldest supported pytest (its header names the version).
+"$oldest_venv/bin/python" -m pytest -p no:cacheprovider tests/core/test_compat.py \
     tests/core/test_plugin.py
 exec "$VENV/bin/python" -m pytest -n 2 "$@"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/audit.sh and scripts/test.sh (not run on its own).
 #
 # Python packages go only into virtual environments made here, outside any audited
