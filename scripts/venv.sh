@@ -70,7 +70,7 @@ make_venv() {
         return
     fi
     say "$name venv: $VENV ($exe)"
-    "$VENV/bin/python" -c '' 2>/dev/null || "$PYTHON" -m venv --clear "$VENV"
+    "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$PYTHON" -m venv --clear "$VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"
     echo "$stamp" >"$VENV/.installed"
 }
