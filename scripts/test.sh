@@ -19,6 +19,8 @@ make_venv test -e "${ROOT}[test]"
 apt_install $(grep -v '^#' scripts/apt-packages.txt)
 # The servers are installed now: a test that cannot start one must fail, not skip.
 export READINESS_STRICT_SERVERS=1
+# The venv's commands (ansible-inventory, pytest-readiness) come first, as if activated.
+export PATH="$VENV/bin:$PATH"
 # Smoke run under the oldest supported pytest (its header names the version).
 "$oldest_venv/bin/python" -m pytest -p no:cacheprovider tests/core/test_compat.py \
     tests/core/test_plugin.py

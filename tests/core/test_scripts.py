@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,9 @@ def test_audit_script_audits_the_current_directory_from_a_venv_outside_it(
     project.mkdir()
     (project / "app.py").write_text(f'KEY = "{planted_key()}"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    # python3 as the user has it, not this test venv's (scripts/test.sh puts it first)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
+                                  if Path(p) != Path(sys.prefix, "bin"))
     result = subprocess.run(
         ["bash", str(REPO / "scripts" / "audit.sh"), "--readiness-suite", "secrets",
          "--readiness-json", "out.json", "-p", "no:cacheprovider"],
