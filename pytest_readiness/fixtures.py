@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -271,27 +272,40 @@ def readiness(request: pytest.FixtureRequest) -> Recorder:
     return request.node.stash.setdefault(RECORDER_KEY, Recorder())
 
 
-class Fixtures:
-    """Registered on --readiness after every other plugin, so ``host`` here wins over
-    pytest-testinfra's own (which stays untouched in a normal run)."""
+@pytest.fixture(scope="session")
+def readiness_context(request: pytest.FixtureRequest) -> Context:
+    return request.config.stash[CONTEXT_KEY]
 
-    @pytest.fixture(scope="session")
-    def readiness_context(self, request: pytest.FixtureRequest) -> Context:
-        return request.config.stash[CONTEXT_KEY]
 
-    @pytest.fixture(scope="session")
-    def readiness_config(self, readiness_context: Context) -> ReadinessConfig:
-        return readiness_context.config
+@pytest.fixture(scope="session")
+def readiness_config(readiness_context: Context) -> ReadinessConfig:
+    return readiness_context.config
 
-    @pytest.fixture
-    def host(self, request: pytest.FixtureRequest) -> Any:
-        model = host_model(request)
-        try:
-            return hosts.connect(model)
-        except Exception as exc:  # a malformed connection string, a missing backend
-            raise CheckError(f"host {model.name}: cannot open {model.connection}: {exc}") from exc
 
-    @pytest.fixture
-    def inventory(self, codebase: CodebaseTarget,
-                  readiness_context: Context) -> codebase_probe.Inventory:
-        return readiness_context.inventory(codebase)
+@pytest.fixture
+def host(request: pytest.FixtureRequest) -> Any:
+    model = host_model(request)
+    try:
+        return hosts.connect(model)
+    except Exception as exc:  # a malformed connection string, a missing backend
+        raise CheckError(f"host {model.name}: cannot open {model.connection}: {exc}") from exc
+
+
+@pytest.fixture
+def inventory(codebase: CodebaseTarget, readiness_context: Context) -> codebase_probe.Inventory:
+    return readiness_context.inventory(codebase)
+
+
+AUDIT_FIXTURES = (readiness_context, readiness_config, host, inventory)
+
+
+def Fixtures() -> ModuleType:  # noqa: N802 - the name plugin.py registers
+    """The fixtures only an audit has, as a plugin module of module-level fixtures.
+
+    Registered on --readiness after every other plugin, so ``host`` here wins over
+    pytest-testinfra's own (which stays untouched in a normal run). A module, not a
+    class instance: pytest deprecates session fixtures that are instance methods.
+    """
+    plugin = ModuleType(f"{__name__}.audit")
+    plugin.__dict__.update({f.__name__: f for f in AUDIT_FIXTURES})
+    return plugin

@@ -114,7 +114,8 @@ def _wait_for_banner(host: SshHost, timeout: float = 10.0) -> None:
     while time.monotonic() < deadline:
         if host.process and host.process.poll() is not None:
             err = host.process.stderr.read().decode() if host.process.stderr else ""
-            raise RuntimeError(f"sshd for {host.name} exited: {err} {host.log.read_text()}")
+            log = host.log.read_text() if host.log.exists() else "(no log)"
+            raise RuntimeError(f"sshd for {host.name} exited: {err} {log}")
         try:
             with socket.create_connection(("127.0.0.1", host.port), timeout=1) as s:
                 if s.recv(64).startswith(b"SSH-"):

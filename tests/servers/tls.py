@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 from tests.servers.http import Route, TestHttpServer
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+MODERN = (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3)
 
 
 class Sha1Unavailable(Exception):
@@ -135,11 +136,15 @@ class Pki:
 
 def server_context(cert: Path, key: Path, versions: tuple[ssl.TLSVersion, ssl.TLSVersion]
                    | None = None) -> ssl.SSLContext:
-    """A server context that will serve weak certificates and old protocols on request."""
+    """A server context that will serve weak certificates and old protocols on request.
+
+    Both protocol bounds are always set (TLS 1.2 to 1.3 unless asked otherwise): the
+    defaults differ between builds (upstream CPython refuses below TLS 1.2, Debian's
+    leaves it to OpenSSL, which at SECLEVEL=0 serves TLS 1.0).
+    """
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.set_ciphers("ALL:@SECLEVEL=0")
-    if versions:
-        ctx.minimum_version, ctx.maximum_version = versions
+    ctx.minimum_version, ctx.maximum_version = versions or MODERN
     ctx.load_cert_chain(cert, key)
     return ctx
 
