@@ -181,6 +181,11 @@ class BoundedAudit:
         assert self.proc is not None
         self.proc.send_signal(signum)
 
+    def signal_group(self, signum: int) -> None:
+        """Signal the run's process group (xdist workers included), as a CI cancel does."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signum)
+
     def wait(self, grace: float = 3.0) -> Finished:
         """Wait for the end (the watchdog bounds it); leftovers get ``grace`` to go."""
         assert self.proc is not None
