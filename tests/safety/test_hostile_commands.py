@@ -87,7 +87,8 @@ def _outcome(record: dict | None, check: str, target: str) -> str | None:
     return None
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.1: a package name from fleet.packages reaches "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.1: a package name from fleet.packages reaches "
                    "rpm as an option (--eval=%(...) runs a shell command on the host)")
 def test_package_names_never_reach_a_host_command_as_options(hosts: Hosts,
                                                              tmp_path: Path) -> None:
@@ -112,7 +113,8 @@ def test_package_names_never_reach_a_host_command_as_options(hosts: Hosts,
     assert not marker.exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.2: ssh_extra_args is joined into a local "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.2: ssh_extra_args is joined into a local "
                    "shell=True command: '; touch X #' runs here and the check passes")
 def test_ssh_extra_args_never_reach_a_local_shell(hosts: Hosts, tmp_path: Path) -> None:
     marker = tmp_path / "pwned-by-ssh-extra-args"
@@ -124,7 +126,8 @@ def test_ssh_extra_args_never_reach_a_local_shell(hosts: Hosts, tmp_path: Path) 
     assert _outcome(record, "files.host-sensitive-paths", "web1") != "pass", run.summary()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.3: a unit name is used as a path: "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.3: a unit name is used as a path: "
                    "'../../../../etc/shadow' reads the host's shadow and prints its line")
 def test_unit_names_are_not_paths(hosts: Hosts, tmp_path: Path) -> None:
     record, run = _run(tmp_path / "audit", {
@@ -135,7 +138,8 @@ def test_unit_names_are_not_paths(hosts: Hosts, tmp_path: Path) -> None:
     assert shown == [], f"the host's shadow line is shown in {shown}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.4: entries for one machine share a "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.4: entries for one machine share a "
                    "ControlMaster: a relaxed entry lets a strict one connect unverified")
 def test_a_relaxed_entry_does_not_relax_a_strict_one(hosts: Hosts, tmp_path: Path) -> None:
     unknown = tmp_path / "known_hosts_without_the_key"
@@ -153,7 +157,8 @@ def test_a_relaxed_entry_does_not_relax_a_strict_one(hosts: Hosts, tmp_path: Pat
     assert "host key" in strict_result.get("message", "").lower()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.5: sudo: true on a host without sudo reads "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.5: sudo: true on a host without sudo reads "
                    "nothing and files.host-sensitive-paths passes")
 def test_sudo_that_does_not_work_is_not_a_pass(hosts: Hosts, tmp_path: Path) -> None:
     record, run = _run(tmp_path / "audit", {
@@ -165,7 +170,8 @@ def test_sudo_that_does_not_work_is_not_a_pass(hosts: Hosts, tmp_path: Path) -> 
     assert _outcome(record, "files.host-sensitive-paths", "web1-sudo") != "pass", run.summary()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.5: sqlite: '-cmd' becomes an option of "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.5: sqlite: '-cmd' becomes an option of "
                    "sqlite3 on the host, which checks an empty in-memory database: pass")
 def test_a_sqlite_path_that_is_an_option_is_not_a_pass(hosts: Hosts, tmp_path: Path) -> None:
     record, run = _run(tmp_path / "audit", {

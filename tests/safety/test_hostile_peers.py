@@ -73,7 +73,8 @@ def _wait_for(stub: Path, seconds: float = 15.0) -> None:
         time.sleep(0.1)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.10: a PostgreSQL peer that accepts the startup "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.10: a PostgreSQL peer that accepts the startup "
                    "and never answers a query blocks past databases[].timeout (server-side "
                    "statement_timeout only)")
 def test_a_postgres_that_never_answers_costs_its_timeout(tmp_path: Path) -> None:
@@ -93,7 +94,8 @@ def test_a_postgres_that_never_answers_costs_its_timeout(tmp_path: Path) -> None
           f"run {run.elapsed:.1f}s")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.11: a host command that never ends survives "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.11: a host command that never ends survives "
                    "the hard deadline (the ControlMaster holds its pipes): the run hangs and the "
                    "remote process keeps running")
 def test_a_host_command_that_never_ends_is_bounded_and_killed(fleet: SshFleet,
@@ -115,7 +117,8 @@ def test_a_host_command_that_never_ends_is_bounded_and_killed(fleet: SshFleet,
     assert remote == [] and run.leftovers == [], (remote, run.leftovers)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.11: a host command that floods its output is "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.11: a host command that floods its output is "
                    "buffered whole (GBs, then INTERNALERROR): no cap per command")
 def test_a_host_command_that_floods_is_capped(fleet: SshFleet, tmp_path: Path) -> None:
     host = fleet.hosts[1]
@@ -136,7 +139,8 @@ def test_a_host_command_that_floods_is_capped(fleet: SshFleet, tmp_path: Path) -
     assert result["outcome"] != "pass", result
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.12: after SIGTERM, the local command a check "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.12: after SIGTERM, the local command a check "
                    "was running (its own session) is re-parented to init and keeps running")
 def test_sigterm_leaves_no_local_process(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
@@ -158,7 +162,8 @@ def test_sigterm_leaves_no_local_process(tmp_path: Path) -> None:
     assert finished.leftovers == [], finished.leftovers
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19.12: a -n 2 run cancelled with SIGTERM (to its "
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="issue 19.12: a -n 2 run cancelled with SIGTERM (to its "
                    "process group, as CI does) leaves ssh processes and rdy-ssh-* directories")
 def test_a_cancelled_parallel_run_leaves_nothing(fleet: SshFleet, tmp_path: Path) -> None:
     host = fleet.hosts[1]
