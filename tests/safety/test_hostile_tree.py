@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -173,13 +174,45 @@ def _nest(root: Path, depth: int) -> None:
         os.close(fd)
 
 
+def _unnest(root: Path) -> None:
+    """Remove what :func:`_nest` made, one level at a time.
+
+    Left in place, 1,100 levels would make pytest's own clean-up of old temporary
+    directories (``shutil.rmtree``, recursive before Python 3.12) raise RecursionError
+    at the end of a later session, of any user of this machine.
+    """
+    top = root / "d"
+    while top.is_dir() and not top.is_symlink():
+        for entry in os.scandir(top):
+            if not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)
+        inner = top / "d"
+        if inner.is_dir():
+            spare = root / "d.next"
+            os.rename(inner, spare)
+            os.rmdir(top)
+            os.rename(spare, top)
+        else:
+            os.rmdir(top)
+
+
+@pytest.fixture
+def deep(tmp_path: Path) -> Iterator[Path]:
+    """A repository with 1,100 nested directories (removed flat afterwards)."""
+    root = _repo(tmp_path)
+    try:
+        _nest(root, 1100)
+        yield root
+    finally:
+        _unnest(root)
+
+
 @pytest.mark.xfail(sys.version_info < (3, 12), strict=True, raises=AssertionError,
                    reason="issue 19.8: os.walk recurses (Python < 3.12): 1,100 nested "
                    "directories raise RecursionError and abort collection, no check runs")
-def test_a_deep_tree_is_walked(tmp_path: Path) -> None:
-    root = _repo(tmp_path)
+def test_a_deep_tree_is_walked(deep: Path) -> None:
+    root = deep
     (root / "Dockerfile").write_text("FROM python:3.12-slim\nUSER app\n")
-    _nest(root, 1100)
     run = audit(root, *output_args("json", "markdown"), seconds=SECONDS)
     assert "RecursionError" not in run.stdout + run.stderr, run.summary()
     record = _ended(run, root)
@@ -267,8 +300,8 @@ def test_a_deep_or_cyclic_readiness_yaml_is_a_usage_error(tmp_path: Path, shape:
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="issue 19 (done when): a hostile repository is not "
                    "audited to the end within 60 s and 500 MB")
-def test_a_hostile_repository_is_audited_to_the_end(tmp_path: Path) -> None:
-    root = _repo(tmp_path)
+def test_a_hostile_repository_is_audited_to_the_end(deep: Path, tmp_path: Path) -> None:
+    root = deep  # item 8: 1,100 nested directories
     run = BoundedAudit(root, [*output_args(), "-rA"], seconds=RUN_SECONDS, memory=RUN_MEMORY)
     exposed: list[str] = []
     env: dict[str, str] = {}
@@ -286,8 +319,7 @@ def test_a_hostile_repository_is_audited_to_the_end(tmp_path: Path) -> None:
     with open(root / "docker-compose.yml", "wb") as f:
         f.write(b"services:\n  api:\n    image: shop/api:1.4.2\n")
         f.truncate(1024 * MB)
-    # Item 8: depth and a name that is not UTF-8; item 9: an Alertmanager alias bomb.
-    _nest(root, 1100)
+    # Item 8: a name that is not UTF-8 (and the depth, above); item 9: an alias bomb.
     (root / os.fsdecode(b"Dockerfile.\xff\xfe")).write_bytes(b"FROM python\n")
     (root / "monitoring").mkdir()
     (root / "monitoring" / "alertmanager.yml").write_text("\n".join([
