@@ -193,9 +193,6 @@ def test_certificate_field_secrets_are_redacted(tmp_path: Path) -> None:
 # -- 16: init and ${VAR} ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.16: init writes ${VAR} found in names, and "
-                   "loading the config interpolates CI secrets into names and every report")
 def test_init_escapes_dollar_in_names(tmp_path: Path) -> None:
     token = "ci" + secrets.token_hex(16)
     root = tmp_path / "repo"
