@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import _internals
-from _common import REPO, Load, env_without, median, run, runs, verdict
+from _common import REPO, Load, block_foreign_plugins, env_without, median, run, runs, verdict
 from _trees import generate_mixed
 
 HERE = Path(__file__).resolve().parent
@@ -83,11 +83,11 @@ def run_floor(tree: Path, patterns: Path) -> tuple[float, dict[str, Any]]:
     return seconds, json.loads(done.stdout)
 
 
-def run_audit(tree: Path, record: Path) -> tuple[float, dict[str, Any]]:
+def run_audit(tree: Path, record: Path, blocked: list[str]) -> tuple[float, dict[str, Any]]:
     """``python -m pytest --readiness`` in the tree, as a user runs it (any exit status)."""
     record.unlink(missing_ok=True)
     command = [sys.executable, "-m", "pytest", "--readiness", "--readiness-json", str(record),
-               "-q", "-p", "no:cacheprovider"]
+               "-q", "-p", "no:cacheprovider", *blocked]
     seconds, done = run(command, cwd=tree, env=env_without(*DROPPED_ENV), ok=range(0, 256))
     if not record.is_file():
         raise SystemExit(f"the audit wrote no record (exit {done.returncode}):\n"
@@ -120,12 +120,13 @@ def ripgrep(tree: Path, patterns: list[tuple[str, str, int]], threads: int | Non
     return best, sum(int(x) for x in done.stdout.split())
 
 
-def measure(tree: Tree, repeat: int, patterns_file: Path, work: Path) -> None:
+def measure(tree: Tree, repeat: int, patterns_file: Path, work: Path, blocked: list[str]
+            ) -> None:
     run_floor(tree.path, patterns_file)  # warm the page cache; not counted
     for i in range(repeat):  # interleaved, so drift in the load hits both alike
         seconds, tree.floor = run_floor(tree.path, patterns_file)
         tree.floor_s.append(seconds)
-        seconds, record = run_audit(tree.path, work / f"record-{id(tree)}-{i}.json")
+        seconds, record = run_audit(tree.path, work / f"record-{id(tree)}-{i}.json", blocked)
         tree.audit_s.append(seconds)
         tree.records.append(record)
 
@@ -212,8 +213,9 @@ def main() -> None:
         elif not args.no_corpus:
             print("no corpus archive found: pass --corpus PATH (or --no-corpus)")
         ratios = {}
+        blocked = block_foreign_plugins()
         for tree in trees:
-            measure(tree, args.repeat, patterns_file, work)
+            measure(tree, args.repeat, patterns_file, work, blocked)
             ratios[tree.name] = report(tree, patterns)
         print("\nsummary: " + "; ".join(f"{name} {ratio:.1f}x" for name, ratio in ratios.items())
               + f"  (audit / floor, target <= {TARGET:g}x)")
