@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 # This machine is shared: a 1-minute load above this many runnable processes per CPU
@@ -69,10 +71,25 @@ def _fmt(load: Sequence[float]) -> str:
     return " / ".join(f"{x:.2f}" for x in load) + " (1 / 5 / 15 min)"
 
 
+class Run(NamedTuple):
+    wall: float  # seconds on the clock: what a user waits
+    cpu: float  # user + system seconds of the process and every child it waited for
+    done: subprocess.CompletedProcess[str]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(command: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | None = None,
-        ok: Sequence[int] = (0,), timeout: float = 1800
-        ) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Run ``command`` in a fresh process; (wall seconds, result). Exits on an unexpected status."""
+        ok: Sequence[int] = (0,), timeout: float = 1800) -> Run:
+    """Run ``command`` in a fresh process and time it; exits on an unexpected status.
+
+    CPU time barely moves when other jobs share the CPUs, wall time can double: on a
+    loaded machine compare CPU times too.
+    """
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(list(command), cwd=cwd, env=None if env is None else dict(env),
                           capture_output=True, text=True, timeout=timeout, check=False)
@@ -80,7 +97,7 @@ def run(command: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] 
     if done.returncode not in ok:
         raise SystemExit(f"{' '.join(map(str, command))} (in {cwd}) exited {done.returncode}:\n"
                          f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return elapsed, done
+    return Run(elapsed, _children_cpu() - cpu, done)
 
 
 def median(values: Sequence[float]) -> float:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import _internals
-from _common import REPO, Load, block_foreign_plugins, env_without, median, run, runs, verdict
+from _common import REPO, Load, Run, block_foreign_plugins, env_without, median, run, runs, verdict
 from _trees import generate_mixed
 
 HERE = Path(__file__).resolve().parent
@@ -54,8 +54,8 @@ DROPPED_ENV = ("PYTEST_READINESS_ISOLATED", "PYTEST_ADDOPTS", "PYTEST_PLUGINS",
 class Tree:
     name: str
     path: Path
-    floor_s: list[float] = field(default_factory=list)
-    audit_s: list[float] = field(default_factory=list)
+    floor_runs: list[Run] = field(default_factory=list)
+    audit_runs: list[Run] = field(default_factory=list)
     floor: dict[str, Any] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
 
@@ -77,22 +77,22 @@ def extract(archive: Path, into: Path) -> Path:
     return tops[0] if len(tops) == 1 and tops[0].is_dir() else into
 
 
-def run_floor(tree: Path, patterns: Path) -> tuple[float, dict[str, Any]]:
-    seconds, done = run([sys.executable, str(HERE / "floor.py"), str(tree),
-                         "--patterns", str(patterns)], env=env_without(*DROPPED_ENV))
-    return seconds, json.loads(done.stdout)
+def run_floor(tree: Path, patterns: Path) -> tuple[Run, dict[str, Any]]:
+    timed = run([sys.executable, str(HERE / "floor.py"), str(tree), "--patterns", str(patterns)],
+                env=env_without(*DROPPED_ENV))
+    return timed, json.loads(timed.done.stdout)
 
 
-def run_audit(tree: Path, record: Path, blocked: list[str]) -> tuple[float, dict[str, Any]]:
+def run_audit(tree: Path, record: Path, blocked: list[str]) -> tuple[Run, dict[str, Any]]:
     """``python -m pytest --readiness`` in the tree, as a user runs it (any exit status)."""
     record.unlink(missing_ok=True)
     command = [sys.executable, "-m", "pytest", "--readiness", "--readiness-json", str(record),
                "-q", "-p", "no:cacheprovider", *blocked]
-    seconds, done = run(command, cwd=tree, env=env_without(*DROPPED_ENV), ok=range(0, 256))
+    timed = run(command, cwd=tree, env=env_without(*DROPPED_ENV), ok=range(0, 256))
     if not record.is_file():
-        raise SystemExit(f"the audit wrote no record (exit {done.returncode}):\n"
-                         f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return seconds, json.loads(record.read_text(encoding="utf-8"))
+        raise SystemExit(f"the audit wrote no record (exit {timed.done.returncode}):\n"
+                         f"{timed.done.stdout[-3000:]}\n{timed.done.stderr[-3000:]}")
+    return timed, json.loads(record.read_text(encoding="utf-8"))
 
 
 def suite_seconds(record: dict[str, Any]) -> dict[str, float]:
@@ -113,42 +113,43 @@ def ripgrep(tree: Path, patterns: list[tuple[str, str, int]], threads: int | Non
         command += ["-j", str(threads)]
     for _, source, _ in patterns:
         command += ["-e", source]
-    best = None
-    for _ in range(3):  # milliseconds each: the best of 3
-        seconds, done = run([*command, str(tree)], ok=(0, 1))
-        best = seconds if best is None else min(best, seconds)
-    return best, sum(int(x) for x in done.stdout.split())
+    timings = [run([*command, str(tree)], ok=(0, 1)) for _ in range(3)]  # the best of 3
+    return min(t.wall for t in timings), sum(int(x) for x in timings[0].done.stdout.split())
 
 
 def measure(tree: Tree, repeat: int, patterns_file: Path, work: Path, blocked: list[str]
             ) -> None:
     run_floor(tree.path, patterns_file)  # warm the page cache; not counted
     for i in range(repeat):  # interleaved, so drift in the load hits both alike
-        seconds, tree.floor = run_floor(tree.path, patterns_file)
-        tree.floor_s.append(seconds)
-        seconds, record = run_audit(tree.path, work / f"record-{id(tree)}-{i}.json", blocked)
-        tree.audit_s.append(seconds)
+        timed, tree.floor = run_floor(tree.path, patterns_file)
+        tree.floor_runs.append(timed)
+        timed, record = run_audit(tree.path, work / f"record-{id(tree)}-{i}.json", blocked)
+        tree.audit_runs.append(timed)
         tree.records.append(record)
 
 
 def report(tree: Tree, patterns: list[tuple[str, str, int]]) -> float:
     f = tree.floor
     size = f["bytes"]
-    floor_s, audit_s = median(tree.floor_s), median(tree.audit_s)
+    floor_walls, audit_walls = [r.wall for r in tree.floor_runs], [r.wall for r in tree.audit_runs]
+    floor_s, audit_s = median(floor_walls), median(audit_walls)
+    floor_cpu = median([r.cpu for r in tree.floor_runs])
+    audit_cpu = median([r.cpu for r in tree.audit_runs])
     ratio = audit_s / floor_s
     record = tree.records[-1]
     outcomes = Counter(c["outcome"] for c in record["checks"])
     print(f"\n-- tree: {tree.name}: {f['files']:,} files, {size / 1e6:.1f} MB, "
           f"{f['python']:,} .py ({f['parse_errors']} not parseable)")
-    print(f"floor (fresh process)          median {floor_s:7.2f} s {runs(tree.floor_s)}  "
-          f"in-process: read {f['read_s']:.2f} s, {f['patterns']} regexes {f['regex_s']:.2f} s, "
-          f"ast.parse {f['parse_s']:.2f} s")
-    print(f"audit (python -m pytest --readiness) median {audit_s:7.2f} s {runs(tree.audit_s)}  "
-          f"{len(record['checks'])} checks: "
+    print(f"floor (fresh process): median {floor_s:.2f} s {runs(floor_walls)}, CPU "
+          f"{floor_cpu:.2f} s; inside: read {f['read_s']:.2f} s, {f['patterns']} regexes "
+          f"{f['regex_s']:.2f} s, ast.parse {f['parse_s']:.2f} s")
+    print(f"audit (python -m pytest --readiness): median {audit_s:.2f} s {runs(audit_walls)}, "
+          f"CPU {audit_cpu:.2f} s; {len(record['checks'])} checks: "
           + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
-    best = min(tree.audit_s) / min(tree.floor_s)
+    best = min(audit_walls) / min(floor_walls)
     print(f"RATIO audit / floor: {ratio:.1f}x of the medians ({verdict(ratio, TARGET)}); "
-          f"{best:.1f}x of the fastest runs (load only ever adds time)")
+          f"{best:.1f}x of the fastest runs; CPU time {audit_cpu / floor_cpu:.1f}x "
+          "(barely moved by other jobs)")
     per_run = [suite_seconds(r) for r in tree.records]
     suites = {name: statistics.median(r.get(name, 0.0) for r in per_run)
               for name in set().union(*per_run)}

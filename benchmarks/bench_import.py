@@ -36,8 +36,8 @@ DROPPED_ENV = ("PYTHONPROFILEIMPORTTIME", "PYTEST_PLUGINS")
 
 def importtime(statement: str) -> tuple[float, dict[str, float]]:
     """(seconds of the top-level imports the statement made, cumulative seconds by module)."""
-    _, done = run([sys.executable, "-X", "importtime", "-c", statement],
-                  env=env_without(*DROPPED_ENV))
+    done = run([sys.executable, "-X", "importtime", "-c", statement],
+               env=env_without(*DROPPED_ENV)).done
     cumulative: dict[str, float] = {}
     top_level = 0.0
     for line in done.stderr.splitlines():
@@ -90,7 +90,7 @@ def main() -> None:
     for _ in range(args.repeat):
         for label, statement in statements.items():
             walls[label].append(run([sys.executable, "-c", statement],
-                                    env=env_without(*DROPPED_ENV))[0])
+                                    env=env_without(*DROPPED_ENV)).wall)
     print(f"wall time, median of {args.repeat} fresh processes:")
     for label, values in walls.items():
         print(f"  {label:<48} {median(values):6.3f} s {runs(values)}")

@@ -135,19 +135,25 @@ def main() -> None:
                              audit / "out.json"),
         }
         times: dict[str, list[float]] = {name: [] for name in variants}
+        cpu: dict[str, list[float]] = {name: [] for name in variants}
         for _ in range(args.repeat):  # interleaved, so drift hits all alike
             for name, (command, cwd, env, record) in variants.items():
-                times[name].append(run(command, cwd=cwd, env=env)[0])
+                timed = run(command, cwd=cwd, env=env)
+                times[name].append(timed.wall)
+                cpu[name].append(timed.cpu)
                 if record is not None:
                     _check_record(record, args.checks)
     medians = {name: median(t) for name, t in times.items()}
     base = medians[PLAIN_NAME]
     print(f"{args.checks} testinfra checks, local backend, workers={args.workers or 'none'}, "
           f"median of {args.repeat} interleaved runs")
-    print(f"{'variant':<36} {'median s':>9} {'checks/s':>9} {'ratio':>6}  runs")
+    cpus = {name: median(t) for name, t in cpu.items()}
+    print(f"{'variant':<36} {'median s':>9} {'checks/s':>9} {'ratio':>6} {'CPU s':>6} "
+          f"{'ratio':>6}  runs (wall)")
     for name, value in medians.items():
         print(f"{name:<36} {value:>9.2f} {args.checks / value:>9.0f} "
-              f"{value / base:>6.2f}  {runs(times[name])}")
+              f"{value / base:>6.2f} {cpus[name]:>6.2f} {cpus[name] / cpus[PLAIN_NAME]:>6.2f}  "
+              f"{runs(times[name])}")
     ratio = medians[AUDIT_NAME] / base
     reexec = medians[AUDIT_NAME] - medians[INPROCESS_NAME]
     layer = medians[INPROCESS_NAME] - base
@@ -155,8 +161,10 @@ def main() -> None:
     print(f"OVERHEAD: {ratio:.2f}x plain pytest-testinfra ({verdict(ratio, TARGET)}); "
           f"re-execution {reexec:+.2f} s, audit layer in process {layer:+.2f} s "
           f"({medians[INPROCESS_NAME] / base:.2f}x without re-execution)")
-    print(f"  fastest runs (load only ever adds time): {best[AUDIT_NAME] / best[PLAIN_NAME]:.2f}x, "
-          f"{best[INPROCESS_NAME] / best[PLAIN_NAME]:.2f}x without re-execution")
+    print(f"  fastest runs: {best[AUDIT_NAME] / best[PLAIN_NAME]:.2f}x, "
+          f"{best[INPROCESS_NAME] / best[PLAIN_NAME]:.2f}x without re-execution; CPU time "
+          f"{cpus[AUDIT_NAME] / cpus[PLAIN_NAME]:.2f}x, "
+          f"{cpus[INPROCESS_NAME] / cpus[PLAIN_NAME]:.2f}x (barely moved by other jobs)")
     print(f"rerun: python benchmarks/bench_overhead.py --checks {args.checks} "
           f"--repeat {args.repeat}" + (f" --workers {args.workers}" if args.workers else ""))
     load.finish()
