@@ -5,8 +5,8 @@
 Every variant uses testinfra's local backend and reads the same facts (file modes,
 users: facts that need no privileges):
 
-- plain pytest-testinfra: ``pytest test_plain.py``, the ``host`` fixture of
-  pytest-testinfra;
+- plain pytest-testinfra: ``pytest -p no:readiness test_plain.py``, the ``host``
+  fixture of pytest-testinfra, as before this plugin was installed;
 - ``pytest --readiness``: the same checks as readiness checks (``checks:`` in
   readiness.yaml points at them, ``--readiness-suite bench`` selects them,
   ``--readiness-local-host`` names this machine as host ``local``), every report
@@ -17,8 +17,11 @@ users: facts that need no privileges):
 - the same with ``PYTEST_READINESS_ISOLATED=1``: no re-execution, so the two costs
   (re-execution, and the audit layer itself) show apart.
 
-Each variant runs ``--repeat`` times in a fresh process, interleaved; medians are
-compared (issue 17 target: <= 1.05x). The readiness runs must pass every check
+Installed pytest plugins that an audit's install does not bring (hypothesis, from
+the project's test extras) are blocked in every variant. Each variant runs
+``--repeat`` times in a fresh process, interleaved; medians of wall time are
+compared (issue 17 target: <= 1.05x), and of CPU time, which other jobs on a
+shared machine barely move. The readiness runs must pass every check
 (the record is read back), so a run that skipped its checks cannot look cheap.
 Run on purpose, never from the test suite.
 """
