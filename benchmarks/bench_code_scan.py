@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
-import secrets as _secrets
 import shutil
 import subprocess
 import sys
@@ -32,146 +30,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import _internals
+from _common import Load
+from _trees import generate
+
 SUITES = "secrets,auth,async_blocking,outbound_resilience,db_pools"
-
-HEADER = '''"""{name}: {purpose}.
-
-Example::
-
-    >>> client = {cls}(base_url="https://api.example.com")
-"""
-
-from __future__ import annotations
-
-import asyncio
-import logging
-import os
-from dataclasses import dataclass
-{extra_imports}
-
-log = logging.getLogger(__name__)
-'''
-
-BLOCKS: dict[str, str] = {
-    "model": '''
-
-@dataclass
-class {cls}:
-    id: int
-    name: str
-    tags: list[str]
-
-    def label(self) -> str:
-        return f"{{self.id}}:{{self.name}}"
-''',
-    "async_ok": '''
-
-async def fetch_{n}(client, item_id: int) -> dict:
-    """Fetch one item; retried by the caller."""
-    response = await client.get(f"/items/{{item_id}}", timeout=5)
-    response.raise_for_status()
-    await asyncio.sleep(0)
-    return response.json()
-''',
-    "async_blocking": '''
-
-async def refresh_{n}() -> None:
-    import time
-    time.sleep(0.1)  # blocks the event loop
-    data = requests.get("https://example.com/{n}")
-    log.info("refreshed %s", data.status_code)
-''',
-    "sync_http": '''
-
-def call_partner_{n}(payload: dict) -> dict:
-    session = requests.Session()
-    r = session.post("https://partner.example/{n}", json=payload, timeout=(3.05, 27))
-    return r.json()
-''',
-    "engine": '''
-
-engine_{n} = create_engine(os.environ["DATABASE_URL"], pool_size=10, max_overflow=5)
-default_engine_{n} = create_engine(os.environ["REPORTING_URL"])
-''',
-    "jwt": '''
-
-JWT_SECRET = os.environ["JWT_SECRET"]
-if len(JWT_SECRET) < 32:
-    raise SystemExit("JWT_SECRET too short")
-
-
-def issue_token_{n}(user_id: int) -> str:
-    log.info("token issued for %s", user_id)
-    return jwt.encode({{"sub": user_id}}, JWT_SECRET, algorithm="HS256")
-''',
-    "config": '''
-
-DB_PASSWORD = os.getenv("DB_PASSWORD")
-API_TIMEOUT = float(os.getenv("API_TIMEOUT", "10"))
-VERIFY_SSL = os.getenv("VERIFY_SSL", "true") == "true"
-''',
-    "loop": '''
-
-def retry_{n}(fn, attempts: int = 3):
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except OSError:
-            import time
-            time.sleep(2 ** attempt)
-    raise RuntimeError("gave up")
-''',
-}
-IMPORTS = {
-    "async_blocking": "import requests", "sync_http": "import requests",
-    "engine": "from sqlalchemy import create_engine", "jwt": "import jwt",
-}
-
-
-def planted_block(rng: random.Random, n: int) -> str:
-    kind = rng.choice(["key", "fallback", "verify"])
-    if kind == "key":
-        return f'\nSTRIPE_KEY = "sk-{_secrets.token_urlsafe(30)}"\n'
-    if kind == "fallback":
-        return f'\nDB_PASSWORD_{n} = os.getenv("DB_PASSWORD", "{_secrets.token_urlsafe(14)}")\n'
-    return f'\n\ndef insecure_{n}(url):\n    return requests.get(url, verify=False, timeout=3)\n'
-
-
-def module_text(rng: random.Random, n: int) -> str:
-    kinds = rng.sample(sorted(BLOCKS), k=rng.randint(2, 5))
-    extra = sorted({IMPORTS[k] for k in kinds if k in IMPORTS} | {"import requests"})
-    text = HEADER.format(name=f"module_{n}", purpose="service helpers", cls=f"Client{n}",
-                         extra_imports="\n".join(extra))
-    for kind in kinds:
-        text += BLOCKS[kind].format(n=n, cls=f"Record{n}")
-    if rng.random() < 0.01:  # about 1 file in 100 holds a planted problem
-        text += planted_block(rng, n)
-    return text
-
-
-def generate(root: Path, files: int, seed: int = 7) -> tuple[int, int]:
-    """Write ``files`` Python modules plus configs and docs; (file count, bytes)."""
-    rng = random.Random(seed)
-    count = total = 0
-    for n in range(files):
-        package = root / "src" / f"pkg{n // 250}" / f"sub{(n // 25) % 10}"
-        package.mkdir(parents=True, exist_ok=True)
-        path = package / f"module_{n}.py"
-        text = module_text(rng, n)
-        path.write_text(text, encoding="utf-8")
-        count, total = count + 1, total + len(text.encode())
-    extras = {
-        "deploy/config.yaml": "site_id: 3\napi_endpoint: https://api.example.com\n",
-        ".env.example": "DB_PASSWORD=changeme\nAPI_KEY=<api key>\n",
-        "docs/setup.md": "Set `API_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxx` in your shell.\n" * 20,
-        "settings.json": json.dumps({"timeout": 10, "verify_ssl": True}),
-    }
-    for rel, text in extras.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        count, total = count + 1, total + len(text.encode())
-    return count, total
 
 
 def rate(label: str, seconds: float, files: int, size: int) -> str:
@@ -198,9 +61,10 @@ def run_plugin(work: Path, tree: Path) -> tuple[float, dict[str, Any]]:
 
 
 def run_probes(tree: Path) -> list[tuple[str, float]]:
-    from pytest_readiness.probes import asyncblock, auth, codebase, pools, pyast, resilience
-    from pytest_readiness.probes import secrets as secret_probe
-
+    probes = _internals.code_probes()
+    asyncblock, auth, codebase, pools, pyast, resilience, secret_probe = (
+        probes.asyncblock, probes.auth, probes.codebase, probes.pools, probes.pyast,
+        probes.resilience, probes.secrets)
     pyast._CACHE.clear()
     steps: list[tuple[str, float]] = []
     seconds, inv = timed(lambda: codebase.inventory(tree))
@@ -227,14 +91,12 @@ def run_probes(tree: Path) -> list[tuple[str, float]]:
 
 
 def run_ripgrep(tree: Path) -> tuple[float, int] | None:
-    from pytest_readiness.probes.secrets import RULES
-
     rg = shutil.which("rg")
     if rg is None:
         return None
     command = [rg, "--no-config", "--pcre2", "--count-matches", "--no-filename", "--hidden"]
-    for rule in RULES:
-        command += ["-e", rule.pattern.pattern]
+    for _, pattern, _ in _internals.secret_patterns():
+        command += ["-e", pattern]
     seconds, done = timed(lambda: subprocess.run([*command, str(tree)], capture_output=True,
                                                  text=True, check=False))
     if done.returncode not in (0, 1):
@@ -248,6 +110,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=5000)
     parser.add_argument("--keep", type=Path, help="generate here and keep the tree")
     args = parser.parse_args()
+    load = Load("code scan: the five code suites vs ripgrep").begin()
     work = args.keep or Path(tempfile.mkdtemp(prefix="readiness-bench-"))
     tree = work / "tree"
     try:
@@ -270,6 +133,7 @@ def main() -> None:
         else:
             print("ripgrep: not installed (apt-get install ripgrep)")
         print(f"rerun: python benchmarks/bench_code_scan.py --files {args.files}")
+        load.finish()
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -26,9 +26,14 @@ import dns.rrset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pytest_readiness.probes import netpool, tls  # noqa: E402
+import _internals  # noqa: E402
+from _common import Load  # noqa: E402
+
 from tests.servers.http import Route, TestHttpServer  # noqa: E402
 from tests.servers.tls import Pki, server_context  # noqa: E402
+
+_probes = _internals.network_probes()
+netpool, tls = _probes.netpool, _probes.tls
 
 
 class SlowTlsServer(TestHttpServer):
@@ -85,6 +90,7 @@ def main() -> None:
     parser.add_argument("--rtt", type=float, default=50.0, help="simulated RTT, ms")
     parser.add_argument("--workers", type=int, default=netpool.DEFAULT_WORKERS)
     args = parser.parse_args()
+    load = Load("network probes: sequential vs concurrent").begin()
     rtt = args.rtt / 1000
 
     pki = Pki.create(Path(tempfile.mkdtemp(prefix="bench-tls-")))
@@ -126,6 +132,7 @@ def main() -> None:
     print(f"  speed-up {seq_dns / conc_dns:.1f}x; concurrent = {conc_dns / one_dns:.1f}x one name")
     for server in servers:
         server.stop()
+    load.finish()
 
 
 if __name__ == "__main__":

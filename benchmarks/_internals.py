@@ -1,0 +1,76 @@
+"""THE ONE PLACE where benchmarks import pytest-readiness internals.
+
+Every benchmark drives the tool through its command line (``python -m pytest
+--readiness ...``, ``pytest-readiness ...``). A few need something no command line
+gives: the secret patterns (so the floor and ripgrep run the very regexes the tool
+runs), the probe functions for in-process timings, the record reader and renderers.
+Each comes from one small function below. When modules move (for instance
+``pytest_readiness.probes.secrets`` -> ``pytest_readiness.probes.code.secrets``),
+re-point the import here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+
+def _first(*names: str) -> ModuleType:
+    """The first of ``names`` that imports: the module's path after a restructuring, then before."""
+    errors = []
+    for name in names:
+        try:
+            return importlib.import_module(name)
+        except ImportError as exc:
+            errors.append(f"{name}: {exc}")
+    raise ImportError("benchmarks/_internals.py needs re-pointing: " + "; ".join(errors))
+
+
+def secret_patterns() -> list[tuple[str, str, int]]:
+    """(rule id, regex source, re flags) of every secret pattern the tool's secret scan runs."""
+    secrets = _first("pytest_readiness.probes.code.secrets", "pytest_readiness.probes.secrets")
+    return [(rule.id, rule.pattern.pattern, rule.pattern.flags) for rule in secrets.RULES]
+
+
+def option_names() -> set[str]:
+    """The ``--readiness*`` options the installed plugin defines."""
+    plugin = _first("pytest_readiness.plugin")
+    return {option[0] for option in plugin.OPTIONS}
+
+
+def code_probes() -> SimpleNamespace:
+    """The code probes timed in-process by bench_code_scan.py (walk, parse, rule families)."""
+    def probe(name: str) -> ModuleType:
+        return _first(f"pytest_readiness.probes.code.{name}", f"pytest_readiness.probes.{name}")
+
+    return SimpleNamespace(**{name: probe(name) for name in (
+        "asyncblock", "auth", "codebase", "pools", "pyast", "resilience", "secrets")})
+
+
+def network_probes() -> SimpleNamespace:
+    """NetPool and the TLS probe timed by bench_network.py."""
+    def probe(name: str) -> ModuleType:
+        return _first(f"pytest_readiness.probes.{name}")
+
+    return SimpleNamespace(netpool=probe("netpool"), tls=probe("tls"))
+
+
+def record_io() -> tuple[Any, Any]:
+    """(read_record, write_record): the result record's reader and writer."""
+    results = _first("pytest_readiness.results")
+    return results.read_record, results.write_record
+
+
+def renderers() -> dict[str, Any]:
+    """Every report renderer with a ``render(record)`` function, by name."""
+    found: dict[str, Any] = {}
+    for name in ("markdown", "html", "sarif", "prometheus", "terminal"):
+        try:
+            module = _first(f"pytest_readiness.report.{name}")
+        except ImportError:
+            continue
+        render = getattr(module, "render", None)
+        if callable(render):
+            found[name] = render
+    return found
