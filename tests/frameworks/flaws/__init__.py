@@ -1,0 +1,8 @@
+"""One module per app: its flaw variants and what must stay quiet in its clean tree."""
+
+from __future__ import annotations
+
+from tests.frameworks.catalog import App
+from tests.frameworks.flaws import aiohttp
+
+ALL_APPS: tuple[App, ...] = (aiohttp.APP,)

@@ -1,0 +1,46 @@
+"""Helpers shared by the flaw lists of every app."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tests.frameworks.catalog import Edit, Finding, Flaw
+
+
+def flaw(flaw_id: str, item: int, title: str, family: str, kind: str, file: str,
+         *edits: Edit, runtime: Mapping[str, Any] | None = None,
+         unobservable: str = "") -> Flaw:
+    if not runtime and not unobservable:
+        raise ValueError(f"{flaw_id}: say what the harness sees, or why it cannot")
+    return Flaw(flaw_id, item, title, Finding(family, kind, file), tuple(edits),
+                dict(runtime or {}), unobservable)
+
+
+def compose_replicas(service: str, command: str, port: int) -> Edit:
+    """The deployment that makes process-local state a bug: three replicas, one ingress."""
+    return Edit("deploy/compose.yaml", None, f"""\
+# Production: three replicas behind the ingress (TLS ends there).
+services:
+  {service}:
+    image: registry.example.com/{service}:1.4.2
+    command: {command}
+    env_file: .env
+    environment:
+      HOST: 0.0.0.0
+      PORT: "{port}"
+    read_only: true
+    user: "10001:10001"
+    deploy:
+      replicas: 3
+      resources:
+        limits:
+          cpus: "1.0"
+          memory: 512M
+    healthcheck:
+      test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/health', timeout=2)"]
+      interval: 10s
+      timeout: 3s
+      retries: 3
+    restart: unless-stopped
+""")
