@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from tests.frameworks.catalog import App
-from tests.frameworks.flaws import aiohttp
+from tests.frameworks.flaws import aiohttp, fastapi
 
-ALL_APPS: tuple[App, ...] = (aiohttp.APP,)
+ALL_APPS: tuple[App, ...] = (aiohttp.APP, fastapi.APP)

@@ -38,7 +38,7 @@ services:
           cpus: "1.0"
           memory: 512M
     healthcheck:
-      test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:{port}/health', timeout=2)"]
+      test: ["CMD", "python", "-c", "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:{port}/health', headers={{'X-Forwarded-Proto': 'https'}}), timeout=2)"]
       interval: 10s
       timeout: 3s
       retries: 3

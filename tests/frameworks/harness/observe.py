@@ -100,13 +100,16 @@ def observe_http(client: HttpClient, keys: Secrets, shape: HttpShape,
     facts["metrics"] = scraped.status
     facts["metrics_type"] = scraped.media_type
     facts["health_details_anon"] = get("GET", "/health/details").status
+    facts["health_details"] = get("GET", "/health/details", headers=_bearer(token)).status
     kind, path = shape.events
     facts["events_anon"] = (client.websocket(path, {}) if kind == "ws"
                             else get("GET", path).status)
     facts["docs_anon"] = [get("GET", "/docs").status, get("GET", "/openapi.json").status]
     facts["debug_anon"] = get("GET", "/debug/config").status
 
-    evil = get("GET", "/api/items", headers={**_bearer(token), "Origin": EVIL_ORIGIN})
+    # A page on another origin, sending the browser's cookie along (credentials: include).
+    evil = get("GET", "/api/items", headers={**_bearer(token), "Origin": EVIL_ORIGIN,
+                                            "Cookie": "session=from-the-browser"})
     facts["cors_evil_origin"] = evil.headers.get("access-control-allow-origin")
     facts["cors_evil_credentials"] = evil.headers.get("access-control-allow-credentials")
     console = get("GET", "/api/items", headers={**_bearer(token), "Origin": CONSOLE_ORIGIN})
