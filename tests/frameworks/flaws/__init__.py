@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from tests.frameworks.catalog import App
-from tests.frameworks.flaws import aiohttp, fastapi
+from tests.frameworks.flaws import aiohttp, fastapi, flask
 
-ALL_APPS: tuple[App, ...] = (aiohttp.APP, fastapi.APP)
+ALL_APPS: tuple[App, ...] = (aiohttp.APP, fastapi.APP, flask.APP)

@@ -41,6 +41,9 @@ def run_tree(tree: Path, framework: str, package: str, extra_env: dict[str, str]
     printed = io.StringIO()
     with Upstreams() as upstreams:
         session = Session(upstreams, extra_env)
+        # requests prefers these to Session.verify = False: the apps must decide alone.
+        for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            os.environ.pop(name, None)
         os.environ.update(session.env)
         logs = capture_logs()
         sys.path.insert(0, str(tree))
