@@ -49,7 +49,7 @@ def app_environment(keys: Secrets, up: Upstreams) -> dict[str, str]:
         "NOTIFY_URL": up.webhook_url,
         "UPSTREAM_RETRY_BACKOFF_SECONDS": "0.01",
         "UPSTREAM_TIMEOUT_SECONDS": "5",
-        "LOG_LEVEL": "DEBUG",
+        "LOG_LEVEL": "INFO",
     }
 
 

@@ -47,6 +47,7 @@ class HttpShape:
 
     events: tuple[str, str] = ("sse", "/api/events")  # or ("ws", "/api/stream")
     item_path: str = "/api/items/1"
+    check_host: bool = False  # the framework validates Host (Django's ALLOWED_HOSTS)
 
 
 def _bearer(token: str | None) -> dict[str, str]:
@@ -106,6 +107,10 @@ def observe_http(client: HttpClient, keys: Secrets, shape: HttpShape,
                             else get("GET", path).status)
     facts["docs_anon"] = [get("GET", "/docs").status, get("GET", "/openapi.json").status]
     facts["debug_anon"] = get("GET", "/debug/config").status
+    missing = get("GET", "/no-such-page", headers=_bearer(token))
+    facts["verbose_errors"] = b"URLconf" in missing.body or b"Traceback" in missing.body
+    facts["foreign_host"] = (get("GET", "/health", headers={"Host": "attacker.example"}).status
+                             if shape.check_host else None)
 
     # A page on another origin, sending the browser's cookie along (credentials: include).
     evil = get("GET", "/api/items", headers={**_bearer(token), "Origin": EVIL_ORIGIN,

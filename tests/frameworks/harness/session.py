@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import sys
 from pathlib import Path
@@ -22,6 +23,13 @@ class Session:
         self.keys = Secrets()
         self.env = {**app_environment(self.keys, upstreams), **extra_env}
         self.tripwires = Tripwires()
+        self.logs: logging.Handler | None = None
+
+    def recapture_logs(self) -> None:
+        """After an app's own logging.config.dictConfig replaced the root's handlers."""
+        root = logging.getLogger()
+        if self.logs is not None and self.logs not in root.handlers:
+            root.addHandler(self.logs)
 
     def seed_users(self, rows: MemoryDatabase, passwords: ModuleType) -> MemoryDatabase:
         rows.create_user("ada", passwords.hash_password(self.keys.user_password), "user")
@@ -45,7 +53,7 @@ def run_tree(tree: Path, framework: str, package: str, extra_env: dict[str, str]
         for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
             os.environ.pop(name, None)
         os.environ.update(session.env)
-        logs = capture_logs()
+        logs = session.logs = capture_logs()
         sys.path.insert(0, str(tree))
         os.chdir(tree)
         with contextlib.redirect_stdout(printed):

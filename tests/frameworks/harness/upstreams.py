@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 LOOPBACK = "127.0.0.1"
+STATE_KINDS = frozenset({"ratelimit", "revoked", "session"})
 
 
 def self_signed(directory: Path, name: str = "localhost") -> tuple[Path, Path]:
@@ -139,10 +140,12 @@ class Upstreams:
         return server
 
     def shared_key_prefixes(self) -> list[str]:
+        """The kinds of state found in Redis (``shipping:1:revoked:...`` counts as revoked)."""
         import redis
 
         client = redis.Redis.from_url(self.redis_url, socket_timeout=3)
         try:
-            return sorted({key.decode().split(":", 1)[0] for key in client.keys("*")})
+            keys = [key.decode() for key in client.keys("*")]
         finally:
             client.close()
+        return sorted({part for key in keys for part in key.split(":") if part in STATE_KINDS})
