@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from tests.frameworks.catalog import App
-from tests.frameworks.flaws import aiohttp, django, fastapi, flask
+from tests.frameworks.flaws import aiohttp, django, fastapi, flask, grpc
 
-ALL_APPS: tuple[App, ...] = (aiohttp.APP, fastapi.APP, flask.APP, django.APP)
+ALL_APPS: tuple[App, ...] = (aiohttp.APP, fastapi.APP, flask.APP, django.APP, grpc.APP)

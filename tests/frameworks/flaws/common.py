@@ -17,8 +17,16 @@ def flaw(flaw_id: str, item: int, title: str, family: str, kind: str, file: str,
                 dict(runtime or {}), unobservable)
 
 
-def compose_replicas(service: str, command: str, port: int) -> Edit:
+HTTP_PROBE = ('["CMD", "python", "-c", "import urllib.request as u; u.urlopen(u.Request('
+              "'http://127.0.0.1:{port}/health', headers={{'X-Forwarded-Proto': 'https'}}), "
+              'timeout=2)"]')
+GRPC_PROBE = ('["CMD", "grpc_health_probe", "-addr=localhost:{port}", "-tls", '
+              '"-tls-ca-cert=/etc/catalog/tls/ca.crt", "-tls-server-name=localhost"]')
+
+
+def compose_replicas(service: str, command: str, port: int, probe: str = HTTP_PROBE) -> Edit:
     """The deployment that makes process-local state a bug: three replicas, one ingress."""
+    test = probe.format(port=port)
     return Edit("deploy/compose.yaml", None, f"""\
 # Production: three replicas behind the ingress (TLS ends there).
 services:
@@ -38,7 +46,7 @@ services:
           cpus: "1.0"
           memory: 512M
     healthcheck:
-      test: ["CMD", "python", "-c", "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:{port}/health', headers={{'X-Forwarded-Proto': 'https'}}), timeout=2)"]
+      test: {test}
       interval: 10s
       timeout: 3s
       retries: 3

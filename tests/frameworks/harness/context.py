@@ -50,6 +50,10 @@ def app_environment(keys: Secrets, up: Upstreams) -> dict[str, str]:
         "UPSTREAM_RETRY_BACKOFF_SECONDS": "0.01",
         "UPSTREAM_TIMEOUT_SECONDS": "5",
         "LOG_LEVEL": "INFO",
+        # gRPC servers: their certificate, and the CA of the metrics scrapers' certificates.
+        "TLS_CERT_FILE": str(up.cert),
+        "TLS_KEY_FILE": str(up.key),
+        "METRICS_CLIENT_CA_FILE": str(up.cert),
     }
 
 

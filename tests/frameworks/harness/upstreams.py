@@ -133,7 +133,7 @@ class Upstreams:
                 self._json(200, {"received": True})
 
         server = http.server.ThreadingHTTPServer((LOOPBACK, 0), Webhook)
-        cert, key = self_signed(Path(self._tmp.name))
+        cert, key = self.cert, self.key = self_signed(Path(self._tmp.name))
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         server.socket = context.wrap_socket(server.socket, server_side=True)
