@@ -54,6 +54,7 @@ def app_environment(keys: Secrets, up: Upstreams) -> dict[str, str]:
         "TLS_CERT_FILE": str(up.cert),
         "TLS_KEY_FILE": str(up.key),
         "METRICS_CLIENT_CA_FILE": str(up.cert),
+        "MONGO_URL": "mongodb://127.0.0.1:9/ledger",  # nothing listens: writes are stubbed
     }
 
 
