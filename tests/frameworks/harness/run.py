@@ -65,6 +65,8 @@ def run_job(job: dict[str, Any], framework: str, package: str) -> dict[str, Any]
 
 
 def main(argv: list[str]) -> int:
+    # gRPC's fork handlers stall forked children for seconds; no gRPC object exists here.
+    os.environ["GRPC_ENABLE_FORK_SUPPORT"] = "false"
     spec = json.loads(Path(argv[0]).read_text())
     framework, package = spec["framework"], spec["package"]
     from tests.frameworks.harness import adapters
