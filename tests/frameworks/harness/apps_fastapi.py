@@ -14,6 +14,13 @@ PREIMPORT = ("fastapi", "fastapi.testclient", "starlette.middleware.cors", "http
              "requests", "uvicorn")
 
 
+def warm() -> None:
+    """Load botocore's S3 model into the default session once, before the fork."""
+    import boto3
+
+    boto3.client("s3", region_name="eu-west-1")
+
+
 class TestClientAdapter:
     def __init__(self, client: Any) -> None:
         self.client = client

@@ -71,8 +71,15 @@ def main(argv: list[str]) -> int:
     framework, package = spec["framework"], spec["package"]
     from tests.frameworks.harness import adapters
 
-    for name in getattr(adapters.ADAPTERS[framework], "PREIMPORT", ()):
+    from tests.frameworks.harness import session
+
+    adapter = adapters.ADAPTERS[framework]
+    for name in getattr(adapter, "PREIMPORT", ()):
         importlib.import_module(name)
+    if hasattr(adapter, "warm"):
+        adapter.warm()
+    if spec["jobs"]:
+        session.prepare(Path(spec["jobs"][0]["tree"]), package)
     results = {}
     for job in spec["jobs"]:
         started = time.monotonic()

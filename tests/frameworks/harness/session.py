@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import copy
+import importlib.util
 import io
 import logging
 import os
@@ -17,10 +19,32 @@ from tests.frameworks.harness.tripwires import Tripwires
 from tests.frameworks.harness.upstreams import Upstreams
 
 
+# Set once by the parent before it forks (prepare): the same secrets for every variant of
+# a run, and their password hashes, which are slow by design, computed once.
+KEYS: Secrets | None = None
+HASHES: dict[tuple[str, str], str] = {}  # (passwords.py source, password) -> hash
+
+
+def prepare(clean_tree: Path, package: str) -> None:
+    """In the parent: draw the run's secrets; hash them with the clean app's passwords.py."""
+    global KEYS
+    KEYS = Secrets()
+    module_path = clean_tree / package / "passwords.py"
+    if not module_path.exists():
+        return
+    spec = importlib.util.spec_from_file_location("_clean_passwords", module_path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    source = module_path.read_text()
+    for password in (KEYS.user_password, KEYS.admin_password):
+        HASHES[(source, password)] = module.hash_password(password)
+
+
 class Session:
     def __init__(self, upstreams: Upstreams, extra_env: dict[str, str]) -> None:
         self.upstreams = upstreams
-        self.keys = Secrets()
+        self.keys = copy.deepcopy(KEYS) if KEYS is not None else Secrets()
         self.env = {**app_environment(self.keys, upstreams), **extra_env}
         self.tripwires = Tripwires()
         self.logs: logging.Handler | None = None
@@ -32,8 +56,14 @@ class Session:
             root.addHandler(self.logs)
 
     def seed_users(self, rows: MemoryDatabase, passwords: ModuleType) -> MemoryDatabase:
-        rows.create_user("ada", passwords.hash_password(self.keys.user_password), "user")
-        rows.create_user("grace", passwords.hash_password(self.keys.admin_password), "admin")
+        source = Path(passwords.__file__ or "").read_text()
+
+        def hashed(password: str) -> str:
+            known = HASHES.get((source, password))
+            return known if known is not None else passwords.hash_password(password)
+
+        rows.create_user("ada", hashed(self.keys.user_password), "user")
+        rows.create_user("grace", hashed(self.keys.admin_password), "admin")
         return rows
 
     def install_tripwires(self) -> None:
