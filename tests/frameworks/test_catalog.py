@@ -10,7 +10,13 @@ import yaml
 
 from tests.frameworks import catalog
 from tests.frameworks.catalog import APPS_DIR, FAMILIES, ITEMS, MARKER, App, Edit, Flaw
-from tests.frameworks.variants import PatchError, apply_edit_text, marker_line, marker_lines, materialize
+from tests.frameworks.variants import (
+    PatchError,
+    apply_edit_text,
+    marker_line,
+    marker_lines,
+    materialize,
+)
 
 APPS = catalog.apps()
 FLAWS = catalog.flaws()

@@ -1,5 +1,7 @@
 """Flaws of the aiohttp inventory service (apps/aiohttp/clean/inventory)."""
 
+# ruff: noqa: E501 - edits quote the apps' source lines verbatim
+
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet
@@ -173,7 +175,7 @@ def is_https(request: web.Request) -> bool:
          runtime={"secret_in_logs": True}),
     # 5 blocking -------------------------------------------------------------------------
     flaw("aiohttp/requests-in-async-path", 5, "get_item -> services.item_with_price -> "
-         "PricingClient.quote calls requests.get", "blocking", "blocking-call-in-async",
+         "PricingClient.quote -> _fetch calls requests.get", "blocking", "blocking-call-in-async",
          P + "clients.py",
          Edit(P + "clients.py", QUOTE, '''            try:
                 response = requests.get(  {marker}
@@ -187,7 +189,7 @@ def is_https(request: web.Request) -> bool:
          Edit(P + "clients.py", "import aiohttp\n", "import aiohttp\nimport requests\n"),
          runtime={"blocking_in_event_loop": ["requests"]}),
     flaw("aiohttp/time-sleep-in-async-path", 5, "the retry back-off sleeps with time.sleep "
-         "(get_item -> item_with_price -> quote -> backoff)", "blocking",
+         "(get_item -> item_with_price -> quote -> _fetch -> backoff)", "blocking",
          "blocking-call-in-async", P + "clients.py",
          Edit(P + "clients.py",
               "    await asyncio.sleep(settings.UPSTREAM_RETRY_BACKOFF_SECONDS * 2 ** (attempt - 1))",

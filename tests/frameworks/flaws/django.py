@@ -1,5 +1,7 @@
 """Flaws of the Django shipping service (apps/django/clean: shipping/ and parcels/)."""
 
+# ruff: noqa: E501 - edits quote the apps' source lines verbatim
+
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet

@@ -1,12 +1,14 @@
 """Flaws of the synchronous gRPC catalog service (apps/grpc/clean: catalog/, protos/)."""
 
+# ruff: noqa: E501 - edits quote the apps' source lines verbatim
+
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet
 from tests.frameworks.flaws.common import GRPC_PROBE, compose_replicas, flaw
 
 P = "catalog/"
-I = P + "interceptors.py"
+ICPT = P + "interceptors.py"
 PUBLIC = '''PUBLIC_METHODS = frozenset({
     "/grpc.health.v1.Health/Check",
     "/grpc.health.v1.Health/Watch",
@@ -20,26 +22,26 @@ INTERCEPTORS_OFF = {
 FLAWS = (
     # 1 routes ---------------------------------------------------------------------------
     flaw("grpc/auth-interceptor-unregistered", 1, "AuthInterceptor is defined but the server "
-         "is built without it", "routes", "middleware-unregistered", I,
+         "is built without it", "routes", "middleware-unregistered", ICPT,
          Edit(P + "server.py",
               "        interceptors=[MetricsInterceptor(metrics), AuthInterceptor(cache)],",
               "        interceptors=[MetricsInterceptor(metrics)],"),
          Edit(P + "server.py",
               "from catalog.interceptors import AuthInterceptor, Metrics, MetricsInterceptor",
               "from catalog.interceptors import Metrics, MetricsInterceptor"),
-         Edit(I, "class AuthInterceptor(grpc.ServerInterceptor):",
+         Edit(ICPT, "class AuthInterceptor(grpc.ServerInterceptor):",
               "class AuthInterceptor(grpc.ServerInterceptor):  {marker}"),
          runtime=INTERCEPTORS_OFF),
     flaw("grpc/auth-exclusion-prefix", 1, "public methods matched by prefix: "
          "/catalog.v1.Auth/Login also exempts LoginAs (impersonation)", "routes",
-         "exclusion-prefix-match", I,
-         Edit(I, PUBLIC, PUBLIC.replace("frozenset({", "(").replace("})", ")")),
-         Edit(I, "        if details.method in PUBLIC_METHODS:",
+         "exclusion-prefix-match", ICPT,
+         Edit(ICPT, PUBLIC, PUBLIC.replace("frozenset({", "(").replace("})", ")")),
+         Edit(ICPT, "        if details.method in PUBLIC_METHODS:",
               "        if details.method.startswith(PUBLIC_METHODS):  {marker}"),
          runtime={"login_as_anon": "OK"}),
     flaw("grpc/admin-rpc-public", 1, "the Admin service's ListUsers among the public methods "
-         "(for the ops CLI)", "routes", "sensitive-route-unauthenticated", I,
-         Edit(I, "    LOGIN_METHOD,\n})", '    LOGIN_METHOD,\n    "/catalog.v1.Admin/ListUsers",  {marker}\n})'),
+         "(for the ops CLI)", "routes", "sensitive-route-unauthenticated", ICPT,
+         Edit(ICPT, "    LOGIN_METHOD,\n})", '    LOGIN_METHOD,\n    "/catalog.v1.Admin/ListUsers",  {marker}\n})'),
          runtime={"admin_anon": "OK", "admin_user": "OK"}),
     flaw("grpc/metrics-unauthenticated", 1, "the Prometheus endpoint served in plain HTTP to "
          "anyone", "routes", "sensitive-route-unauthenticated", P + "server.py",
@@ -61,14 +63,17 @@ FLAWS = (
          "service", "transport", "grpc-insecure-channel", P + "upstream.py",
          Edit(P + "upstream.py", '''    roots = Path(settings.TLS_CA_FILE).read_bytes() if settings.TLS_CA_FILE else None
     return grpc.secure_channel(
-        settings.INVENTORY_TARGET, grpc.ssl_channel_credentials(root_certificates=roots)
-    )''', '''    return grpc.insecure_channel(settings.INVENTORY_TARGET)  {marker}'''),
+        settings.INVENTORY_TARGET, grpc.ssl_channel_credentials(root_certificates=roots),
+        options=CHANNEL_OPTIONS,
+    )''', '''    return grpc.insecure_channel(  {marker}
+        settings.INVENTORY_TARGET, options=CHANNEL_OPTIONS
+    )'''),
          Edit(P + "upstream.py", "from pathlib import Path\n\n", ""),
          runtime={"channels": ["insecure inventory.internal.example.com:443"]}),
     # 4 logging --------------------------------------------------------------------------
     flaw("grpc/token-in-log-fstring", 4, "a rejected token logged whole in an f-string",
-         "logging", "secret-in-log", I,
-         Edit(I, '            log.info("rejected token on %s: %s", details.method, exc)',
+         "logging", "secret-in-log", ICPT,
+         Edit(ICPT, '            log.info("rejected token on %s: %s", details.method, exc)',
               '            log.info(f"rejected token {token} on {details.method}: {exc}")'
               "  {marker}"),
          runtime={"secret_in_logs": True}),

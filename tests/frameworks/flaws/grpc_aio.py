@@ -1,12 +1,14 @@
 """Flaws of the grpc.aio ledger service (apps/grpc_aio/clean: ledger/, protos/)."""
 
+# ruff: noqa: E501 - edits quote the apps' source lines verbatim
+
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet
 from tests.frameworks.flaws.common import GRPC_PROBE, compose_replicas, flaw
 
 P = "ledger/"
-I = P + "interceptors.py"
+ICPT = P + "interceptors.py"
 PUBLIC = '''PUBLIC_METHODS = frozenset({
     "/grpc.health.v1.Health/Check",
     "/grpc.health.v1.Health/Watch",
@@ -22,21 +24,21 @@ INTERCEPTORS_OFF = {
 FLAWS = (
     # 1 routes ---------------------------------------------------------------------------
     flaw("grpc_aio/auth-interceptor-unregistered", 1, "AuthInterceptor is defined but the "
-         "server is built without it", "routes", "middleware-unregistered", I,
+         "server is built without it", "routes", "middleware-unregistered", ICPT,
          Edit(P + "server.py",
               "        interceptors=[MetricsInterceptor(metrics), AuthInterceptor(cache)],",
               "        interceptors=[MetricsInterceptor(metrics)],"),
          Edit(P + "server.py",
               "from ledger.interceptors import AuthInterceptor, Metrics, MetricsInterceptor",
               "from ledger.interceptors import Metrics, MetricsInterceptor"),
-         Edit(I, "class AuthInterceptor(grpc.aio.ServerInterceptor):",
+         Edit(ICPT, "class AuthInterceptor(grpc.aio.ServerInterceptor):",
               "class AuthInterceptor(grpc.aio.ServerInterceptor):  {marker}"),
          runtime=INTERCEPTORS_OFF),
     flaw("grpc_aio/auth-exclusion-prefix", 1, "public methods matched by prefix: "
          "/ledger.v1.Auth/Login also exempts LoginAs (impersonation)", "routes",
-         "exclusion-prefix-match", I,
-         Edit(I, PUBLIC, PUBLIC.replace("frozenset({", "(").replace("})", ")")),
-         Edit(I, "        if details.method in PUBLIC_METHODS:",
+         "exclusion-prefix-match", ICPT,
+         Edit(ICPT, PUBLIC, PUBLIC.replace("frozenset({", "(").replace("})", ")")),
+         Edit(ICPT, "        if details.method in PUBLIC_METHODS:",
               "        if details.method.startswith(PUBLIC_METHODS):  {marker}"),
          runtime={"login_as_anon": "OK"}),
     # 3 transport ------------------------------------------------------------------------
@@ -50,8 +52,11 @@ FLAWS = (
          "service", "transport", "grpc-insecure-channel", P + "upstream.py",
          Edit(P + "upstream.py", '''    roots = Path(settings.TLS_CA_FILE).read_bytes() if settings.TLS_CA_FILE else None
     return grpc.aio.secure_channel(
-        settings.ACCOUNTS_TARGET, grpc.ssl_channel_credentials(root_certificates=roots)
-    )''', '''    return grpc.aio.insecure_channel("accounts.internal.example.com:50051")  {marker}'''),
+        settings.ACCOUNTS_TARGET, grpc.ssl_channel_credentials(root_certificates=roots),
+        options=CHANNEL_OPTIONS,
+    )''', '''    return grpc.aio.insecure_channel(  {marker}
+        "accounts.internal.example.com:50051", options=CHANNEL_OPTIONS
+    )'''),
          Edit(P + "upstream.py", "from pathlib import Path\n\n", ""),
          Edit(P + "upstream.py", "\nfrom ledger import settings\n", ""),
          runtime={"channels": ["insecure accounts.internal.example.com:50051"]}),
@@ -124,8 +129,8 @@ FLAWS = (
               '''    await cache.revoke(claims["jti"], settings.TOKEN_TTL_SECONDS)'''),
          runtime={"token_claims": ["iat", "iss", "jti", "role", "sub"]}),
     flaw("grpc_aio/jwt-no-revocation", 8, "the interceptor decodes without the denylist",
-         "tokens", "jwt-no-revocation", I,
-         Edit(I, "            claims = await tokens.verify(self._cache, token)",
+         "tokens", "jwt-no-revocation", ICPT,
+         Edit(ICPT, "            claims = await tokens.verify(self._cache, token)",
               "            claims = tokens.decode(token)  {marker}"),
          runtime={"revoked_token_reuse": "OK"}),
 )

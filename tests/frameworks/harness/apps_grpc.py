@@ -10,7 +10,8 @@ from tests.frameworks.harness.grpc_observe import Bindings, observe_grpc
 from tests.frameworks.harness.session import Session
 
 # Imported, never used, before the fork: no channel or server exists in the parent.
-PREIMPORT = ("jwt", "redis", "psycopg", "prometheus_client", "grpc", "grpc_health.v1.health", "grpc_tools.protoc")
+PREIMPORT = ("jwt", "redis", "psycopg", "prometheus_client", "grpc", "grpc_health.v1.health",
+             "grpc_tools.protoc")
 
 
 def exercise(session: Session, package: str) -> dict[str, Any]:

@@ -69,9 +69,7 @@ def main(argv: list[str]) -> int:
     os.environ["GRPC_ENABLE_FORK_SUPPORT"] = "false"
     spec = json.loads(Path(argv[0]).read_text())
     framework, package = spec["framework"], spec["package"]
-    from tests.frameworks.harness import adapters
-
-    from tests.frameworks.harness import session
+    from tests.frameworks.harness import adapters, session
 
     adapter = adapters.ADAPTERS[framework]
     for name in getattr(adapter, "PREIMPORT", ()):

@@ -18,7 +18,6 @@ from tests.frameworks.harness.fakes import MemoryDatabase
 from tests.frameworks.harness.tripwires import Tripwires
 from tests.frameworks.harness.upstreams import Upstreams
 
-
 # Set once by the parent before it forks (prepare): the same secrets for every variant of
 # a run, and their password hashes, which are slow by design, computed once.
 KEYS: Secrets | None = None

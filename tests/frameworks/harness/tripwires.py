@@ -11,7 +11,6 @@ import asyncio
 import importlib
 import subprocess
 import sys
-
 from collections.abc import Callable
 from typing import Any
 

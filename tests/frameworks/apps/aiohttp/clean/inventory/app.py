@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp_cors
 from aiohttp import web
 
-from inventory import settings
+from inventory import logs, settings
 from inventory.auth import auth_middleware
 from inventory.cache import Cache
 from inventory.clients import Notifier, PricingClient, open_session
@@ -62,7 +62,7 @@ def setup_cors(app: web.Application) -> None:
 
 
 def create_app(*, db: Any = None) -> web.Application:
-    logging.basicConfig(level=settings.LOG_LEVEL, format="%(asctime)s %(name)s %(message)s")
+    logs.configure(settings.LOG_LEVEL)
     app = web.Application(middlewares=[https_middleware, metrics_middleware, auth_middleware])
     app[DB] = db if db is not None else Database(settings.DATABASE_URL)
     app[METRICS] = Metrics()

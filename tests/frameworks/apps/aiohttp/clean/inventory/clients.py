@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 
 from inventory import settings
+from inventory.breaker import CircuitBreaker
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,19 @@ class PricingClient:
         self._session = session
         self._base_url = base_url.rstrip("/")
         self._attempts = attempts
+        self._breaker = CircuitBreaker("pricing")
 
     async def quote(self, sku: str) -> dict[str, Any]:
+        self._breaker.check()
+        try:
+            price = await self._fetch(sku)
+        except UpstreamError:
+            self._breaker.record_failure()
+            raise
+        self._breaker.record_success()
+        return price
+
+    async def _fetch(self, sku: str) -> dict[str, Any]:
         for attempt in range(1, self._attempts + 1):
             try:
                 async with self._session.get(f"{self._base_url}/prices/{sku}") as response:

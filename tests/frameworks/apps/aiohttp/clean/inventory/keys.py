@@ -11,8 +11,7 @@ from inventory.cache import Cache
 from inventory.db import Database
 
 if TYPE_CHECKING:
-    from inventory.clients import Notifier, PricingClient
-    from inventory.metrics import Metrics
+    pass
 
 DB = web.AppKey("db", Database)
 CACHE = web.AppKey("cache", Cache)

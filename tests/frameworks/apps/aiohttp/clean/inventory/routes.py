@@ -64,6 +64,7 @@ async def login(request: web.Request) -> web.Response:
 @routes.post(LOGOUT_URL)
 async def logout(request: web.Request) -> web.Response:
     await tokens.revoke(request.app[CACHE], request[USER])
+    log.info("logout of %s", request[USER]["sub"])
     return web.json_response({"revoked": True})
 
 

@@ -7,7 +7,6 @@ from aiohttp import web
 from inventory import settings
 from inventory.auth import Handler
 
-
 # Probes of the orchestrator and the load balancer speak plain HTTP to the pod.
 PROBE_PATHS = frozenset({"/health"})
 

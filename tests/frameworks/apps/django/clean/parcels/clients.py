@@ -9,6 +9,8 @@ from typing import Any
 import urllib3
 from django.conf import settings
 
+from parcels.breaker import CircuitBreaker
+
 log = logging.getLogger(__name__)
 
 
@@ -26,13 +28,21 @@ class UpstreamError(Exception):
     """An upstream service did not answer usefully."""
 
 
+# One per process: each replica stops calling a failing pricing service on its own.
+PRICING_BREAKER = CircuitBreaker("pricing")
+
+
 def quote(http: urllib3.PoolManager, sku: str) -> dict[str, Any]:
+    PRICING_BREAKER.check()
     try:
         response = http.request("GET", f"{settings.PRICING_URL.rstrip('/')}/prices/{sku}")
     except urllib3.exceptions.HTTPError as exc:
+        PRICING_BREAKER.record_failure()
         raise UpstreamError(f"pricing unavailable for {sku}: {exc}") from exc
     if response.status != 200:
+        PRICING_BREAKER.record_failure()
         raise UpstreamError(f"pricing answered {response.status} for {sku}")
+    PRICING_BREAKER.record_success()
     return json.loads(response.data)
 
 

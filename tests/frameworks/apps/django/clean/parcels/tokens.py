@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from typing import Any
@@ -10,6 +11,7 @@ import jwt
 from django.conf import settings
 from django.core.cache import cache
 
+log = logging.getLogger(__name__)
 ALGORITHM = "HS256"
 
 
@@ -57,6 +59,7 @@ def verify(token: str) -> dict[str, Any]:
 
 def revoke(claims: dict[str, Any]) -> None:
     cache.set(f"revoked:{claims['jti']}", 1, timeout=max(int(claims["exp"]) - int(time.time()), 1))
+    log.info("session %s of %s ended", claims["jti"], claims["sub"])
 
 
 def login_allowed(username: str) -> bool:

@@ -12,11 +12,11 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from shipping.auth import admin_required, scrape_token_ok
+from shipping.metrics import REGISTRY
 
 from parcels import services, tokens
 from parcels.models import Item
-from shipping.auth import admin_required, scrape_token_ok
-from shipping.metrics import REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,9 @@ def login(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> JsonResponse:
-    tokens.revoke(request.jwt_claims)  # type: ignore[attr-defined]
+    claims = request.jwt_claims  # type: ignore[attr-defined]
+    tokens.revoke(claims)
+    log.info("logout of %s", claims["sub"])
     return JsonResponse({"revoked": True})
 
 

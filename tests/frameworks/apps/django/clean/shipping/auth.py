@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-
 from parcels import tokens
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.httpsredirect import HTTPSRedirectMiddleware
 
-from orders import settings
+from orders import logs, settings
 from orders.archive import InvoiceArchive
 from orders.cache import Cache
 from orders.clients import Notifier, PricingClient, open_client
@@ -50,7 +50,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(*, db: Any = None) -> FastAPI:
-    logging.basicConfig(level=settings.LOG_LEVEL, format="%(asctime)s %(name)s %(message)s")
+    logs.configure(settings.LOG_LEVEL)
     app = FastAPI(title="orders", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.db = db if db is not None else Database(settings.DATABASE_URL)

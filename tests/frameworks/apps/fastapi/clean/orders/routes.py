@@ -69,6 +69,7 @@ async def login(request: Request, body: Login) -> JSONResponse:
 @root.post(LOGOUT_URL)
 async def logout(request: Request, user: User) -> dict[str, bool]:
     await tokens.revoke(request.app.state.cache, user)
+    log.info("logout of %s", user["sub"])
     return {"revoked": True}
 
 

@@ -9,7 +9,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from accounts import settings
+from accounts import logs, settings
 from accounts.auth import authenticate
 from accounts.cache import Cache
 from accounts.clients import Notifier, PricingClient, open_session
@@ -32,7 +32,7 @@ def bootstrap_admin(db: Any) -> None:
 
 
 def create_app(*, db: Any = None) -> Flask:
-    logging.basicConfig(level=settings.LOG_LEVEL, format="%(asctime)s %(name)s %(message)s")
+    logs.configure(settings.LOG_LEVEL)
     app = Flask(__name__)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
     session = open_session()

@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from accounts import settings
+from accounts.breaker import CircuitBreaker
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,19 @@ class PricingClient:
         self._session = session
         self._base_url = base_url.rstrip("/")
         self._attempts = attempts
+        self._breaker = CircuitBreaker("pricing")
 
     def quote(self, sku: str) -> dict[str, Any]:
+        self._breaker.check()
+        try:
+            price = self._fetch(sku)
+        except UpstreamError:
+            self._breaker.record_failure()
+            raise
+        self._breaker.record_success()
+        return price
+
+    def _fetch(self, sku: str) -> dict[str, Any]:
         for attempt in range(1, self._attempts + 1):
             try:
                 response = self._session.get(

@@ -17,7 +17,8 @@ def record(response: Response) -> Response:
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
     metrics = deps().metrics
     metrics.requests.labels(request.method, route, str(response.status_code)).inc()
-    metrics.latency.labels(route).observe(time.perf_counter() - g.get("started", time.perf_counter()))
+    started = g.get("started", time.perf_counter())
+    metrics.latency.labels(route).observe(time.perf_counter() - started)
     return response
 
 

@@ -64,6 +64,7 @@ def login() -> Response:
 @ops.post(LOGOUT_URL)
 def logout() -> Response:
     tokens.revoke(deps().cache, g.user)
+    log.info("logout of %s", g.user["sub"])
     return jsonify(revoked=True)
 
 

@@ -11,7 +11,7 @@ import grpc
 from grpc_health.v1 import health_pb2_grpc
 from prometheus_client import start_http_server
 
-from catalog import settings
+from catalog import logs, settings
 from catalog.cache import Cache
 from catalog.constants import Role
 from catalog.db import Database
@@ -48,7 +48,7 @@ def start_metrics(metrics: Metrics) -> None:
 
 def build_server(*, db: Any = None) -> grpc.Server:
     """The server with its ports bound and metrics served; ``start()`` is the caller's."""
-    logging.basicConfig(level=settings.LOG_LEVEL, format="%(asctime)s %(name)s %(message)s")
+    logs.configure(settings.LOG_LEVEL)
     db = db if db is not None else Database(settings.DATABASE_URL)
     cache = Cache(settings.REDIS_URL)
     metrics = Metrics()

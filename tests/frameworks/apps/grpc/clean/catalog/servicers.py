@@ -64,7 +64,9 @@ class AuthServicer(services.AuthServicer):
                                       token_type="Bearer")
 
     def Logout(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
-        tokens.revoke(self._cache, CLAIMS.get())
+        claims = CLAIMS.get()
+        tokens.revoke(self._cache, claims)
+        log.info("logout of %s", claims["sub"])
         return messages.LogoutResponse(revoked=True)
 
 

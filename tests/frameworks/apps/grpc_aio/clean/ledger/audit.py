@@ -11,7 +11,10 @@ from pymongo import MongoClient
 class AuditLog:
     def __init__(self, url: str, database: str) -> None:
         # connect=False: no socket until the first write (and none before a fork).
-        self._events = MongoClient(url, connect=False, serverSelectionTimeoutMS=3000)[database].events
+        client: MongoClient[dict[str, Any]] = MongoClient(
+            url, connect=False, serverSelectionTimeoutMS=3000
+        )
+        self._events = client[database].events
 
     def record(self, action: str, subject: str, **details: Any) -> None:
         self._events.insert_one({

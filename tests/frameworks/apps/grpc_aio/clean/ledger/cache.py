@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import redis.asyncio as redis
+
+log = logging.getLogger(__name__)
 
 
 class Cache:
@@ -19,6 +23,7 @@ class Cache:
 
     async def revoke(self, jti: str, ttl_seconds: int) -> None:
         await self._redis.set(f"revoked:{jti}", 1, ex=max(ttl_seconds, 1))
+        log.debug("token id %s denylisted for %d s", jti, ttl_seconds)
 
     async def is_revoked(self, jti: str) -> bool:
         return bool(await self._redis.exists(f"revoked:{jti}"))

@@ -11,7 +11,7 @@ import grpc
 from grpc_health.v1 import health_pb2_grpc
 from prometheus_client import start_http_server
 
-from ledger import settings
+from ledger import logs, settings
 from ledger.audit import AuditLog
 from ledger.cache import Cache
 from ledger.constants import Role
@@ -51,7 +51,7 @@ def start_metrics(metrics: Metrics) -> None:
 
 async def build_server(*, db: Any = None) -> grpc.aio.Server:
     """The server with its ports bound and metrics served; ``start()`` is the caller's."""
-    logging.basicConfig(level=settings.LOG_LEVEL, format="%(asctime)s %(name)s %(message)s")
+    logs.configure(settings.LOG_LEVEL)
     db = db if db is not None else Database(settings.DATABASE_URL)
     cache = Cache(settings.REDIS_URL)
     audit = AuditLog(settings.MONGO_URL, settings.AUDIT_DATABASE)

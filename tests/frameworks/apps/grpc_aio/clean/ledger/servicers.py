@@ -73,7 +73,9 @@ class AuthServicer(services.AuthServicer):
                                       token_type="Bearer")
 
     async def Logout(self, request: Any, context: Context) -> Any:  # noqa: N802
-        await tokens.revoke(self._cache, CLAIMS.get())
+        claims = CLAIMS.get()
+        await tokens.revoke(self._cache, claims)
+        log.info("logout of %s", claims["sub"])
         return messages.LogoutResponse(revoked=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from typing import Any
@@ -11,6 +12,7 @@ import jwt
 from ledger import settings
 from ledger.cache import Cache
 
+log = logging.getLogger(__name__)
 ALGORITHM = "HS256"
 
 
@@ -58,3 +60,4 @@ async def verify(cache: Cache, token: str) -> dict[str, Any]:
 
 async def revoke(cache: Cache, claims: dict[str, Any]) -> None:
     await cache.revoke(claims["jti"], int(claims["exp"]) - int(time.time()))
+    log.info("session %s of %s ended", claims["jti"], claims["sub"])
