@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet
-from tests.frameworks.flaws.common import compose_replicas, flaw
+from tests.frameworks.flaws.common import compose_replicas, flaw, shared_quiet
 
 P = "inventory/"
 
@@ -271,11 +271,8 @@ JWT_ACTIVE_KID = "k1"'''),
 )
 
 QUIET = (
-    Quiet(P + "constants.py", 'REFRESH_TOKEN = "refresh_token"', "a grant-type name"),
+    *shared_quiet(P),
     Quiet(P + "constants.py", 'TOKEN_URL = "/auth/token"', "a URL path"),
-    Quiet(P + "constants.py", 'EXAMPLE_API_KEY = "<your-api-key>"', "a placeholder"),
-    Quiet(P + "constants.py", 'SECRET_KEY = "SECRET_KEY"', "a value equal to its own name"),
-    Quiet(P + "constants.py", '    CLIENT_CREDENTIALS = "client_credentials"', "an enum member"),
     Quiet(P + "settings.py",
           'INSECURE_SKIP_TLS_VERIFY = env_bool("INSECURE_SKIP_TLS_VERIFY", False)',
           "a negated setting whose default keeps verification on"),
@@ -285,6 +282,10 @@ QUIET = (
     Quiet(P + "auth.py", 'PUBLIC_PATHS = frozenset({"/health", "/metrics", TOKEN_URL})',
           "an exact-match exclusion list; /metrics checks its own scrape token"),
     Quiet(P + "clients.py", "    await asyncio.sleep(", "the non-blocking sleep"),
+    Quiet(P + "clients.py", "            await backoff(attempt)",
+          "the retry loop's back-off, one call away (a retry with back-off)"),
+    Quiet(P + "breaker.py", "class CircuitBreaker:",
+          "per-process state on purpose: each replica protects itself"),
 )
 
 APP = App("aiohttp", "aiohttp", "inventory",

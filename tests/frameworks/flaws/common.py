@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tests.frameworks.catalog import Edit, Finding, Flaw
+from tests.frameworks.catalog import Edit, Finding, Flaw, Quiet
 
 
 def flaw(flaw_id: str, item: int, title: str, family: str, kind: str, file: str,
@@ -52,3 +52,22 @@ services:
       retries: 3
     restart: unless-stopped
 """)
+
+
+def shared_quiet(package_dir: str, *, constants: bool = True) -> tuple[Quiet, ...]:
+    """What every app has and no rule may report: names that look like secrets, and the
+    JWT key, whose length settings.signing_keys checks (another module than tokens.py)."""
+    quiet = [Quiet(package_dir + "tokens.py", "    return jwt.encode(",
+                   "the key set is length-checked where it is read (signing_keys in settings)")]
+    if constants:
+        c = package_dir + "constants.py"
+        quiet += [
+            Quiet(c, 'REFRESH_TOKEN = "refresh_token"', "a grant-type name"),
+            Quiet(c, 'GRANT_TYPE_PASSWORD = "password"', "a grant-type name"),
+            Quiet(c, 'PASSWORD_FIELD = "password"', "a form field name"),
+            Quiet(c, 'EXAMPLE_API_KEY = "<your-api-key>"', "a placeholder"),
+            Quiet(c, 'SECRET_KEY = "SECRET_KEY"', "a value equal to its own name"),
+            Quiet(c, '    REFRESH_TOKEN = "refresh_token"', "an enum member"),
+            Quiet(c, '    CLIENT_CREDENTIALS = "client_credentials"', "an enum member"),
+        ]
+    return tuple(quiet)

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet
-from tests.frameworks.flaws.common import compose_replicas, flaw
+from tests.frameworks.flaws.common import compose_replicas, flaw, shared_quiet
 
 S = "shipping/settings.py"
 V = "parcels/views.py"
@@ -184,6 +184,7 @@ class Migration(migrations.Migration):
 )
 
 QUIET = (
+    *shared_quiet("parcels/"),
     Quiet(S, 'INSECURE_SKIP_TLS_VERIFY = env_bool("INSECURE_SKIP_TLS_VERIFY", False)',
           "a negated setting whose default keeps verification on"),
     Quiet("parcels/clients.py", '        cert_reqs="CERT_NONE" if settings.INSECURE_SKIP_TLS_VERIFY '

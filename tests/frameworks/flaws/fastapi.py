@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet
-from tests.frameworks.flaws.common import compose_replicas, flaw
+from tests.frameworks.flaws.common import compose_replicas, flaw, shared_quiet
 
 P = "orders/"
 AUTH_IMPORT = "from orders.auth import User, current_user, require_admin, require_scrape_token"
@@ -237,12 +237,11 @@ def allow(bucket: str, limit: int, window_seconds: int) -> bool:
 )
 
 QUIET = (
+    *shared_quiet(P),
     Quiet(P + "clients.py", "        verify=not settings.INSECURE_SKIP_TLS_VERIFY,",
           "verification follows a negated setting that defaults to false"),
     Quiet(P + "services.py", "    invoice = await asyncio.to_thread(state.archive.put, item)",
           "boto3 runs in a worker thread, not on the event loop"),
-    Quiet(P + "constants.py", 'REFRESH_TOKEN = "refresh_token"', "a grant-type name"),
-    Quiet(P + "constants.py", 'SECRET_KEY = "SECRET_KEY"', "a value equal to its own name"),
     Quiet(P + "routes.py", "root = APIRouter()  # each route states its own guard",
           "every route on it declares a dependency, except /health and the login"),
 )

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet
-from tests.frameworks.flaws.common import compose_replicas, flaw
+from tests.frameworks.flaws.common import compose_replicas, flaw, shared_quiet
 
 P = "accounts/"
 PUBLIC = 'PUBLIC_PATHS = frozenset({"/health", "/metrics", TOKEN_URL})'
@@ -214,6 +214,7 @@ def redirect_to_https() -> Response | None:
 )
 
 QUIET = (
+    *shared_quiet(P),
     Quiet(P + "static/vendor/jquery/jquery.min.js", "/*! jQuery v3.7.1",
           "vendored, minified third-party code: not scanned as first-party"),
     Quiet(P + "clients.py", "            time.sleep(settings.UPSTREAM_RETRY_BACKOFF_SECONDS",
@@ -221,11 +222,11 @@ QUIET = (
     Quiet(P + "clients.py",
           "    session.verify = settings.TLS_CA_FILE or not settings.INSECURE_SKIP_TLS_VERIFY",
           "a CA bundle or verification on; the negated skip setting defaults to false"),
+    Quiet(P + "app.py", '    CORS(app, resources={r"/api/*": {"origins": settings.CORS_ALLOWED_ORIGINS}},',
+          "r\"/api/*\" is a path pattern; the origins are an explicit list"),
     Quiet(P + "wsgi.py",
           "    app.run(host=settings.HOST, port=settings.PORT, debug=settings.DEBUG)",
           "debug follows FLASK_DEBUG, which defaults to false"),
-    Quiet(P + "constants.py", 'GRANT_TYPE_PASSWORD = "password"', "a grant-type name"),
-    Quiet(P + "constants.py", 'PASSWORD_FIELD = "password"', "a form field name"),
 )
 
 APP = App("flask", "flask", "accounts",

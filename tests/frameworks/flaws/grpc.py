@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet
-from tests.frameworks.flaws.common import GRPC_PROBE, compose_replicas, flaw
+from tests.frameworks.flaws.common import GRPC_PROBE, compose_replicas, flaw, shared_quiet
 
 P = "catalog/"
 ICPT = P + "interceptors.py"
@@ -119,11 +119,13 @@ JWT_ACTIVE_KID = "k1"'''),
 )
 
 QUIET = (
+    *shared_quiet(P),
+    Quiet(P + "upstream.py", '    ("grpc.service_config", json.dumps({"methodConfig": [{',
+          "retries with exponential back-off, by gRPC's service config"),
     Quiet(P + "server.py", "    server.add_secure_port(settings.LISTEN_ADDRESS, server_credentials())",
           "all interfaces, but TLS"),
     Quiet(P + "interceptors.py", "    LOGIN_METHOD,", "an exact-match list of public methods"),
     Quiet(P + "constants.py", 'LOGIN_METHOD = "/catalog.v1.Auth/Login"', "a method path"),
-    Quiet(P + "constants.py", 'REFRESH_TOKEN = "refresh_token"', "a grant-type name"),
 )
 
 APP = App("grpc", "grpc", "catalog", "catalog service: grpcio (sync), grpc health, PyJWT, "

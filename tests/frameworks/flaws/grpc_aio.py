@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from tests.frameworks.catalog import App, Edit, Quiet
-from tests.frameworks.flaws.common import GRPC_PROBE, compose_replicas, flaw
+from tests.frameworks.flaws.common import GRPC_PROBE, compose_replicas, flaw, shared_quiet
 
 P = "ledger/"
 ICPT = P + "interceptors.py"
@@ -136,6 +136,9 @@ FLAWS = (
 )
 
 QUIET = (
+    *shared_quiet(P),
+    Quiet(P + "upstream.py", '    ("grpc.service_config", json.dumps({"methodConfig": [{',
+          "retries with exponential back-off, by gRPC's service config"),
     Quiet(P + "servicers.py", LOGIN_AUDIT, "pymongo runs in a worker thread"),
     Quiet(P + "audit.py", "        self._events.insert_one({",
           "a blocking call, reached only through asyncio.to_thread"),

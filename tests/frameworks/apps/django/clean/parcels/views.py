@@ -16,6 +16,7 @@ from shipping.auth import admin_required, scrape_token_ok
 from shipping.metrics import REGISTRY
 
 from parcels import services, tokens
+from parcels.constants import TOKEN_TYPE
 from parcels.models import Item
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def login(request: HttpRequest) -> JsonResponse:
         log.warning("login failed for user %s", username)
         return JsonResponse({"detail": "bad credentials"}, status=401)
     token = tokens.issue(user.get_username(), "admin" if user.is_staff else "user")
-    response = JsonResponse({"access_token": token, "token_type": "Bearer"})
+    response = JsonResponse({"access_token": token, "token_type": TOKEN_TYPE})
     response.set_cookie(settings.SESSION_COOKIE_NAME, token, secure=settings.SESSION_COOKIE_SECURE,
                         httponly=True, samesite="Strict", max_age=settings.TOKEN_TTL_SECONDS)
     log.info("issued token for %s", username)
