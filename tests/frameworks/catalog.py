@@ -136,3 +136,36 @@ def flaw(flaw_id: str) -> Flaw:
     if not found:
         raise KeyError(f"no flaw {flaw_id!r}")
     return found[0]
+
+
+def counts_table() -> str:
+    """Flaws per app and issue-15 item, as the Markdown table README.md shows."""
+    items = sorted(ITEMS)
+    lines = ["| app | " + " | ".join(str(i) for i in items) + " | flaws | seen at runtime |",
+             "|---|" + "---|" * len(items) + "---|---|"]
+    totals = dict.fromkeys(items, 0)
+    for a in apps():
+        per_item = {i: sum(1 for f in a.flaws if f.item == i) for i in items}
+        for i in items:
+            totals[i] += per_item[i]
+        seen = sum(1 for f in a.flaws if f.runtime)
+        lines.append(f"| {a.name} | " + " | ".join(str(per_item[i] or "") for i in items)
+                     + f" | {len(a.flaws)} | {seen} |")
+    lines.append("| all | " + " | ".join(str(totals[i] or "") for i in items)
+                 + f" | {len(flaws())} | {sum(1 for f in flaws() if f.runtime)} |")
+    return "\n".join(lines)
+
+
+def listing() -> str:
+    """Every flaw, one line each: id, item, family/kind, file, what the harness sees."""
+    rows = []
+    for f in flaws():
+        seen = (", ".join(f"{k}={v!r}" for k, v in f.runtime.items()) if f.runtime
+                else f"(not observable: {f.unobservable})")
+        rows.append(f"{f.id:45} {f.item}  {f.finding.family}/{f.finding.kind:34} "
+                    f"{f.finding.file:44} {seen}")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(counts_table() + "\n\n" + listing())

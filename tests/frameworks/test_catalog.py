@@ -119,3 +119,10 @@ def test_a_marker_in_the_wrong_file_is_reported(tmp_path: Path) -> None:
     tree = materialize(catalog.app("aiohttp"), flaw, tmp_path / "t")
     with pytest.raises(PatchError, match="marker expected once in inventory/auth.py"):
         marker_line(tree, flaw)
+
+
+def test_readme_counts_are_current() -> None:
+    readme = (Path(__file__).parent / "README.md").read_text()
+    assert catalog.counts_table() in readme, "paste `python -m tests.frameworks.catalog`"
+    assert f"and {len(FLAWS)} variants" in readme
+    assert f"lists {sum(len(a.quiet) for a in APPS)} things" in readme
