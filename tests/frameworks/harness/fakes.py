@@ -40,8 +40,9 @@ class MemoryDatabase:
         return copy.deepcopy(self.items.get(item_id))
 
     def create_item(self, sku: str, name: str, quantity: int) -> Row:
-        item = {"id": max(self.items) + 1, "sku": sku, "name": name, "quantity": quantity}
-        self.items[item["id"]] = item
+        item_id = max(self.items) + 1
+        item = {"id": item_id, "sku": sku, "name": name, "quantity": quantity}
+        self.items[item_id] = item
         return copy.deepcopy(item)
 
     def close(self) -> None:

@@ -52,7 +52,7 @@ class Bindings:
         prometheus_client.start_http_server = start_http_server
         prometheus_client.exposition.start_http_server = start_http_server
 
-    def _wrap_ports(self, server_class: type) -> None:
+    def _wrap_ports(self, server_class: Any) -> None:
         bindings = self
         real_secure, real_insecure = server_class.add_secure_port, server_class.add_insecure_port
 

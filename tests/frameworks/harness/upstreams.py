@@ -145,7 +145,7 @@ class Upstreams:
 
         client = redis.Redis.from_url(self.redis_url, socket_timeout=3)
         try:
-            keys = [key.decode() for key in client.keys("*")]
+            keys = [k.decode() if isinstance(k, bytes) else str(k) for k in client.keys("*")]
         finally:
             client.close()
         return sorted({part for key in keys for part in key.split(":") if part in STATE_KINDS})
