@@ -1,0 +1,1 @@
+"""Inventory service: stock levels behind a JWT-protected JSON API (aiohttp)."""

@@ -1,0 +1,1 @@
+"""Parcels: the shipping service's one Django app."""

@@ -1,0 +1,1 @@
+"""Shipping service: parcels and their tracking, behind a JWT-protected API (Django)."""

@@ -1,0 +1,1 @@
+"""Accounts service: user profiles and the operator console's API (Flask)."""

@@ -1,0 +1,1 @@
+"""Catalog service: items, tokens and administration over gRPC (grpcio, synchronous)."""

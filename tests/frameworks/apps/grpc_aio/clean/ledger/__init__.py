@@ -1,0 +1,1 @@
+"""Ledger service: entries, tokens and administration over gRPC (grpc.aio, asyncio)."""
