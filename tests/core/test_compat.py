@@ -41,7 +41,8 @@ def test_host_is_testinfras_except_in_an_audit(pytester: pytest.Pytester) -> Non
     pytester.makepyfile(test_mine="def test_uses_host(host):\n    pass\n")
     normal = pytester.runpytest("--fixtures-per-test", "-p", "no:cacheprovider", "test_mine.py")
     normal.stdout.fnmatch_lines(["host -- *testinfra*plugin.py:*"])
-    audit = pytester.runpytest("--readiness", "--readiness-check", "tools.present[local]",
+    audit = pytester.runpytest("--readiness", "--readiness-local-host",
+                               "--readiness-check", "tools.present[local]",
                                "--fixtures-per-test", "-p", "no:cacheprovider")
     audit.stdout.fnmatch_lines(["host -- *pytest_readiness*fixtures.py:*",
                                 "readiness_context -- *pytest_readiness*fixtures.py:*"])
