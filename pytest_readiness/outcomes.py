@@ -11,25 +11,12 @@ while it runs and leaves the worker as plain JSON-able values.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from pytest_readiness.config import SEVERITIES
-
-
-class Outcome(str, enum.Enum):
-    PASS = "pass"
-    WARN = "warn"
-    FAIL = "fail"
-    ERROR = "error"
-    SKIP = "skip"
-    WAIVED = "waived"
-
-    def __str__(self) -> str:
-        return self.value
+from pytest_readiness.vocabulary import SEVERITIES, Level, priority_of
 
 
 class WarnOutcome(Exception):
@@ -66,7 +53,7 @@ class Finding:
     file: str | None = None
     line: int | None = None
     snippet: str = ""
-    level: str = "error"  # error | warning | note
+    level: str = Level.ERROR
 
     def to_dict(self) -> dict[str, JsonValue]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
@@ -90,7 +77,7 @@ class Recorder:
         self.values.update(values)
 
     def finding(self, rule: str, message: str, file: str | None = None,
-                line: int | None = None, snippet: str = "", level: str = "error") -> Finding:
+                line: int | None = None, snippet: str = "", level: str = Level.ERROR) -> Finding:
         found = Finding(rule, message, file, line, snippet, level)
         self.findings.append(found)
         return found
@@ -125,10 +112,6 @@ class CheckMeta:
     @property
     def priority(self) -> str:
         return priority_of(self.severity)
-
-
-def priority_of(severity: str) -> str:
-    return {"critical": "P0", "high": "P1", "medium": "P2", "low": "P3"}.get(severity, "P4")
 
 
 def suite_name(module_name: str) -> str:

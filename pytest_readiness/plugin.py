@@ -214,8 +214,6 @@ def pytest_configure(config: pytest.Config) -> None:
                                                  ignore_errors=True))
         session = ReadinessSession(
             config, config.stash[CONTEXT_KEY],
-            json_path=_path(config, "readiness_json"),
-            markdown_path=_path(config, "readiness_report"),
             fail_under=float(fail_under) if fail_under not in (None, "") else None,
             stopper=Stopper(float(timeout) if timeout not in (None, "") else None),
             outputs=_outputs(config),
@@ -245,6 +243,8 @@ def _name_local_host(config: pytest.Config, context: Context) -> None:
 
 def _outputs(config: pytest.Config) -> ReportOutputs:
     return ReportOutputs(
+        json_path=_path(config, "readiness_json"),
+        markdown_path=_path(config, "readiness_report"),
         html_path=_path(config, "readiness_html"),
         sarif_path=_path(config, "readiness_sarif"),
         prometheus_path=_path(config, "readiness_prometheus"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness import CheckError
+from pytest_readiness import CheckError, Outcome
 from pytest_readiness.probes import netpool, tls
 from pytest_readiness.probes.netpool import ProbeFailure, ProbeTimeout
 
@@ -46,9 +46,9 @@ def test_certificate_not_near_expiry(endpoint, readiness_context, readiness):
     readiness.evidence(warn_days=policy.warn_days, fail_days=policy.fail_days)
     left = f"expires in {leaf.days_left:.1f} days" if leaf.days_left >= 0 else \
         f"expired {-leaf.days_left:.1f} days ago"
-    assert verdict != "fail", (f"certificate of {endpoint.name} {left} (notAfter "
+    assert verdict != Outcome.FAIL, (f"certificate of {endpoint.name} {left} (notAfter "
                                f"{leaf.not_after}); fail threshold {policy.fail_days} days")
-    if verdict == "warn":
+    if verdict == Outcome.WARN:
         readiness.warn(f"certificate of {endpoint.name} {left} "
                        f"(warn threshold {policy.warn_days} days)")
 
@@ -64,9 +64,9 @@ def test_intermediates_not_near_expiry(endpoint, readiness_context, readiness):
     policy = endpoint.tls
     verdicts = [(c, tls.expiry_verdict(c.days_left, policy.warn_days, policy.fail_days))
                 for c in intermediates]
-    failing = [f"{c.subject} ({c.days_left:.1f} days)" for c, v in verdicts if v == "fail"]
+    failing = [f"{c.subject} ({c.days_left:.1f} days)" for c, v in verdicts if v == Outcome.FAIL]
     assert not failing, f"intermediate certificate(s) expiring: {'; '.join(failing)}"
-    warning = [f"{c.subject} ({c.days_left:.1f} days)" for c, v in verdicts if v == "warn"]
+    warning = [f"{c.subject} ({c.days_left:.1f} days)" for c, v in verdicts if v == Outcome.WARN]
     if warning:
         readiness.warn(f"intermediate certificate(s) expire within {policy.warn_days} days: "
                        + "; ".join(warning))

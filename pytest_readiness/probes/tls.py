@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 from OpenSSL import SSL
 
 from pytest_readiness.probes.netpool import Deadline, ProbeFailure
+from pytest_readiness.vocabulary import Outcome
 
 WEAK_SIGNATURE_HASHES = ("md5", "sha1")
 PROTOCOLS = {
@@ -321,13 +322,13 @@ def signature_is_weak(facts: CertFacts) -> bool:
     return facts.signature_hash.lower() in WEAK_SIGNATURE_HASHES
 
 
-def expiry_verdict(days_left: float, warn_days: int, fail_days: int) -> str:
-    """"fail" at or under fail_days (or expired), "warn" under warn_days, else "pass"."""
+def expiry_verdict(days_left: float, warn_days: int, fail_days: int) -> Outcome:
+    """Fail at or under fail_days (or expired), warn under warn_days, else pass."""
     if days_left <= fail_days:
-        return "fail"
+        return Outcome.FAIL
     if days_left <= warn_days:
-        return "warn"
-    return "pass"
+        return Outcome.WARN
+    return Outcome.PASS
 
 
 
