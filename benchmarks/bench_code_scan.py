@@ -8,7 +8,7 @@ and docs) in a temporary directory, then measures:
    (``pytest --readiness --readiness-suite secrets,auth,async_blocking,
    outbound_resilience,db_pools``), as a user runs it;
 2. the probes in-process, one timing per probe (walk, parse, each rule family);
-3. ripgrep (``rg``) with the same secret patterns (``probes.secrets.RULES``) over
+3. ripgrep (``rg``) with the same secret patterns (``plumbing.redact.SECRET_PATTERNS``) over
    the same tree, for comparison with a pure regex scan.
 
 Prints files/s and MB/s for each. Not a test: run it on purpose::
@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-SUITES = "secrets,auth,async_blocking,outbound_resilience,db_pools"
+SUITES = "secrets,auth,async,resilience,pools"
 
 HEADER = '''"""{name}: {purpose}.
 
@@ -198,8 +198,11 @@ def run_plugin(work: Path, tree: Path) -> tuple[float, dict[str, Any]]:
 
 
 def run_probes(tree: Path) -> list[tuple[str, float]]:
-    from pytest_readiness.probes import asyncblock, auth, codebase, pools, pyast, resilience
-    from pytest_readiness.probes import secrets as secret_probe
+    from pytest_readiness.plumbing import pyast
+    from pytest_readiness.plumbing import tree as codebase
+    from pytest_readiness.probes.code import async_ as asyncblock
+    from pytest_readiness.probes.code import auth, pools, resilience
+    from pytest_readiness.probes.code import secrets as secret_probe
 
     pyast._CACHE.clear()
     steps: list[tuple[str, float]] = []
@@ -227,7 +230,7 @@ def run_probes(tree: Path) -> list[tuple[str, float]]:
 
 
 def run_ripgrep(tree: Path) -> tuple[float, int] | None:
-    from pytest_readiness.probes.secrets import RULES
+    from pytest_readiness.plumbing.redact import SECRET_PATTERNS as RULES
 
     rg = shutil.which("rg")
     if rg is None:

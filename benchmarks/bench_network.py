@@ -26,7 +26,8 @@ import dns.rrset
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pytest_readiness.probes import netpool, tls  # noqa: E402
+from pytest_readiness.plumbing import netpool  # noqa: E402
+from pytest_readiness.probes.network import tls
 from tests.servers.http import Route, TestHttpServer  # noqa: E402
 from tests.servers.tls import Pki, server_context  # noqa: E402
 

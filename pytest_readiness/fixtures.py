@@ -30,7 +30,6 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness import hosts
 from pytest_readiness.config import (
     Codebase,
     FileSpec,
@@ -39,7 +38,8 @@ from pytest_readiness.config import (
     ServiceSpec,
 )
 from pytest_readiness.outcomes import CheckError, Recorder
-from pytest_readiness.probes import codebase as codebase_probe
+from pytest_readiness.plumbing import tree
+from pytest_readiness.probes.hosts.connect import connect
 from pytest_readiness.results import display_path
 
 CONTEXT_KEY = pytest.StashKey["Context"]()
@@ -117,7 +117,7 @@ class Context:
     base_dir: Path
     config_path: Path | None = None
     local_host: bool = False  # --readiness-local-host: audit this machine as host "local"
-    _inventories: dict[Path, codebase_probe.Inventory] = field(default_factory=dict)
+    _inventories: dict[Path, tree.Inventory] = field(default_factory=dict)
 
     def resolve(self, path: str) -> Path:
         candidate = Path(path).expanduser()
@@ -147,9 +147,9 @@ class Context:
         specs = list(self.config.codebases) or [Codebase(path=".")]
         return [CodebaseTarget(self.resolve(s.path), s) for s in specs]
 
-    def inventory(self, target: CodebaseTarget) -> codebase_probe.Inventory:
+    def inventory(self, target: CodebaseTarget) -> tree.Inventory:
         if target.root not in self._inventories:
-            self._inventories[target.root] = codebase_probe.inventory(
+            self._inventories[target.root] = tree.inventory(
                 target.root, target.spec.exclude)
         return self._inventories[target.root]
 
@@ -286,13 +286,13 @@ def readiness_config(readiness_context: Context) -> ReadinessConfig:
 def host(request: pytest.FixtureRequest) -> Any:
     model = host_model(request)
     try:
-        return hosts.connect(model)
+        return connect(model)
     except Exception as exc:  # a malformed connection string, a missing backend
         raise CheckError(f"host {model.name}: cannot open {model.connection}: {exc}") from exc
 
 
 @pytest.fixture
-def inventory(codebase: CodebaseTarget, readiness_context: Context) -> codebase_probe.Inventory:
+def inventory(codebase: CodebaseTarget, readiness_context: Context) -> tree.Inventory:
     return readiness_context.inventory(codebase)
 
 

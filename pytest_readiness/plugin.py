@@ -280,7 +280,7 @@ def _path(config: pytest.Config, name: str) -> Path | None:
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Bundled suites outside ``--readiness-suite`` are not even imported."""
-    if _enabled(config) and collection_path.parent == suites_dir() and \
+    if _enabled(config) and suites_dir() in collection_path.parents and \
             suite_module_unwanted(collection_path, requested_suites(config)):
         return True
     return None

@@ -159,7 +159,7 @@ def output_path(path: Path, start: Path) -> str:
 
 def command_line(args: Sequence[str], root: Path) -> str:
     """The command that ran the audit, shell-quoted, redacted, with root-relative paths."""
-    from pytest_readiness.redact import scrub
+    from pytest_readiness.plumbing.redact import scrub
 
     return shlex.join(["pytest", *(scrub(_relative_arg(arg, root)) for arg in args)])
 

@@ -21,7 +21,7 @@ import pytest
 from pytest_readiness.config import Host
 from pytest_readiness.fixtures import CONTEXT_KEY, RECORDER_KEY, target_name
 from pytest_readiness.outcomes import CheckMeta, WarnOutcome, first_line
-from pytest_readiness.redact import scrub
+from pytest_readiness.plumbing.redact import scrub
 from pytest_readiness.results import CheckPayload
 from pytest_readiness.vocabulary import Outcome
 from pytest_readiness.waivers import apply_waivers

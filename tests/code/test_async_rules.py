@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness.probes import asyncblock
+from pytest_readiness.probes.code import async_
 from tests.code.conftest import module_of
 
 
 def blocking(source: str) -> list[tuple[int, str, str]]:
-    return [(f.line, f.rule, f.level) for f in asyncblock.blocking_calls([module_of(source)])]
+    return [(f.line, f.rule, f.level) for f in async_.blocking_calls([module_of(source)])]
 
 
 @pytest.mark.parametrize("source,rule", [
@@ -67,13 +67,13 @@ def test_blocking_helper_called_directly_is_a_warning_at_the_call() -> None:
 def test_sync_imports() -> None:
     module = module_of("import psycopg2\nimport redis\nfrom redis import Redis\n"
                        "import asyncpg\nimport requests.adapters\n")
-    found = [(f.line, f.message.split(",")[0]) for f in asyncblock.sync_driver_imports([module])]
+    found = [(f.line, f.message.split(",")[0]) for f in async_.sync_driver_imports([module])]
     assert found == [(1, "imports psycopg2"), (3, "imports redis.Redis"),
                      (5, "imports requests.adapters")]
 
 
 def test_suite_outcomes(run_suite) -> None:
-    run = run_suite("async_blocking", {
+    run = run_suite("async", {
         "app/api.py": "import time\nimport psycopg2\nasync def handler():\n    time.sleep(1)\n",
         "app/ok.py": "import asyncio\nasync def fine():\n    await asyncio.sleep(0)\n",
         "tests/test_api.py": "import time\nasync def test_x():\n    time.sleep(1)\n",
@@ -86,7 +86,7 @@ def test_suite_outcomes(run_suite) -> None:
 
 
 def test_suite_warns_on_file_io_and_skips_sync_codebases(run_suite) -> None:
-    run = run_suite("async_blocking", {
+    run = run_suite("async", {
         "app/api.py": "async def handler():\n    return open('x').read()\n",
     })
     assert run.outcome("async.blocking-calls") == "warn"
@@ -94,5 +94,5 @@ def test_suite_warns_on_file_io_and_skips_sync_codebases(run_suite) -> None:
 
 
 def test_suite_skips_without_async_code(run_suite) -> None:
-    run = run_suite("async_blocking", {"app/api.py": "import time\ntime.sleep(1)\n"})
+    run = run_suite("async", {"app/api.py": "import time\ntime.sleep(1)\n"})
     assert run.outcome("async.blocking-calls") == "skip"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness.probes import auth
+from pytest_readiness.probes.code import auth
 from tests.code.conftest import module_of, planted_password
 
 

@@ -182,7 +182,7 @@ def test_every_rule_exactly_on_a_messy_tree(seed: int, pytester: pytest.Pytester
     write_bytes_tree(pytester.path / "code", files)
     pytester.makefile(".yaml", readiness="system: t\ncodebases: [{path: code}]\n")
     pytester.runpytest("--readiness", "--readiness-suite",
-                       "secrets,auth,async_blocking,outbound_resilience,db_pools",
+                       "secrets,auth,async,resilience,pools",
                        "--readiness-json", "out.json", "-p", "no:cacheprovider")
     checks = json.loads((pytester.path / "out.json").read_text(encoding="utf-8"))["checks"]
     found = [(f["rule"], f["file"], f.get("line"), f["level"], f.get("snippet", ""))

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import secrets
+from pytest_readiness.plumbing import redact
+from pytest_readiness.probes.code import secrets
 from tests.code.conftest import inventory_of, module_of, planted_key, planted_password
 
 
@@ -165,4 +166,4 @@ def test_config_keys_missing_empty_mode_and_parse_errors(tmp_path) -> None:
     ("BDTfakE_Bc6TvD87DHnDHiTH", False),
 ])
 def test_placeholder_words_in_random_keys(value: str, placeholder: bool) -> None:
-    assert secrets.is_placeholder(value) is placeholder
+    assert redact.is_placeholder(value) is placeholder

@@ -122,7 +122,7 @@ def test_no_output_format_contains_a_planted_secret(run_suite, pytester) -> None
         if flag in options:
             extra += [flag, name]
             outputs.append(name)
-    run = run_suite("secrets,auth,async_blocking,outbound_resilience,db_pools", files,
+    run = run_suite("secrets,auth,async,resilience,pools", files,
                     "{path: code}", *extra)
     assert run.outcome("secrets.hardcoded") == "fail"
     assert len(run.findings("secrets.hardcoded")) >= 5

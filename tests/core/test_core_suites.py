@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness.probes import codebase, permissions
-from pytest_readiness.probes import secrets as secret_probe
+from pytest_readiness.plumbing import tree
+from pytest_readiness.probes.code import secrets as secret_probe
+from pytest_readiness.probes.hosts import files as file_modes
 
 PRIVATE_KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC" + "x" * 4
 
@@ -91,8 +92,8 @@ def test_same_scorecard_under_xdist(leaky: tuple[pytest.Pytester, str]) -> None:
                                    for c, x in zip(code[1], code[0], strict=True)]
 
 
-def _inventory(tmp_path: Path) -> codebase.Inventory:
-    return codebase.inventory(tmp_path)
+def _inventory(tmp_path: Path) -> tree.Inventory:
+    return tree.inventory(tmp_path)
 
 
 def test_permissions_probe(tmp_path: Path) -> None:
@@ -105,11 +106,11 @@ def test_permissions_probe(tmp_path: Path) -> None:
         (tmp_path / name).write_text(body)
         os.chmod(tmp_path / name, mode)
     inv = _inventory(tmp_path)
-    loose = {p.file: (p.mode, p.reason) for p in permissions.loose_secret_files(inv)}
+    loose = {p.file: (p.mode, p.reason) for p in file_modes.loose_secret_files(inv)}
     assert loose == {"id_rsa": ("0640", "readable by group"),
                      ".env": ("0604", "readable by others"),
                      "loose.pem": ("0644", "readable by group and others")}
-    assert [p.file for p in permissions.world_writable(inv)] == ["shared.txt"]
+    assert [p.file for p in file_modes.world_writable(inv)] == ["shared.txt"]
 
 
 @pytest.mark.parametrize(("line", "rule"), [

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import compose
-from pytest_readiness.probes.yamlpos import LineDict, ParseError, load
+from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, load
+from pytest_readiness.probes.deployment import compose
 from tests.deploy.conftest import planted_password, write_tree
 
 HARDENED = """

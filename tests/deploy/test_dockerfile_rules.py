@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import dockerfile as probe
-from pytest_readiness.probes.yamlpos import ParseError
+from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.probes.deployment import dockerfile as probe
 from tests.deploy.conftest import planted_password
 
 

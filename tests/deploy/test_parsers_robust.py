@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import ci, compose, dockerfile, monitoring
-from pytest_readiness.probes.yamlpos import LineDict, ParseError, load
+from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, load
+from pytest_readiness.probes.deployment import ci, compose, dockerfile, monitoring
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000),
                     st.sampled_from(["", "latest", "ALL", "0", "root", "./x", "${A:-b}",
