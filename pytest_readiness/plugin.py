@@ -21,7 +21,6 @@ from pytest_readiness import hookspecs, isolation, runtest
 from pytest_readiness.config import ConfigError, find_config, load_config
 from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, always available
     CONTEXT_KEY,
-    Context,
     Fixtures,
     generate_targets,
     readiness,
@@ -44,6 +43,7 @@ from pytest_readiness.selection import (
 )
 from pytest_readiness.session import SELECTION_NOTES, SESSION_KEY, USAGE_ERROR, ReadinessSession
 from pytest_readiness.sharding import parse_shard, select_shard
+from pytest_readiness.targets import Context
 
 GROUPS_DIR_KEY = pytest.StashKey[str]()
 

@@ -18,15 +18,14 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.config import Host
-from pytest_readiness.fixtures import CONTEXT_KEY, RECORDER_KEY, target_name
-from pytest_readiness.outcomes import CheckMeta, WarnOutcome, first_line
+from pytest_readiness.fixtures import CONTEXT_KEY, RECORDER_KEY, result_target, target_of
+from pytest_readiness.marker import META_KEY, CheckMeta
+from pytest_readiness.outcomes import WarnOutcome, first_line
 from pytest_readiness.plumbing.redact import scrub
 from pytest_readiness.results import CheckPayload
 from pytest_readiness.vocabulary import Outcome
 from pytest_readiness.waivers import apply_waivers
 
-META_KEY = pytest.StashKey[CheckMeta]()
 PAYLOAD_ATTR = "readiness_check"  # the report attribute that carries the CheckPayload
 PREFIX = "readiness."  # JUnit XML properties
 # Letters and words in the terminal, like pytest's own for xfail.
@@ -35,24 +34,6 @@ STATUS = {
     Outcome.WAIVED: (str(Outcome.WAIVED), "V", ("WAIVED", {"cyan": True})),
     Outcome.ERROR: (str(Outcome.ERROR), "E", ("ERROR", {"red": True})),
 }
-
-
-def item_target(item: pytest.Item) -> tuple[str | None, Host | None]:
-    """The check's target (from its parametrisation) and the host behind it, if any."""
-    recorder = item.stash.get(RECORDER_KEY, None)
-    callspec = getattr(item, "callspec", None)
-    host = None
-    name = None
-    for value in (callspec.params.values() if callspec else ()):
-        if name is None:
-            name = target_name(value)
-        if isinstance(value, Host):
-            host = value
-        elif isinstance(getattr(value, "host", None), Host):
-            host = value.host
-    if recorder is not None and recorder.target:
-        name = recorder.target
-    return name, host
 
 
 def _readiness_outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[str, str]:
@@ -86,7 +67,7 @@ def pytest_runtest_makereport(
     outcome, message = _readiness_outcome(report, call)
     if call.when == "teardown":
         outcome = Outcome.ERROR
-    target, host = item_target(item)
+    target, host = result_target(item), target_of(item).host
     if outcome == Outcome.ERROR and host is not None and host.optional:
         outcome, message = Outcome.WARN, f"optional host {host.name} unavailable: {message}"
     ctx = item.config.stash[CONTEXT_KEY]

@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.config import ReadinessConfig
-from pytest_readiness.outcomes import CheckMeta, check_meta, validate_meta
-from pytest_readiness.runtest import META_KEY, item_target
+from pytest_readiness.fixtures import result_target
+from pytest_readiness.marker import META_KEY, CheckMeta, check_meta, rule_ids, validate_meta
 
 NOTES_KEY = pytest.StashKey[list[str]]()
 
@@ -120,9 +120,9 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
         wanted = not suites or bool(suite_names(meta) & suites)
         wanted = wanted and (not categories or meta.category.lower() in categories)
         if wanted and checks:
-            wanted = _selected_by_check(meta, item_target(item)[0], checks)
+            wanted = _selected_by_check(meta, result_target(item), checks)
         (keep if wanted else dropped).append(item)
-    notes = unmatched_targets(checks, [(m, item_target(i)[0]) for i, m in metas])
+    notes = unmatched_targets(checks, [(m, result_target(i)) for i, m in metas])
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
@@ -248,7 +248,7 @@ def _distinct(items: Iterable[pytest.Item]) -> list[CheckMeta]:
 def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, str]]:
     """Every distinct check with its metadata, sorted by id (``--readiness-list`` as JSON)."""
     return [{"id": m.id, "section": m.section, "suite": m.suite, "category": m.category,
-             "severity": m.severity, "title": m.title, "fix": m.fix}
+             "severity": m.severity, "title": m.title, "fix": m.fix, "rules": rule_ids(m)}
             for m in _distinct(items)]
 
 

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from pytest_readiness import gates
-from pytest_readiness.fixtures import Context
 from pytest_readiness.lifecycle import Stopper, interruption, strip_group
 from pytest_readiness.report import terminal
 from pytest_readiness.report.outputs import ReportOutputs
@@ -32,6 +31,7 @@ from pytest_readiness.results import (
 from pytest_readiness.runtest import payload_of
 from pytest_readiness.scoring import Policy, Scorecard
 from pytest_readiness.selection import NOTES_KEY
+from pytest_readiness.targets import Context
 from pytest_readiness.vocabulary import Verdict
 
 SESSION_KEY = pytest.StashKey["ReadinessSession"]()

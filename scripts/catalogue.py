@@ -18,6 +18,7 @@ import sys
 import tempfile
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "catalogue.md"
@@ -28,7 +29,7 @@ AREAS = ("hosts", "network", "code", "deployment")
 COUNTS = re.compile(r"(<!-- catalogue-counts -->)(.*?)(<!-- /catalogue-counts -->)", re.DOTALL)
 
 
-def entries() -> list[dict[str, str]]:
+def entries() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp, "catalogue.json")
         subprocess.run([sys.executable, "-m", "pytest", "--readiness", "--readiness-list",
@@ -47,11 +48,17 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def counts(rows: list[dict[str, str]]) -> str:
+def rules(row: dict[str, Any]) -> str:
+    """The rule ids of a check with several rules (a single-rule check's is its id)."""
+    ids = [i for i in row.get("rules", []) if i != row["id"]]
+    return ", ".join(f"`{i}`" for i in ids) or "-"
+
+
+def counts(rows: list[dict[str, Any]]) -> str:
     return f"{len(rows)} checks in {len({r['suite'] for r in rows})} suites"
 
 
-def render(rows: list[dict[str, str]]) -> str:
+def render(rows: list[dict[str, Any]]) -> str:
     lines = ["# Catalogue of checks", "",
              f"{counts(rows)}, generated from "
              "`pytest --readiness --readiness-list --readiness-json catalogue.json` by "
@@ -59,7 +66,9 @@ def render(rows: list[dict[str, str]]) -> str:
              "Run one with `pytest --readiness --readiness-check ID`; a suite with "
              "`--readiness-suite SUITE`. A suite is `suites/AREA/test_SUITE.py`, its probes "
              "`pytest_readiness/probes/AREA/SUITE.py`, and SUITE is the prefix of its check ids.",
-             ""]
+             "A finding's rule id is its check's id, or `<check id>:<rule>` for a check with "
+             "several rules (listed): `# readiness: ignore[...]` and `ignore:` entries in "
+             "readiness.yaml take either, or a glob.", ""]
     order = {area: i for i, area in enumerate(AREAS)}
     by_suite = sorted(rows, key=lambda r: (order.get(area_of(r["suite"]), 9), r["suite"],
                                            r["id"]))
@@ -68,15 +77,15 @@ def render(rows: list[dict[str, str]]) -> str:
         for suite, group in groupby(in_area, key=lambda r: r["suite"]):
             items = list(group)
             lines += [f"### {items[0]['section']} (`{suite}`)", "",
-                      "| id | category | severity | checks that | fix |",
-                      "|---|---|---|---|---|"]
+                      "| id | category | severity | checks that | fix | rules |",
+                      "|---|---|---|---|---|---|"]
             lines += [f"| `{r['id']}` | {r['category']} | {r['severity']} | {cell(r['title'])} | "
-                      f"{cell(r['fix'])} |" for r in items]
+                      f"{cell(r['fix'])} | {rules(r)} |" for r in items]
             lines.append("")
     return "\n".join(lines)
 
 
-def render_readme(text: str, rows: list[dict[str, str]]) -> str:
+def render_readme(text: str, rows: list[dict[str, Any]]) -> str:
     """README.md with the counts between its markers replaced."""
     if not COUNTS.search(text):
         raise SystemExit(f"{README}: no <!-- catalogue-counts --> markers")

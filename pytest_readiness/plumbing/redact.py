@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from pytest_readiness.plumbing.names import SESSION_WORDS, words_pattern
+
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)")
 
 
@@ -37,8 +39,7 @@ def redact_in(text: str, secret: str) -> str:
 # ``token=abc...``, ``Authorization: Bearer abc...``, ``session=abc...`` in free text
 # (a response body, a header dump, a log line): unquoted, unlike source code.
 _NAMED_VALUE = re.compile(
-    r"(?i)(?:\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?token|"
-    r"client[_-]?secret|session(?:id)?|sid|cookie)\s*[=:]\s*|\bbearer\s+)"
+    rf"(?i)(?:\b(?:{words_pattern(SESSION_WORDS)})\s*[=:]\s*|\bbearer\s+)"
     r"(?P<value>[^\s'\"&;,<>${}()\\]{8,})")
 
 
@@ -56,6 +57,23 @@ def scrub(text: str) -> str:
     return text
 
 
+# ``KEY: value`` / ``KEY=value`` / ``ENV KEY value`` where KEY names a credential.
+_SECRET_ASSIGNMENT = re.compile(
+    rf"""(?ix)^(?P<head>.*?\b[\w.-]*(?:{words_pattern()})[\w.-]*["']?\s*(?:[:=]|\s)\s*)
+    (?P<value>[^\s#][^#]*?)(?P<tail>\s*(\#.*)?)$""")
+
+
+def redact_assignment(line: str) -> str:
+    """A config line with the value of a credential-named key redacted (``${VAR}`` kept)."""
+    match = _SECRET_ASSIGNMENT.match(line)
+    if not match:
+        return line
+    value = match["value"].strip().strip("'\"")
+    if re.fullmatch(r"\$\{\w+\}|\$\w+|", value) or value.lower() in ("true", "false"):
+        return line
+    return f"{match['head']}{redact(value)}{match['tail']}"
+
+
 # --- what a secret value looks like ---------------------------------------------------
 
 @dataclass(frozen=True)
@@ -68,29 +86,28 @@ class SecretPattern:
 
 
 SECRET_PATTERNS: tuple[SecretPattern, ...] = (
-    SecretPattern("secret.private-key", "private key",
+    SecretPattern("private-key", "private key",
          re.compile(r"-----BEGIN (?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?"
                     r"PRIVATE KEY(?: BLOCK)?-----")),
-    SecretPattern("secret.aws-access-key", "AWS access key id",
+    SecretPattern("aws-access-key", "AWS access key id",
          re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    SecretPattern("secret.api-key", "API key (sk-...)",
+    SecretPattern("api-key", "API key (sk-...)",
          re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|live-|test-|ant-)?[A-Za-z0-9_-]{20,}")),
-    SecretPattern("secret.stripe-key", "Stripe live key",
+    SecretPattern("stripe-key", "Stripe live key",
                   re.compile(r"\b[rs]k_live_[0-9A-Za-z]{16,}")),
-    SecretPattern("secret.github-token", "GitHub token",
+    SecretPattern("github-token", "GitHub token",
          re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
-    SecretPattern("secret.slack-token", "Slack token",
+    SecretPattern("slack-token", "Slack token",
                   re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    SecretPattern("secret.google-api-key", "Google API key",
+    SecretPattern("google-api-key", "Google API key",
                   re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
-    SecretPattern("secret.jwt", "JSON Web Token",
+    SecretPattern("jwt", "JSON Web Token",
          re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
-    SecretPattern("secret.dsn-password", "password inside a connection string",
+    SecretPattern("dsn-password", "password inside a connection string",
          re.compile(r"\b[a-z][a-z0-9+.-]*://[^:/@\s'\"]+:([^@\s'\"/]{3,})@[\w.-]+"), group=1,
          generic=True),
-    SecretPattern("secret.hardcoded-password", "hardcoded password or token",
-         re.compile(r"(?i)\b(?:password|passwd|pwd|secret|secret_key|token|api_?key|access_?key|"
-                    r"auth_?token|client_?secret|private_?key)\b['\"]?\s*[:=]\s*[rbuf]?['\"]"
+    SecretPattern("hardcoded-password", "hardcoded password or token",
+         re.compile(rf"(?i)\b(?:{words_pattern()})\b['\"]?\s*[:=]\s*[rbuf]?['\"]"
                     r"([^'\"\s]{8,})['\"]"), group=1, generic=True),
 )
 GENERIC_PATTERNS = frozenset(r.id for r in SECRET_PATTERNS if r.generic)
@@ -165,7 +182,7 @@ def pattern_hits(text: str, rules: Iterable[SecretPattern] = SECRET_PATTERNS
                 if rule.generic and not looks_real(value):
                     continue
                 if not rule.generic and is_placeholder(value[3:] if value.startswith("sk-") else
-                                                       value) and rule.id != "secret.private-key":
+                                                       value) and rule.id != "private-key":
                     continue
                 hits.append((number, line, rule, value))
     yield from hits

@@ -1,4 +1,4 @@
-"""YAML that remembers where things are, and located findings for deployment files.
+"""YAML that remembers where things are.
 
 :func:`load` parses with PyYAML's safe loader (anchors, aliases and ``<<``
 merge keys included) into :class:`LineDict` / :class:`LineList`, plain dicts
@@ -9,21 +9,10 @@ says ``docker-compose.yml:23``. A file that does not parse raises
 
 from __future__ import annotations
 
-import re
-from collections.abc import Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 import yaml
-
-from pytest_readiness.plumbing.redact import redact
-from pytest_readiness.plumbing.suppress import CodeFinding, apply, snippet
-
-# ``KEY: value`` / ``KEY=value`` / ``ENV KEY value`` where KEY names a credential.
-_SECRET_ASSIGNMENT = re.compile(
-    r"""(?ix)^(?P<head>.*?\b[\w.-]*(passw(or)?d|passwd|pwd|secret|token|api_?key|apikey|
-    private_?key|credential|access_?key)[\w.-]*["']?\s*(?:[:=]|\s)\s*)
-    (?P<value>[^\s#][^#]*?)(?P<tail>\s*(\#.*)?)$""")
 
 
 class ParseError(Exception):
@@ -124,70 +113,3 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
-
-
-# --- located findings ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Located:
-    """What a deployment probe reports: a rule broken at file:line."""
-
-    rule: str
-    message: str
-    file: str
-    line: int | None = None
-    level: str = "error"  # error | warning | note
-
-    def where(self) -> str:
-        return f"{self.file}:{self.line}" if self.line else self.file
-
-
-def finding_at(rule: str, message: str, file: str, line: int | None, lines: Sequence[str],
-               level: str = "error") -> CodeFinding:
-    """A CodeFinding with a redacted snippet of the offending line."""
-    text = lines[line - 1] if line and 0 < line <= len(lines) else ""
-    return CodeFinding(rule, message, file, line, snippet(redact_assignment(text)), level)
-
-
-def redact_assignment(line: str) -> str:
-    """A config line with the value of a credential-named key redacted (``${VAR}`` kept)."""
-    match = _SECRET_ASSIGNMENT.match(line)
-    if not match:
-        return line
-    value = match["value"].strip().strip("'\"")
-    if re.fullmatch(r"\$\{\w+\}|\$\w+|", value) or value.lower() in ("true", "false"):
-        return line
-    return f"{match['head']}{redact(value)}{match['tail']}"
-
-
-@dataclass
-class Outcome:
-    errors: list[CodeFinding]
-    warnings: list[CodeFinding]
-
-    def summary(self, findings: list[CodeFinding], limit: int = 8) -> str:
-        listed = "; ".join(f"{f.file}:{f.line or '-'} {f.message}" for f in findings[:limit])
-        more = f" (and {len(findings) - limit} more)" if len(findings) > limit else ""
-        return listed + more
-
-
-def publish(recorder: Any, located: Iterable[Located], lines_of: Any,
-            ignores: Iterable[Any] = (), check_id: str = "") -> Outcome:
-    """Record findings (minus suppressions) on the ``readiness`` recorder.
-
-    Unlike code findings, deployment findings are never demoted by path: a
-    runbook under docs/ is the thing audited, not documentation about code.
-    Inline ``# readiness: ignore[rule] reason`` comments work in YAML and
-    Dockerfiles; every suppression is put in the evidence.
-    """
-    findings = [finding_at(f.rule, f.message, f.file, f.line, lines_of(f.file), f.level)
-                for f in located]
-    filtered = apply(findings, lines_of, ignores, check_id)
-    for f in filtered.kept:
-        recorder.finding(f.rule, f.message, file=f.file, line=f.line, snippet=f.snippet,
-                         level=f.level)
-    if filtered.suppressed:
-        recorder.evidence(suppressed=[s.to_dict() for s in filtered.suppressed])
-    return Outcome([f for f in filtered.kept if f.level == "error"],
-                   [f for f in filtered.kept if f.level == "warning"])

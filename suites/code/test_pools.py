@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness.plumbing import pyast, suppress
+from pytest_readiness import Recorder
+from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.probes.code import pools
 
 pytestmark = pytest.mark.readiness(section="Database Connection Pools", category="performance")
@@ -14,18 +16,11 @@ pytestmark = pytest.mark.readiness(section="Database Connection Pools", category
                        fix="Set pool_size and max_overflow (SQLAlchemy) or min_size and max_size "
                            "(asyncpg, psycopg_pool) explicitly, sized so that processes x peak "
                            "stays under the server's max_connections")
-def test_pool_sizes_are_explicit(codebase, inventory, readiness):
+def test_pool_sizes_are_explicit(inventory: Inventory, readiness: Recorder) -> None:
     """Every connection pool sets its size and overflow explicitly."""
-    found = [p for p in pools.pools(pyast.modules(inventory))
-             if suppress.CodeFinding("", "", p.file).context == "code"]
+    found = pools.live(pools.pools(pyast.modules(inventory)))
     if not found:
         pytest.skip("not applicable: no create_engine / create_pool / ConnectionPool call")
     readiness.evidence(pools=[p.to_dict() for p in found], peak_per_process=pools.total_peak(found))
-    findings = [suppress.CodeFinding(
-        "pools.default-size", f"{p.call}() uses defaults: {p.note} (peak {p.max_connections})",
-        p.file, p.line, level="warning") for p in found if not p.explicit]
-    published = suppress.publish_codebase(readiness, codebase, inventory, findings,
-                                          "pools.explicit-size")
-    if published.warnings:
-        readiness.warn(f"{len(published.warnings)} pool(s) sized by library defaults: "
-                       + published.summary(published.warnings, 5))
+    readiness.conclude(pools.default_size_findings(found), "pool(s) sized by library defaults",
+                       warning="pool(s) sized by library defaults", code=True)

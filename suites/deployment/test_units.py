@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness import CheckError
+from pytest_readiness import Artefact, CheckError, Recorder
 from pytest_readiness.plumbing import unitfile
 from pytest_readiness.probes.deployment import units
+from pytest_readiness.recorder import Message
 
 pytestmark = pytest.mark.readiness(section="Service Ordering and Restart", category="resilience")
 
 
-def _unit_file(unit_file, readiness) -> unitfile.UnitFacts:
+@pytest.fixture
+def unit_facts(unit_file: Artefact, readiness: Recorder) -> unitfile.UnitFacts:
+    """The unit file with its drop-ins applied; one that does not parse is an error."""
     try:
         found = units.read_unit_file(unit_file.path, unit_file.rel)
     except units.UnitFileError as exc:
@@ -21,35 +24,34 @@ def _unit_file(unit_file, readiness) -> unitfile.UnitFacts:
     return found.facts
 
 
-def _report(readiness, rule: str, problems: list[str], file: str | None = None) -> None:
-    for problem in problems:
-        readiness.finding(rule, problem, file=file)
+def _problems(unit_file: Artefact) -> Message:
+    """``file: problem; problem`` (the unit's problems have no line of their own)."""
+    return lambda found: f"{unit_file.rel}: " + "; ".join(f.message for f in found)
 
 
-@pytest.mark.readiness(id="units.network-online", severity="high", fix=unitfile.FIX_NETWORK_ONLINE)
-def test_unit_file_waits_for_network_online(unit_file, readiness):
+@pytest.mark.readiness(id="units.network-online", severity="high",
+                       fix=unitfile.FIX_NETWORK_ONLINE)
+def test_unit_file_waits_for_network_online(unit_file: Artefact, unit_facts: unitfile.UnitFacts,
+                                            readiness: Recorder) -> None:
     """Unit files in the code pair After= and Wants= of network-online.target."""
-    problems = unitfile.network_online_problems(_unit_file(unit_file, readiness))
-    _report(readiness, "units.network-online", problems, unit_file.rel)
-    assert not problems, f"{unit_file.rel}: " + "; ".join(problems)
+    readiness.conclude(units.findings(unit_file.rel, unitfile.network_online_problems(unit_facts)),
+                       _problems(unit_file))
 
 
 @pytest.mark.readiness(id="units.ordering", severity="medium", fix=unitfile.FIX_ORDERING)
-def test_unit_file_ordered_after_dependencies(unit_file, readiness):
+def test_unit_file_ordered_after_dependencies(unit_file: Artefact,
+                                              unit_facts: unitfile.UnitFacts,
+                                              readiness: Recorder) -> None:
     """Unit files in the code order themselves after the units they require or want."""
-    problems = unitfile.ordering_problems(_unit_file(unit_file, readiness))
-    _report(readiness, "units.ordering", problems, unit_file.rel)
-    assert not problems, f"{unit_file.rel}: " + "; ".join(problems)
+    readiness.conclude(units.findings(unit_file.rel, unitfile.ordering_problems(unit_facts)),
+                       _problems(unit_file))
 
 
 @pytest.mark.readiness(id="units.restart-policy", severity="high", fix=unitfile.FIX_RESTART)
-def test_unit_file_restarts_on_failure(unit_file, readiness):
+def test_unit_file_restarts_on_failure(unit_file: Artefact, unit_facts: unitfile.UnitFacts,
+                                       readiness: Recorder) -> None:
     """Service unit files in the code set Restart= with a sane RestartSec=."""
-    facts = _unit_file(unit_file, readiness)
-    if not facts.is_service:
+    if not unit_facts.is_service:
         pytest.skip(f"not applicable: {unit_file.rel} is not a service")
-    failures, warnings = unitfile.restart_problems(facts)
-    _report(readiness, "units.restart-policy", failures, unit_file.rel)
-    assert not failures, f"{unit_file.rel}: " + "; ".join(failures)
-    if warnings:
-        readiness.warn(f"{unit_file.rel}: " + "; ".join(warnings))
+    failures, warnings = unitfile.restart_problems(unit_facts)
+    readiness.conclude(units.findings(unit_file.rel, failures, warnings), _problems(unit_file))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from pytest_readiness import Recorder
+from pytest_readiness.config import Host, NtpConfig, ReadinessConfig
 from pytest_readiness.probes.hosts import clock
 from pytest_readiness.probes.network import ntp
 
 pytestmark = pytest.mark.readiness(section="Clock Synchronisation", category="operations")
 
 
-def _judge(readiness, what: str, offset_ms: float, policy) -> None:
+def _judge(readiness: Recorder, what: str, offset_ms: float, policy: NtpConfig) -> None:
     size = abs(offset_ms)
     assert size <= policy.fail_ms, (
         f"{what} is {offset_ms:+.1f} ms off, beyond the fail threshold of {policy.fail_ms:g} ms")
@@ -22,7 +26,7 @@ def _judge(readiness, what: str, offset_ms: float, policy) -> None:
 @pytest.mark.readiness(id="clock.ntp-synchronised", severity="high",
                        fix="Run an NTP client (chrony or systemd-timesyncd) with reachable "
                            "servers: `timedatectl set-ntp true`, then check `chronyc sources`")
-def test_host_clock_ntp_synchronised(host, host_config, readiness):
+def test_host_clock_ntp_synchronised(host: Any, host_config: Host, readiness: Recorder) -> None:
     """The host's clock is synchronised by NTP (timedatectl / chronyc)."""
     state = clock.host_clock_state(host)
     readiness.evidence(host=host_config.name, source=state.source, **state.details)
@@ -36,7 +40,8 @@ def test_host_clock_ntp_synchronised(host, host_config, readiness):
 @pytest.mark.readiness(id="clock.ntp-server-offset", severity="high",
                        fix="Synchronise this machine and the fleet to the configured NTP servers; "
                            "replace a server whose time is wrong")
-def test_ntp_servers_agree_with_our_clock(readiness_config, readiness):
+def test_ntp_servers_agree_with_our_clock(readiness_config: ReadinessConfig,
+                                          readiness: Recorder) -> None:
     """Configured NTP servers answer, and their time agrees with ours within thresholds."""
     policy = readiness_config.ntp
     if not policy.servers:
@@ -62,7 +67,8 @@ def test_ntp_servers_agree_with_our_clock(readiness_config, readiness):
 
 @pytest.mark.readiness(id="clock.host-drift", severity="high",
                        fix="Fix time synchronisation on the host (see clock.ntp-synchronised)")
-def test_host_clock_close_to_ours(host, host_config, readiness_config, readiness):
+def test_host_clock_close_to_ours(host: Any, host_config: Host, readiness_config: ReadinessConfig,
+                                  readiness: Recorder) -> None:
     """The host's clock agrees with the auditing machine's within the NTP thresholds."""
     drift = clock.host_drift(host)
     readiness.evidence(host=host_config.name, drift_ms=round(drift.drift_s * 1000, 3),

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
+from pytest_readiness import Recorder
+from pytest_readiness.config import ReadinessConfig
 from pytest_readiness.probes.hosts import fleet
 
 pytestmark = pytest.mark.readiness(section="Fleet Drift", category="operations")
@@ -12,7 +17,8 @@ _FIX = ("Bring the outliers in line with the rest of their role through provisio
         "(the same image, package pins and configuration management)")
 
 
-def _role_facts(readiness_config, readiness) -> dict[str, list[fleet.HostFacts]]:
+def _role_facts(readiness_config: ReadinessConfig, readiness: Recorder) -> dict[str,
+                list[fleet.HostFacts]]:
     grouped = fleet.roles(list(readiness_config.hosts))
     if not grouped:
         pytest.skip("not applicable: no role with two or more hosts")
@@ -21,7 +27,8 @@ def _role_facts(readiness_config, readiness) -> dict[str, list[fleet.HostFacts]]
             for role, members in grouped.items()}
 
 
-def _compare(readiness, per_role: dict[str, list[fleet.HostFacts]], fact: str, value_of) -> None:
+def _compare(readiness: Recorder, per_role: dict[str, list[fleet.HostFacts]], fact: str,
+             value_of: Callable[[fleet.HostFacts], Any]) -> None:
     drifted, unreachable, seen = [], [], {}
     for role, facts in per_role.items():
         values = {}
@@ -44,7 +51,7 @@ def _compare(readiness, per_role: dict[str, list[fleet.HostFacts]], fact: str, v
 
 
 @pytest.mark.readiness(id="fleet.kernel", severity="medium", fix=_FIX)
-def test_role_runs_one_kernel(readiness_config, readiness):
+def test_role_runs_one_kernel(readiness_config: ReadinessConfig, readiness: Recorder) -> None:
     """Hosts of a role run the same kernel."""
     if "kernel" not in readiness_config.fleet.facts:
         pytest.skip("not applicable: kernel not in fleet.facts")
@@ -52,7 +59,8 @@ def test_role_runs_one_kernel(readiness_config, readiness):
 
 
 @pytest.mark.readiness(id="fleet.packages", severity="medium", fix=_FIX)
-def test_role_has_same_package_versions(readiness_config, readiness):
+def test_role_has_same_package_versions(readiness_config: ReadinessConfig,
+                                        readiness: Recorder) -> None:
     """Hosts of a role have the same versions of the configured packages."""
     if not readiness_config.fleet.packages or "packages" not in readiness_config.fleet.facts:
         pytest.skip("not applicable: no fleet.packages configured")
@@ -62,7 +70,7 @@ def test_role_has_same_package_versions(readiness_config, readiness):
 
 
 @pytest.mark.readiness(id="fleet.files", severity="medium", fix=_FIX)
-def test_role_has_same_files(readiness_config, readiness):
+def test_role_has_same_files(readiness_config: ReadinessConfig, readiness: Recorder) -> None:
     """Configured files have the same content (sha256) on every host of a role."""
     if not readiness_config.fleet.files or "files" not in readiness_config.fleet.facts:
         pytest.skip("not applicable: no fleet.files configured")
@@ -73,7 +81,7 @@ def test_role_has_same_files(readiness_config, readiness):
 
 @pytest.mark.readiness(id="fleet.ntp-offset", severity="medium",
                        fix="Synchronise the outliers' clocks (see clock.ntp-synchronised)")
-def test_role_clocks_agree(readiness_config, readiness):
+def test_role_clocks_agree(readiness_config: ReadinessConfig, readiness: Recorder) -> None:
     """Clocks of the hosts of a role agree within the NTP warn threshold."""
     if "ntp_offset" not in readiness_config.fleet.facts:
         pytest.skip("not applicable: ntp_offset not in fleet.facts")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_readiness import Recorder
+from pytest_readiness.config import Host
 from pytest_readiness.probes.hosts import hosts
 
 pytestmark = pytest.mark.readiness(section="Fleet Drift", category="operations")
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.readiness(section="Fleet Drift", category="operations")
 @pytest.mark.readiness(id="hosts.host-key-verification", severity="high", category="security",
                        fix="Remove strict_host_key_checking: false and add the host's key to "
                            "known_hosts (ssh-keyscan, checked against the host's fingerprint)")
-def test_ssh_host_keys_verified(host_config, readiness):
+def test_ssh_host_keys_verified(host_config: Host, readiness: Recorder) -> None:
     """SSH host keys are verified (no silent trust of whatever answers)."""
     if hosts.scheme(host_config) not in hosts.SSH_SCHEMES:
         pytest.skip(f"not applicable: {host_config.name} is not reached over SSH")

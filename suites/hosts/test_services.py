@@ -3,15 +3,19 @@ code: suites/deployment/test_units.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from pytest_readiness import HostService, Recorder
 from pytest_readiness.plumbing import unitfile
 from pytest_readiness.probes.hosts import services
 
 pytestmark = pytest.mark.readiness(section="Service Ordering and Restart", category="resilience")
 
 
-def _host_unit(host, host_service, readiness) -> unitfile.UnitFacts:
+def _host_unit(host: Any, host_service: HostService, readiness: Recorder) -> unitfile.UnitFacts:
+    """The unit as the host has it; a unit that is not there fails the check."""
     found = services.read_host_unit(host, host_service.spec.unit)
     readiness.evidence(host=host_service.host.name, systemd_running=found.systemd_running,
                        read_from=found.files)
@@ -25,14 +29,16 @@ def _host_unit(host, host_service, readiness) -> unitfile.UnitFacts:
 
 @pytest.mark.readiness(id="services.network-online", severity="high",
                        fix=unitfile.FIX_NETWORK_ONLINE)
-def test_unit_waits_for_network_online(host, host_service, readiness):
+def test_unit_waits_for_network_online(host: Any, host_service: HostService,
+                                       readiness: Recorder) -> None:
     """After= and Wants= of network-online.target appear together."""
     problems = unitfile.network_online_problems(_host_unit(host, host_service, readiness))
     assert not problems, f"{host_service.target_name}: " + "; ".join(problems)
 
 
 @pytest.mark.readiness(id="services.ordering", severity="medium", fix=unitfile.FIX_ORDERING)
-def test_unit_ordered_after_dependencies(host, host_service, readiness):
+def test_unit_ordered_after_dependencies(host: Any, host_service: HostService,
+                                         readiness: Recorder) -> None:
     """A unit starts after the units it depends on."""
     spec = host_service.spec
     facts = _host_unit(host, host_service, readiness)
@@ -44,7 +50,8 @@ def test_unit_ordered_after_dependencies(host, host_service, readiness):
 
 
 @pytest.mark.readiness(id="services.restart-policy", severity="high", fix=unitfile.FIX_RESTART)
-def test_unit_restarts_on_failure(host, host_service, readiness):
+def test_unit_restarts_on_failure(host: Any, host_service: HostService,
+                                  readiness: Recorder) -> None:
     """Restart= is set (always / on-failure) with a sane RestartSec=."""
     if not host_service.spec.restart:
         pytest.skip("not applicable: restart: false in readiness.yaml")
@@ -57,7 +64,8 @@ def test_unit_restarts_on_failure(host, host_service, readiness):
 @pytest.mark.readiness(id="services.enabled-active", severity="high",
                        fix="systemctl enable --now the unit, and find why it is not running "
                            "(journalctl -u UNIT)")
-def test_unit_enabled_and_active(host, host_service, readiness):
+def test_unit_enabled_and_active(host: Any, host_service: HostService,
+                                 readiness: Recorder) -> None:
     """The unit is enabled at boot and active now (where systemd runs)."""
     found = services.read_host_unit(host, host_service.spec.unit)
     if not found.systemd_running:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from pytest_readiness import Recorder
+from pytest_readiness.config import Host, ReadinessConfig
 from pytest_readiness.probes.hosts import tools
 
 pytestmark = pytest.mark.readiness(section="Diagnostic Tools", category="operations")
@@ -11,7 +15,8 @@ pytestmark = pytest.mark.readiness(section="Diagnostic Tools", category="operati
 
 @pytest.mark.readiness(id="tools.present", severity="low",
                        fix="Install the missing packages (apt-get install / dnf install)")
-def test_diagnostic_tools_installed(host, host_config, readiness_config, readiness):
+def test_diagnostic_tools_installed(host: Any, host_config: Host,
+                                    readiness_config: ReadinessConfig, readiness: Recorder) -> None:
     """Tools the audit or an operator needs on the host are installed."""
     needed = tools.needed_tools(readiness_config, host_config)
     if not needed:

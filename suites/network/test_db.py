@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from pytest_readiness import CheckError
+from pytest_readiness import CheckError, Context, Recorder
+from pytest_readiness.config import Database
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.probes.code import pools
 from pytest_readiness.probes.hosts.connect import connect
@@ -28,7 +30,10 @@ def _facts(dsn: str, timeout: float, name: str) -> db.PostgresFacts | db.Databas
         return exc
 
 
-def postgres(database, readiness) -> db.PostgresFacts:
+@pytest.fixture
+def postgres(database: Database, readiness: Recorder) -> db.PostgresFacts:
+    """The PostgreSQL server's facts (one connection per database per process, shared by the
+    three checks), or an error; a SQLite database is not applicable."""
     if database.dsn is None:
         pytest.skip(f"not applicable: {database.name} is a SQLite database")
     readiness.evidence(dsn=db.mask_dsn(database.dsn))
@@ -42,14 +47,15 @@ def postgres(database, readiness) -> db.PostgresFacts:
 @pytest.mark.readiness(id="db.reachable", severity="critical",
                        fix="Check the DSN, the network path and pg_hba.conf; the application "
                            "cannot start without its database")
-def test_postgres_answers(database, readiness):
+def test_postgres_answers(database: Database, postgres: db.PostgresFacts,
+                          readiness: Recorder) -> None:
     """PostgreSQL accepts a connection within its timeout and answers SELECT 1."""
-    facts = postgres(database, readiness)
+    facts = postgres
     readiness.evidence(timeout_s=database.timeout)
     assert facts.select_1, f"{database.name}: SELECT 1 did not return 1"
 
 
-def _code_pools(readiness_context) -> tuple[int | None, list[dict]]:
+def _code_pools(readiness_context: Context) -> tuple[int | None, list[dict[str, Any]]]:
     found = []
     for cb in readiness_context.codebases:
         found += pools.pools(pyast.modules(readiness_context.inventory(cb)))
@@ -59,9 +65,10 @@ def _code_pools(readiness_context) -> tuple[int | None, list[dict]]:
 @pytest.mark.readiness(id="db.max-connections", severity="high", category="performance",
                        fix="Lower pool_size/max_overflow or the number of processes, or raise "
                            "max_connections (or put PgBouncer in front)")
-def test_pools_fit_max_connections(database, readiness_context, readiness):
+def test_pools_fit_max_connections(database: Database, postgres: db.PostgresFacts,
+                                   readiness_context: Context, readiness: Recorder) -> None:
     """The application's pools at peak fit in the server's max_connections."""
-    facts = postgres(database, readiness)
+    facts = postgres
     available = facts.max_connections - facts.reserved_connections
     readiness.evidence(max_connections=facts.max_connections,
                        superuser_reserved=facts.reserved_connections)
@@ -87,9 +94,10 @@ def test_pools_fit_max_connections(database, readiness_context, readiness):
 @pytest.mark.readiness(id="db.tls", severity="high", category="security",
                        fix="Enable ssl on the server and connect with sslmode=verify-full "
                            "(or at least require)")
-def test_tls_for_remote_connections(database, readiness):
+def test_tls_for_remote_connections(database: Database, postgres: db.PostgresFacts,
+                                    readiness: Recorder) -> None:
     """Non-local PostgreSQL connections use TLS and refuse to fall back to plaintext."""
-    facts = postgres(database, readiness)
+    facts = postgres
     wanted = database.require_tls if database.require_tls is not None else not facts.local
     readiness.evidence(host=facts.host or "(unix socket)", local=facts.local,
                        ssl_in_use=facts.ssl_in_use, sslmode=facts.sslmode)
@@ -104,7 +112,8 @@ def test_tls_for_remote_connections(database, readiness):
 @pytest.mark.readiness(id="db.sqlite-integrity", severity="critical",
                        fix="Restore the file from a backup (or .recover it) and find what "
                            "wrote to it unsafely (no WAL, network filesystem, killed writer)")
-def test_sqlite_integrity(database, readiness_context, readiness):
+def test_sqlite_integrity(database: Database, readiness_context: Context,
+                          readiness: Recorder) -> None:
     """SQLite files pass PRAGMA integrity_check (locally or on the host that holds them)."""
     if database.sqlite is None:
         pytest.skip(f"not applicable: {database.name} is not a SQLite database")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_readiness import Context, Recorder
+from pytest_readiness.config import DnsName
 from pytest_readiness.probes.hosts.connect import connect
 from pytest_readiness.probes.network import dns as dns_probe
 
@@ -25,7 +27,7 @@ def _judge(where: str, answers: tuple[str, ...], problem: str | None, expect: li
 
 
 @pytest.mark.readiness(id="dns.resolves", severity="high", fix=_FIX)
-def test_name_resolves_to_expected_addresses(dns_name, readiness):
+def test_name_resolves_to_expected_addresses(dns_name: DnsName, readiness: Recorder) -> None:
     """The name resolves from the auditing machine, to the expected addresses when given."""
     try:
         answer = dns_probe.resolve(dns_name.name, dns_name.type, dns_name.resolver,
@@ -40,7 +42,8 @@ def test_name_resolves_to_expected_addresses(dns_name, readiness):
 
 
 @pytest.mark.readiness(id="dns.resolves-on-hosts", severity="high", fix=_FIX)
-def test_name_resolves_on_hosts(dns_name, readiness_context, readiness):
+def test_name_resolves_on_hosts(dns_name: DnsName, readiness_context: Context,
+                                readiness: Recorder) -> None:
     """The name resolves on each listed host (getent), to the expected addresses when given."""
     if not dns_name.from_:
         pytest.skip(f"not applicable: no hosts listed under 'from' for {dns_name.name}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness import CheckError
+from pytest_readiness import CheckError, Recorder
+from pytest_readiness.config import GrpcService
 from pytest_readiness.plumbing.netpool import ProbeFailure, ProbeTimeout
 from pytest_readiness.probes.network import grpc as grpc_probe
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.readiness(section="gRPC", category="resilience")
 @pytest.mark.readiness(id="grpc.health", severity="critical",
                        fix="Register grpc.health.v1 (grpcio-health-checking) and set SERVING "
                            "for the service once it can serve")
-def test_health_serving(grpc_service, readiness):
+def test_health_serving(grpc_service: GrpcService, readiness: Recorder) -> None:
     """The standard health service reports SERVING for the configured service."""
     svc = grpc_service
     readiness.evidence(target=svc.target, service=svc.service or "(server)", tls=svc.tls)
@@ -31,7 +32,7 @@ def test_health_serving(grpc_service, readiness):
 @pytest.mark.readiness(id="grpc.keepalive", severity="low",
                        fix="Use keepalive time >= 10 s (typically 30-60 s), a timeout shorter "
                            "than it, and match the server's min ping interval")
-def test_keepalive_sane(grpc_service, readiness):
+def test_keepalive_sane(grpc_service: GrpcService, readiness: Recorder) -> None:
     """Declared channel keepalive settings are sane."""
     keepalive = grpc_service.keepalive
     if keepalive is None:

@@ -6,7 +6,8 @@ from urllib.parse import urljoin
 
 import pytest
 
-from pytest_readiness import CheckError
+from pytest_readiness import CheckError, Context, Recorder
+from pytest_readiness.config import Endpoint
 from pytest_readiness.plumbing import netpool
 from pytest_readiness.plumbing.netpool import ProbeFailure, ProbeTimeout
 from pytest_readiness.probes.network import health, http
@@ -14,11 +15,11 @@ from pytest_readiness.probes.network import health, http
 pytestmark = pytest.mark.readiness(section="Health and Latency", category="resilience")
 
 
-def _url(endpoint, path: str | None) -> str:
+def _url(endpoint: Endpoint, path: str | None) -> str:
     return urljoin(endpoint.url, path) if path else endpoint.url
 
 
-def _get(endpoint, path: str | None) -> http.Response:
+def _get(endpoint: Endpoint, path: str | None) -> http.Response:
     url = _url(endpoint, path)
     try:
         return http.fetch(url, endpoint.timeout, endpoint.tls.ca_bundle,
@@ -27,7 +28,7 @@ def _get(endpoint, path: str | None) -> http.Response:
         raise CheckError(str(exc)) from None
 
 
-def _latency(endpoint) -> health.LatencySample:
+def _latency(endpoint: Endpoint) -> health.LatencySample:
     url = _url(endpoint, endpoint.health)
     policy = endpoint.latency
     return health.sample_latency(
@@ -38,7 +39,7 @@ def _latency(endpoint) -> health.LatencySample:
 @pytest.mark.readiness(id="health.endpoint", severity="critical",
                        fix="Expose a health endpoint that answers 2xx when the service can "
                            "serve (and set endpoints[].health)")
-def test_health_answers_2xx(endpoint, readiness):
+def test_health_answers_2xx(endpoint: Endpoint, readiness: Recorder) -> None:
     """The health path answers 2xx within its timeout."""
     if not endpoint.health:
         pytest.skip(f"not applicable: no health path configured for {endpoint.name}")
@@ -53,7 +54,8 @@ def test_health_answers_2xx(endpoint, readiness):
 @pytest.mark.readiness(id="health.latency-p95", severity="medium", category="performance",
                        fix="Find the slow path (profile, add indexes, cache) or raise the "
                            "budget in endpoints[].latency.p95_budget_ms if it is deliberate")
-def test_latency_within_budget(endpoint, readiness_context, readiness):
+def test_latency_within_budget(endpoint: Endpoint, readiness_context: Context,
+                               readiness: Recorder) -> None:
     """p95 latency over a bounded sample of requests is within the budget."""
     pool = netpool.pool_for(readiness_context)
     pool.register("latency", _latency, readiness_context.config.endpoints)
@@ -78,7 +80,7 @@ def test_latency_within_budget(endpoint, readiness_context, readiness):
 @pytest.mark.readiness(id="health.metrics", severity="medium", category="monitoring",
                        fix="Serve Prometheus exposition format at the metrics path "
                            "(prometheus_client's generate_latest), not a JSON placeholder")
-def test_metrics_parse(endpoint, readiness):
+def test_metrics_parse(endpoint: Endpoint, readiness: Recorder) -> None:
     """The /metrics endpoint parses as Prometheus exposition format."""
     if not endpoint.metrics:
         pytest.skip(f"not applicable: no metrics path configured for {endpoint.name}")

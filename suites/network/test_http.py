@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness import CheckError
+from pytest_readiness import CheckError, Context, Recorder
+from pytest_readiness.config import Endpoint
 from pytest_readiness.plumbing import netpool
 from pytest_readiness.plumbing.netpool import ProbeFailure, ProbeTimeout
 from pytest_readiness.probes.network import http
@@ -17,17 +18,22 @@ from pytest_readiness.probes.network import http
 pytestmark = pytest.mark.readiness(section="HTTP Security Headers", category="security")
 
 
-def _fetch(endpoint) -> http.Response:
+def _fetch(endpoint: Endpoint) -> http.Response:
     return http.fetch(endpoint.url, endpoint.timeout, endpoint.tls.ca_bundle, endpoint.name,
                       headers={"Origin": http.PROBE_ORIGIN})
 
 
-def response_of(endpoint, readiness_context, readiness, https_only: bool = False
-                ) -> http.Response:
+def _headers_on(endpoint: Endpoint) -> None:
     if not endpoint.headers:
         pytest.skip(f"not applicable: header checks are off for {endpoint.name} (headers: false)")
-    if https_only and not endpoint.url.startswith("https://"):
-        pytest.skip(f"not applicable: {endpoint.name} is plain HTTP (see http.redirect-https)")
+
+
+@pytest.fixture
+def http_response(endpoint: Endpoint, readiness_context: Context,
+                  readiness: Recorder) -> http.Response:
+    """The endpoint's response (fetched once per session for every header check), or an
+    error naming the phase; an endpoint with ``headers: false`` is not applicable."""
+    _headers_on(endpoint)
     pool = netpool.pool_for(readiness_context)
     pool.register("headers", _fetch, readiness_context.config.endpoints)
     try:
@@ -38,7 +44,18 @@ def response_of(endpoint, readiness_context, readiness, https_only: bool = False
     return response
 
 
-def _header_evidence(readiness, response: http.Response, *names: str) -> dict[str, str | None]:
+@pytest.fixture
+def https_response(endpoint: Endpoint, request: pytest.FixtureRequest) -> http.Response:
+    """The same, for checks of HTTPS only: a plain HTTP endpoint is not applicable."""
+    _headers_on(endpoint)
+    if not endpoint.url.startswith("https://"):
+        pytest.skip(f"not applicable: {endpoint.name} is plain HTTP (see http.redirect-https)")
+    response: http.Response = request.getfixturevalue("http_response")
+    return response
+
+
+def _header_evidence(readiness: Recorder, response: http.Response,
+                     *names: str) -> dict[str, str | None]:
     values = {n: response.header(n) for n in names}
     readiness.evidence(headers={n: http.truncate(v) if v else None for n, v in values.items()})
     return values
@@ -47,9 +64,9 @@ def _header_evidence(readiness, response: http.Response, *names: str) -> dict[st
 @pytest.mark.readiness(id="http.hsts", severity="high",
                        fix='Send "Strict-Transport-Security: max-age=31536000; '
                            'includeSubDomains" on every HTTPS response')
-def test_hsts_at_least_a_year(endpoint, readiness_context, readiness):
+def test_hsts_at_least_a_year(https_response: http.Response, readiness: Recorder) -> None:
     """Strict-Transport-Security is sent with max-age of at least one year."""
-    response = response_of(endpoint, readiness_context, readiness, https_only=True)
+    response = https_response
     value = _header_evidence(readiness, response, "Strict-Transport-Security")[
         "Strict-Transport-Security"]
     max_age = http.hsts_max_age(value)
@@ -63,9 +80,10 @@ def test_hsts_at_least_a_year(endpoint, readiness_context, readiness):
 
 @pytest.mark.readiness(id="http.nosniff", severity="medium",
                        fix='Send "X-Content-Type-Options: nosniff"')
-def test_content_type_nosniff(endpoint, readiness_context, readiness):
+def test_content_type_nosniff(endpoint: Endpoint, http_response: http.Response,
+                              readiness: Recorder) -> None:
     """X-Content-Type-Options is nosniff."""
-    response = response_of(endpoint, readiness_context, readiness)
+    response = http_response
     value = _header_evidence(readiness, response, "X-Content-Type-Options")[
         "X-Content-Type-Options"]
     assert (value or "").strip().lower() == "nosniff", \
@@ -75,9 +93,10 @@ def test_content_type_nosniff(endpoint, readiness_context, readiness):
 @pytest.mark.readiness(id="http.framing", severity="medium",
                        fix='Send "X-Frame-Options: DENY" (or SAMEORIGIN), or a CSP with '
                            "frame-ancestors 'none' / 'self'")
-def test_framing_denied(endpoint, readiness_context, readiness):
+def test_framing_denied(endpoint: Endpoint, http_response: http.Response,
+                        readiness: Recorder) -> None:
     """X-Frame-Options DENY/SAMEORIGIN or CSP frame-ancestors stops clickjacking."""
-    response = response_of(endpoint, readiness_context, readiness)
+    response = http_response
     values = _header_evidence(readiness, response, "X-Frame-Options", "Content-Security-Policy")
     assert http.framing_protected(response.headers), (
         f"framing not restricted: X-Frame-Options {values['X-Frame-Options']!r}, "
@@ -87,9 +106,10 @@ def test_framing_denied(endpoint, readiness_context, readiness):
 @pytest.mark.readiness(id="http.referrer-policy", severity="low",
                        fix='Send "Referrer-Policy: strict-origin-when-cross-origin" '
                            "(or stricter)")
-def test_referrer_policy(endpoint, readiness_context, readiness):
+def test_referrer_policy(endpoint: Endpoint, http_response: http.Response,
+                         readiness: Recorder) -> None:
     """A Referrer-Policy header is sent (and is not unsafe-url)."""
-    response = response_of(endpoint, readiness_context, readiness)
+    response = http_response
     value = _header_evidence(readiness, response, "Referrer-Policy")["Referrer-Policy"]
     assert value, "no Referrer-Policy header"
     assert "unsafe-url" not in value.lower(), f"Referrer-Policy is {value!r}"
@@ -97,9 +117,10 @@ def test_referrer_policy(endpoint, readiness_context, readiness):
 
 @pytest.mark.readiness(id="http.csp", severity="medium",
                        fix="Send a Content-Security-Policy (start with default-src 'self')")
-def test_content_security_policy(endpoint, readiness_context, readiness):
+def test_content_security_policy(endpoint: Endpoint, http_response: http.Response,
+                                 readiness: Recorder) -> None:
     """A Content-Security-Policy header is sent."""
-    response = response_of(endpoint, readiness_context, readiness)
+    response = http_response
     value = _header_evidence(readiness, response, "Content-Security-Policy")[
         "Content-Security-Policy"]
     assert value and value.strip(), "no Content-Security-Policy header"
@@ -108,9 +129,10 @@ def test_content_security_policy(endpoint, readiness_context, readiness):
 @pytest.mark.readiness(id="http.cors", severity="high",
                        fix="Never combine Access-Control-Allow-Credentials: true with a "
                            "wildcard or reflected origin: list the allowed origins")
-def test_cors_not_open_with_credentials(endpoint, readiness_context, readiness):
+def test_cors_not_open_with_credentials(endpoint: Endpoint, http_response: http.Response,
+                                        readiness: Recorder) -> None:
     """CORS does not let any site make credentialed requests."""
-    response = response_of(endpoint, readiness_context, readiness)
+    response = http_response
     _header_evidence(readiness, response, "Access-Control-Allow-Origin",
                      "Access-Control-Allow-Credentials")
     readiness.evidence(probe_origin=http.PROBE_ORIGIN)
@@ -120,7 +142,7 @@ def test_cors_not_open_with_credentials(endpoint, readiness_context, readiness):
 
 @pytest.mark.readiness(id="http.redirect-https", severity="high",
                        fix="Answer plain HTTP with a 301/308 redirect to the https:// URL")
-def test_http_redirects_to_https(endpoint, readiness_context, readiness):
+def test_http_redirects_to_https(endpoint: Endpoint, readiness: Recorder) -> None:
     """Plain HTTP redirects to HTTPS."""
     if not endpoint.redirect_http:
         pytest.skip(f"not applicable: redirect_http is false for {endpoint.name}")

@@ -1,28 +1,32 @@
 """TLS certificate: expiry, trust, hostname, key, signature, protocols, SAN coverage.
 
 The handshakes of every HTTPS endpoint are gathered once per session, concurrently
-(probes/netpool.py), and read here by each check.
+(plumbing/netpool.py), and read here by each check through the ``tls_report`` fixture.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from pytest_readiness import CheckError, Outcome
+from pytest_readiness import CheckError, Context, Outcome, Recorder
+from pytest_readiness.config import Endpoint
 from pytest_readiness.plumbing import netpool
 from pytest_readiness.plumbing.netpool import ProbeFailure, ProbeTimeout
 from pytest_readiness.probes.network import tls
+from pytest_readiness.probes.network.tls import TlsReport
 
 pytestmark = pytest.mark.readiness(section="TLS Certificate", category="security")
 
 
-def _gather(endpoint) -> tls.TlsReport:
+def _gather(endpoint: Endpoint) -> TlsReport:
     return tls.probe_endpoint(endpoint.url, endpoint.timeout, endpoint.tls.ca_bundle,
                               endpoint.name)
 
 
-def tls_report(endpoint, readiness_context, readiness) -> tls.TlsReport:
-    """The endpoint's TLS facts (shared by every check), or an error naming the phase."""
+@pytest.fixture
+def tls_report(endpoint: Endpoint, readiness_context: Context, readiness: Recorder) -> TlsReport:
+    """The endpoint's TLS facts (shared by every check), or an error naming the phase; a plain
+    HTTP endpoint is not applicable."""
     if not endpoint.url.startswith("https://"):
         pytest.skip(f"not applicable: {endpoint.name} is plain HTTP ({endpoint.url})")
     pool = netpool.pool_for(readiness_context)
@@ -39,9 +43,10 @@ def tls_report(endpoint, readiness_context, readiness) -> tls.TlsReport:
 @pytest.mark.readiness(id="tls.cert-expiry", severity="high",
                        fix="Renew the certificate and make sure renewal is automatic "
                            "(certbot/ACME timer, cert-manager) and monitored")
-def test_certificate_not_near_expiry(endpoint, readiness_context, readiness):
+def test_certificate_not_near_expiry(endpoint: Endpoint, tls_report: TlsReport,
+                                     readiness: Recorder) -> None:
     """The certificate is valid for longer than the warning window."""
-    leaf = tls_report(endpoint, readiness_context, readiness).chain.leaf
+    leaf = tls_report.chain.leaf
     policy = endpoint.tls
     verdict = tls.expiry_verdict(leaf.days_left, policy.warn_days, policy.fail_days)
     readiness.evidence(warn_days=policy.warn_days, fail_days=policy.fail_days)
@@ -57,9 +62,10 @@ def test_certificate_not_near_expiry(endpoint, readiness_context, readiness):
 @pytest.mark.readiness(id="tls.intermediate-expiry", severity="high",
                        fix="Serve the current intermediate certificate from your CA "
                            "(rebuild the full chain file)")
-def test_intermediates_not_near_expiry(endpoint, readiness_context, readiness):
+def test_intermediates_not_near_expiry(endpoint: Endpoint, tls_report: TlsReport,
+                                       readiness: Recorder) -> None:
     """Intermediate certificates in the served chain are not inside the expiry window."""
-    chain = tls_report(endpoint, readiness_context, readiness).chain
+    chain = tls_report.chain
     intermediates = [c for c in chain.certs[1:] if not c.self_signed]
     readiness.evidence(intermediates=[c.summary() for c in intermediates])
     policy = endpoint.tls
@@ -76,9 +82,9 @@ def test_intermediates_not_near_expiry(endpoint, readiness_context, readiness):
 @pytest.mark.readiness(id="tls.chain-trusted", severity="critical",
                        fix="Serve the full chain (leaf + intermediates) signed by a trusted CA; "
                            "for a private CA set endpoints[].tls.ca_bundle")
-def test_chain_verifies(endpoint, readiness_context, readiness):
+def test_chain_verifies(endpoint: Endpoint, tls_report: TlsReport, readiness: Recorder) -> None:
     """The chain verifies against the system trust store or the configured CA bundle."""
-    verification = tls_report(endpoint, readiness_context, readiness).verification
+    verification = tls_report.verification
     readiness.evidence(verified=verification.verified,
                        trust_store=verification.ca_bundle or "system")
     assert verification.verified, f"chain of {endpoint.name} does not verify: {verification.error}"
@@ -87,18 +93,18 @@ def test_chain_verifies(endpoint, readiness_context, readiness):
 @pytest.mark.readiness(id="tls.hostname", severity="critical",
                        fix="Reissue the certificate with the endpoint's hostname in its "
                            "subjectAltName")
-def test_hostname_matches(endpoint, readiness_context, readiness):
+def test_hostname_matches(endpoint: Endpoint, tls_report: TlsReport, readiness: Recorder) -> None:
     """The endpoint's hostname is one of the certificate's subjectAltNames."""
-    chain = tls_report(endpoint, readiness_context, readiness).chain
+    chain = tls_report.chain
     assert tls.hostname_matches(chain.server_name, chain.leaf.sans), (
         f"{chain.server_name} is not in the certificate's SANs {chain.leaf.sans[:20]}")
 
 
 @pytest.mark.readiness(id="tls.key-strength", severity="high",
                        fix="Reissue the certificate with an RSA 2048+ or ECDSA P-256+ key")
-def test_key_is_strong(endpoint, readiness_context, readiness):
+def test_key_is_strong(endpoint: Endpoint, tls_report: TlsReport, readiness: Recorder) -> None:
     """The certificate key is RSA >= 2048 bits or EC >= 256 bits."""
-    leaf = tls_report(endpoint, readiness_context, readiness).chain.leaf
+    leaf = tls_report.chain.leaf
     policy = endpoint.tls
     readiness.evidence(key_type=leaf.key_type, key_bits=leaf.key_bits)
     assert tls.key_is_strong(leaf, policy.min_rsa_bits, policy.min_ec_bits), (
@@ -108,9 +114,9 @@ def test_key_is_strong(endpoint, readiness_context, readiness):
 
 @pytest.mark.readiness(id="tls.signature", severity="high",
                        fix="Reissue the certificate signed with SHA-256 or stronger")
-def test_signature_not_weak(endpoint, readiness_context, readiness):
+def test_signature_not_weak(endpoint: Endpoint, tls_report: TlsReport, readiness: Recorder) -> None:
     """No certificate in the chain (but the root) is signed with SHA-1 or MD5."""
-    chain = tls_report(endpoint, readiness_context, readiness).chain
+    chain = tls_report.chain
     readiness.evidence(signature_hashes=[c.signature_hash for c in chain.certs])
     weak = [f"{c.subject}: {c.signature_hash}" for c in chain.certs
             if not c.self_signed and tls.signature_is_weak(c)]
@@ -122,9 +128,10 @@ def test_signature_not_weak(endpoint, readiness_context, readiness):
 @pytest.mark.readiness(id="tls.protocols", severity="high",
                        fix="Disable TLS 1.0 and 1.1 (ssl_protocols TLSv1.2 TLSv1.3; in nginx) "
                            "and offer TLS 1.2 or newer")
-def test_only_modern_protocols(endpoint, readiness_context, readiness):
+def test_only_modern_protocols(endpoint: Endpoint, tls_report: TlsReport,
+                               readiness: Recorder) -> None:
     """TLS 1.0 and 1.1 are refused; TLS 1.2 or 1.3 is offered."""
-    protocols = tls_report(endpoint, readiness_context, readiness).protocols
+    protocols = tls_report.protocols
     readiness.evidence(protocols=protocols, probe_can_offer=tls.local_protocol_support())
     legacy = [v for v in ("TLSv1.0", "TLSv1.1") if protocols[v]]
     assert not legacy, f"{endpoint.name} accepts {', '.join(legacy)}"
@@ -135,12 +142,13 @@ def test_only_modern_protocols(endpoint, readiness_context, readiness):
 @pytest.mark.readiness(id="tls.san-coverage", severity="high",
                        fix="Add every DNS name that points at the endpoint to the certificate's "
                            "subjectAltName")
-def test_sans_cover_dns_names(endpoint, readiness_context, readiness):
+def test_sans_cover_dns_names(endpoint: Endpoint, readiness_context: Context, readiness: Recorder,
+                              request: pytest.FixtureRequest) -> None:
     """Every configured DNS name pointing at the endpoint is covered by the SANs."""
     names = [d.name for d in readiness_context.config.dns if d.endpoint == endpoint.name]
     if not names:
         pytest.skip(f"not applicable: no dns entry names endpoint {endpoint.name}")
-    leaf = tls_report(endpoint, readiness_context, readiness).chain.leaf
+    leaf = request.getfixturevalue("tls_report").chain.leaf  # after the check's own skip
     readiness.evidence(dns_names=names)
     uncovered = [n for n in names if not tls.hostname_matches(n, leaf.sans)]
     assert not uncovered, f"not in the certificate's SANs: {', '.join(uncovered)}"

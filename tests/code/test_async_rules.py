@@ -13,20 +13,20 @@ def blocking(source: str) -> list[tuple[int, str, str]]:
 
 
 @pytest.mark.parametrize("source,rule", [
-    ("import time\nasync def f():\n    time.sleep(1)", "async.time-sleep"),
-    ("import time as t\nasync def f():\n    t.sleep(1)", "async.time-sleep"),
-    ("from time import sleep\nasync def f():\n    sleep(1)", "async.time-sleep"),
-    ("from time import sleep as nap\nasync def f():\n    nap(1)", "async.time-sleep"),
-    ("import requests\nasync def f():\n    requests.get('u', timeout=1)", "async.sync-http"),
+    ("import time\nasync def f():\n    time.sleep(1)", "time-sleep"),
+    ("import time as t\nasync def f():\n    t.sleep(1)", "time-sleep"),
+    ("from time import sleep\nasync def f():\n    sleep(1)", "time-sleep"),
+    ("from time import sleep as nap\nasync def f():\n    nap(1)", "time-sleep"),
+    ("import requests\nasync def f():\n    requests.get('u', timeout=1)", "sync-http"),
     ("import requests as rq\nasync def f():\n    s = rq.Session()\n    s.post('u')",
-     "async.sync-http"),
-    ("from urllib.request import urlopen\nasync def f():\n    urlopen('u')", "async.sync-http"),
-    ("import subprocess\nasync def f():\n    subprocess.check_output(['ls'])", "async.subprocess"),
+     "sync-http"),
+    ("from urllib.request import urlopen\nasync def f():\n    urlopen('u')", "sync-http"),
+    ("import subprocess\nasync def f():\n    subprocess.check_output(['ls'])", "subprocess"),
     ("import subprocess\nasync def f():\n    p = subprocess.Popen(['ls'])\n    p.wait()",
-     "async.subprocess"),
-    ("import sqlite3\nasync def f():\n    sqlite3.connect('x')", "async.sync-db"),
-    ("import pymysql\nasync def f():\n    pymysql.connect()", "async.sync-db"),
-    ("import redis\nasync def f():\n    r = redis.Redis()\n    r.get('k')", "async.sync-db"),
+     "subprocess"),
+    ("import sqlite3\nasync def f():\n    sqlite3.connect('x')", "sync-db"),
+    ("import pymysql\nasync def f():\n    pymysql.connect()", "sync-db"),
+    ("import redis\nasync def f():\n    r = redis.Redis()\n    r.get('k')", "sync-db"),
 ])
 def test_blocking_call_in_async_def(source: str, rule: str) -> None:
     found = blocking(source)
@@ -35,7 +35,7 @@ def test_blocking_call_in_async_def(source: str, rule: str) -> None:
 
 def test_file_io_is_a_warning() -> None:
     assert blocking("async def f():\n    with open('x') as fh:\n        return fh.read()") == [
-        (2, "async.file-io", "warning")]
+        (2, "file-io", "warning")]
 
 
 @pytest.mark.parametrize("source", [
@@ -61,7 +61,7 @@ def test_near_misses_are_fine(source: str) -> None:
 
 def test_blocking_helper_called_directly_is_a_warning_at_the_call() -> None:
     found = blocking("import time\ndef work():\n    time.sleep(1)\nasync def f():\n    work()")
-    assert found == [(5, "async.time-sleep", "warning")]
+    assert found == [(5, "time-sleep", "warning")]
 
 
 def test_sync_imports() -> None:
@@ -79,8 +79,8 @@ def test_suite_outcomes(run_suite) -> None:
         "tests/test_api.py": "import time\nasync def test_x():\n    time.sleep(1)\n",
     }, "{path: code, async: true}")
     assert run.outcome("async.blocking-calls") == "fail"
-    assert run.rules("async.blocking-calls") == ["async.time-sleep"]
-    assert run.rules("async.blocking-calls", "note") == ["async.time-sleep"]
+    assert run.rules("async.blocking-calls") == ["async.blocking-calls:time-sleep"]
+    assert run.rules("async.blocking-calls", "note") == ["async.blocking-calls:time-sleep"]
     assert run.check("async.blocking-calls")["evidence"]["async_functions"] == 3
     assert run.outcome("async.sync-driver-imports") == "fail"
 

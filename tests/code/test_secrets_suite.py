@@ -35,8 +35,8 @@ def test_live_secret_fails_test_fixture_is_a_note(run_suite) -> None:
     })
     check = run.check("secrets.hardcoded")
     assert check["outcome"] == "fail"
-    assert run.rules("secrets.hardcoded") == ["secret.fallback-default"]
-    assert run.rules("secrets.hardcoded", "note") == ["secret.api-key"]
+    assert run.rules("secrets.hardcoded") == ["secrets.hardcoded:fallback-default"]
+    assert run.rules("secrets.hardcoded", "note") == ["secrets.hardcoded:api-key"]
     assert check["evidence"]["findings_by_level"] == {"error": 1, "warning": 0, "note": 1}
     finding = run.findings("secrets.hardcoded")[0]
     assert (finding["file"], finding["line"]) == ("app/db.py", 2)

@@ -42,8 +42,8 @@ def test_both_flaws_fail_as_security_with_paths(leaky: tuple[pytest.Pytester, st
         ("signing.key", "mode 0644: readable by group and others")]
     secret_findings = failed["secrets.hardcoded"]["evidence"]["findings"]
     live = {(f["file"], f.get("line"), f["rule"]) for f in secret_findings if f["level"] == "error"}
-    assert ("app.py", 1, "secret.api-key") in live
-    assert ("signing.key", 1, "secret.private-key") in live
+    assert ("app.py", 1, "secrets.hardcoded:api-key") in live
+    assert ("signing.key", 1, "secrets.hardcoded:private-key") in live
     assert not any(f["file"] == "README.md" for f in secret_findings)  # a placeholder in docs
     assert record["scorecard"]["verdict"] == "NOT READY"
     assert set(record["scorecard"]["blockers"]) == {"files.secret-file-mode[.]",
@@ -114,12 +114,12 @@ def test_permissions_probe(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("line", "rule"), [
-    ('KEY = "sk-{r}"', "secret.api-key"),
-    ('aws = "AKIA{R16}"', "secret.aws-access-key"),
-    ('token = "ghp_{r36}"', "secret.github-token"),
-    ('DATABASE_URL = "postgresql://app:{r}@db:5432/app"', "secret.dsn-password"),
-    ('password = "{r}"', "secret.hardcoded-password"),
-    ("-----BEGIN OPENSSH PRIVATE KEY-----", "secret.private-key"),
+    ('KEY = "sk-{r}"', "api-key"),
+    ('aws = "AKIA{R16}"', "aws-access-key"),
+    ('token = "ghp_{r36}"', "github-token"),
+    ('DATABASE_URL = "postgresql://app:{r}@db:5432/app"', "dsn-password"),
+    ('password = "{r}"', "hardcoded-password"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----", "private-key"),
 ])
 def test_secret_rules_find_real_values(line: str, rule: str) -> None:
     r = secrets.token_urlsafe(24)

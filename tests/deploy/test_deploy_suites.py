@@ -65,7 +65,7 @@ def test_dockerfile_suite_and_inline_suppression(run_suite) -> None:
     })
     assert run.outcome("dockerfile.no-remote-add", "Dockerfile") == "pass"
     suppressed = run.check("dockerfile.no-remote-add", "Dockerfile")["evidence"]["suppressed"]
-    assert suppressed == [{"rule": "dockerfile.remote-add", "file": "Dockerfile", "line": 3,
+    assert suppressed == [{"rule": "dockerfile.no-remote-add", "file": "Dockerfile", "line": 3,
                            "reason": "vendor tarball, checksum verified below", "by": "inline"}]
     assert run.outcome("dockerfile.non-root-user", "Dockerfile") == "fail"
     assert run.where("dockerfile.multi-stage", target="Dockerfile") == ["Dockerfile:4"]

@@ -74,9 +74,9 @@ def test_dockerfile_rules_never_crash(lines: list[str]) -> None:
         df = dockerfile.parse("\n".join(lines) + "\n", "Dockerfile")
     except ParseError:
         return
-    for rule in (dockerfile.user_findings, dockerfile.build_tool_findings,
-                 dockerfile.healthcheck_findings, dockerfile.base_pin_findings,
-                 dockerfile.secret_findings, dockerfile.remote_add_findings):
+    for rule in (dockerfile.non_root_user, dockerfile.multi_stage,
+                 dockerfile.healthcheck, dockerfile.base_pinned,
+                 dockerfile.no_secrets, dockerfile.no_remote_add):
         rule(df)
-    dockerfile.production_target_findings(df, set())
+    dockerfile.production_target(df, set())
     dockerfile.summary(df)

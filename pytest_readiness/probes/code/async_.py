@@ -13,7 +13,9 @@ import ast
 from collections.abc import Iterable
 
 from pytest_readiness.plumbing import pyast
-from pytest_readiness.plumbing.suppress import CodeFinding, snippet
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.suppress import snippet
+from pytest_readiness.vocabulary import Level
 
 SYNC_DRIVERS = ("psycopg2", "pymysql", "MySQLdb", "sqlite3", "cx_Oracle", "pyodbc")
 SYNC_REDIS = ("redis.Redis", "redis.StrictRedis", "redis.client.Redis", "redis.from_url",
@@ -31,21 +33,24 @@ FILE_IO = frozenset({"open", "io.open"})
 PATH_IO = frozenset({"read_text", "read_bytes", "write_text", "write_bytes"})
 
 
+BLOCKING_RULES = ("time-sleep", "sync-http", "subprocess", "sync-db", "file-io")
+
+
 def blocking_rule(name: str) -> tuple[str, str] | None:
     """(rule, advice) when a resolved call name blocks the event loop."""
     top, last = name.split(".")[0], pyast.tail(name)
     if name == "time.sleep":
-        return "async.time-sleep", "time.sleep blocks the loop; use await asyncio.sleep"
+        return "time-sleep", "time.sleep blocks the loop; use await asyncio.sleep"
     if name.startswith(SYNC_HTTP) and last in HTTP_CALLS:
-        return "async.sync-http", f"{top} is synchronous; use httpx.AsyncClient or aiohttp"
+        return "sync-http", f"{top} is synchronous; use httpx.AsyncClient or aiohttp"
     if name in SUBPROCESS:
-        return "async.subprocess", "use asyncio.create_subprocess_exec"
+        return "subprocess", "use asyncio.create_subprocess_exec"
     if top in SYNC_DRIVERS and last in DB_CALLS:
-        return "async.sync-db", f"{top} is a synchronous driver; use an async one"
+        return "sync-db", f"{top} is a synchronous driver; use an async one"
     if name.startswith(SYNC_REDIS) and "()." in name:
-        return "async.sync-db", "a synchronous redis client; use redis.asyncio"
+        return "sync-db", "a synchronous redis client; use redis.asyncio"
     if name in FILE_IO or (last in PATH_IO and "Path" in name):
-        return "async.file-io", "file I/O blocks; use aiofiles or asyncio.to_thread"
+        return "file-io", "file I/O blocks; use aiofiles or asyncio.to_thread"
     return None
 
 
@@ -56,13 +61,13 @@ def _blocking_helpers(module: pyast.Module) -> dict[str, tuple[str, str, int]]:
         fn = call.function
         if isinstance(fn, ast.FunctionDef) and fn.name not in helpers:
             found = blocking_rule(call.name)
-            if found and found[0] != "async.file-io":
+            if found and found[0] != "file-io":
                 helpers[fn.name] = (found[0], call.name, call.line)
     return helpers
 
 
-def blocking_calls(modules: Iterable[pyast.Module]) -> list[CodeFinding]:
-    found: list[CodeFinding] = []
+def blocking_calls(modules: Iterable[pyast.Module]) -> list[Finding]:
+    found: list[Finding] = []
     for module in modules:
         helpers = _blocking_helpers(module)
         for call in module.calls:
@@ -72,20 +77,20 @@ def blocking_calls(modules: Iterable[pyast.Module]) -> list[CodeFinding]:
             where = f"in async def {call.function.name}"
             rule = blocking_rule(call.name)
             if rule:
-                level = "warning" if rule[0] == "async.file-io" else "error"
-                found.append(CodeFinding(rule[0], f"{call.name}() {where}: {rule[1]}",
+                level = Level.WARNING if rule[0] == "file-io" else Level.ERROR
+                found.append(Finding(rule[0], f"{call.name}() {where}: {rule[1]}",
                                          module.rel, call.line, snippet(module.line(call.line)),
                                          level))
             elif call.name in helpers:
                 inner, callee, line = helpers[call.name]
-                found.append(CodeFinding(inner, f"{call.name}() {where} calls {callee}() "
+                found.append(Finding(inner, f"{call.name}() {where} calls {callee}() "
                                                 f"(line {line}) on the event loop; run it with "
                                                 "asyncio.to_thread", module.rel, call.line,
-                                         snippet(module.line(call.line)), "warning"))
+                                         snippet(module.line(call.line)), Level.WARNING))
     return found
 
 
-def sync_driver_imports(modules: Iterable[pyast.Module]) -> list[CodeFinding]:
+def sync_driver_imports(modules: Iterable[pyast.Module]) -> list[Finding]:
     """Imports of synchronous drivers and HTTP clients (for codebases declared async)."""
     found = []
     for module in modules:
@@ -94,7 +99,7 @@ def sync_driver_imports(modules: Iterable[pyast.Module]) -> list[CodeFinding]:
             sync = (name.startswith(SYNC_HTTP) or top in SYNC_DRIVERS
                     or name in ("redis.Redis", "redis.StrictRedis"))
             if sync:
-                found.append(CodeFinding("async.sync-import",
+                found.append(Finding("",
                                          f"imports {name}, a synchronous client, in an async "
                                          "codebase", module.rel, line,
                                          snippet(module.line(line))))

@@ -15,11 +15,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.redact import redact, redact_line
-from pytest_readiness.plumbing.suppress import CodeFinding, snippet
+from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
 from pytest_readiness.probes.code.secrets import FALLBACK_CALLS, judge_value
+from pytest_readiness.vocabulary import Level
 
+TLS_RULES = ("verify-off",)
+PASSWORD_HASHING_RULES = ("weak-hash", "plaintext")
 VERIFY_SETTING = re.compile(r"(?i)(?:^|_)(?:verify(?:_?ssl|_?tls|_?certs?|_?certificates?)?|"
                             r"ssl_?verify|tls_?verify|check_?cert(?:ificate)?s?)$")
 FALSY_STRINGS = frozenset({"false", "0", "no", "off", "n", "f"})
@@ -29,14 +33,14 @@ DB_CLIENTS = ("asyncpg", "psycopg", "psycopg2", "aiomysql", "pymysql", "redis", 
               "motor", "pymongo", "sqlalchemy", "aiopg")
 
 
-def _finding(module: pyast.Module, rule: str, message: str, line: int, level: str = "error",
-             hide: Iterable[str] = ()) -> CodeFinding:
+def _finding(module: pyast.Module, rule: str, message: str, line: int, level: str = Level.ERROR,
+             hide: Iterable[str] = ()) -> Finding:
     """A finding whose snippet has ``hide`` (raw credentials) and any secret literal redacted."""
     text = module.line(line)
     values = [v for v in hide if v]
     if values:
         text = redact_line(text, values, f"{rule}: {', '.join(redact(v) for v in values)}")
-    return CodeFinding(rule, message, module.rel, line, snippet(text), level)
+    return Finding(rule, message, module.rel, line, snippet(text), level)
 
 
 # --- TLS verification ----------------------------------------------------------------
@@ -58,22 +62,22 @@ def _cert_none(m: pyast.Module, node: ast.expr | None, keyword: str | None = Non
         (pyast.const_str(node) or "").lower() in ("cert_none", "none")
 
 
-def _tls_call(m: pyast.Module, call: pyast.CallSite) -> list[CodeFinding]:
+def _tls_call(m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
     out = []
     for kw in VERIFY_KEYWORDS:
         if pyast.is_false(call.keyword(kw)):
-            out.append(_finding(m, "tls.verify-off", f"{call.name}({kw}=False)", call.line))
+            out.append(_finding(m, "verify-off", f"{call.name}({kw}=False)", call.line))
     if pyast.is_false(call.keyword("ssl")) and call.name.split(".")[0] not in DB_CLIENTS:
-        out.append(_finding(m, "tls.verify-off", f"{call.name}(ssl=False)", call.line))
+        out.append(_finding(m, "verify-off", f"{call.name}(ssl=False)", call.line))
     if call.name in ("ssl._create_unverified_context", "ssl._create_stdlib_context"):
-        out.append(_finding(m, "tls.verify-off", f"{call.name}()", call.line))
+        out.append(_finding(m, "verify-off", f"{call.name}()", call.line))
     values = [(k.arg, k.value) for k in call.node.keywords] + [(None, a) for a in call.node.args]
     if any(_cert_none(m, value, arg) for arg, value in values):
-        out.append(_finding(m, "tls.verify-off", f"{call.name}() with CERT_NONE", call.line))
+        out.append(_finding(m, "verify-off", f"{call.name}() with CERT_NONE", call.line))
     key = pyast.const_str(call.arg(0, "key"))
     if key and VERIFY_SETTING.search(key) and _falsy(call.arg(1, "default")) and \
             pyast.tail(call.name) in FALLBACK_CALLS | {"Field"}:
-        out.append(_finding(m, "tls.verify-off", f"setting {key} defaults to false", call.line))
+        out.append(_finding(m, "verify-off", f"setting {key} defaults to false", call.line))
     return out
 
 
@@ -85,7 +89,7 @@ def _field_default(value: ast.expr | None) -> ast.expr | None:
     return value
 
 
-def _tls_assignment(m: pyast.Module, node: ast.AST) -> list[CodeFinding]:
+def _tls_assignment(m: pyast.Module, node: ast.AST) -> list[Finding]:
     targets: list[ast.expr] = []
     value: ast.expr | None = None
     if isinstance(node, ast.Assign):
@@ -99,15 +103,15 @@ def _tls_assignment(m: pyast.Module, node: ast.AST) -> list[CodeFinding]:
     for name in (n for t in targets for n in pyast.target_names(t)):
         last = name.rsplit(".", 1)[-1]
         if last == "verify_mode" and _cert_none(m, value):
-            out.append(_finding(m, "tls.verify-off", f"{name} = CERT_NONE", line))
+            out.append(_finding(m, "verify-off", f"{name} = CERT_NONE", line))
         elif last == "check_hostname" and pyast.is_false(value):
-            out.append(_finding(m, "tls.verify-off", f"{name} = False", line))
+            out.append(_finding(m, "verify-off", f"{name} = False", line))
         elif VERIFY_SETTING.search(last) and _falsy(value):
-            out.append(_finding(m, "tls.verify-off", f"{name} defaults to false", line))
+            out.append(_finding(m, "verify-off", f"{name} defaults to false", line))
     return out
 
 
-def tls_verification_off(modules: Iterable[pyast.Module]) -> list[CodeFinding]:
+def tls_verification_off(modules: Iterable[pyast.Module]) -> list[Finding]:
     """``verify=False``, ``CERT_NONE`` used (not compared), unverified contexts, settings
     like ``VERIFY_SSL`` whose default is false."""
     found = []
@@ -134,7 +138,7 @@ def _true(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value is True
 
 
-def _cors_call(m: pyast.Module, call: pyast.CallSite) -> CodeFinding | None:
+def _cors_call(m: pyast.Module, call: pyast.CallSite) -> Finding | None:
     first = call.node.args[0] if call.node.args else None
     starlette = pyast.tail(call.name) == "CORSMiddleware" or (
         pyast.tail(call.name) in ("add_middleware", "Middleware") and first is not None
@@ -143,19 +147,19 @@ def _cors_call(m: pyast.Module, call: pyast.CallSite) -> CodeFinding | None:
         star = _is_star(call.keyword("allow_origins")) or _is_star(
             call.keyword("allow_origin_regex"))
         if star and _true(call.keyword("allow_credentials")):
-            return _finding(m, "cors.wildcard-credentials",
+            return _finding(m, "",
                             "CORSMiddleware allows origin * with credentials", call.line)
     elif call.name in ("flask_cors.CORS", "flask_cors.cross_origin"):
         # flask-cors allows every origin unless told otherwise.
         origins = call.keyword("origins")
         if (origins is None or _is_star(origins)) and _true(call.keyword("supports_credentials")):
-            return _finding(m, "cors.wildcard-credentials",
+            return _finding(m, "",
                             f"{pyast.tail(call.name)}: origins * with supports_credentials=True",
                             call.line)
     return None
 
 
-def _django_cors(m: pyast.Module) -> CodeFinding | None:
+def _django_cors(m: pyast.Module) -> Finding | None:
     """django-cors-headers settings: allow all origins and credentials in one module."""
     assert m.tree is not None
     settings: dict[str, tuple[ast.expr, int]] = {}
@@ -166,13 +170,13 @@ def _django_cors(m: pyast.Module) -> CodeFinding | None:
     allow_all = settings.get("CORS_ALLOW_ALL_ORIGINS") or settings.get("CORS_ORIGIN_ALLOW_ALL")
     credentials = settings.get("CORS_ALLOW_CREDENTIALS")
     if allow_all and credentials and _true(allow_all[0]) and _true(credentials[0]):
-        return _finding(m, "cors.wildcard-credentials",
+        return _finding(m, "",
                         "CORS_ALLOW_ALL_ORIGINS with CORS_ALLOW_CREDENTIALS", allow_all[1])
     return None
 
 
-def cors_wildcard_with_credentials(modules: Iterable[pyast.Module]) -> list[CodeFinding]:
-    found: list[CodeFinding] = []
+def cors_wildcard_with_credentials(modules: Iterable[pyast.Module]) -> list[Finding]:
+    found: list[Finding] = []
     for m in modules:
         found.extend(f for f in (_cors_call(m, c) for c in m.calls) if f)
         django = _django_cors(m)
@@ -333,7 +337,7 @@ def jwt_uses(modules: Iterable[pyast.Module]) -> list[JwtUse]:
     return found
 
 
-def jwt_findings(uses: Iterable[JwtUse]) -> list[CodeFinding]:
+def jwt_findings(uses: Iterable[JwtUse]) -> list[Finding]:
     out = []
     for u in uses:
         problems = []
@@ -346,7 +350,7 @@ def jwt_findings(uses: Iterable[JwtUse]) -> list[CodeFinding]:
         if u.verify_off:
             problems.append("signature verification switched off")
         if problems:
-            out.append(CodeFinding("auth.jwt-secret", f"{u.call}(): {'; '.join(problems)}",
+            out.append(Finding("", f"{u.call}(): {'; '.join(problems)}",
                                    u.file, u.line, u.snippet))
     return out
 
@@ -371,7 +375,7 @@ def _credential(user: str | None, password: str | None) -> bool:
     return bool(user and ADMIN_USER.match(user)) and literal_password(password)
 
 
-def _admin_call(m: pyast.Module, call: pyast.CallSite) -> list[CodeFinding]:
+def _admin_call(m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
     out = []
     kw = {k.arg: pyast.const_str(k.value) for k in call.node.keywords if k.arg}
     strings = [pyast.const_str(a) for a in call.node.args]
@@ -381,14 +385,14 @@ def _admin_call(m: pyast.Module, call: pyast.CallSite) -> list[CodeFinding]:
         user = user or (strings[0] if strings else None)
         password = password or (strings[1] if len(strings) > 1 else None)
     if _credential(user, password):
-        out.append(_finding(m, "auth.default-admin",
+        out.append(_finding(m, "",
                             f"{call.name}() creates {user} with a default password", call.line,
                             hide=[password or ""]))
     key = pyast.const_str(call.arg(0, "key"))
     default = pyast.const_str(call.arg(1, "default"))
     if key and default and ADMIN_PASSWORD_NAME.search(key) and \
             pyast.tail(call.name) in FALLBACK_CALLS and literal_password(default):
-        out.append(_finding(m, "auth.default-admin", f"{key} falls back to a hardcoded default",
+        out.append(_finding(m, "", f"{key} falls back to a hardcoded default",
                             call.line, hide=[default]))
     return out
 
@@ -405,18 +409,18 @@ def _admin_pairs(node: ast.AST) -> list[tuple[str, ast.expr]]:
     return []
 
 
-def _admin_dict(m: pyast.Module, node: ast.Dict) -> CodeFinding | None:
+def _admin_dict(m: pyast.Module, node: ast.Dict) -> Finding | None:
     """``{"username": "admin", "password": "admin"}`` (fixtures, seed data)."""
     pairs = dict((k, pyast.const_str(v)) for k, v in _admin_pairs(node))
     user = next((pairs[k] for k in USER_KEYS if pairs.get(k)), None)
     password = pairs.get("password")
     if _credential(user, password):
-        return _finding(m, "auth.default-admin", f"seed account {user} with a default password",
+        return _finding(m, "", f"seed account {user} with a default password",
                         node.lineno, hide=[password or ""])
     return None
 
 
-def default_admin_credentials(modules: Iterable[pyast.Module]) -> list[CodeFinding]:
+def default_admin_credentials(modules: Iterable[pyast.Module]) -> list[Finding]:
     """Admin accounts created with literal passwords, ADMIN_PASSWORD constants and fallbacks."""
     found = []
     for m in modules:
@@ -430,7 +434,7 @@ def default_admin_credentials(modules: Iterable[pyast.Module]) -> list[CodeFindi
                 value = pyast.const_str(value_node)
                 if value is not None and literal_password(value) and \
                         ADMIN_PASSWORD_NAME.search(name.rsplit(".", 1)[-1]):
-                    found.append(_finding(m, "auth.default-admin", f"{name} is hardcoded",
+                    found.append(_finding(m, "", f"{name} is hardcoded",
                                           value_node.lineno, hide=[value]))
     return found
 
@@ -452,7 +456,7 @@ CONSTANT_TIME = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
 @dataclass
 class Hashing:
     strong: list[str] = field(default_factory=list)
-    weak: list[CodeFinding] = field(default_factory=list)
+    weak: list[Finding] = field(default_factory=list)
 
 
 def _plaintext_compare(sides: list[ast.expr]) -> bool:
@@ -471,18 +475,18 @@ def _hashing_module(m: pyast.Module, result: Hashing) -> None:
             result.strong.append(f"{m.rel}:{call.line} {call.name}")
         elif call.name in WEAK_HASHES and any(
                 PASSWORD_NAME.search(ast.unparse(a)) for a in call.node.args):
-            result.weak.append(_finding(m, "auth.weak-password-hash",
+            result.weak.append(_finding(m, "weak-hash",
                                         f"{call.name}() over a password: a fast hash, use "
                                         "argon2, bcrypt or scrypt", call.line))
         elif call.name in CONSTANT_TIME and _plaintext_compare(list(call.node.args)):
-            result.weak.append(_finding(m, "auth.plaintext-password",
+            result.weak.append(_finding(m, "plaintext",
                                         "stored password compared in plain text", call.line))
     assert m.tree is not None
     for node in m.of(ast.Compare):
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and \
                 isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and \
                 _plaintext_compare([node.left, node.comparators[0]]):
-            result.weak.append(_finding(m, "auth.plaintext-password",
+            result.weak.append(_finding(m, "plaintext",
                                         "passwords compared in plain text", node.lineno))
 
 
@@ -557,7 +561,7 @@ def revocation(modules: Iterable[pyast.Module]) -> Revocation:
     return result
 
 
-def revocation_findings(found: Revocation, lines_of: object) -> list[CodeFinding]:
+def revocation_findings(found: Revocation, lines_of: object) -> list[Finding]:
     """One finding per token issue site when no revocation path is reachable."""
     if not found.issued or found.called:
         return []
@@ -567,7 +571,7 @@ def revocation_findings(found: Revocation, lines_of: object) -> list[CodeFinding
     for rel, line, call in found.issued:
         lines = lines_of(rel)  # type: ignore[operator]
         text = lines[line - 1] if 0 < line <= len(lines) else ""
-        out.append(CodeFinding("auth.token-revocation", f"{call}() issues tokens; {said}", rel,
+        out.append(Finding("", f"{call}() issues tokens; {said}", rel,
                                line, snippet(text)))
     return out
 
@@ -585,7 +589,7 @@ def _logs(m: pyast.Module, fn: ast.AST) -> bool:
     return False
 
 
-def unlogged_auth_events(modules: Iterable[pyast.Module]) -> tuple[int, list[CodeFinding]]:
+def unlogged_auth_events(modules: Iterable[pyast.Module]) -> tuple[int, list[Finding]]:
     """(auth event functions seen, those that log nothing)."""
     seen, found = 0, []
     for m in modules:
@@ -596,7 +600,7 @@ def unlogged_auth_events(modules: Iterable[pyast.Module]) -> tuple[int, list[Cod
                 continue
             seen += 1
             if not _logs(m, fn):
-                found.append(_finding(m, "auth.event-not-logged",
+                found.append(_finding(m, "",
                                       f"{fn.name}() logs no success or failure", fn.lineno))
     return seen, found
 

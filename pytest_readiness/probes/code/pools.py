@@ -13,6 +13,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.tree import context_of
+from pytest_readiness.vocabulary import Level
 
 # call -> (size keyword, overflow/max keyword, default size, default overflow or max)
 ENGINES = ("sqlalchemy.create_engine", "sqlalchemy.engine.create_engine",
@@ -113,3 +116,14 @@ def total_peak(found: Iterable[Pool]) -> int | None:
             return None
         total += pool.max_connections
     return total
+
+
+def live(found: Iterable[Pool]) -> list[Pool]:
+    """Pools created in live code (not in tests, docs or templates)."""
+    return [p for p in found if context_of(p.file) == "code"]
+
+
+def default_size_findings(found: Iterable[Pool]) -> list[Finding]:
+    """Pools sized by the library's defaults: a warning (the defaults may be right)."""
+    return [Finding("", f"{p.call}() uses defaults: {p.note} (peak {p.max_connections})",
+                    p.file, p.line, level=Level.WARNING) for p in found if not p.explicit]

@@ -12,16 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pytest_readiness.plumbing import pyast
-from pytest_readiness.plumbing.suppress import CodeFinding, snippet
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
+from pytest_readiness.vocabulary import Level
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request",
                    "stream"})
 # library -> (its default when no timeout is given, level of a call without one)
 DEFAULTS = {
-    "requests": ("no timeout: waits forever", "error"),
-    "httpx": ("5 s default (connect, read, write and pool)", "warning"),
-    "aiohttp": ("300 s total (ClientTimeout default)", "warning"),
+    "requests": ("no timeout: waits forever", Level.ERROR),
+    "httpx": ("5 s default (connect, read, write and pool)", Level.WARNING),
+    "aiohttp": ("300 s total (ClientTimeout default)", Level.WARNING),
 }
 CLIENTS = {
     "requests.Session": "requests", "requests.sessions.Session": "requests",
@@ -94,16 +96,16 @@ def http_calls(modules: Iterable[pyast.Module]) -> list[HttpCall]:
     return found
 
 
-def timeout_findings(calls: Iterable[HttpCall], lines_of: object) -> list[CodeFinding]:
+def timeout_findings(calls: Iterable[HttpCall], lines_of: object) -> list[Finding]:
     out = []
     for c in calls:
         if c.timeout in ("explicit", "unknown"):
             continue
         default, level = DEFAULTS[c.library]
         said = "timeout=None: waits forever" if c.timeout == "none" else f"no timeout ({default})"
-        out.append(CodeFinding("resilience.http-timeout", f"{c.call}() with {said}", c.file,
+        out.append(Finding("", f"{c.call}() with {said}", c.file,
                                c.line, snippet(_line(lines_of, c.file, c.line)),
-                               "error" if c.timeout == "none" else level))
+                               Level.ERROR if c.timeout == "none" else level))
     return out
 
 
@@ -317,3 +319,30 @@ def _has_keepalive(options: ast.expr | None) -> bool | None:
         return None
     return any(isinstance(n, ast.Constant) and n.value == "grpc.keepalive_time_ms"
                for n in ast.walk(options))
+
+
+# --- findings the suite concludes on ----------------------------------------------------
+
+CIRCUIT_BREAKER_RULES = ("", "unused")
+
+
+def site_findings(sites: Iterable[tuple[str, int, str]], what: str) -> list[Finding]:
+    """One finding per live call site, so a deliberate one can carry an explained
+    ``# readiness: ignore[...]`` (a probe that must not retry, say)."""
+    return [Finding("", f"{call}: {what}", file, line) for file, line, call in sites]
+
+
+def unused_breaker_findings(breakers: Breakers) -> list[Finding]:
+    """Breakers defined but never applied on a live call path."""
+    return [Finding("unused", f"{m.detail}: defined, never applied", m.file, m.line or None)
+            for m in breakers.defined]
+
+
+def keepalive_findings(channels: Iterable[Channel]) -> list[Finding]:
+    """Channels created without keepalive options (error), or with options built elsewhere
+    that the code does not show (warning: keepalive not verified)."""
+    return [Finding("", f"{c.call}() " + ("without keepalive options" if c.keepalive is False
+                                          else "with options built elsewhere: keepalive not "
+                                               "verified"),
+                    c.file, c.line, level=Level.ERROR if c.keepalive is False else Level.WARNING)
+            for c in channels if not c.keepalive]

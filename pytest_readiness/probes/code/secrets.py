@@ -21,6 +21,8 @@ import tomllib
 import yaml
 
 from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.redact import (
     SECRET_PATTERNS,
     X_RUN,
@@ -38,6 +40,7 @@ from pytest_readiness.plumbing.tree import (
     context_of,
     read_text,
 )
+from pytest_readiness.vocabulary import Level
 
 
 @dataclass(frozen=True)
@@ -119,13 +122,6 @@ def scan(inventory: Inventory) -> list[SecretFinding]:
 
 # --- structure: what the AST says about string constants -----------------------
 
-SECRET_NAME = re.compile(
-    r"(?i)(?:^|[_.-])(?:password|passwd|passphrase|pwd|secret|secret_?key|token|api_?key|"
-    r"access_?key|auth_?token|client_?secret|private_?key|signing_?key|encryption_?key|"
-    r"credentials?)$")
-NOT_SECRET_NAME = re.compile(
-    r"(?i)(?:_url|_uri|_file|_path|_env|_var|_name|_field|_header|_type|_id|_length|_len|_prefix|"
-    r"_pattern|_regex|_min|_max|_rounds|_hash|_hasher|_policy)$")
 WEAK_VALUES = frozenset({"admin", "password", "secret", "changeme", "change-me", "root", "toor",
                          "123456", "12345678", "default", "letmein", "pass", "passw0rd",
                          "qwerty", "guest", "test", "admin123", "password1", "postgres"})
@@ -135,11 +131,6 @@ TEMPLATE_VALUE = re.compile(r"^\$\{.*\}$|^<.*>$|^\{\{.*\}\}$|^%\(.*\)s$|\*{3}|"
                             r"|(?:Xxx|Redacted|Your[_-]|Placeholder|Example)")
 # Callables whose (key, default) arguments read configuration with a fallback.
 FALLBACK_CALLS = frozenset({"getenv", "get", "setdefault", "config", "env", "str", "pop"})
-
-
-def is_secret_name(name: str) -> bool:
-    name = name.rsplit(".", 1)[-1].strip()
-    return bool(SECRET_NAME.search(name)) and not NOT_SECRET_NAME.search(name)
 
 
 def judge_value(value: str) -> str | None:
@@ -182,12 +173,12 @@ def ast_findings(module: pyast.Module) -> list[tuple[SecretFinding, str]]:
         default = pyast.const_str(call.arg(1, "default"))
         if key and default is not None and pyast.tail(call.name) in FALLBACK_CALLS \
                 and is_secret_name(key):
-            found.append(_structural(module, call.node, key, default, "secret.fallback-default",
+            found.append(_structural(module, call.node, key, default, "fallback-default",
                                      "hardcoded fallback"))
         for kw in call.node.keywords:
             value = pyast.const_str(kw.value)
             if kw.arg and value is not None and is_secret_name(kw.arg):
-                found.append(_structural(module, kw.value, kw.arg, value, "secret.keyword-argument",
+                found.append(_structural(module, kw.value, kw.arg, value, "keyword-argument",
                                          "hardcoded credential argument"))
     for node in module.of(ast.Assign, ast.AnnAssign, ast.Dict):
         found.extend(_assignment_findings(module, node))
@@ -208,7 +199,7 @@ def _assignment_findings(module: pyast.Module, node: ast.AST
     for name, value_node in pairs:
         value = pyast.const_str(value_node)
         if value is not None and is_secret_name(name):
-            out.append(_structural(module, value_node, name, value, "secret.assignment",
+            out.append(_structural(module, value_node, name, value, "assignment",
                                    "hardcoded credential"))
     return out
 
@@ -290,7 +281,7 @@ def template_findings(inventory: Inventory) -> list[SecretFinding]:
             # "changeme", "admin" in a template are placeholders: only real-looking values count.
             if judge_value(value) == "real" and not any(x.line == number for x in found):
                 hidden = redact(value)
-                found.append(SecretFinding("secret.template-value",
+                found.append(SecretFinding("",
                                            f"real-looking value for {match[1]}", f.rel, number,
                                            hidden, f"{match[1]}={hidden}", "code"))
     return found
@@ -381,3 +372,36 @@ def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
     problems += [ConfigKeyProblem(rel, f"required key {k!r} is missing") for k in missing]
     problems += [ConfigKeyProblem(rel, f"required key {k!r} is empty") for k in empty]
     return problems, facts
+
+
+# --- findings the suite concludes on ----------------------------------------------------
+
+HARDCODED_RULES = (*(p.id for p in SECRET_PATTERNS), "fallback-default", "keyword-argument",
+                   "assignment")
+TEMPLATE_RULES = ("", *(p.id for p in SECRET_PATTERNS))
+_ENV_SAID = {True: ".env file tracked by git", None: ".env file in the tree (not a git repository)",
+             False: ".env file present but not tracked by git"}
+
+
+def as_finding(found: SecretFinding) -> Finding:
+    """A secret in live code is an error; one in tests, docs or templates a note."""
+    where = "" if found.live else f" in {found.context}"
+    return Finding(found.rule, f"{found.title} ({found.redacted}){where}", found.file, found.line,
+                   found.snippet, Level.ERROR if found.live else Level.NOTE)
+
+
+def template_value_findings(found: Iterable[SecretFinding]) -> list[Finding]:
+    """Real-looking values in config templates: errors (a template is meant to be shared)."""
+    return [Finding(f.rule, f"{f.title} ({f.redacted}) in a template", f.file, f.line, f.snippet)
+            for f in found]
+
+
+def env_file_findings(files: Iterable[EnvFile]) -> list[Finding]:
+    """A committed .env file (or one in a tree that is not a git repository) is an error; one
+    git does not track is a note."""
+    return [Finding("", _ENV_SAID[f.tracked], f.file,
+                    level=Level.NOTE if f.tracked is False else Level.ERROR) for f in files]
+
+
+def config_key_findings(problems: Iterable[ConfigKeyProblem]) -> list[Finding]:
+    return [Finding("", p.problem, p.file, p.line) for p in problems]

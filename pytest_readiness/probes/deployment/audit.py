@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import yaml
 
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.redact import is_placeholder, pattern_values, redact
-from pytest_readiness.probes.code.secrets import is_secret_name
+from pytest_readiness.vocabulary import Level
 
 _REFERENCE = re.compile(r"^\$\{[^}]+\}$")
 _URL_PASSWORD = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:(?P<pw>[^@\s]+)@")
@@ -74,3 +76,10 @@ def literal_secrets(text: str) -> list[LiteralSecret]:
             secret, why = judged
             found.append(LiteralSecret(path, node.start_mark.line + 1, redact(secret), why))
     return sorted(found, key=lambda f: f.line)
+
+
+def literal_secret_findings(found: list[LiteralSecret], file: str) -> list[Finding]:
+    """Each literal credential as a warning: the audit's own file is no deployment secret,
+    but a committed password is one to rotate."""
+    return [Finding("", f"{item.key}: {item.why} ({item.shown})", file, item.line,
+                    f"{item.key}: {item.shown}", Level.WARNING) for item in found]

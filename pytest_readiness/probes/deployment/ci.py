@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, read_text
-from pytest_readiness.plumbing.yamlpos import LineDict, Located, ParseError, as_list, line_of, load
+from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, as_list, line_of, load
+from pytest_readiness.vocabulary import Level
 
 TESTS = re.compile(r"(?<![\w-])(pytest|py\.test|tox|nox|unittest|go test|cargo test|"
                    r"(npm|yarn|pnpm) (run )?test|mvn\b.*\b(test|verify)|gradlew?\b.*\btest|"
@@ -180,16 +182,54 @@ def scanner_name(step: Step) -> str:
     return match.group(0) if match else step.uses.split("@")[0]
 
 
+def tests_run_findings(pipelines: list[Pipeline]) -> list[Finding]:
+    """No step runs the tests (error), or none of the test runs can fail the build (warning:
+    one run that gates the build is enough)."""
+    steps = test_steps(pipelines)
+    if not steps:
+        return [Finding("", "no step runs the tests (pytest, tox, go test, npm test, make test, "
+                        "...)", p.file) for p in pipelines[:1]]
+    soft = [(s, cannot_fail_reason(s)) for s in steps]
+    found = [Finding("", f"tests in job {s.job} cannot fail the build: {why}", s.file, s.line,
+                     level=Level.WARNING) for s, why in soft if why]
+    return found if len(found) == len(steps) else []
+
+
+SECURITY_SCAN_RULES = ("no-scanner", "cannot-fail")
+
+
+def security_scan_findings(pipelines: list[Pipeline]) -> tuple[list[str], list[Finding]]:
+    """(the scanners found, as evidence; findings): no scanner at all, or scanners whose
+    findings cannot fail the build (``|| true``, ``continue-on-error``, GitLab templates)."""
+    steps = scanner_steps(pipelines)
+    templates = [(p.file, t, line) for p in pipelines for t, line in p.includes
+                 if GITLAB_SCANNER_TEMPLATE.search(t)]
+    scanners = ([f"{s.file}:{s.line} {scanner_name(s)}" for s in steps]
+                + [f"{f}:{line} {t}" for f, t, line in templates])
+    if not steps and not templates:
+        return scanners, [Finding("no-scanner", "no security scanner runs in CI", p.file)
+                          for p in pipelines[:1]]
+    found = [Finding("cannot-fail", f"{scanner_name(s)} runs but cannot fail the build: {why}",
+                     s.file, s.line, level=Level.WARNING)
+             for s in steps if (why := cannot_fail_reason(s))]
+    found += [Finding("cannot-fail", f"GitLab template {t} runs with allow_failure by default",
+                      f, line, level=Level.WARNING) for f, t, line in templates]
+    return scanners, found
+
+
+DEPENDENCY_RULES = ("no-lockfile", "unpinned", "action-pin")
+
+
 def proto_sync_steps(pipelines: Iterable[Pipeline]) -> list[Step]:
     return [s for p in pipelines for s in p.steps if PROTO_SYNC.search(s.text)]
 
 
-def proto_sync_findings(pipelines: list[Pipeline]) -> list[Located]:
+def proto_sync_findings(pipelines: list[Pipeline]) -> list[Finding]:
     """Protos exist: some job must regenerate or lint them and fail on drift."""
     steps = proto_sync_steps(pipelines)
     if not steps:
         first = pipelines[0] if pipelines else None
-        return [Located("ci.proto-sync", "no CI step compiles or checks the .proto files "
+        return [Finding("", "no CI step compiles or checks the .proto files "
                         "(protoc / buf / a proto sync script)",
                         first.file if first else ".", None)]
     for step in steps:
@@ -197,12 +237,12 @@ def proto_sync_findings(pipelines: list[Pipeline]) -> list[Located]:
         if any(DIFF_GATE.search(s.text) for s in job) and not step.allowed_to_fail:
             return []
     step = steps[0]
-    return [Located("ci.proto-sync", f"job {step.job} regenerates protos but never fails on "
+    return [Finding("", f"job {step.job} regenerates protos but never fails on "
                     "drift (add git diff --exit-code or buf breaking)", step.file, step.line,
-                    "warning")]
+                    level=Level.WARNING)]
 
 
-def action_pin_findings(pipelines: Iterable[Pipeline]) -> list[Located]:
+def action_pin_findings(pipelines: Iterable[Pipeline]) -> list[Finding]:
     out = []
     for p in pipelines:
         for step in p.steps:
@@ -213,15 +253,15 @@ def action_pin_findings(pipelines: Iterable[Pipeline]) -> list[Located]:
                 image = uses.removeprefix("docker://")
                 name = image.rsplit("/", 1)[-1]
                 if "@sha256:" not in image and (":" not in name or name.endswith(":latest")):
-                    out.append(Located("ci.action-pin", f"{uses} is not pinned to a tag",
+                    out.append(Finding("action-pin", f"{uses} is not pinned to a tag",
                                        step.file, step.line))
                 continue
             name, _, ref = uses.partition("@")
             if not ref:
-                out.append(Located("ci.action-pin", f"action {name} has no version",
+                out.append(Finding("action-pin", f"action {name} has no version",
                                    step.file, step.line))
             elif ref.lower() in BRANCH_REFS:
-                out.append(Located("ci.action-pin", f"action {name}@{ref} follows a branch: pin "
+                out.append(Finding("action-pin", f"action {name}@{ref} follows a branch: pin "
                                    "a release tag or a commit SHA", step.file, step.line))
     return out
 
@@ -243,7 +283,7 @@ REQUIREMENTS = re.compile(r"(^|/)(requirements|constraints)[\w.-]*\.(txt|in)$")
 PINNED = re.compile(r"^[A-Za-z0-9_.\[\],-]+\s*===?\s*[\w.*+!-]+")
 
 
-def unpinned_requirements(text: str, rel: str) -> list[Located]:
+def unpinned_requirements(text: str, rel: str) -> list[Finding]:
     """Requirement lines without an exact ``==`` pin (hash-locked files pass)."""
     if "--hash=" in text:
         return []
@@ -253,7 +293,7 @@ def unpinned_requirements(text: str, rel: str) -> list[Located]:
         if not line or line.startswith(("#", "-", "git+", "http://", "https://", ".", "/")):
             continue
         if not PINNED.match(line):
-            out.append(Located("ci.unpinned-dependency", f"{line} is not pinned with ==", rel,
+            out.append(Finding("unpinned", f"{line} is not pinned with ==", rel,
                                number))
     return out
 
@@ -264,10 +304,10 @@ def declares_dependencies(rel: str) -> bool:
     return name in MANIFESTS or bool(REQUIREMENTS.search(rel) and rel.endswith(".txt"))
 
 
-def dependency_findings(inventory: Inventory) -> tuple[list[Located], list[str]]:
+def dependency_findings(inventory: Inventory) -> tuple[list[Finding], list[str]]:
     """Unpinned requirement lines and manifests without a lock file; plus the locks found."""
     rels = {f.rel for f in inventory.files}
-    out: list[Located] = []
+    out: list[Finding] = []
     locks: list[str] = []
     requirement_dirs: set[str] = set()
     for file in inventory.files:
@@ -289,6 +329,6 @@ def dependency_findings(inventory: Inventory) -> tuple[list[Located], list[str]]
         if found:
             locks += found
         else:
-            out.append(Located("ci.no-lockfile", f"{ecosystem} dependencies in {file.rel} have "
+            out.append(Finding("no-lockfile", f"{ecosystem} dependencies in {file.rel} have "
                                f"no lock file ({' / '.join(lock_names[:3])})", file.rel, None))
     return out, locks

@@ -4,7 +4,7 @@ Anchors, ``<<`` merge keys and ``x-`` extensions are resolved by the YAML
 loader; ``${VAR:-default}`` is read with its default (the environment of the
 machine running the audit is not the deployment's). Services built from a
 Dockerfile in the tree inherit its USER and HEALTHCHECK. Every rule returns
-:class:`~yamlpos.Located` findings with the line of the offending key. No pytest.
+:class:`~yamlpos.Finding` findings with the line of the offending key. No pytest.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.redact import mask_url_password, redact
 from pytest_readiness.plumbing.yamlpos import (
     LineDict,
-    Located,
     ParseError,
     as_list,
     as_mapping,
@@ -26,12 +27,10 @@ from pytest_readiness.plumbing.yamlpos import (
     load,
 )
 from pytest_readiness.probes.deployment import dockerfile as dockerfile_probe
+from pytest_readiness.vocabulary import Level
 
 INTERPOLATION = re.compile(r"\$(?:\{(?P<name>\w+)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}|"
                            r"(?P<bare>[A-Za-z_]\w*)|(?P<dollar>\$))")
-SECRET_KEY = re.compile(r"(?i)(passw(or)?d|passwd|(^|_)pwd($|_)|secret|token|api_?key|apikey|"
-                        r"private_?key|credential|access_?key)")
-NOT_SECRET_KEY = re.compile(r"(?i)(_file|_path|_dir|_length|_ttl|_enabled|_method)$")
 BOOLEANISH = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", ""})
 DATASTORES = ("postgres", "postgis", "mysql", "mariadb", "mongo", "redis", "valkey", "keydb",
               "memcached", "elasticsearch", "opensearch", "rabbitmq", "cassandra", "couchdb",
@@ -188,35 +187,35 @@ def has_healthcheck(service: Service) -> bool:
     return check is not None and not check.value.strip().upper().startswith("NONE")
 
 
-def healthcheck_findings(cf: ComposeFile) -> list[Located]:
+def healthcheck(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         if has_healthcheck(s):
             continue
         line = s.key_line("healthcheck") if "healthcheck" in s.spec else s.line
         said = "healthcheck is disabled" if "healthcheck" in s.spec else "has no healthcheck"
-        out.append(Located("compose.healthcheck", f"service {s.name} {said}", cf.rel, line))
+        out.append(Finding("", f"service {s.name} {said}", cf.rel, line))
     return out
 
 
-def depends_on_findings(cf: ComposeFile) -> list[Located]:
+def depends_on_healthy(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         for dep, condition, line in s.depends_on():
             target = cf.service(dep)
             if target is None:
-                out.append(Located("compose.depends-on", f"service {s.name} depends on "
+                out.append(Finding("", f"service {s.name} depends on "
                                    f"{dep}, which is not defined", cf.rel, line))
             elif has_healthcheck(target) and condition not in (
                     "service_healthy", "service_completed_successfully"):
                 said = f"condition {condition}" if condition else "no condition"
-                out.append(Located("compose.depends-on",
+                out.append(Finding("",
                                    f"service {s.name} waits for {dep} with {said}, not "
                                    "service_healthy (it has a healthcheck)", cf.rel, line))
     return out
 
 
-def restart_findings(cf: ComposeFile) -> list[Located]:
+def restart_policy(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         restart = s.spec.get("restart")
@@ -227,49 +226,49 @@ def restart_findings(cf: ComposeFile) -> list[Located]:
             continue
         said = f"restart: {restart}" if restart is not None else "no restart policy"
         line = s.key_line("restart") if restart is not None else s.line
-        out.append(Located("compose.restart", f"service {s.name} has {said}", cf.rel, line))
+        out.append(Finding("", f"service {s.name} has {said}", cf.rel, line))
     return out
 
 
-def limit_findings(cf: ComposeFile) -> list[Located]:
+def resource_limits(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         limits = as_mapping(as_mapping(as_mapping(s.spec.get("deploy")).get("resources"))
                             .get("limits"))
         if not (limits.get("memory") or s.spec.get("mem_limit")):
-            out.append(Located("compose.limits", f"service {s.name} has no memory limit",
+            out.append(Finding("", f"service {s.name} has no memory limit",
                                cf.rel, s.line))
         elif not (limits.get("cpus") or s.spec.get("cpus")):
-            out.append(Located("compose.limits", f"service {s.name} has no CPU limit", cf.rel,
-                               s.line, "warning"))
+            out.append(Finding("", f"service {s.name} has no CPU limit", cf.rel,
+                               s.line, level=Level.WARNING))
     return out
 
 
-def user_findings(cf: ComposeFile) -> list[Located]:
+def non_root(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         if "user" in s.spec:
             user = interpolate(str(s.spec["user"]))[0]
             if dockerfile_probe.is_root(user):
-                out.append(Located("compose.non-root", f"service {s.name} runs as {user}",
+                out.append(Finding("", f"service {s.name} runs as {user}",
                                    cf.rel, s.key_line("user")))
             continue
         df = cf.dockerfile_of(s)
         if df is not None:
             image_user, _ = dockerfile_probe.user_of(df, s.build[1] if s.build else None)
             if dockerfile_probe.is_root(image_user):
-                out.append(Located("compose.non-root", f"service {s.name} runs as root (no "
+                out.append(Finding("", f"service {s.name} runs as root (no "
                                    f"user here, none in {df.rel})", cf.rel, s.line))
             continue
         origin = f"image {s.image}" if s.build is None else "its build (Dockerfile unreadable)"
-        out.append(Located("compose.non-root", f"service {s.name} runs as the default user "
+        out.append(Finding("", f"service {s.name} runs as the default user "
                            f"of {origin} (unknown, often root); set user:", cf.rel,
-                           s.line, "warning"))
+                           s.line, level=Level.WARNING))
     return out
 
 
-def read_only_findings(cf: ComposeFile) -> list[Located]:
-    return [Located("compose.read-only", f"service {s.name} has a writable root filesystem "
+def read_only_rootfs(cf: ComposeFile) -> list[Finding]:
+    return [Finding("", f"service {s.name} has a writable root filesystem "
                     "(read_only: true with tmpfs for scratch space)", cf.rel,
                     s.key_line("read_only") if "read_only" in s.spec else s.line)
             for s in cf.services if s.spec.get("read_only") is not True]
@@ -288,30 +287,30 @@ def _justified(lines: list[str], line: int) -> bool:
     return False
 
 
-def capability_findings(cf: ComposeFile) -> list[Located]:
+def capabilities(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         dropped = [str(c).upper() for c in as_list(s.spec.get("cap_drop"))]
         if "ALL" not in dropped:
-            out.append(Located("compose.capabilities", f"service {s.name} does not drop all "
+            out.append(Finding("", f"service {s.name} does not drop all "
                                "capabilities (cap_drop: [ALL])", cf.rel,
                                s.key_line("cap_drop") if "cap_drop" in s.spec else s.line))
         added = s.spec.get("cap_add")
         for index, cap in enumerate(as_list(added)):
             line = line_of(added, index, s.key_line("cap_add"))
             if not (_justified(cf.lines, line) or _justified(cf.lines, s.key_line("cap_add"))):
-                out.append(Located("compose.capabilities", f"service {s.name} adds {cap} "
+                out.append(Finding("", f"service {s.name} adds {cap} "
                                    "without a justification comment", cf.rel, line))
     return out
 
 
-def no_new_privileges_findings(cf: ComposeFile) -> list[Located]:
+def no_new_privileges(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         options = [str(o).replace("=", ":").replace(" ", "") for o in
                    as_list(s.spec.get("security_opt"))]
         if not any(o in ("no-new-privileges", "no-new-privileges:true") for o in options):
-            out.append(Located("compose.no-new-privileges", f"service {s.name} lacks "
+            out.append(Finding("", f"service {s.name} lacks "
                                "security_opt: [no-new-privileges:true]", cf.rel, s.line))
     return out
 
@@ -323,7 +322,7 @@ def secret_value_problem(key: str, value: str | None) -> str | None:
     password_in_url = mask_url_password(value) != value and "${" not in value.split("@")[0]
     if password_in_url:
         return f"{key} holds a URL with a literal password ({mask_url_password(value)})"
-    if not SECRET_KEY.search(key) or NOT_SECRET_KEY.search(key):
+    if not is_secret_name(key, anywhere=True):
         return None
     resolved, _ = interpolate(value)
     if value.strip().startswith("${") and resolved == value:
@@ -335,13 +334,13 @@ def secret_value_problem(key: str, value: str | None) -> str | None:
     return f"{key} is a literal credential ({redact(value)})"
 
 
-def literal_secret_findings(cf: ComposeFile) -> list[Located]:
+def literal_secrets(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         for key, value, line in s.environment():
             problem = secret_value_problem(key, value)
             if problem:
-                out.append(Located("compose.literal-secret", f"service {s.name}: {problem}",
+                out.append(Finding("", f"service {s.name}: {problem}",
                                    cf.rel, line))
     return out
 
@@ -390,7 +389,7 @@ def has_auth(service: Service, kind: str) -> bool | None:
     return None
 
 
-def exposed_datastore_findings(cf: ComposeFile) -> list[Located]:
+def exposed_datastores(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         kind = datastore_kind(s.image)
@@ -401,13 +400,13 @@ def exposed_datastore_findings(cf: ComposeFile) -> list[Located]:
                 continue
             auth = has_auth(s, kind)
             if auth:
-                out.append(Located("compose.exposed-datastore",
+                out.append(Finding("",
                                    f"{kind} service {s.name} publishes {container_port} on all "
                                    "interfaces (auth on; bind to 127.0.0.1 or drop the port)",
-                                   cf.rel, line, "warning"))
+                                   cf.rel, line, level=Level.WARNING))
             else:
                 said = "without authentication" if auth is False else "(authentication unknown)"
-                out.append(Located("compose.exposed-datastore",
+                out.append(Finding("",
                                    f"{kind} service {s.name} publishes {container_port} on all "
                                    f"interfaces {said}", cf.rel, line))
     return out
@@ -429,7 +428,7 @@ def bind_sources(service: Service) -> list[tuple[str, int]]:
     return out
 
 
-def bind_mount_findings(cf: ComposeFile) -> list[Located]:
+def bind_mounts(cf: ComposeFile) -> list[Finding]:
     """Relative bind-mount sources, env_files and file secrets that are not in the tree."""
     out = []
     for s in cf.services:
@@ -437,26 +436,26 @@ def bind_mount_findings(cf: ComposeFile) -> list[Located]:
             if not source.startswith(".") or "${" in source:
                 continue  # host paths (/etc/..., ~/...) are not part of the repository
             if not (cf.directory / source).exists():
-                out.append(Located("compose.bind-mount", f"service {s.name} mounts {source}, "
+                out.append(Finding("", f"service {s.name} mounts {source}, "
                                    "which does not exist", cf.rel, line))
         env_files = s.spec.get("env_file")
         for index, item in enumerate(as_list(env_files)):
             path = str(item.get("path", "")) if isinstance(item, dict) else str(item)
             required = not (isinstance(item, dict) and item.get("required") is False)
             if required and path and "${" not in path and not (cf.directory / path).exists():
-                out.append(Located("compose.bind-mount", f"service {s.name} reads env_file "
+                out.append(Finding("", f"service {s.name} reads env_file "
                                    f"{path}, which does not exist", cf.rel,
                                    line_of(env_files, index, s.key_line("env_file"))))
     secrets = as_mapping(cf.data.get("secrets"))
     for name, spec in secrets.items():
         file = as_mapping(spec).get("file")
         if file and "${" not in str(file) and not (cf.directory / str(file)).exists():
-            out.append(Located("compose.bind-mount", f"secret {name} reads {file}, which does "
+            out.append(Finding("", f"secret {name} reads {file}, which does "
                                "not exist", cf.rel, line_of(secrets, name)))
     return out
 
 
-def image_pin_findings(cf: ComposeFile) -> list[Located]:
+def images_pinned(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         if s.image is None or s.build is not None:
@@ -464,26 +463,19 @@ def image_pin_findings(cf: ComposeFile) -> list[Located]:
         raw = str(s.spec["image"])
         problem = dockerfile_probe.image_pin_problem(s.image)
         if problem is None and interpolate(raw)[1]:
-            problem = ("warning", f"image {raw} depends on an unset variable: tag unknown")
+            problem = (Level.WARNING, f"image {raw} depends on an unset variable: tag unknown")
         if problem:
-            out.append(Located("compose.image-pinned", f"service {s.name}: {problem[1]}", cf.rel,
-                               s.key_line("image"), problem[0]))
+            out.append(Finding("", f"service {s.name}: {problem[1]}", cf.rel,
+                               s.key_line("image"), level=problem[0]))
     return out
 
 
-RULES: dict[str, Callable[[ComposeFile], list[Located]]] = {
-    "healthcheck": healthcheck_findings,
-    "depends-on": depends_on_findings,
-    "restart": restart_findings,
-    "limits": limit_findings,
-    "non-root": user_findings,
-    "read-only": read_only_findings,
-    "capabilities": capability_findings,
-    "no-new-privileges": no_new_privileges_findings,
-    "literal-secret": literal_secret_findings,
-    "exposed-datastore": exposed_datastore_findings,
-    "image-pinned": image_pin_findings,
-    "bind-mount": bind_mount_findings,
+# Every rule, by its check: ``compose.<name>`` is the check id (the suite calls the rule).
+RULES: dict[str, Callable[[ComposeFile], list[Finding]]] = {
+    rule.__name__.replace("_", "-"): rule for rule in (
+        healthcheck, depends_on_healthy, restart_policy, resource_limits, non_root,
+        read_only_rootfs, capabilities, no_new_privileges, literal_secrets, exposed_datastores,
+        images_pinned, bind_mounts)
 }
 
 

@@ -1,7 +1,7 @@
 """Dockerfiles parsed with dockerfile-parse, split into stages, and audited.
 
 Multi-stage builds, ``ARG`` before ``FROM``, line continuations and JSON or
-shell forms are handled; every rule returns :class:`~yamlpos.Located` findings
+shell forms are handled; every rule returns :class:`~yamlpos.Finding` findings
 with the line of the instruction. A file with an unknown instruction or no
 ``FROM`` raises :class:`~yamlpos.ParseError` naming file and line. No pytest.
 """
@@ -17,8 +17,11 @@ from pathlib import Path
 
 from dockerfile_parse import DockerfileParser
 
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.redact import redact
-from pytest_readiness.plumbing.yamlpos import Located, ParseError
+from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.vocabulary import Level
 
 INSTRUCTIONS = frozenset({
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
@@ -26,9 +29,6 @@ INSTRUCTIONS = frozenset({
     "COMMENT",
 })
 ROOT_USERS = frozenset({"root", "0"})
-SECRET_NAME = re.compile(r"(?i)(passw(or)?d|passwd|\bpwd\b|_pwd$|secret|token|api_?key|apikey|"
-                         r"private_?key|credential|access_?key)")
-NOT_SECRET_NAME = re.compile(r"(?i)(_file|_path|_dir|_url_env|_length|_ttl|_expir\w*)$")
 BUILD_TOOLS = re.compile(r"(?<![\w.-])(build-essential|build-base|gcc|g\+\+|clang|make|cmake|"
                          r"rustc|cargo|golang|musl-dev|python3?-dev|lib[\w.+]+-dev|"
                          r"[\w.+]+-devel)(?![\w.+-])")
@@ -219,17 +219,17 @@ def is_root(user: str | None) -> bool:
     return user is None or user.split(":")[0] in ROOT_USERS
 
 
-def user_findings(df: Dockerfile) -> list[Located]:
+def non_root_user(df: Dockerfile) -> list[Finding]:
     user, line = user_of(df)
     if user is None:
-        return [Located("dockerfile.user", "final stage has no USER: the container runs as root",
+        return [Finding("", "final stage has no USER: the container runs as root",
                         df.rel, df.final.line)]
     if is_root(user):
-        return [Located("dockerfile.user", f"final stage runs as {user}", df.rel, line)]
+        return [Finding("", f"final stage runs as {user}", df.rel, line)]
     return []
 
 
-def build_tool_findings(df: Dockerfile) -> list[Located]:
+def multi_stage(df: Dockerfile) -> list[Finding]:
     out = []
     for instruction in df.final.all("RUN"):
         if not INSTALLS.search(instruction.value):
@@ -238,7 +238,7 @@ def build_tool_findings(df: Dockerfile) -> list[Located]:
         if not tools:
             continue
         where = ("single-stage image" if len(df.stages) == 1 else "final stage")
-        out.append(Located("dockerfile.multi-stage",
+        out.append(Finding("",
                            f"{where} installs build tools ({', '.join(tools)}); build in a "
                            "builder stage and copy only the artefacts", df.rel, instruction.line))
     return out
@@ -273,21 +273,21 @@ def app_protocol(stage: Stage) -> tuple[str | None, int | None]:
     return None, port
 
 
-def healthcheck_findings(df: Dockerfile) -> list[Located]:
+def healthcheck(df: Dockerfile) -> list[Finding]:
     stage = df.final
     check = stage.last("HEALTHCHECK")
     if check is None or check.value.strip().upper().startswith("NONE"):
         line = check.line if check else stage.line
-        return [Located("dockerfile.healthcheck", "final stage has no HEALTHCHECK", df.rel, line)]
+        return [Finding("", "final stage has no HEALTHCHECK", df.rel, line)]
     probe, probe_port = healthcheck_protocol(substitute(check.value, stage.args))
     served, served_port = app_protocol(stage)
     out = []
     if probe in ("http", "https", "grpc") and served and probe != served:
-        out.append(Located("dockerfile.healthcheck",
+        out.append(Finding("",
                            f"HEALTHCHECK probes {probe} but the app serves {served}",
                            df.rel, check.line))
     if probe_port and served_port and probe_port != served_port and probe in ("http", "https"):
-        out.append(Located("dockerfile.healthcheck",
+        out.append(Finding("",
                            f"HEALTHCHECK probes port {probe_port} but the app listens on "
                            f"{served_port}", df.rel, check.line))
     return out
@@ -298,63 +298,59 @@ def image_pin_problem(image: str) -> tuple[str, str] | None:
     if "@sha256:" in image or image == "scratch":
         return None
     if "${" in image or "$" in image:
-        return "warning", f"image {image} depends on an unset variable: tag unknown"
+        return Level.WARNING, f"image {image} depends on an unset variable: tag unknown"
     name = image.rsplit("/", 1)[-1]
     if ":" not in name:
-        return "error", f"image {image} has no tag (means latest)"
+        return Level.ERROR, f"image {image} has no tag (means latest)"
     if name.rsplit(":", 1)[1] == "latest":
-        return "error", f"image {image} uses the latest tag"
+        return Level.ERROR, f"image {image} uses the latest tag"
     return None
 
 
-def base_pin_findings(df: Dockerfile) -> list[Located]:
+def base_pinned(df: Dockerfile) -> list[Finding]:
     names = set()
     out = []
     for stage in df.stages:
         if stage.base not in names:
             problem = image_pin_problem(stage.base)
             if problem:
-                out.append(Located("dockerfile.base-pinned", problem[1], df.rel, stage.line,
-                                   problem[0]))
+                out.append(Finding("", problem[1], df.rel, stage.line,
+                                   level=problem[0]))
         if stage.name:
             names.add(stage.name)
     return out
 
 
-def _looks_secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name)) and not NOT_SECRET_NAME.search(name)
-
-
-def secret_findings(df: Dockerfile) -> list[Located]:
+def no_secrets(df: Dockerfile) -> list[Finding]:
     out = []
     for instructions in [df.preamble] + [s.instructions for s in df.stages]:
         for instruction in instructions:
             if instruction.name not in ("ENV", "ARG"):
                 continue
             for key, value in _assignments(instruction.value):
-                if not _looks_secret_name(key):
+                if not is_secret_name(key, anywhere=True):
                     continue
                 if value:
-                    out.append(Located("dockerfile.secrets",
+                    out.append(Finding("",
                                        f"{instruction.name} {key} holds a value "
                                        f"({redact(value)}): it stays in the image history",
                                        df.rel, instruction.line))
                 elif instruction.name == "ARG":
-                    out.append(Located("dockerfile.secrets",
+                    out.append(Finding("",
                                        f"build ARG {key} looks like a secret: build args are "
                                        "kept in the image history; use RUN --mount=type=secret",
-                                       df.rel, instruction.line, "warning"))
+                                       df.rel, instruction.line, level=Level.WARNING))
     return out
 
 
-def remote_add_findings(df: Dockerfile) -> list[Located]:
+def no_remote_add(df: Dockerfile) -> list[Finding]:
     out = []
     for stage in df.stages:
         for instruction in stage.all("ADD"):
             if any(f.startswith("--checksum") for f in instruction.flags):
                 continue
             if re.search(r"(?:^|\s)(https?://|git@|git://)", instruction.value):
-                out.append(Located("dockerfile.remote-add",
+                out.append(Finding("",
                                    "ADD of a remote URL without --checksum: unverified download",
                                    df.rel, instruction.line))
     return out
@@ -371,7 +367,7 @@ def dev_tool_lines(stage: Stage) -> list[tuple[int, str]]:
     return found
 
 
-def production_target_findings(df: Dockerfile, sibling_names: set[str]) -> list[Located]:
+def production_target(df: Dockerfile, sibling_names: set[str]) -> list[Finding]:
     """A dev image (dev tools in the final stage) needs a production stage or file."""
     dev = dev_tool_lines(df.final)
     if not dev:
@@ -381,7 +377,7 @@ def production_target_findings(df: Dockerfile, sibling_names: set[str]) -> list[
     if has_prod_stage or has_prod_file:
         return []
     line, what = dev[0]
-    return [Located("dockerfile.production-target",
+    return [Finding("",
                     f"the image carries dev tools ({what}) and there is no production stage "
                     "(prod/production/release/runtime) or production Dockerfile", df.rel, line)]
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
-from pytest_readiness.plumbing.yamlpos import LineDict, Located, ParseError, as_list, line_of, load
+from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, as_list, line_of, load
+from pytest_readiness.probes.deployment.compose import ComposeFile, bind_sources
 
 DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
 MONITORING_IMAGES = re.compile(r"(?i)(prometheus|grafana|alertmanager|loki|promtail|tempo|"
@@ -74,24 +76,24 @@ def promql_problem(expr: str) -> str | None:
     return f"unclosed {stack[-1]!r} in expr" if stack else None
 
 
-def rule_findings(text: str, rel: str) -> tuple[list[Located], dict[str, int]]:
+def rule_findings(text: str, rel: str) -> tuple[list[Finding], dict[str, int]]:
     """Alerting rules need expr, for and labels.severity; recording rules need expr."""
     data = load(text, rel)
     groups = data.get("groups") if isinstance(data, LineDict) else None
     if not isinstance(groups, list):
         raise ParseError(rel, "a Prometheus rule file needs a 'groups' list")
-    out: list[Located] = []
+    out: list[Finding] = []
     counts = {"alerts": 0, "records": 0}
     for gi, group in enumerate(groups):
         if not isinstance(group, LineDict) or not isinstance(group.get("rules"), list):
-            out.append(Located("monitoring.rule", "group without a rules list", rel,
+            out.append(Finding("", "group without a rules list", rel,
                                line_of(groups, gi)))
             continue
         rules = group["rules"]
         for ri, rule in enumerate(rules):
             line = line_of(rules, ri)
             if not isinstance(rule, LineDict):
-                out.append(Located("monitoring.rule", "rule is not a mapping", rel, line))
+                out.append(Finding("", "rule is not a mapping", rel, line))
                 continue
             name = rule.get("alert") or rule.get("record")
             if "alert" in rule:
@@ -100,37 +102,37 @@ def rule_findings(text: str, rel: str) -> tuple[list[Located], dict[str, int]]:
             elif "record" in rule:
                 counts["records"] += 1
             else:
-                out.append(Located("monitoring.rule", "rule has neither alert nor record", rel,
+                out.append(Finding("", "rule has neither alert nor record", rel,
                                    line))
             problem = promql_problem(str(rule.get("expr") or ""))
             if problem:
-                out.append(Located("monitoring.rule", f"{name}: {problem}", rel,
+                out.append(Finding("", f"{name}: {problem}", rel,
                                    line_of(rule, "expr", line)))
     return out, counts
 
 
-def _alert_problems(rule: LineDict, name: str, rel: str, line: int) -> list[Located]:
+def _alert_problems(rule: LineDict, name: str, rel: str, line: int) -> list[Finding]:
     out = []
     duration = rule.get("for")
     if duration is None:
-        out.append(Located("monitoring.rule", f"alert {name} has no 'for' (fires on a single "
+        out.append(Finding("", f"alert {name} has no 'for' (fires on a single "
                            "scrape)", rel, line))
     elif not DURATION.match(str(duration)):
-        out.append(Located("monitoring.rule", f"alert {name}: 'for: {duration}' is not a "
+        out.append(Finding("", f"alert {name}: 'for: {duration}' is not a "
                            "duration", rel, line_of(rule, "for", line)))
     labels = rule.get("labels")
     if not isinstance(labels, dict) or not labels.get("severity"):
-        out.append(Located("monitoring.rule", f"alert {name} has no severity label", rel,
+        out.append(Finding("", f"alert {name} has no severity label", rel,
                            line_of(rule, "labels", line)))
     return out
 
 
-def alertmanager_findings(text: str, rel: str) -> tuple[list[Located], list[str]]:
+def alertmanager_findings(text: str, rel: str) -> tuple[list[Finding], list[str]]:
     """The route tree names receivers that exist and that send somewhere."""
     data = load(text, rel)
     if not isinstance(data, LineDict):
         raise ParseError(rel, "expected a mapping at the top level of an Alertmanager config")
-    out: list[Located] = []
+    out: list[Finding] = []
     receivers = data.get("receivers")
     known: dict[str, tuple[bool, int]] = {}
     for i, receiver in enumerate(as_list(receivers)):
@@ -139,7 +141,7 @@ def alertmanager_findings(text: str, rel: str) -> tuple[list[Located], list[str]
             known[str(receiver["name"])] = (sends, line_of(receivers, i))
     route = data.get("route")
     if not isinstance(route, LineDict) or not route.get("receiver"):
-        out.append(Located("monitoring.alertmanager", "no top-level route with a receiver", rel,
+        out.append(Finding("", "no top-level route with a receiver", rel,
                            line_of(data, "route", 1)))
         return out, sorted(known)
     for node in _routes(route):
@@ -148,10 +150,10 @@ def alertmanager_findings(text: str, rel: str) -> tuple[list[Located], list[str]
             continue
         line = line_of(node, "receiver", node.line)
         if str(name) not in known:
-            out.append(Located("monitoring.alertmanager", f"route sends to receiver {name!r}, "
+            out.append(Finding("", f"route sends to receiver {name!r}, "
                                "which is not defined", rel, line))
         elif not known[str(name)][0]:
-            out.append(Located("monitoring.alertmanager", f"receiver {name!r} has no "
+            out.append(Finding("", f"receiver {name!r} has no "
                                "*_configs: alerts routed to it go nowhere", rel,
                                known[str(name)][1]))
     return out, sorted(known)
@@ -187,6 +189,24 @@ def config_file_problem(path: Path) -> str | None:
     except OSError as exc:
         return f"cannot read: {exc.strerror}"
     return None
+
+
+def mounted_config_findings(compose_file: ComposeFile) -> tuple[list[str], list[Finding]]:
+    """(what was checked, findings): configs and dashboards the monitoring services of a
+    compose file mount from the repository that are missing or do not parse."""
+    checked, found = [], []
+    for service in compose_file.services:
+        if not MONITORING_IMAGES.search(service.image or service.name):
+            continue
+        for source, line in bind_sources(service):
+            if not source.startswith("."):
+                continue
+            checked.append(f"{service.name}: {source}")
+            problem = config_file_problem((compose_file.directory / source).resolve())
+            if problem:
+                found.append(Finding("", f"service {service.name} mounts {source}: {problem}",
+                                     compose_file.rel, line))
+    return checked, found
 
 
 # --- the code -----------------------------------------------------------------------

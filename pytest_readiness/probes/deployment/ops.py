@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
-from pytest_readiness.plumbing.yamlpos import Located
+from pytest_readiness.probes.deployment.compose import ComposeFile, Service
+from pytest_readiness.vocabulary import Level
 
 TOPICS: dict[str, re.Pattern[str]] = {
     "runbook": re.compile(r"(?i)run-?books?|play-?books?|operations? (manual|guide)"),
@@ -173,7 +175,7 @@ def script_bases(root: Path, doc_dir: Path) -> list[Path]:
     return bases if root in bases else [*bases, root]
 
 
-def missing_scripts(section: Section, root: Path, doc_dir: Path) -> list[Located]:
+def missing_scripts(section: Section, root: Path, doc_dir: Path) -> list[Finding]:
     """Scripts a document tells the reader to run that are not in the tree."""
     out = []
     seen: set[str] = set()
@@ -186,7 +188,7 @@ def missing_scripts(section: Section, root: Path, doc_dir: Path) -> list[Located
                 continue
             seen.add(ref)
             if not any((base / ref).exists() for base in bases):
-                out.append(Located("ops.doc-script", f"{section.file} refers to {ref}, which "
+                out.append(Finding("", f"{section.file} refers to {ref}, which "
                                    "does not exist", section.file, section.body_line + offset))
     return out
 
@@ -250,15 +252,34 @@ def active_passive_documented(docs: list[Doc]) -> Section | None:
 # --- load balancers ------------------------------------------------------------------
 
 
+def single_instance_findings(built: Iterable[tuple[ComposeFile, Service]]) -> list[Finding]:
+    """Services built from the code that run one instance (no replicas, no scale)."""
+    single = []
+    for cf, s in built:
+        deploy = s.spec.get("deploy") or {}
+        replicas = deploy.get("replicas", 1) if isinstance(deploy, dict) else 1
+        scale = s.spec.get("scale", 1)
+        if max(int(str(replicas)) if str(replicas).isdigit() else 1,
+               int(str(scale)) if str(scale).isdigit() else 1) < 2:
+            single.append(Finding("", f"service {s.name} runs one instance", cf.rel, s.line))
+    return single
+
+
+def upstream_findings(upstreams: dict[str, int], rel: str) -> list[Finding]:
+    """Load balancer upstreams with fewer than two servers: no failover (a warning)."""
+    return [Finding("", f"upstream {name} has {count} server(s): no failover", rel, None,
+                    level=Level.WARNING) for name, count in upstreams.items() if count < 2]
+
+
 def is_lb_config(rel: str) -> bool:
     name = rel.rsplit("/", 1)[-1]
     return name == "haproxy.cfg" or name == "nginx.conf" or (
         name.endswith(".conf") and ("nginx" in rel or "conf.d/" in rel))
 
 
-def nginx_problems(text: str, rel: str) -> tuple[list[Located], dict[str, int]]:
+def nginx_problems(text: str, rel: str) -> tuple[list[Finding], dict[str, int]]:
     """Braces balance, directives end with ';'; upstreams and their server counts."""
-    out: list[Located] = []
+    out: list[Finding] = []
     depth = 0
     upstreams: dict[str, int] = {}
     current: str | None = None
@@ -268,7 +289,7 @@ def nginx_problems(text: str, rel: str) -> tuple[list[Located], dict[str, int]]:
         if not line:
             continue
         if pending and not line.startswith(("{", ";")) and not pending[1].endswith(","):
-            out.append(Located("ops.lb-config", f"directive '{pending[1][:40]}' does not end "
+            out.append(Finding("", f"directive '{pending[1][:40]}' does not end "
                                "with ';'", rel, pending[0]))
         pending = None
         upstream = re.match(r"^upstream\s+(\S+)\s*\{", line)
@@ -280,22 +301,22 @@ def nginx_problems(text: str, rel: str) -> tuple[list[Located], dict[str, int]]:
             upstreams[current] += len(servers.findall(line))
         depth += line.count("{") - line.count("}")
         if depth < 0:
-            out.append(Located("ops.lb-config", "unexpected '}'", rel, number))
+            out.append(Finding("", "unexpected '}'", rel, number))
             depth = 0
         if current and "}" in line and depth <= 1:
             current = None
         if not line.endswith(("{", "}", ";")):
             pending = (number, line)
     if pending:
-        out.append(Located("ops.lb-config", f"directive '{pending[1][:40]}' does not end with "
+        out.append(Finding("", f"directive '{pending[1][:40]}' does not end with "
                            "';'", rel, pending[0]))
     if depth > 0:
-        out.append(Located("ops.lb-config", f"{depth} unclosed '{{' at end of file", rel, None))
+        out.append(Finding("", f"{depth} unclosed '{{' at end of file", rel, None))
     return out, upstreams
 
 
-def haproxy_problems(text: str, rel: str) -> tuple[list[Located], dict[str, int]]:
-    out: list[Located] = []
+def haproxy_problems(text: str, rel: str) -> tuple[list[Finding], dict[str, int]]:
+    out: list[Finding] = []
     backends: dict[str, int] = {}
     current: str | None = None
     sections = ("global", "defaults", "frontend", "backend", "listen", "resolvers", "peers",
@@ -307,7 +328,7 @@ def haproxy_problems(text: str, rel: str) -> tuple[list[Located], dict[str, int]
         if not raw[0].isspace():
             word = line.split()[0]
             if word not in sections:
-                out.append(Located("ops.lb-config", f"unknown section '{word}'", rel, number))
+                out.append(Finding("", f"unknown section '{word}'", rel, number))
                 current = None
                 continue
             current = line.split()[1] if word in ("backend", "listen") and len(
@@ -317,5 +338,5 @@ def haproxy_problems(text: str, rel: str) -> tuple[list[Located], dict[str, int]
         elif current and line.split()[0] == "server":
             backends[current] += 1
     if not backends:
-        out.append(Located("ops.lb-config", "no backend or listen section", rel, None))
+        out.append(Finding("", "no backend or listen section", rel, None))
     return out, backends

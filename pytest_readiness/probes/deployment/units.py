@@ -6,9 +6,11 @@ host checks read (probes/hosts/services.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.unitfile import (
     Unit,
     UnitFacts,
@@ -16,6 +18,7 @@ from pytest_readiness.plumbing.unitfile import (
     facts_from_unit,
     parse_unit,
 )
+from pytest_readiness.vocabulary import Level
 
 
 class UnitFileError(Exception):
@@ -38,3 +41,11 @@ def read_unit_file(path: Path, rel: str) -> UnitFile:
         except (OSError, UnitSyntaxError, ValueError) as exc:
             raise UnitFileError(f"{rel}: cannot parse {each.name}: {exc}") from None
     return UnitFile(facts_from_unit(path.name, parsed, rel), tuple(p.name for p in paths[1:]))
+
+
+
+def findings(rel: str, failures: Sequence[str], warnings: Sequence[str] = ()) -> list[Finding]:
+    """The problems the unit-file rules found, as findings of the file (no line: the rules
+    judge the unit as systemd merges it with its drop-ins)."""
+    return ([Finding("", problem, rel) for problem in failures]
+            + [Finding("", problem, rel, level=Level.WARNING) for problem in warnings])

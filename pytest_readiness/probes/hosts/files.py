@@ -9,6 +9,7 @@ import stat
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile
 
 SECRET_GLOBS = ("*.key", "*.pem", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".env",
@@ -137,3 +138,8 @@ def socket_exposure(f: FileStat) -> str | None:
     if f.mode & 0o006:
         return f"{f.path} is {f.mode_text}: any local user can drive Docker (root equivalent)"
     return None
+
+
+def mode_findings(problems: list[ModeProblem]) -> list[Finding]:
+    """Each file with a mode that is too open, as a finding of the file."""
+    return [Finding("", f"mode {p.mode}: {p.reason}", p.file) for p in problems]

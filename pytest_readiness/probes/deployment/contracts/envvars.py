@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile, context_of, read_text
+from pytest_readiness.vocabulary import Level
 
 GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb"})
 TEMPLATE_NAMES = re.compile(r"(^|/)(\.env\.(example|sample|template|dist)|env\.example|"
@@ -232,3 +234,15 @@ def unused(reads: list[EnvRead], provided: list[EnvSet],
             seen.add((s.name, s.file))
             out.append(s)
     return out
+
+
+def missing_findings(absent: list[EnvRead]) -> list[Finding]:
+    """Variables read without a default that no deployment artefact provides."""
+    return [Finding("", f"{r.name} is read ({r.how}, no default) but no deployment artefact "
+                    "provides it", r.file, r.line) for r in absent]
+
+
+def unused_findings(extra: list[EnvSet]) -> list[Finding]:
+    """Variables a deployment sets that no code reads (a warning: it may be read elsewhere)."""
+    return [Finding("", f"{s.name} is set ({s.source}) but no code reads it", s.file, s.line,
+                    level=Level.WARNING) for s in extra]

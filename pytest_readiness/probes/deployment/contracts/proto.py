@@ -26,7 +26,9 @@ from google.protobuf.descriptor_pb2 import FieldDescriptorProto as FIELD
 from google.protobuf.descriptor_pb2 import FileDescriptorProto as FDP
 from google.protobuf.message import DecodeError
 
-from pytest_readiness.plumbing.yamlpos import Located, ParseError
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.vocabulary import Level
 
 
 @dataclass(frozen=True)
@@ -258,11 +260,11 @@ def breaking_changes(old: Shape, new: Shape) -> list[Difference]:
 
 
 def locate(diffs: Iterable[Difference], shape: Shape, rel: str, rule: str,
-           fallback: Shape | None = None, level: str = "error") -> list[Located]:
+           fallback: Shape | None = None, level: str = Level.ERROR) -> list[Finding]:
     """Findings at the line of each element in ``rel`` (first line when it is missing)."""
-    return [Located(rule, d.message, rel, shape.line(d.key) or
+    return [Finding(rule, d.message, rel, shape.line(d.key) or
                     (fallback.line(d.key) if fallback and not shape.line(d.key) else None),
-                    level) for d in diffs]
+                    level=level) for d in diffs]
 
 
 # --- generated stubs ----------------------------------------------------------------
