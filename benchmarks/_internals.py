@@ -41,19 +41,18 @@ def option_names() -> set[str]:
 
 def code_probes() -> SimpleNamespace:
     """The code probes timed in-process by bench_code_scan.py (walk, parse, rule families)."""
-    def probe(name: str) -> ModuleType:
-        return _first(f"pytest_readiness.probes.code.{name}", f"pytest_readiness.probes.{name}")
-
-    return SimpleNamespace(**{name: probe(name) for name in (
-        "asyncblock", "auth", "codebase", "pools", "pyast", "resilience", "secrets")})
+    where = {"asyncblock": "probes.code.async_", "auth": "probes.code.auth",
+             "codebase": "plumbing.tree", "pools": "probes.code.pools",
+             "pyast": "plumbing.pyast", "resilience": "probes.code.resilience",
+             "secrets": "probes.code.secrets"}
+    return SimpleNamespace(**{name: _first(f"pytest_readiness.{path}")
+                              for name, path in where.items()})
 
 
 def network_probes() -> SimpleNamespace:
     """NetPool and the TLS probe timed by bench_network.py."""
-    def probe(name: str) -> ModuleType:
-        return _first(f"pytest_readiness.probes.{name}")
-
-    return SimpleNamespace(netpool=probe("netpool"), tls=probe("tls"))
+    return SimpleNamespace(netpool=_first("pytest_readiness.plumbing.netpool"),
+                           tls=_first("pytest_readiness.probes.network.tls"))
 
 
 def record_io() -> tuple[Any, Any]:

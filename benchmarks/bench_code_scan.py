@@ -5,8 +5,8 @@ and without timeouts, DB engines, JWT helpers, a few planted secrets, config fil
 and docs) in a temporary directory, then measures:
 
 1. the whole code suite through pytest in a subprocess
-   (``pytest --readiness --readiness-suite secrets,auth,async_blocking,
-   outbound_resilience,db_pools``), as a user runs it;
+   (``pytest --readiness --readiness-suite secrets,auth,async,
+   resilience,pools``), as a user runs it;
 2. the probes in-process, one timing per probe (walk, parse, each rule family);
 3. ripgrep (``rg``) with the same secret patterns (``probes.secrets.RULES``) over
    the same tree, for comparison with a pure regex scan.
@@ -34,7 +34,7 @@ import _internals
 from _common import Load
 from _trees import generate
 
-SUITES = "secrets,auth,async_blocking,outbound_resilience,db_pools"
+SUITES = "secrets,auth,async,resilience,pools"
 
 
 def rate(label: str, seconds: float, files: int, size: int) -> str:

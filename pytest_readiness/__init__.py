@@ -1,9 +1,41 @@
-"""pytest-readiness: production-readiness audits as pytest suites."""
+"""pytest-readiness: production-readiness audits as pytest suites.
+
+What a check of your own needs (docs/writing-checks.md): the ``readiness`` fixture's
+type (:class:`Recorder`), the targets fixtures hand to checks, the ways a check ends
+(:func:`warn`, :class:`CheckError`), findings, and the words of the audit.
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from pytest_readiness.outcomes import CheckError, Outcome, WarnOutcome, warn  # noqa: E402
+from pytest_readiness.outcomes import CheckError, WarnOutcome, warn  # noqa: E402
+from pytest_readiness.plumbing.findings import Finding  # noqa: E402
+from pytest_readiness.recorder import Recorder  # noqa: E402
+from pytest_readiness.targets import (  # noqa: E402
+    Artefact,
+    CodebaseTarget,
+    Context,
+    HostFile,
+    HostService,
+    ProtoGroup,
+)
+from pytest_readiness.vocabulary import Level, Outcome, Severity  # noqa: E402
 
-__all__ = ["CheckError", "Outcome", "WarnOutcome", "__version__", "warn"]
+__all__ = [
+    "Artefact",
+    "CheckError",
+    "CodebaseTarget",
+    "Context",
+    "Finding",
+    "HostFile",
+    "HostService",
+    "Level",
+    "Outcome",
+    "ProtoGroup",
+    "Recorder",
+    "Severity",
+    "WarnOutcome",
+    "__version__",
+    "warn",
+]

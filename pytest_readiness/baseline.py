@@ -15,8 +15,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pytest_readiness.results import CheckResult, Record
+from pytest_readiness.vocabulary import Outcome
 
-RANK = {"pass": 0, "waived": 0, "warn": 1, "fail": 2, "error": 2}
+RANK: dict[str, int] = {Outcome.PASS: 0, Outcome.WAIVED: 0, Outcome.WARN: 1, Outcome.FAIL: 2,
+                        Outcome.ERROR: 2}
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def compare(current: Record, baseline: Record, compared_to: str) -> Comparison:
     for label, check in now.items():
         old = was.get(label)
         if old is None:
-            if check.outcome != "skip":
+            if check.outcome != Outcome.SKIP:
                 new.append(label)
             continue
         before, after = RANK.get(old.outcome), RANK.get(check.outcome)
@@ -88,7 +90,8 @@ def compare(current: Record, baseline: Record, compared_to: str) -> Comparison:
             (fixed if after == 0 else improved).append(label)
         elif after > before:
             regressed.append(label)
-    removed = [label for label, old in was.items() if label not in now and old.outcome != "skip"]
+    removed = [label for label, old in was.items()
+               if label not in now and old.outcome != Outcome.SKIP]
     return Comparison(
         compared_to=compared_to, fixed=sorted(fixed), improved=sorted(improved),
         regressed=sorted(regressed), new=sorted(new), removed=sorted(removed), changes=changes,

@@ -24,11 +24,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_readiness.config import SEVERITIES, ConfigError, load_config
-from pytest_readiness.results import Record, merge_records, read_record, write_record
-from pytest_readiness.scoring import NOT_ASSESSED, NOT_READY
+from pytest_readiness.config import ConfigError, load_config
+from pytest_readiness.gates import CliExit, gate_failures
+from pytest_readiness.results import Record, merge_records, read_record
+from pytest_readiness.vocabulary import SEVERITIES, Verdict
 
-EXIT_OK, EXIT_USAGE, EXIT_NOTHING_ASSESSED, EXIT_GATE_FAILED = 0, 2, 5, 6
+EXIT_OK, EXIT_USAGE = CliExit.OK, CliExit.USAGE
+EXIT_NOTHING_ASSESSED, EXIT_GATE_FAILED = CliExit.NOTHING_ASSESSED, CliExit.GATE_FAILED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -128,7 +130,7 @@ def merge(args: argparse.Namespace) -> int:
           f"overall {card.overall if card.overall is None else round(card.overall, 1)}")
     for note in merged.notes:
         print(f"note: {note}", file=sys.stderr)
-    if card.verdict == NOT_ASSESSED:
+    if card.verdict == Verdict.NOT_ASSESSED:
         print("nothing assessed: every check was not applicable; no verdict", file=sys.stderr)
         return EXIT_NOTHING_ASSESSED
     failures = gate_failures(merged, args.fail_under, args.fail_on, args.no_regressions)
@@ -152,44 +154,14 @@ def missing_shards(shards: list[str | None]) -> list[str]:
 
 
 def _write_all(merged: Record, args: argparse.Namespace) -> None:
-    write_record(merged, args.output)
-    if args.report:
-        from pytest_readiness.report import markdown
+    """Every file asked for, through the writers an audit uses (report/outputs.py)."""
+    from pytest_readiness.report.outputs import Where, write_outputs
 
-        args.report.write_text(markdown.render(merged), encoding="utf-8")
-    if args.html:
-        from pytest_readiness.report import html
-
-        args.html.write_text(html.render(merged), encoding="utf-8")
-    if args.sarif:
-        from pytest_readiness.report import sarif
-
-        sarif.write(merged, args.sarif)
-    if args.prometheus:
-        from pytest_readiness.report import prometheus
-
-        prometheus.write(merged, args.prometheus)
-
-
-def gate_failures(record: Record, fail_under: float | None, fail_on: str | None,
-                  no_regressions: bool) -> list[str]:
-    card = record.scorecard
-    failures = []
-    if card.blockers:
-        failures.append(f"blockers: {', '.join(card.blockers)}")
-    elif card.verdict == NOT_READY and card.checks:
-        failures.append("verdict NOT READY")
-    if fail_under is not None and (card.overall or 0.0) < fail_under:
-        failures.append(f"overall {card.overall} < {fail_under:g}")
-    if fail_on is not None:
-        wanted = set(SEVERITIES[: SEVERITIES.index(fail_on) + 1])
-        bad = [c.label for c in record.checks
-               if c.outcome in ("fail", "error") and c.severity in wanted]
-        if bad:
-            failures.append(f"fail-on {fail_on}: {', '.join(bad[:10])}")
-    if no_regressions and record.baseline and record.baseline.get("regressed"):
-        failures.append(f"regressed: {', '.join(record.baseline['regressed'][:10])}")
-    return failures
+    paths = {"json": args.output, "markdown": args.report, "html": args.html,
+             "sarif": args.sarif, "prometheus": args.prometheus}
+    written = write_outputs(merged, paths, Where())
+    if ("record", args.output) not in written:
+        raise ValueError(merged.notes[-1])
 
 
 if __name__ == "__main__":

@@ -19,20 +19,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pytest_readiness.vocabulary import CATEGORIES, Severity
+
 CONFIG_FILENAMES = ("readiness.yaml", "readiness.yml")
 
-CATEGORIES: dict[str, float] = {
-    "security": 25,
-    "deployment": 20,
-    "resilience": 20,
-    "monitoring": 15,
-    "performance": 10,
-    "compliance": 5,
-    "operations": 5,
-}
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-
-Severity = Literal["critical", "high", "medium", "low", "info"]
 PositiveSeconds = float
 
 
@@ -558,7 +548,7 @@ def _describe(error: Any) -> str:
         return "required key is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
-    if kind.endswith("_type") or kind.endswith("_parsing") or kind == "literal_error":
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind in ("literal_error", "enum"):
         return f"{message} (got {_short(value)})"
     return message
 

@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from pytest_readiness.config import escape_interpolation
-from pytest_readiness.probes import codebase as codebase_probe
+from pytest_readiness.plumbing import tree
 
 # --- what serves a port ---------------------------------------------------------
 # Images whose main protocol is not HTTP: (protocol, container ports that do serve HTTP).
@@ -332,16 +332,16 @@ def _merge_health(found: Discovery) -> None:
 def discover(root: Path) -> Discovery:
     root = root.resolve()
     found = Discovery(root)
-    inventory = codebase_probe.inventory(root)
+    inventory = tree.inventory(root)
     found.compose = [f.rel for f in inventory.compose]
-    found.dockerfiles = [f.rel for f in inventory.matching(codebase_probe.is_dockerfile)]
+    found.dockerfiles = [f.rel for f in inventory.matching(tree.is_dockerfile)]
     for rel in found.dockerfiles:
         role = file_role(rel)
         if role:
             found.not_production[rel] = role
-    found.units = [f.rel for f in inventory.matching(codebase_probe.is_unit)]
-    found.workflows = [f.rel for f in inventory.matching(codebase_probe.is_workflow)]
-    found.docs = [f.rel for f in inventory.matching(codebase_probe.is_doc)]
+    found.units = [f.rel for f in inventory.matching(tree.is_unit)]
+    found.workflows = [f.rel for f in inventory.matching(tree.is_workflow)]
+    found.docs = [f.rel for f in inventory.matching(tree.is_doc)]
     protos: dict[str, list[str]] = defaultdict(list)
     for f in inventory.files:
         if f.rel.endswith(".proto"):
@@ -350,7 +350,7 @@ def discover(root: Path) -> Discovery:
     for f in inventory.python:
         found.python_files += 1
         if not found.async_code:
-            text = codebase_probe.read_text(f) or ""
+            text = tree.read_text(f) or ""
             found.async_code = "async def " in text
     for f in inventory.compose:
         _read_compose(f.path, f.rel, found)

@@ -23,174 +23,31 @@ once and skipped as not applicable, with the reason.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from pytest_readiness import hosts
-from pytest_readiness.config import (
-    Codebase,
-    FileSpec,
-    Host,
-    ReadinessConfig,
-    ServiceSpec,
+from pytest_readiness.config import Host, ReadinessConfig
+from pytest_readiness.marker import META_KEY
+from pytest_readiness.outcomes import CheckError
+from pytest_readiness.plumbing import tree
+from pytest_readiness.probes.hosts.connect import connect
+from pytest_readiness.recorder import Recorder
+from pytest_readiness.targets import (
+    NO_HOSTS,
+    CodebaseTarget,
+    Context,
+    HostFile,
+    HostService,
 )
-from pytest_readiness.outcomes import CheckError, Recorder
-from pytest_readiness.probes import codebase as codebase_probe
-from pytest_readiness.results import display_path
 
-CONTEXT_KEY = pytest.StashKey["Context"]()
+# The audit's Context: set at start-up by plugin.py, read by the fixtures and the session.
+CONTEXT_KEY = pytest.StashKey[Context]()
+# A check's Recorder: made by the ``readiness`` fixture, read by runtest.py for its payload.
 RECORDER_KEY = pytest.StashKey[Recorder]()
-LOCAL_HOST = Host(name="local", connection="local://")
-# Why host checks are skipped when no host is named (docs/hosts.md).
-NO_HOSTS = ("not applicable: no hosts configured; the machine running the audit is audited "
-            "only when named: add `hosts: [{name: local, connection: \"local://\"}]` to "
-            "readiness.yaml or run with --readiness-local-host")
-
-
-def is_local(host: Host) -> bool:
-    return host.connection.split("://", 1)[0] == "local"
-
-
-@dataclass(frozen=True)
-class HostFile:
-    host: Host
-    spec: FileSpec
-
-    @property
-    def target_name(self) -> str:
-        return f"{self.host.name}:{self.spec.path}"
-
-
-@dataclass(frozen=True)
-class HostService:
-    host: Host
-    spec: ServiceSpec
-
-    @property
-    def target_name(self) -> str:
-        return f"{self.host.name}:{self.spec.unit}"
-
-
-@dataclass(frozen=True)
-class CodebaseTarget:
-    root: Path
-    spec: Codebase
-
-    @property
-    def target_name(self) -> str:
-        return self.spec.target_name
-
-
-@dataclass(frozen=True)
-class Artefact:
-    """A deployment file found in (or named for) a codebase."""
-
-    path: Path
-    rel: str
-    codebase: CodebaseTarget
-
-    @property
-    def target_name(self) -> str:
-        return self.rel
-
-
-@dataclass(frozen=True)
-class ProtoGroup:
-    paths: tuple[Path, ...]
-    rels: tuple[str, ...]
-    root: Path
-
-    @property
-    def target_name(self) -> str:
-        return self.rels[0]
-
-
-@dataclass
-class Context:
-    """What every check can read: the model, where relative paths start, caches."""
-
-    config: ReadinessConfig
-    base_dir: Path
-    config_path: Path | None = None
-    local_host: bool = False  # --readiness-local-host: audit this machine as host "local"
-    _inventories: dict[Path, codebase_probe.Inventory] = field(default_factory=dict)
-
-    def resolve(self, path: str) -> Path:
-        candidate = Path(path).expanduser()
-        return candidate if candidate.is_absolute() else (self.base_dir / candidate).resolve()
-
-    def display(self, path: str | Path) -> str:
-        """A local path as reports show it: relative to the audited root (results.py)."""
-        return display_path(path, self.base_dir)
-
-    @property
-    def hosts(self) -> list[Host]:
-        """The hosts named in readiness.yaml, and this machine when asked for.
-
-        The machine running the audit is never a target by default: in CI it is a
-        runner, and its clock or files say nothing about the system.
-        """
-        named = list(self.config.hosts)
-        if self.local_host and not any(is_local(h) for h in named):
-            named.append(LOCAL_HOST)
-        return named
-
-    def hosts_named(self, names: list[str]) -> list[Host]:
-        return [h for h in self.hosts if not names or h.name in names]
-
-    @property
-    def codebases(self) -> list[CodebaseTarget]:
-        specs = list(self.config.codebases) or [Codebase(path=".")]
-        return [CodebaseTarget(self.resolve(s.path), s) for s in specs]
-
-    def inventory(self, target: CodebaseTarget) -> codebase_probe.Inventory:
-        if target.root not in self._inventories:
-            self._inventories[target.root] = codebase_probe.inventory(
-                target.root, target.spec.exclude)
-        return self._inventories[target.root]
-
-    def empty(self, target: CodebaseTarget) -> bool:
-        """A codebase directory with no file at all: nothing to assess, not a clean bill."""
-        return target.root.is_dir() and not self.inventory(target).files
-
-    def artefacts(self, kind: str) -> list[Artefact]:
-        """Files of one kind: those named in config, else those discovered."""
-        named: list[str] = getattr(self.config, kind)
-        found: list[Artefact] = []
-        for cb in self.codebases:
-            if named:
-                for rel in named:
-                    path = self.resolve(rel)
-                    if _inside(path, cb.root):
-                        found.append(Artefact(path, path.relative_to(cb.root).as_posix(), cb))
-                continue
-            for f in getattr(self.inventory(cb), kind):
-                found.append(Artefact(f.path, f.rel, cb))
-        if named and not found:
-            # Named files outside every codebase still get audited.
-            root = self.codebases[0]
-            found = [Artefact(self.resolve(r), r, root) for r in named]
-        return found
-
-    def proto_groups(self) -> list[ProtoGroup]:
-        groups = []
-        for group in self.config.protos:
-            paths = tuple(self.resolve(p) for p in group)
-            groups.append(ProtoGroup(paths, tuple(group), self.base_dir))
-        return groups
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root)
-        return True
-    except ValueError:
-        return False
-
 
 def _targets(ctx: Context) -> dict[str, Callable[[], list[Any]]]:
     cfg = ctx.config
@@ -226,6 +83,40 @@ def target_name(value: object) -> str | None:
     return str(name) if name is not None else None
 
 
+@dataclass(frozen=True)
+class ItemTarget:
+    """What a collected check audits, from its parametrisation."""
+
+    value: Any  # the first target fixture's value (CodebaseTarget, Endpoint, HostFile, ...)
+    name: str | None  # its name in reports
+    host: Host | None  # the host behind it, for a host check
+
+
+def target_of(item: pytest.Item) -> ItemTarget:
+    """The one place that finds a check's target and host (selection, sharding, host
+    affinity under xdist, the ``host`` fixture, the recorder and the result)."""
+    callspec = getattr(item, "callspec", None)
+    value: Any = None
+    name = None
+    host = None
+    for param in (callspec.params.values() if callspec else ()):
+        if name is None and (found := target_name(param)) is not None:
+            value, name = param, found
+        if isinstance(param, Host):
+            host = param
+        elif isinstance(getattr(param, "host", None), Host):
+            host = param.host
+    return ItemTarget(value, name, host)
+
+
+def result_target(item: pytest.Item) -> str | None:
+    """The target a check's result names: the one it ran for, or the name it gave itself."""
+    recorder = item.stash.get(RECORDER_KEY, None)
+    if recorder is not None and recorder.target_name:
+        return recorder.target_name
+    return target_of(item).name
+
+
 def generate_targets(metafunc: pytest.Metafunc, ctx: Context) -> None:
     """Parametrise every target fixture a check asks for; host checks get hosts."""
     names = set(metafunc.fixturenames)
@@ -256,20 +147,15 @@ def _not_applicable(name: str, ctx: Context) -> str:
 _HOST_FIXTURES = {"host_config", "host_file", "host_service"}
 
 
-def host_model(request: pytest.FixtureRequest) -> Host:
-    params = getattr(request.node, "callspec", None)
-    for value in (params.params.values() if params else ()):
-        if isinstance(value, Host):
-            return value
-        if isinstance(getattr(value, "host", None), Host):
-            return value.host  # type: ignore[no-any-return]
-    raise CheckError("this check asks for a host but none is configured (" + NO_HOSTS + ")")
-
-
 @pytest.fixture
 def readiness(request: pytest.FixtureRequest) -> Recorder:
-    """Record evidence and findings, or end the check with a warning (see Recorder)."""
-    return request.node.stash.setdefault(RECORDER_KEY, Recorder())
+    """Record evidence and findings, conclude, or end the check with a warning (Recorder)."""
+    node = request.node
+    if RECORDER_KEY not in node.stash:
+        node.stash[RECORDER_KEY] = Recorder(check=node.stash.get(META_KEY, None),
+                                            target=target_of(node).value,
+                                            context=request.config.stash.get(CONTEXT_KEY, None))
+    return node.stash[RECORDER_KEY]
 
 
 @pytest.fixture(scope="session")
@@ -284,15 +170,17 @@ def readiness_config(readiness_context: Context) -> ReadinessConfig:
 
 @pytest.fixture
 def host(request: pytest.FixtureRequest) -> Any:
-    model = host_model(request)
+    model = target_of(request.node).host
+    if model is None:
+        raise CheckError(f"this check asks for a host but none is configured ({NO_HOSTS})")
     try:
-        return hosts.connect(model)
+        return connect(model)
     except Exception as exc:  # a malformed connection string, a missing backend
         raise CheckError(f"host {model.name}: cannot open {model.connection}: {exc}") from exc
 
 
 @pytest.fixture
-def inventory(codebase: CodebaseTarget, readiness_context: Context) -> codebase_probe.Inventory:
+def inventory(codebase: CodebaseTarget, readiness_context: Context) -> tree.Inventory:
     return readiness_context.inventory(codebase)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.config import Host
+from pytest_readiness.fixtures import target_of
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -99,15 +99,6 @@ def interruption(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[s
 HOST_GROUPS = "readiness_host_groups"  # key in xdist's workerinput: the map directory
 
 
-def host_of(item: pytest.Item) -> str | None:
-    callspec = getattr(item, "callspec", None)
-    for value in (callspec.params.values() if callspec else ()):
-        host = value if isinstance(value, Host) else getattr(value, "host", None)
-        if isinstance(host, Host):
-            return host.name
-    return None
-
-
 def wants_host_groups(config: pytest.Config) -> bool:
     """xdist's default ``load`` distribution, not a mode the user chose."""
     if getattr(config.option, "dist", "no") != "load" or not getattr(config.option, "tx", None):
@@ -117,7 +108,8 @@ def wants_host_groups(config: pytest.Config) -> bool:
 
 
 def write_host_groups(directory: str, worker: str, items: list[pytest.Item]) -> None:
-    groups = {item.nodeid: host for item in items if (host := host_of(item)) is not None}
+    groups = {item.nodeid: host.name for item in items
+              if (host := target_of(item).host) is not None}
     target = Path(directory, f"{worker}.json")
     partial = target.with_suffix(".tmp")
     partial.write_text(json.dumps(groups), encoding="utf-8")

@@ -21,7 +21,6 @@ from pytest_readiness import hookspecs, isolation, runtest
 from pytest_readiness.config import ConfigError, find_config, load_config
 from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, always available
     CONTEXT_KEY,
-    Context,
     Fixtures,
     generate_targets,
     readiness,
@@ -44,6 +43,7 @@ from pytest_readiness.selection import (
 )
 from pytest_readiness.session import SELECTION_NOTES, SESSION_KEY, USAGE_ERROR, ReadinessSession
 from pytest_readiness.sharding import parse_shard, select_shard
+from pytest_readiness.targets import Context
 
 GROUPS_DIR_KEY = pytest.StashKey[str]()
 
@@ -214,8 +214,6 @@ def pytest_configure(config: pytest.Config) -> None:
                                                  ignore_errors=True))
         session = ReadinessSession(
             config, config.stash[CONTEXT_KEY],
-            json_path=_path(config, "readiness_json"),
-            markdown_path=_path(config, "readiness_report"),
             fail_under=float(fail_under) if fail_under not in (None, "") else None,
             stopper=Stopper(float(timeout) if timeout not in (None, "") else None),
             outputs=_outputs(config),
@@ -245,6 +243,8 @@ def _name_local_host(config: pytest.Config, context: Context) -> None:
 
 def _outputs(config: pytest.Config) -> ReportOutputs:
     return ReportOutputs(
+        json_path=_path(config, "readiness_json"),
+        markdown_path=_path(config, "readiness_report"),
         html_path=_path(config, "readiness_html"),
         sarif_path=_path(config, "readiness_sarif"),
         prometheus_path=_path(config, "readiness_prometheus"),
@@ -280,7 +280,7 @@ def _path(config: pytest.Config, name: str) -> Path | None:
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """Bundled suites outside ``--readiness-suite`` are not even imported."""
-    if _enabled(config) and collection_path.parent == suites_dir() and \
+    if _enabled(config) and suites_dir() in collection_path.parents and \
             suite_module_unwanted(collection_path, requested_suites(config)):
         return True
     return None

@@ -22,6 +22,70 @@ SCHEMA = "pytest-readiness/1"
 
 
 @dataclass(frozen=True)
+class AppliedWaiver:
+    """The waiver that matched a check (waivers.py decides; the record keeps it)."""
+
+    check: str
+    target: str | None
+    reason: str
+    owner: str | None
+    expires: str | None  # ISO date
+    expired: bool  # an expired waiver no longer applies: the real outcome stands
+    real_outcome: str  # what the check did, waived or not
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AppliedWaiver:
+        return cls(check=str(data.get("check", "")), target=data.get("target"),
+                   reason=str(data.get("reason", "")), owner=data.get("owner"),
+                   expires=data.get("expires"), expired=bool(data.get("expired", False)),
+                   real_outcome=str(data.get("real_outcome", "")))
+
+
+@dataclass(frozen=True)
+class CheckPayload:
+    """What one check's result carries from the process that ran it (an xdist worker, or
+    the only one) to the controller: built by runtest.py, read by session.py.
+
+    It travels as :meth:`to_dict` (plain JSON-able values, which survive xdist) on the
+    test report; JUnit XML gets the same fields as ``readiness.*`` properties.
+    """
+
+    id: str
+    title: str
+    section: str
+    suite: str
+    category: str
+    severity: str
+    fix: str
+    target: str | None
+    outcome: str
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)  # JSON-able, redacted
+    waiver: AppliedWaiver | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence"] = dict(self.evidence)
+        data["waiver"] = self.waiver.to_dict() if self.waiver else None
+        return data
+
+    def __post_init__(self) -> None:
+        _typed_waiver(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CheckPayload:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def result(self, nodeid: str, duration_s: float) -> CheckResult:
+        fields = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return CheckResult(nodeid=nodeid, duration_s=duration_s, **fields)
+
+
+@dataclass(frozen=True)
 class CheckResult:
     nodeid: str
     id: str
@@ -35,7 +99,7 @@ class CheckResult:
     message: str = ""
     evidence: Mapping[str, Any] = field(default_factory=dict)
     fix: str = ""
-    waiver: Mapping[str, Any] | None = None
+    waiver: AppliedWaiver | None = None
     duration_s: float = 0.0
 
     @property
@@ -50,13 +114,23 @@ class CheckResult:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["evidence"] = dict(self.evidence)
-        data["waiver"] = dict(self.waiver) if self.waiver else None
+        data["waiver"] = self.waiver.to_dict() if self.waiver else None
         return data
+
+    def __post_init__(self) -> None:
+        _typed_waiver(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CheckResult:
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _typed_waiver(result: CheckPayload | CheckResult) -> None:
+    """A waiver given as a mapping (read from JSON) becomes an :class:`AppliedWaiver`."""
+    waiver: Any = result.waiver
+    if isinstance(waiver, Mapping):
+        object.__setattr__(result, "waiver", AppliedWaiver.from_dict(waiver) if waiver else None)
 
 
 def display_path(path: str | Path, root: Path) -> str:
@@ -85,7 +159,7 @@ def output_path(path: Path, start: Path) -> str:
 
 def command_line(args: Sequence[str], root: Path) -> str:
     """The command that ran the audit, shell-quoted, redacted, with root-relative paths."""
-    from pytest_readiness.redact import scrub
+    from pytest_readiness.plumbing.redact import scrub
 
     return shlex.join(["pytest", *(scrub(_relative_arg(arg, root)) for arg in args)])
 

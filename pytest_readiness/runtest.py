@@ -1,8 +1,12 @@
 """Per-check hooks: turn a pytest report into a readiness outcome.
 
-Runs in whichever process runs the test (an xdist worker or the only one).
-The outcome and metadata leave on ``report.user_properties`` as plain values
-under ``readiness.*`` keys, which survive xdist and show up in JUnit XML.
+Runs in whichever process runs the test (an xdist worker or the only one). The
+result leaves as one :class:`~pytest_readiness.results.CheckPayload`, as plain
+JSON-able values in the report's ``readiness_check`` attribute, which survives
+xdist (``_pytest/reports.py`` serialises a report's attributes); the session
+reads it back with :func:`payload_of`. JUnit XML gets the same fields as
+``readiness.*`` properties on ``report.user_properties`` (evidence as JSON text,
+the one place it is a string).
 """
 
 from __future__ import annotations
@@ -14,38 +18,22 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.config import Host
-from pytest_readiness.fixtures import CONTEXT_KEY, RECORDER_KEY, target_name
-from pytest_readiness.outcomes import CheckMeta, Outcome, WarnOutcome, first_line
-from pytest_readiness.redact import scrub
+from pytest_readiness.fixtures import CONTEXT_KEY, RECORDER_KEY, result_target, target_of
+from pytest_readiness.marker import META_KEY, CheckMeta
+from pytest_readiness.outcomes import WarnOutcome, first_line
+from pytest_readiness.plumbing.redact import scrub
+from pytest_readiness.results import CheckPayload
+from pytest_readiness.vocabulary import Outcome
 from pytest_readiness.waivers import apply_waivers
 
-META_KEY = pytest.StashKey[CheckMeta]()
-PREFIX = "readiness."
+PAYLOAD_ATTR = "readiness_check"  # the report attribute that carries the CheckPayload
+PREFIX = "readiness."  # JUnit XML properties
 # Letters and words in the terminal, like pytest's own for xfail.
 STATUS = {
-    "warn": ("warn", "W", ("WARN", {"yellow": True})),
-    "waived": ("waived", "V", ("WAIVED", {"cyan": True})),
-    "error": ("error", "E", ("ERROR", {"red": True})),
+    Outcome.WARN: (str(Outcome.WARN), "W", ("WARN", {"yellow": True})),
+    Outcome.WAIVED: (str(Outcome.WAIVED), "V", ("WAIVED", {"cyan": True})),
+    Outcome.ERROR: (str(Outcome.ERROR), "E", ("ERROR", {"red": True})),
 }
-
-
-def item_target(item: pytest.Item) -> tuple[str | None, Host | None]:
-    """The check's target (from its parametrisation) and the host behind it, if any."""
-    recorder = item.stash.get(RECORDER_KEY, None)
-    callspec = getattr(item, "callspec", None)
-    host = None
-    name = None
-    for value in (callspec.params.values() if callspec else ()):
-        if name is None:
-            name = target_name(value)
-        if isinstance(value, Host):
-            host = value
-        elif isinstance(getattr(value, "host", None), Host):
-            host = value.host
-    if recorder is not None and recorder.target:
-        name = recorder.target
-    return name, host
 
 
 def _readiness_outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> tuple[str, str]:
@@ -79,12 +67,12 @@ def pytest_runtest_makereport(
     outcome, message = _readiness_outcome(report, call)
     if call.when == "teardown":
         outcome = Outcome.ERROR
-    target, host = item_target(item)
+    target, host = result_target(item), target_of(item).host
     if outcome == Outcome.ERROR and host is not None and host.optional:
         outcome, message = Outcome.WARN, f"optional host {host.name} unavailable: {message}"
     ctx = item.config.stash[CONTEXT_KEY]
     decision = apply_waivers(meta.id, target, outcome, ctx.config.waivers, dt.date.today())
-    if decision.outcome == "waived" or outcome == Outcome.WARN:
+    if decision.outcome == Outcome.WAIVED or outcome == Outcome.WARN:
         # A waived failure or a warning does not fail the pytest run.
         report.outcome = "passed"
         report.longrepr = None
@@ -94,17 +82,31 @@ def pytest_runtest_makereport(
     if report.failed:
         report.longrepr = _check_longrepr(meta, target, outcome, message, evidence, call)
     report.sections = [(title, scrub(text)) for title, text in report.sections]
-    payload: dict[str, Any] = {
-        "id": meta.id, "title": meta.title, "section": meta.section, "suite": meta.suite,
-        "category": meta.category, "severity": meta.severity, "fix": meta.fix,
-        "target": target, "outcome": str(decision.outcome), "message": message,
-        "evidence": scrub(json.dumps(evidence, default=str, sort_keys=True)),
-        "waiver": json.dumps(decision.waiver) if decision.waiver else "",
-    }
+    payload = CheckPayload(
+        id=meta.id, title=meta.title, section=meta.section, suite=meta.suite,
+        category=meta.category, severity=meta.severity, fix=meta.fix,
+        target=target, outcome=str(decision.outcome), message=message,
+        # JSON-able and redacted as one text, exactly what every report shows
+        evidence=json.loads(scrub(json.dumps(evidence, default=str, sort_keys=True))),
+        waiver=decision.waiver,
+    )
+    setattr(report, PAYLOAD_ATTR, payload.to_dict())
     item.user_properties[:] = [p for p in item.user_properties if not str(p[0]).startswith(PREFIX)]
-    item.user_properties.extend((PREFIX + k, v) for k, v in payload.items())
+    item.user_properties.extend(junit_properties(payload))
     report.user_properties = list(item.user_properties)
     return report
+
+
+def junit_properties(payload: CheckPayload) -> list[tuple[str, Any]]:
+    """``readiness.*`` properties for JUnit XML: strings, evidence and waiver as JSON."""
+    properties: list[tuple[str, Any]] = []
+    for key, value in payload.to_dict().items():
+        if key == "evidence":
+            value = json.dumps(value, default=str, sort_keys=True)
+        elif key == "waiver":
+            value = json.dumps(value) if value else ""
+        properties.append((PREFIX + key, value))
+    return properties
 
 
 def _check_longrepr(meta: CheckMeta, target: str | None, outcome: str, message: str,
@@ -127,16 +129,17 @@ def _check_longrepr(meta: CheckMeta, target: str | None, outcome: str, message: 
     return scrub("\n".join(lines))
 
 
-def payload_of(report: pytest.TestReport) -> dict[str, Any] | None:
-    found = {k[len(PREFIX):]: v for k, v in report.user_properties if str(k).startswith(PREFIX)}
-    return found or None
+def payload_of(report: pytest.TestReport) -> CheckPayload | None:
+    """The check result a report carries (from any process), or None for other tests."""
+    data = getattr(report, PAYLOAD_ATTR, None)
+    return CheckPayload.from_dict(data) if isinstance(data, dict) else None
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> Any:
     payload = payload_of(report) if isinstance(report, pytest.TestReport) else None
-    if not payload or report.when == "teardown" and report.passed:
+    if payload is None or report.when == "teardown" and report.passed:
         return None
-    status = STATUS.get(payload["outcome"])
-    if status and (report.when == "call" or payload["outcome"] == "error"):
+    status = STATUS.get(payload.outcome)  # type: ignore[call-overload]
+    if status and (report.when == "call" or payload.outcome == Outcome.ERROR):
         return status
     return None

@@ -17,17 +17,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from pytest_readiness.config import CATEGORIES
+from pytest_readiness.vocabulary import CATEGORIES, Outcome, Verdict, is_blocker, weight_of
 
-VALUES = {"pass": 1.0, "waived": 1.0, "warn": 0.5, "fail": 0.0, "error": 0.0}
-SEVERITY_WEIGHTS = {"critical": 10, "high": 5, "medium": 3, "low": 1, "info": 0}
-
-PRODUCTION_READY = "PRODUCTION READY"
-CONDITIONAL = "CONDITIONAL APPROVAL"
-NOT_READY = "NOT READY"
-NOT_ASSESSED = "NOT ASSESSED"  # nothing was assessed: not a verdict on the system
-VERDICTS = (PRODUCTION_READY, CONDITIONAL, NOT_READY, NOT_ASSESSED)
-OUTCOMES = ("pass", "warn", "fail", "error", "skip", "waived")
+# What each outcome earns; skip (not applicable) is left out of every score.
+VALUES: dict[str, float] = {Outcome.PASS: 1.0, Outcome.WAIVED: 1.0, Outcome.WARN: 0.5,
+                            Outcome.FAIL: 0.0, Outcome.ERROR: 0.0}
 
 
 class Scorable(Protocol):
@@ -104,7 +98,7 @@ def category_score(checks: Iterable[Scorable]) -> float | None:
     for check in checks:
         if check.outcome not in VALUES:
             continue
-        weight = SEVERITY_WEIGHTS.get(check.severity, 0)
+        weight = weight_of(check.severity)
         total += weight
         earned += weight * VALUES[check.outcome]
     return None if total == 0 else 100.0 * earned / total
@@ -119,21 +113,20 @@ def overall_score(scores: Mapping[str, float | None], weights: Mapping[str, floa
 
 
 def blockers(checks: Iterable[Scorable]) -> tuple[str, ...]:
-    found = [check_label(c) for c in checks
-             if c.severity == "critical" and c.outcome in ("fail", "error")]
+    found = [check_label(c) for c in checks if is_blocker(c.severity, c.outcome)]
     return tuple(sorted(set(found)))
 
 
 def verdict(overall: float | None, blocking: Iterable[str], policy: Policy) -> str:
     if any(True for _ in blocking):
-        return NOT_READY
+        return Verdict.NOT_READY
     if overall is None:
-        return NOT_ASSESSED
+        return Verdict.NOT_ASSESSED
     if overall >= policy.ready:
-        return PRODUCTION_READY
+        return Verdict.PRODUCTION_READY
     if overall >= policy.conditional:
-        return CONDITIONAL
-    return NOT_READY
+        return Verdict.CONDITIONAL
+    return Verdict.NOT_READY
 
 
 def score(checks: Iterable[Scorable], policy: Policy | None = None) -> Scorecard:

@@ -1,12 +1,12 @@
 """Which checks run: metadata, validation, --readiness-suite/-category/-check, catalogue.
 
 A name given to ``--readiness-suite`` selects a check when it is the check's
-suite (its module name without ``test_``), its section title, or its id
-prefix (``db`` for ``db.sqlite-integrity``, which lives in the ``databases``
-suite). The accepted names of a bundled module are read from its source
-(module name, ``section=`` titles, ``id=`` prefixes): there is no alias table
-to keep in step, and when suites are renamed to their prefixes the aliases
-simply coincide.
+suite (its module name without ``test_``, which for the bundled suites is the
+prefix of every check id in it: ``db`` for ``db.sqlite-integrity``) or its
+section title. The names the suites had before they took their id prefix
+(``databases``, ``operations``, ...) still work through one table,
+:data:`OLD_SUITE_NAMES`. The section titles of a bundled module are read from
+its source, so a suite that is not asked for is never imported.
 
 A name, category or check id that selects nothing known is a usage error
 (exit 4) naming the close matches and the valid choices, never a silent "no
@@ -28,10 +28,27 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness.config import ReadinessConfig
-from pytest_readiness.outcomes import CheckMeta, check_meta, validate_meta
-from pytest_readiness.runtest import META_KEY, item_target
+from pytest_readiness.fixtures import result_target
+from pytest_readiness.marker import META_KEY, CheckMeta, check_meta, rule_ids, validate_meta
 
 NOTES_KEY = pytest.StashKey[list[str]]()
+
+# Suite names before suites were named for their check-id prefix (issue 18) -> today's.
+# ``services`` and ``fleet`` kept their names; their units.* and hosts.* checks moved to
+# the ``units`` and ``hosts`` suites (the section titles still select all of them).
+OLD_SUITE_NAMES: dict[str, str] = {
+    "async_blocking": "async",
+    "audit_config": "audit",
+    "ci_pipeline": "ci",
+    "databases": "db",
+    "db_pools": "pools",
+    "dockerfiles": "dockerfile",
+    "file_permissions": "files",
+    "http_headers": "http",
+    "monitoring_config": "monitoring",
+    "operations": "ops",
+    "outbound_resilience": "resilience",
+}
 
 
 def _split(values: Iterable[str] | None) -> list[str]:
@@ -46,14 +63,9 @@ def apply_overrides(meta: CheckMeta, config: ReadinessConfig) -> CheckMeta:
     return meta
 
 
-def id_prefix(check_id: str) -> str:
-    """``db.sqlite-integrity`` -> ``db``."""
-    return check_id.split(".", 1)[0]
-
-
 def suite_names(meta: CheckMeta) -> set[str]:
     """Every name ``--readiness-suite`` accepts for this check (lower case)."""
-    return {meta.suite.lower(), meta.section.lower(), id_prefix(meta.id).lower()}
+    return {meta.suite.lower(), meta.section.lower()}
 
 
 def _parse_selector(selector: str) -> tuple[str, str]:
@@ -108,9 +120,9 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
         wanted = not suites or bool(suite_names(meta) & suites)
         wanted = wanted and (not categories or meta.category.lower() in categories)
         if wanted and checks:
-            wanted = _selected_by_check(meta, item_target(item)[0], checks)
+            wanted = _selected_by_check(meta, result_target(item), checks)
         (keep if wanted else dropped).append(item)
-    notes = unmatched_targets(checks, [(m, item_target(i)[0]) for i, m in metas])
+    notes = unmatched_targets(checks, [(m, result_target(i)) for i, m in metas])
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
@@ -166,21 +178,25 @@ def unmatched_targets(checks: list[str], found: list[tuple[CheckMeta, str | None
 
 
 _SECTION = re.compile(r"""\bsection\s*=\s*["']([^"']+)["']""")
-_ID_PREFIX = re.compile(r"""\bid\s*=\s*["']([A-Za-z0-9_-]+)\.""")
 
 
 @functools.lru_cache(maxsize=256)
 def module_suite_names(path: Path) -> frozenset[str]:
     """What ``--readiness-suite`` accepts for a suite module, read cheaply from its text:
-    the module name without ``test_``, its section titles and its check-id prefixes."""
-    names = {path.stem.removeprefix("test_").lower()}
+    the module name without ``test_`` (and its old name) and its section titles."""
+    suite = path.stem.removeprefix("test_").lower()
+    names = {suite, *(old for old, new in OLD_SUITE_NAMES.items() if new == suite)}
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return frozenset(names)
     names.update(s.lower() for s in _SECTION.findall(text))
-    names.update(p.lower() for p in _ID_PREFIX.findall(text))
     return frozenset(names)
+
+
+def bundled_modules(directory: Path) -> list[Path]:
+    """The bundled suite modules, in their area directories (hosts/, network/, ...)."""
+    return sorted(directory.rglob("test_*.py"))
 
 
 def bundled_suite_names(directory: Path | None) -> dict[str, frozenset[str]]:
@@ -188,13 +204,13 @@ def bundled_suite_names(directory: Path | None) -> dict[str, frozenset[str]]:
     if directory is None:
         return {}
     return {p.stem.removeprefix("test_"): module_suite_names(p)
-            for p in sorted(directory.glob("test_*.py"))}
+            for p in bundled_modules(directory)}
 
 
 def suite_module_unwanted(path: Path, suites: set[str]) -> bool:
     """A bundled suite module that cannot hold a check of the requested suites.
 
-    Read cheaply (its name, its section titles and check-id prefixes), so that
+    Read cheaply (its name and its section titles), so that
     ``--readiness-suite tls`` does not import and rewrite two dozen other modules.
     """
     if not suites or not path.name.startswith("test_") or path.suffix != ".py":
@@ -214,7 +230,10 @@ def _given(config: pytest.Config, name: str) -> list[str]:
 
 
 def requested_suites(config: pytest.Config) -> set[str]:
-    return {s.lower() for s in _split(_given(config, "readiness_suite"))}
+    """The suites asked for, and the bundled suite an old name stands for (``databases``:
+    ``db``; a suite of your own of that name is still selected too)."""
+    asked = {s.lower() for s in _split(_given(config, "readiness_suite"))}
+    return asked | {OLD_SUITE_NAMES[name] for name in asked if name in OLD_SUITE_NAMES}
 
 
 def _distinct(items: Iterable[pytest.Item]) -> list[CheckMeta]:
@@ -229,7 +248,7 @@ def _distinct(items: Iterable[pytest.Item]) -> list[CheckMeta]:
 def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, str]]:
     """Every distinct check with its metadata, sorted by id (``--readiness-list`` as JSON)."""
     return [{"id": m.id, "section": m.section, "suite": m.suite, "category": m.category,
-             "severity": m.severity, "title": m.title, "fix": m.fix}
+             "severity": m.severity, "title": m.title, "fix": m.fix, "rules": rule_ids(m)}
             for m in _distinct(items)]
 
 

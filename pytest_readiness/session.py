@@ -8,40 +8,36 @@ interleaved from several workers; each is keyed by node id.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pytest_readiness.fixtures import Context
+from pytest_readiness import gates
 from pytest_readiness.lifecycle import Stopper, interruption, strip_group
-from pytest_readiness.report import markdown, terminal
+from pytest_readiness.report import terminal
+from pytest_readiness.report.outputs import ReportOutputs
 from pytest_readiness.results import (
+    CheckPayload,
     CheckResult,
     Record,
     build_record,
     command_line,
     display_path,
     output_path,
-    write_record,
 )
 from pytest_readiness.runtest import payload_of
-from pytest_readiness.scoring import NOT_ASSESSED, NOT_READY, Policy, Scorecard
+from pytest_readiness.scoring import Policy, Scorecard
 from pytest_readiness.selection import NOTES_KEY
+from pytest_readiness.targets import Context
+from pytest_readiness.vocabulary import Verdict
 
 SESSION_KEY = pytest.StashKey["ReadinessSession"]()
 # What an xdist worker hands the controller in ``workeroutput`` (plain strings).
 USAGE_ERROR = "readiness_usage_error"
 SELECTION_NOTES = "readiness_selection_notes"
-
-# Exit codes beyond pytest's own 0-5 (see docs/exit-codes.md).
-EXIT_NOTHING_ASSESSED = pytest.ExitCode.NO_TESTS_COLLECTED  # 5, as for nothing collected
-EXIT_GATE_FAILED = 6
-EXIT_TIMED_OUT = 7
 
 
 def now_iso() -> str:
@@ -50,7 +46,7 @@ def now_iso() -> str:
 
 @dataclass
 class _Partial:
-    payload: dict[str, Any]
+    payload: CheckPayload
     duration: float = 0.0
 
 
@@ -58,8 +54,6 @@ class _Partial:
 class ReadinessSession:
     config: pytest.Config
     context: Context
-    json_path: Path | None = None
-    markdown_path: Path | None = None
     fail_under: float | None = None
     started: str = field(default_factory=now_iso)
     _t0: float = field(default_factory=time.monotonic)
@@ -68,7 +62,7 @@ class ReadinessSession:
     stopper: Stopper = field(default_factory=Stopper)
     interrupted: tuple[str, str] | None = None
     record: Record | None = None
-    outputs: Any = None  # report.outputs.ReportOutputs: HTML, SARIF, baseline, extra gates
+    outputs: ReportOutputs = field(default_factory=ReportOutputs)  # every file, extra gates
     shard: str | None = None  # "I/N" under --readiness-shard: the record is partial
     usage_error: str | None = None  # from an xdist worker's selection
     selection_notes: list[str] = field(default_factory=list)  # from xdist workers
@@ -111,18 +105,8 @@ class ReadinessSession:
             partial.payload = payload
 
     def check_results(self) -> list[CheckResult]:
-        results = []
-        for nodeid, partial in self._results.items():
-            p = partial.payload
-            results.append(CheckResult(
-                nodeid=nodeid, id=p["id"], title=p["title"], section=p["section"],
-                suite=p["suite"], category=p["category"], severity=p["severity"],
-                outcome=p["outcome"], target=p["target"], message=p["message"],
-                evidence=json.loads(p["evidence"] or "{}"), fix=p["fix"],
-                waiver=json.loads(p["waiver"]) if p["waiver"] else None,
-                duration_s=round(partial.duration, 4),
-            ))
-        return results
+        return [partial.payload.result(nodeid, round(partial.duration, 4))
+                for nodeid, partial in self._results.items()]
 
     # -- scoring and writing ----------------------------------------------
     def policy(self) -> Policy:
@@ -167,29 +151,18 @@ class ReadinessSession:
         if self.interrupted:
             record.notes.append(f"incomplete ({self.interrupted[0]}): {self.interrupted[1]}; "
                                 f"{len(record.not_run)} check(s) did not run")
-        if self.outputs is not None:  # baseline comparison first: it is part of the record
-            self.outputs.finish(record, session)
-        if self.json_path:
-            write_record(record, self.json_path)
-        if self.markdown_path:
-            self.markdown_path.parent.mkdir(parents=True, exist_ok=True)
-            self.markdown_path.write_text(markdown.render(record), encoding="utf-8")
+        self.outputs.finish(record, session)  # baseline comparison, every file, extra gates
         if self.interrupted and self.interrupted[0] == "timeout":
-            session.exitstatus = EXIT_TIMED_OUT
+            session.exitstatus = gates.Exit.TIMED_OUT
         elif session.exitstatus != pytest.ExitCode.OK:
             return
-        elif record.scorecard.verdict == NOT_ASSESSED:
+        elif record.scorecard.verdict == Verdict.NOT_ASSESSED:
             # Nothing assessed is not a pass. A shard's part may legitimately be all
             # skipped: the merged record decides, so a shard keeps pytest's status.
             if self.shard is None:
-                session.exitstatus = EXIT_NOTHING_ASSESSED
-        elif self.gate_failed(record.scorecard):
-            session.exitstatus = EXIT_GATE_FAILED
-
-    def gate_failed(self, card: Scorecard) -> bool:
-        if card.verdict == NOT_READY and card.checks:
-            return True
-        return self.fail_under is not None and (card.overall or 0.0) < self.fail_under
+                session.exitstatus = gates.Exit.NOTHING_ASSESSED
+        elif gates.verdict_failures(record.scorecard, self.fail_under):
+            session.exitstatus = gates.Exit.GATE_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.record is None:
@@ -197,7 +170,6 @@ class ReadinessSession:
         terminalreporter.write_sep("=", "readiness scorecard")
         for line in terminal.render(self.record, fail_under=self.fail_under):
             terminalreporter.write_line(line)
-        for label, path in (("record", self.json_path), ("report", self.markdown_path)):
-            if path:
-                shown = output_path(path, self.config.invocation_params.dir)
-                terminalreporter.write_line(f"readiness {label}: {shown}")
+        for label, path in self.outputs.beside_scorecard():
+            shown = output_path(path, self.config.invocation_params.dir)
+            terminalreporter.write_line(f"readiness {label}: {shown}")

@@ -15,7 +15,8 @@ import re
 
 import pytest
 
-from pytest_readiness.runtest import META_KEY, item_target
+from pytest_readiness.fixtures import result_target, target_of
+from pytest_readiness.marker import META_KEY
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -45,9 +46,9 @@ def shard_of(key: str, count: int) -> int:
 
 def item_key(item: pytest.Item) -> str:
     meta = item.stash.get(META_KEY, None)
-    target, host = item_target(item)
+    host = target_of(item).host
     check_id = meta.id if meta is not None else item.nodeid
-    return shard_key(check_id, target, host.name if host is not None else None)
+    return shard_key(check_id, result_target(item), host.name if host is not None else None)
 
 
 def select_shard(config: pytest.Config, items: list[pytest.Item], index: int, count: int) -> None:

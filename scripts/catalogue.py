@@ -1,23 +1,35 @@
-"""Write docs/catalogue.md from the live catalogue (``pytest --readiness --readiness-list``).
+"""Write docs/catalogue.md, and the counts in README.md, from the live catalogue
+(``pytest --readiness --readiness-list``).
 
-    python scripts/catalogue.py          # rewrite docs/catalogue.md
-    python scripts/catalogue.py --check  # exit 1 when docs/catalogue.md is stale
+    python scripts/catalogue.py          # rewrite docs/catalogue.md and README.md's counts
+    python scripts/catalogue.py --check  # exit 1 when either is stale
+
+Checks are grouped by area (the directory of their suite under suites/) and suite (the
+module name without ``test_``, which is the prefix of every check id in it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "catalogue.md"
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "catalogue.md"
+README = ROOT / "README.md"
+SUITES = ROOT / "suites"
+AREAS = ("hosts", "network", "code", "deployment")
+# README.md's sentence with the counts sits between these markers.
+COUNTS = re.compile(r"(<!-- catalogue-counts -->)(.*?)(<!-- /catalogue-counts -->)", re.DOTALL)
 
 
-def entries() -> list[dict[str, str]]:
+def entries() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp, "catalogue.json")
         subprocess.run([sys.executable, "-m", "pytest", "--readiness", "--readiness-list",
@@ -26,40 +38,74 @@ def entries() -> list[dict[str, str]]:
         return json.loads(out.read_text(encoding="utf-8"))
 
 
+def area_of(suite: str) -> str:
+    """The area directory holding ``test_<suite>.py`` (``other`` for a suite not bundled)."""
+    found = [p.parent.name for p in SUITES.glob(f"*/test_{suite}.py")]
+    return found[0] if found else "other"
+
+
 def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(rows: list[dict[str, str]]) -> str:
+def rules(row: dict[str, Any]) -> str:
+    """The rule ids of a check with several rules (a single-rule check's is its id)."""
+    ids = [i for i in row.get("rules", []) if i != row["id"]]
+    return ", ".join(f"`{i}`" for i in ids) or "-"
+
+
+def counts(rows: list[dict[str, Any]]) -> str:
+    return f"{len(rows)} checks in {len({r['suite'] for r in rows})} suites"
+
+
+def render(rows: list[dict[str, Any]]) -> str:
     lines = ["# Catalogue of checks", "",
-             f"{len(rows)} checks in {len({r['suite'] for r in rows})} suites, generated from "
+             f"{counts(rows)}, generated from "
              "`pytest --readiness --readiness-list --readiness-json catalogue.json` by "
              "`python scripts/catalogue.py` (a test keeps this page in step with the code).",
              "Run one with `pytest --readiness --readiness-check ID`; a suite with "
-             "`--readiness-suite SUITE`.", ""]
-    by_suite = sorted(rows, key=lambda r: (r["suite"], r["id"]))
-    for suite, group in groupby(by_suite, key=lambda r: r["suite"]):
-        items = list(group)
-        lines += [f"## {items[0]['section']} (`{suite}`)", "",
-                  "| id | category | severity | checks that | fix |", "|---|---|---|---|---|"]
-        lines += [f"| `{r['id']}` | {r['category']} | {r['severity']} | {cell(r['title'])} | "
-                  f"{cell(r['fix'])} |" for r in items]
-        lines.append("")
+             "`--readiness-suite SUITE`. A suite is `suites/AREA/test_SUITE.py`, its probes "
+             "`pytest_readiness/probes/AREA/SUITE.py`, and SUITE is the prefix of its check ids.",
+             "A finding's rule id is its check's id, or `<check id>:<rule>` for a check with "
+             "several rules (listed): `# readiness: ignore[...]` and `ignore:` entries in "
+             "readiness.yaml take either, or a glob.", ""]
+    order = {area: i for i, area in enumerate(AREAS)}
+    by_suite = sorted(rows, key=lambda r: (order.get(area_of(r["suite"]), 9), r["suite"],
+                                           r["id"]))
+    for area, in_area in groupby(by_suite, key=lambda r: area_of(r["suite"])):
+        lines += [f"## {area.capitalize()}", ""]
+        for suite, group in groupby(in_area, key=lambda r: r["suite"]):
+            items = list(group)
+            lines += [f"### {items[0]['section']} (`{suite}`)", "",
+                      "| id | category | severity | checks that | fix | rules |",
+                      "|---|---|---|---|---|---|"]
+            lines += [f"| `{r['id']}` | {r['category']} | {r['severity']} | {cell(r['title'])} | "
+                      f"{cell(r['fix'])} | {rules(r)} |" for r in items]
+            lines.append("")
     return "\n".join(lines)
+
+
+def render_readme(text: str, rows: list[dict[str, Any]]) -> str:
+    """README.md with the counts between its markers replaced."""
+    if not COUNTS.search(text):
+        raise SystemExit(f"{README}: no <!-- catalogue-counts --> markers")
+    return COUNTS.sub(lambda m: f"{m[1]}{counts(rows)}{m[3]}", text, count=1)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
-    text = render(entries())
+    rows = entries()
+    wanted = {DOC: render(rows), README: render_readme(README.read_text(encoding="utf-8"), rows)}
     if parser.parse_args().check:
-        current = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-        if current != text:
-            print(f"{DOC} is stale: run python scripts/catalogue.py", file=sys.stderr)
-            return 1
-        return 0
-    DOC.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC} ({text.count(chr(10))} lines)")
+        stale = [p for p, text in wanted.items()
+                 if (p.read_text(encoding="utf-8") if p.exists() else "") != text]
+        for path in stale:
+            print(f"{path} is stale: run python scripts/catalogue.py", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in wanted.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path} ({text.count(chr(10))} lines)")
     return 0
 
 

@@ -8,11 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_readiness.outcomes import priority_of
 from pytest_readiness.results import CheckResult, Record, rerun_command
-from pytest_readiness.scoring import NOT_ASSESSED
+from pytest_readiness.vocabulary import PROBLEMS, Severity, Verdict, priority_of
 
-PROBLEMS = ("fail", "error", "warn")
 MAX_VALUE = 500  # characters of one evidence value shown in a report
 
 
@@ -31,9 +29,9 @@ class ActionItem:
 def action_items(record: Record) -> list[ActionItem]:
     """Failing, erroring and warning checks, most urgent first (P0 critical .. P3 low)."""
     weights = record.scorecard.policy.weights
-    order = {"fail": 0, "error": 1, "warn": 2}
+    order = {outcome: rank for rank, outcome in enumerate(PROBLEMS)}
     items = [ActionItem(priority_of(c.severity), c, rerun_command(c))
-             for c in record.checks if c.outcome in PROBLEMS and c.severity != "info"]
+             for c in record.checks if c.outcome in PROBLEMS and c.severity != Severity.INFO]
     return sorted(items, key=lambda a: (a.priority, order[a.check.outcome],
                                         -weights.get(a.check.category, 0), a.check.label))
 
@@ -41,8 +39,8 @@ def action_items(record: Record) -> list[ActionItem]:
 def verdict_text(record: Record) -> str:
     """The verdict as every report states it (a shard's is its own part only)."""
     verdict = record.scorecard.verdict
-    if verdict == NOT_ASSESSED:
-        verdict = f"{NOT_ASSESSED}: nothing assessed, no verdict"
+    if verdict == Verdict.NOT_ASSESSED:
+        verdict = f"{Verdict.NOT_ASSESSED}: nothing assessed, no verdict"
     if record.partial:
         verdict += f" (partial: shard {record.shard} only)"
     return verdict
@@ -51,7 +49,7 @@ def verdict_text(record: Record) -> str:
 def caveats(record: Record) -> list[str]:
     """What a reader must know before trusting the scorecard, one sentence each."""
     lines = []
-    if record.scorecard.verdict == NOT_ASSESSED:
+    if record.scorecard.verdict == Verdict.NOT_ASSESSED:
         lines.append("Nothing was assessed: every check was not applicable or none was "
                      "selected, so there is no verdict (see docs/scoring.md).")
     if record.partial:

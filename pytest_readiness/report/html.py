@@ -17,7 +17,6 @@ from html import escape
 from typing import Any
 
 from pytest_readiness.baseline import fmt_delta
-from pytest_readiness.outcomes import priority_of
 from pytest_readiness.report.charts import scorecard_bars, series_from_history, trend_lines
 from pytest_readiness.report.common import (
     MAX_VALUE,
@@ -30,13 +29,21 @@ from pytest_readiness.report.common import (
     verdict_text,
 )
 from pytest_readiness.results import CheckResult, Record, rerun_command
-from pytest_readiness.scoring import CONDITIONAL, NOT_ASSESSED, PRODUCTION_READY
+from pytest_readiness.vocabulary import (
+    PROBLEMS,
+    SEVERITIES,
+    Outcome,
+    Verdict,
+    is_blocker,
+    priority_of,
+)
 
 MAX_FINDINGS = 50
 MAX_MESSAGE = 2000
-OUTCOME_ORDER = ("fail", "error", "warn", "waived", "pass", "skip")
-VERDICT_CLASS = {PRODUCTION_READY: "ready", CONDITIONAL: "conditional",
-                 NOT_ASSESSED: "not-assessed"}
+OUTCOME_ORDER = (Outcome.FAIL, Outcome.ERROR, Outcome.WARN, Outcome.WAIVED, Outcome.PASS,
+                 Outcome.SKIP)
+VERDICT_CLASS = {Verdict.PRODUCTION_READY: "ready", Verdict.CONDITIONAL: "conditional",
+                 Verdict.NOT_ASSESSED: "not-assessed"}
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;
@@ -126,18 +133,19 @@ def render(record: Record, history: Sequence[Mapping[str, Any]] = ()) -> str:
 def _banner(record: Record) -> list[str]:
     card = record.scorecard
     tally = counts(record.checks)
-    critical = sum(1 for c in record.checks
-                   if c.severity == "critical" and c.outcome in ("fail", "error"))
+    critical = sum(1 for c in record.checks if is_blocker(c.severity, c.outcome))
     css = VERDICT_CLASS.get(card.verdict, "not-ready")
     out = [f'<div id="verdict" class="verdict {css}"><span class="verdict-text">'
            f'{e(verdict_text(record))}</span><span class="score" id="overall-score">'
            f'{fmt_score(card.overall)}</span><span class="muted" style="color:#fff"> / 100</span>'
            "</div>",
            '<p id="summary-counts">'
-           f"Critical issues: <b>{critical}</b> · failing: <b>{tally.get('fail', 0)}</b> · "
-           f"errors: <b>{tally.get('error', 0)}</b> · warnings: <b>{tally.get('warn', 0)}</b> · "
-           f"passing: <b>{tally.get('pass', 0)}</b> · waived: {tally.get('waived', 0)} · "
-           f"not applicable: {tally.get('skip', 0)}</p>",
+           f"Critical issues: <b>{critical}</b> · failing: <b>{tally.get(Outcome.FAIL, 0)}</b> · "
+           f"errors: <b>{tally.get(Outcome.ERROR, 0)}</b> · "
+           f"warnings: <b>{tally.get(Outcome.WARN, 0)}</b> · "
+           f"passing: <b>{tally.get(Outcome.PASS, 0)}</b> · "
+           f"waived: {tally.get(Outcome.WAIVED, 0)} · "
+           f"not applicable: {tally.get(Outcome.SKIP, 0)}</p>",
            f'<p class="muted">Audited {e(record.started)} in {record.duration_s:.1f}s · hosts: '
            f"{e(', '.join(record.hosts) or '-')} · config: {e(record.config or '(none)')}</p>",
            f'<p class="muted" id="command">Command: <code>{e(record.command, 2000)}</code></p>']
@@ -237,11 +245,13 @@ def _waivers(record: Record) -> list[str]:
     out = ['<h2 id="waivers">Waivers</h2><table><thead><tr><th>Check</th><th>Real outcome</th>'
            "<th>Reason</th><th>Owner</th><th>Expires</th><th>Status</th></tr></thead><tbody>"]
     for c in waived:
-        w = c.waiver or {}
-        status = "EXPIRED (no longer applies)" if w.get("expired") else "active"
-        out.append(f"<tr><td><code>{e(c.label)}</code></td><td>{e(w.get('real_outcome', ''))}</td>"
-                   f"<td>{e(w.get('reason', ''))}</td><td>{e(w.get('owner') or '-')}</td>"
-                   f"<td>{e(w.get('expires') or 'never')}</td><td>{status}</td></tr>")
+        w = c.waiver
+        if w is None:
+            continue
+        status = "EXPIRED (no longer applies)" if w.expired else "active"
+        out.append(f"<tr><td><code>{e(c.label)}</code></td><td>{e(w.real_outcome)}</td>"
+                   f"<td>{e(w.reason)}</td><td>{e(w.owner or '-')}</td>"
+                   f"<td>{e(w.expires or 'never')}</td><td>{status}</td></tr>")
     return out + ["</tbody></table>"]
 
 
@@ -259,7 +269,7 @@ def _checks(record: Record) -> list[str]:
     filters = [
         _options("outcome", "Outcome", [o for o in OUTCOME_ORDER if o in present]),
         _options("category", "Category", sorted({c.category for c in checks})),
-        _options("severity", "Severity", [s for s in ("critical", "high", "medium", "low", "info")
+        _options("severity", "Severity", [s for s in SEVERITIES
                                           if any(c.severity == s for c in checks)]),
         _options("target", "Host / target", sorted({c.target for c in checks if c.target})),
     ]
@@ -292,14 +302,14 @@ def _details(c: CheckResult) -> str:
             + "</dl>")
     if c.findings:
         inner.append(_findings(c.findings))
-    if c.fix and c.outcome in ("fail", "error", "warn", "waived"):
+    if c.fix and c.outcome in (*PROBLEMS, Outcome.WAIVED):
         inner.append(f'<p class="fix"><b>Fix:</b> {e(c.fix)}</p>')
-    if c.outcome in ("fail", "error", "warn"):
+    if c.outcome in PROBLEMS:
         inner.append(f'<p class="rerun"><b>Re-run:</b> <code>{e(rerun_command(c))}</code></p>')
     if c.waiver:
         w = c.waiver
-        inner.append(f'<p class="waiver"><b>Waiver:</b> {e(w.get("reason", ""))} (owner '
-                     f'{e(w.get("owner") or "-")}, expires {e(w.get("expires") or "never")})</p>')
+        inner.append(f'<p class="waiver"><b>Waiver:</b> {e(w.reason)} (owner '
+                     f'{e(w.owner or "-")}, expires {e(w.expires or "never")})</p>')
     if inner:
         parts.append(f"<details><summary>evidence</summary>{''.join(inner)}</details>")
     return "".join(parts)

@@ -14,9 +14,11 @@ from pytest_readiness.report.common import (
     verdict_text,
 )
 from pytest_readiness.results import CheckResult, Record, rerun_command
+from pytest_readiness.vocabulary import PROBLEMS, Outcome, is_blocker
 
-ICONS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "error": "ERROR", "skip": "SKIP",
-         "waived": "WAIVED"}
+ICONS = {outcome: str(outcome).upper() for outcome in Outcome}
+# The worst outcome names a section: the first of these any of its checks has.
+WORST_FIRST = (Outcome.FAIL, Outcome.ERROR, Outcome.WARN, Outcome.WAIVED, Outcome.PASS)
 
 
 def render(record: Record) -> str:
@@ -34,8 +36,7 @@ def render(record: Record) -> str:
 def _summary(record: Record) -> list[str]:
     card = record.scorecard
     tally = counts(record.checks)
-    critical = sum(1 for c in record.checks
-                   if c.severity == "critical" and c.outcome in ("fail", "error"))
+    critical = sum(1 for c in record.checks if is_blocker(c.severity, c.outcome))
     lines = [
         f"# Production readiness: {md(record.system)}",
         "",
@@ -46,10 +47,10 @@ def _summary(record: Record) -> list[str]:
         *[f"> {md(line, 1000)}" for line in caveats(record)],
         *([""] if caveats(record) else []),
         f"- Critical issues: {critical}",
-        f"- Failing checks: {tally.get('fail', 0)}, errors: {tally.get('error', 0)}",
-        f"- Warnings: {tally.get('warn', 0)}",
-        f"- Passing checks: {tally.get('pass', 0)} (waived: {tally.get('waived', 0)}, "
-        f"not applicable: {tally.get('skip', 0)})",
+        f"- Failing checks: {tally.get(Outcome.FAIL, 0)}, errors: {tally.get(Outcome.ERROR, 0)}",
+        f"- Warnings: {tally.get(Outcome.WARN, 0)}",
+        f"- Passing checks: {tally.get(Outcome.PASS, 0)} (waived: {tally.get(Outcome.WAIVED, 0)}, "
+        f"not applicable: {tally.get(Outcome.SKIP, 0)})",
         f"- Audited: {record.started} in {record.duration_s:.1f}s; hosts: "
         f"{md(', '.join(record.hosts)) or '-'}; config: {md(record.config or '(none)')}",
         f"- Command: `{_code(record.command)}`",
@@ -123,10 +124,10 @@ def _sections(record: Record) -> list[str]:
 
 
 def _worst(checks: list[CheckResult]) -> str:
-    for outcome in ("fail", "error", "warn", "waived", "pass"):
+    for outcome in WORST_FIRST:
         if any(c.outcome == outcome for c in checks):
             return outcome
-    return "skip"
+    return Outcome.SKIP
 
 
 def _check(c: CheckResult) -> list[str]:
@@ -143,12 +144,12 @@ def _check(c: CheckResult) -> list[str]:
                      f"{md(finding.get('message', ''))}{snippet}")
     if len(c.findings) > 50:
         lines.append(f"  - … {len(c.findings) - 50} more findings in the JSON record")
-    if c.outcome in ("fail", "error", "warn"):
+    if c.outcome in PROBLEMS:
         if c.fix:
             lines.append(f"  - Fix: {md(c.fix)}")
         lines.append(f"  - Re-run: `{rerun_command(c)}`")
     if c.waiver:
-        lines.append(f"  - Waiver: {md(c.waiver.get('reason', ''))}")
+        lines.append(f"  - Waiver: {md(c.waiver.reason)}")
     return lines
 
 
@@ -160,11 +161,13 @@ def _waivers(record: Record) -> list[str]:
              "| Check | Target | Real outcome | Reason | Owner | Expires | Status |",
              "|---|---|---|---|---|---|---|"]
     for c in waived:
-        w = c.waiver or {}
-        status = "EXPIRED (no longer applies)" if w.get("expired") else "active"
-        lines.append(f"| {md(c.id)} | {md(c.target or '-')} | {w.get('real_outcome', '')} | "
-                     f"{md(w.get('reason', ''))} | {md(w.get('owner') or '-')} | "
-                     f"{w.get('expires') or 'never'} | {status} |")
+        w = c.waiver
+        if w is None:
+            continue
+        status = "EXPIRED (no longer applies)" if w.expired else "active"
+        lines.append(f"| {md(c.id)} | {md(c.target or '-')} | {w.real_outcome} | "
+                     f"{md(w.reason)} | {md(w.owner or '-')} | "
+                     f"{w.expires or 'never'} | {status} |")
     return lines + [""]
 
 

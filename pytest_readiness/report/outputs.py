@@ -1,13 +1,17 @@
-"""The extra outputs and gates of a run: HTML, SARIF, Prometheus, baseline, history.
+"""Every output file of a run, written from one place, and the gates applied after them.
 
-One object, built from the options in the controller process and called by the
-session once the record is built (before the JSON and Markdown are written, so
-the baseline comparison is part of the record). Bad paths or an unreadable
-baseline are usage errors at start-up, not surprises after a long audit.
+One writer function per format (:data:`WRITERS`) and one loop (:func:`write_outputs`)
+that writes each asked-for file, used by an audit (:class:`ReportOutputs`, built from
+the options in the controller process and called by the session once the record is
+built) and by ``pytest-readiness merge``. A writer that fails never stops the others:
+the failure is a note in the record (written last, so it carries the notes) and a line
+on the terminal. Bad paths or an unreadable baseline are usage errors at start-up, not
+surprises after a long audit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,21 +19,84 @@ from typing import Any
 import pytest
 
 from pytest_readiness import baseline as baseline_mod
+from pytest_readiness import gates
 from pytest_readiness import history as history_mod
-from pytest_readiness.config import SEVERITIES
-from pytest_readiness.report import html, prometheus, sarif
-from pytest_readiness.results import Record, display_path, output_path, read_record
-
-EXIT_GATE_FAILED = 6  # the same code as session.EXIT_GATE_FAILED (docs/exit-codes.md)
+from pytest_readiness.report import html, markdown, prometheus, sarif
+from pytest_readiness.results import Record, display_path, output_path, read_record, write_record
+from pytest_readiness.vocabulary import SEVERITIES
 
 
-def severities_at_or_above(severity: str) -> set[str]:
-    """``high`` -> {critical, high}."""
-    return set(SEVERITIES[: SEVERITIES.index(severity) + 1])
+@dataclass(frozen=True)
+class Where:
+    """What a writer may need besides the record."""
+
+    root: Path | None = None  # the audited directory: SARIF paths are relative to it
+    runs: Sequence[Mapping[str, Any]] = ()  # earlier runs, for the HTML trend chart
+
+
+def _text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def write_json(record: Record, path: Path, where: Where) -> None:
+    write_record(record, path)
+
+
+def write_markdown(record: Record, path: Path, where: Where) -> None:
+    _text(path, markdown.render(record))
+
+
+def write_html(record: Record, path: Path, where: Where) -> None:
+    _text(path, html.render(record, where.runs))
+
+
+def write_sarif(record: Record, path: Path, where: Where) -> None:
+    sarif.write(record, path, where.root)
+
+
+def write_prometheus(record: Record, path: Path, where: Where) -> None:
+    prometheus.write(record, path)
+
+
+Writer = Callable[[Record, Path, Where], None]
+# Format -> (writer, how the terminal names the file). The JSON record is written last
+# by write_outputs, so that it carries the notes of any writer that failed.
+WRITERS: dict[str, tuple[Writer, str]] = {
+    "html": (write_html, "html report"),
+    "sarif": (write_sarif, "sarif"),
+    "prometheus": (write_prometheus, "prometheus metrics"),
+    "markdown": (write_markdown, "report"),
+    "json": (write_json, "record"),
+}
+
+
+def write_outputs(record: Record, paths: Mapping[str, Path | None], where: Where
+                  ) -> list[tuple[str, Path]]:
+    """Write each asked-for format (``{"html": path, ...}``); the (label, path) written.
+
+    A writer that raises is skipped: its failure becomes a note of the record and the
+    other files are still written.
+    """
+    written: list[tuple[str, Path]] = []
+    for name, (writer, label) in WRITERS.items():
+        path = paths.get(name)
+        if path is None:
+            continue
+        try:
+            writer(record, path, where)
+        except Exception as exc:  # noqa: BLE001 - one broken output must not lose the others
+            record.notes.append(f"could not write the {label} to {path.name}: "
+                                f"{type(exc).__name__}: {exc}")
+            continue
+        written.append((label, path))
+    return written
 
 
 @dataclass(eq=False)  # registered as a plugin: must be hashable
 class ReportOutputs:
+    json_path: Path | None = None
+    markdown_path: Path | None = None
     html_path: Path | None = None
     sarif_path: Path | None = None
     prometheus_path: Path | None = None
@@ -60,82 +127,84 @@ class ReportOutputs:
 
     # -- called by the session --------------------------------------------
     def finish(self, record: Record, session: pytest.Session) -> None:
-        """Compare, write every extra output, then apply the gates to the exit status."""
+        """Compare with the baseline, write every output, then apply the gates."""
         if self.baseline is not None and self.baseline_path is not None:
             shown = display_path(self.baseline_path, self.root or Path.cwd())
             comparison = baseline_mod.compare(record, self.baseline, shown)
             record.baseline = comparison.to_dict()
         runs: list[dict[str, Any]] = []
         if self.history_dir is not None:
-            saved = history_mod.save(record, self.history_dir)
-            self.written.append(("history", saved))
-            loaded = history_mod.load(self.history_dir)
-            runs = loaded.runs
-            record.notes.extend(loaded.problems)
-        if self.html_path is not None:
-            self._write(self.html_path, html.render(record, runs))
-            self.written.append(("html report", self.html_path))
-        if self.sarif_path is not None:
-            sarif.write(record, self.sarif_path, self.root)
-            self.written.append(("sarif", self.sarif_path))
-        if self.prometheus_path is not None:
-            prometheus.write(record, self.prometheus_path)
-            self.written.append(("prometheus metrics", self.prometheus_path))
+            try:
+                saved = history_mod.save(record, self.history_dir)
+                self.written.append(("history", saved))
+                loaded = history_mod.load(self.history_dir)
+                runs = loaded.runs
+                record.notes.extend(loaded.problems)
+            except OSError as exc:
+                record.notes.append(f"could not keep the record in the history directory: "
+                                    f"{exc}")
+        paths = {"html": self.html_path, "sarif": self.sarif_path,
+                 "prometheus": self.prometheus_path, "markdown": self.markdown_path,
+                 "json": self.json_path}
+        self.written += write_outputs(record, paths, Where(self.root, runs))
         self.apply_gates(record, session)
-
-    @staticmethod
-    def _write(path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
 
     def apply_gates(self, record: Record, session: pytest.Session) -> None:
         if record.incomplete:
             return  # an interrupted run keeps its own exit status
         if self.fail_on is not None:
             self._fail_on(record, session)
-        if self.no_regressions and record.baseline and record.baseline.get("regressed"):
-            regressed = record.baseline["regressed"]
+        regressed = gates.regressed(record)
+        if self.no_regressions and regressed:
             self.gate_messages.append(f"no-regressions: NOT met ({len(regressed)} regressed: "
                                       f"{', '.join(regressed[:10])})")
-            if session.exitstatus == pytest.ExitCode.OK:
-                session.exitstatus = EXIT_GATE_FAILED
+            if session.exitstatus == gates.Exit.OK:
+                session.exitstatus = gates.Exit.GATE_FAILED
         elif self.no_regressions:
             self.gate_messages.append("no-regressions: met")
 
     def _fail_on(self, record: Record, session: pytest.Session) -> None:
         """Failures at or above the severity fail the run; those below are reported only."""
-        wanted = severities_at_or_above(str(self.fail_on))
-        failing = [c for c in record.checks if c.outcome in ("fail", "error")]
-        blocking = [c for c in failing if c.severity in wanted]
+        failing = gates.failing(record.checks)
+        blocking = gates.fail_on(record.checks, str(self.fail_on))
         if blocking:
             self.gate_messages.append(
                 f"fail-on {self.fail_on}: NOT met ({len(blocking)} check(s): "
                 f"{', '.join(c.label for c in blocking[:10])})")
-            if session.exitstatus == pytest.ExitCode.OK:
-                session.exitstatus = EXIT_GATE_FAILED
+            if session.exitstatus == gates.Exit.OK:
+                session.exitstatus = gates.Exit.GATE_FAILED
             return
         self.gate_messages.append(f"fail-on {self.fail_on}: met ({len(failing)} lower-severity "
                                   "failure(s) reported, not gating)")
         # Every pytest failure is a readiness check below the threshold: not a failed run.
-        if session.exitstatus == pytest.ExitCode.TESTS_FAILED and \
+        if session.exitstatus == gates.Exit.TESTS_FAILED and \
                 session.testsfailed <= len(failing):
-            session.exitstatus = pytest.ExitCode.OK
+            session.exitstatus = gates.Exit.OK
 
     # -- terminal ----------------------------------------------------------
     def summary_lines(self, record: Record | None) -> list[str]:
+        """Baseline, gates and the extra files written; the record and the Markdown report
+        are named by the session beside the scorecard."""
         lines: list[str] = []
         if record is not None and record.baseline:
             lines += baseline_mod.summary_lines(record.baseline)
         lines += [f"gate {m}" for m in self.gate_messages]
         start = self.invocation_dir or Path.cwd()
-        lines += [f"readiness {label}: {output_path(path, start)}" for label, path in self.written]
+        lines += [f"readiness {label}: {output_path(path, start)}" for label, path in self.written
+                  if (label, path) not in self.beside_scorecard()]
         return lines
+
+    def beside_scorecard(self) -> list[tuple[str, Path]]:
+        """The record and the Markdown report, when written (the session names them)."""
+        shown = {("record", self.json_path), ("report", self.markdown_path)}
+        return [(label, path) for label, path in self.written if (label, path) in shown]
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         from pytest_readiness.session import SESSION_KEY
 
         session = config.stash.get(SESSION_KEY, None)
-        lines = self.summary_lines(session.record if session is not None else None)
+        record = session.record if session is not None else None
+        lines = self.summary_lines(record)
         for line in lines:
             terminalreporter.write_line(line)

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest, write_t
 
 from pytest_readiness.report.common import counts
 from pytest_readiness.results import Record
-from pytest_readiness.scoring import OUTCOMES, VERDICTS
+from pytest_readiness.vocabulary import OUTCOMES, VERDICTS
 
 
 def registry_for(record: Record) -> CollectorRegistry:

@@ -16,6 +16,7 @@ import pytest
 from pytest_readiness.report.charts import scorecard_bars
 from pytest_readiness.report.common import caveats, fmt_score, truncate, verdict_text
 from pytest_readiness.runtest import payload_of
+from pytest_readiness.vocabulary import PROBLEMS
 
 COLUMNS = ("category", "severity", "readiness")
 
@@ -62,9 +63,9 @@ def pytest_html_results_table_header(cells: list[str]) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    payload = payload_of(report) or {}
-    values = [payload.get("category", ""), payload.get("severity", ""),
-              str(payload.get("outcome", "")).upper()]
+    payload = payload_of(report)
+    values = [payload.category, payload.severity, str(payload.outcome).upper()] if payload \
+        else ["", "", ""]
     for name, value in reversed(list(zip(COLUMNS, values, strict=True))):
         cells.insert(2, f'<td class="col-{name}">{escape(str(value))}</td>')
 
@@ -74,15 +75,10 @@ def pytest_html_results_table_html(report: pytest.TestReport, data: list[str]) -
     payload = payload_of(report)
     if not payload:
         return
-    try:
-        evidence = json.loads(payload.get("evidence") or "{}")
-    except ValueError:
-        evidence = {}
-    lines = [f"{payload['id']}[{payload.get('target')}] {str(payload['outcome']).upper()}: "
-             f"{payload.get('message', '')}"]
+    lines = [f"{payload.id}[{payload.target}] {str(payload.outcome).upper()}: {payload.message}"]
     lines += [f"{k}: {truncate(v if isinstance(v, str) else json.dumps(v, default=str))}"
-              for k, v in evidence.items()]
-    if payload.get("fix") and payload["outcome"] in ("fail", "error", "warn"):
-        lines.append(f"fix: {payload['fix']}")
+              for k, v in payload.evidence.items()]
+    if payload.fix and payload.outcome in PROBLEMS:
+        lines.append(f"fix: {payload.fix}")
     data.insert(0, '<div class="readiness-evidence"><pre>'
                 + escape("\n".join(lines)) + "</pre></div>")

@@ -17,10 +17,10 @@ from typing import Any
 from pytest_readiness import __version__
 from pytest_readiness.report.common import truncate
 from pytest_readiness.results import Record
+from pytest_readiness.vocabulary import LEVELS, Level, sarif_score_of
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-LEVELS = {"error", "warning", "note", "none"}
-SEVERITY_SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+SARIF_LEVELS = {*LEVELS, "none"}
 
 
 def _uri(file: str, root: Path | None) -> str:
@@ -41,15 +41,14 @@ def _rule(rule_id: str, check: Any) -> dict[str, Any]:
         "fullDescription": {"text": truncate(f"{check.section}: {check.title}", 1000)},
         "help": {"text": truncate(check.fix or "See the readiness report.", 1000)},
         "properties": {"category": check.category, "severity": check.severity,
-                       "check": check.id, "security-severity": SEVERITY_SCORE.get(
-                           check.severity, "0.0"),
+                       "check": check.id, "security-severity": sarif_score_of(check.severity),
                        "tags": [check.category, check.severity]},
     }
 
 
 def _result(finding: Mapping[str, Any], check: Any, rule_index: int,
             root: Path | None) -> dict[str, Any]:
-    level = str(finding.get("level", "error"))
+    level = str(finding.get("level", Level.ERROR))
     region: dict[str, Any] = {}
     line = finding.get("line")
     if isinstance(line, int) and line >= 1:
@@ -62,7 +61,7 @@ def _result(finding: Mapping[str, Any], check: Any, rule_index: int,
     return {
         "ruleId": str(finding.get("rule") or check.id),
         "ruleIndex": rule_index,
-        "level": level if level in LEVELS else "warning",
+        "level": level if level in SARIF_LEVELS else str(Level.WARNING),
         "message": {"text": truncate(str(finding.get("message") or check.title), 1000)},
         "locations": [{"physicalLocation": location}],
         "properties": {"check": check.id, "target": check.target, "outcome": check.outcome,

@@ -11,6 +11,7 @@ from pytest_readiness.report.common import (
     verdict_text,
 )
 from pytest_readiness.results import Record
+from pytest_readiness.vocabulary import Outcome
 
 TOP_ACTIONS = 10
 
@@ -28,8 +29,8 @@ def render(record: Record, fail_under: float | None = None) -> list[str]:
     if card.absent:
         lines.append(f"not assessed (no applicable checks): {', '.join(card.absent)}")
     tally = counts(record.checks)
-    lines.append("checks: " + ", ".join(f"{tally.get(o, 0)} {o}" for o in
-                                         ("pass", "warn", "fail", "error", "waived", "skip")))
+    shown = (Outcome.PASS, Outcome.WARN, Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED, Outcome.SKIP)
+    lines.append("checks: " + ", ".join(f"{tally.get(o, 0)} {o}" for o in shown))
     gate = ""
     if fail_under is not None and card.overall is not None:
         met = card.overall >= fail_under

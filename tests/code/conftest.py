@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.probes import codebase as codebase_probe
-from pytest_readiness.probes import pyast
+from pytest_readiness.plumbing import pyast, tree
 
 
 def _real(make: Callable[[], str]) -> str:
     """A random value the scanner must treat as real: redraw the rare one that spells a
     placeholder word by chance (``...XXX...``), so tests never flake."""
-    from pytest_readiness.probes.secrets import is_placeholder, judge_value
+    from pytest_readiness.plumbing.redact import is_placeholder
+    from pytest_readiness.probes.code.secrets import judge_value
 
     while True:
         value = make()
@@ -51,8 +51,8 @@ def module_of(source: str, rel: str = "app/service.py") -> pyast.Module:
     return pyast.parse(textwrap.dedent(source).lstrip("\n"), rel)
 
 
-def inventory_of(root: Path, files: dict[str, str]) -> codebase_probe.Inventory:
-    return codebase_probe.inventory(write_tree(root, files))
+def inventory_of(root: Path, files: dict[str, str]) -> tree.Inventory:
+    return tree.inventory(write_tree(root, files))
 
 
 @dataclass

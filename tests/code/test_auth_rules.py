@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness.probes import auth
+from pytest_readiness.probes.code import auth
 from tests.code.conftest import module_of, planted_password
 
 
@@ -79,7 +79,7 @@ def test_tls_verification_near_misses(source: str) -> None:
 def test_cors(source: str, bad: bool) -> None:
     found = auth.cors_wildcard_with_credentials([module_of(source)])
     assert bool(found) is bad
-    assert all(f.rule == "cors.wildcard-credentials" and f.snippet for f in found)
+    assert all(f.rule == "" and f.snippet for f in found)
 
 
 def jwt(*sources: tuple[str, str]) -> list[tuple[int, bool, bool, bool, bool]]:
@@ -109,7 +109,7 @@ def test_jwt_secret_guarded_unguarded_hardcoded() -> None:
     uses = auth.jwt_uses([module_of(*settings), module_of(*tokens)])
     findings = auth.jwt_findings(uses)
     assert [(f.line, f.rule) for f in findings] == [
-        (6, "auth.jwt-secret"), (8, "auth.jwt-secret"), (10, "auth.jwt-secret")]
+        (6, ""), (8, ""), (10, "")]
     assert "hardcoded signing key" in findings[1].message and "alg 'none'" in findings[1].message
     assert all(pw not in f.snippet + f.message for f in findings)
     assert all(pw not in u.key for u in uses)
@@ -187,7 +187,7 @@ def test_jwt_asymmetric_keys_need_no_length_guard_and_constants_are_hardcoded() 
 def test_default_admin(source: str, count: int) -> None:
     found = auth.default_admin_credentials([module_of(source)])
     assert len(found) == count
-    assert all(f.rule == "auth.default-admin" and f.line for f in found)
+    assert all(f.rule == "" and f.line for f in found)
 
 
 def test_default_admin_snippet_hides_a_real_password() -> None:
@@ -201,8 +201,8 @@ def test_password_hashing() -> None:
                      "    return hashlib.md5(password.encode()).hexdigest()\n"
                      "def ok(user, password):\n    return user.password == password\n")
     found = auth.password_hashing([weak])
-    assert [(f.rule, f.line) for f in found.weak] == [("auth.weak-password-hash", 3),
-                                                      ("auth.plaintext-password", 5)]
+    assert [(f.rule, f.line) for f in found.weak] == [("weak-hash", 3),
+                                                      ("plaintext", 5)]
     strong = module_of("from passlib.hash import argon2\nimport hashlib\n"
                        "digest = hashlib.sha256(file_bytes).hexdigest()\n"
                        "ok = argon2.verify(password, user.password_hash)\n")
@@ -211,10 +211,10 @@ def test_password_hashing() -> None:
 
 
 @pytest.mark.parametrize("source,rules", [
-    ("import hashlib\nh = hashlib.sha256((salt + pw).encode())", ["auth.weak-password-hash"]),
-    ("import hashlib\nh = hashlib.new('sha1', password)", ["auth.weak-password-hash"]),
+    ("import hashlib\nh = hashlib.sha256((salt + pw).encode())", ["weak-hash"]),
+    ("import hashlib\nh = hashlib.new('sha1', password)", ["weak-hash"]),
     ("import hmac\nok = hmac.compare_digest(user.password, password)",
-     ["auth.plaintext-password"]),
+     ["plaintext"]),
     # near misses
     ("if form.password != form.confirm_password:\n    raise ValueError", []),
     ("if new_password == old_password:\n    raise ValueError", []),
@@ -239,7 +239,7 @@ def test_revocation_defined_and_called() -> None:
     assert found.issues_tokens and found.defined and not found.called
     findings = auth.revocation_findings(found, lambda rel: dead.lines)
     assert [(f.rule, f.file, f.line) for f in findings] == [
-        ("auth.token-revocation", "app/a.py", 3)]
+        ("", "app/a.py", 3)]
     assert "never called" in findings[0].message and findings[0].snippet
     route = module_of(issuing + "@app.post('/logout')\ndef logout():\n    pass\n", "app/b.py")
     assert auth.revocation([route]).called
@@ -297,10 +297,10 @@ def test_suite_outcomes(run_suite) -> None:
         "tests/test_tls.py": "import requests\nrequests.get('u', verify=False)\n",
     })
     assert run.outcome("auth.tls-verification") == "fail"
-    assert run.rules("auth.tls-verification", "note") == ["tls.verify-off"]
+    assert run.rules("auth.tls-verification", "note") == ["auth.tls-verification:verify-off"]
     assert run.outcome("auth.cors-credentials") == "pass"
     assert run.outcome("auth.jwt-secret-strength") == "fail"
-    assert run.rules("auth.jwt-secret-strength") == ["auth.jwt-secret"]
+    assert run.rules("auth.jwt-secret-strength") == ["auth.jwt-secret-strength"]
     assert run.outcome("auth.default-admin") == "pass"
     assert run.outcome("auth.password-hashing") == "skip"
     check = run.check("auth.token-revocation")
@@ -358,9 +358,9 @@ def test_suite_inline_and_config_suppressions(run_suite) -> None:
     check = run.check("auth.tls-verification")
     assert check["outcome"] == "pass"
     assert check["evidence"]["suppressed"] == [
-        {"rule": "tls.verify-off", "file": "app/lab.py", "line": 2, "reason": "lab device",
-         "by": "inline"},
-        {"rule": "tls.verify-off", "file": "vendor/x.py", "line": 2, "reason": "vendored",
-         "by": "config"}]
+        {"rule": "auth.tls-verification:verify-off", "file": "app/lab.py", "line": 2,
+         "reason": "lab device", "by": "inline"},
+        {"rule": "auth.tls-verification:verify-off", "file": "vendor/x.py", "line": 2,
+         "reason": "vendored", "by": "config"}]
     assert run.outcome("auth.default-admin") == "fail"
     assert run.findings("auth.default-admin")[0]["line"] == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_readiness.probes import pools
+from pytest_readiness.probes.code import pools
 from tests.code.conftest import module_of
 
 
@@ -54,7 +54,7 @@ def test_total_peak() -> None:
 
 
 def test_suite_table_and_outcomes(run_suite) -> None:
-    run = run_suite("db_pools", {
+    run = run_suite("pools", {
         "app/db.py": "from sqlalchemy import create_engine\n"
                      "engine = create_engine(URL, pool_size=10, max_overflow=2)\n",
         "app/jobs.py": "import asyncpg\nasync def f():\n    await asyncpg.create_pool(URL)\n",
@@ -74,9 +74,9 @@ def test_suite_table_and_outcomes(run_suite) -> None:
 
 
 def test_suite_passes_when_explicit_and_skips_without_pools(run_suite, pytester) -> None:
-    run = run_suite("db_pools", {"app/db.py": "import asyncpg\n"
+    run = run_suite("pools", {"app/db.py": "import asyncpg\n"
                                  "asyncpg.create_pool(U, min_size=1, max_size=5)\n"})
     assert run.outcome("pools.explicit-size") == "pass"
     (pytester.path / "code" / "app" / "db.py").write_text("x = 1\n")
-    run = run_suite("db_pools", {})
+    run = run_suite("pools", {})
     assert run.outcome("pools.explicit-size") == "skip"

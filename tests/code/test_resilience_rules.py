@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness.probes import resilience
+from pytest_readiness.probes.code import resilience
 from tests.code.conftest import module_of
 
 
@@ -117,7 +117,7 @@ def test_grpc_keepalive() -> None:
 
 
 def test_suite_outcomes(run_suite) -> None:
-    run = run_suite("outbound_resilience", {
+    run = run_suite("resilience", {
         "app/client.py": "import requests, grpc\nrequests.get('u')\n"
                          "grpc.insecure_channel('a:1')\n",
         "app/retry.py": "import backoff\n",
@@ -134,7 +134,7 @@ def test_suite_outcomes(run_suite) -> None:
 
 
 def test_suite_warns_on_library_defaults_and_skips_without_calls(run_suite) -> None:
-    run = run_suite("outbound_resilience", {
+    run = run_suite("resilience", {
         "app/client.py": "import httpx\nhttpx.get('u')\n",
     })
     assert run.outcome("resilience.http-timeout") == "warn"
@@ -144,7 +144,7 @@ def test_suite_warns_on_library_defaults_and_skips_without_calls(run_suite) -> N
 
 
 def test_suite_skips_code_without_outbound_calls(run_suite) -> None:
-    run = run_suite("outbound_resilience", {"app/x.py": "print(1)\n"})
+    run = run_suite("resilience", {"app/x.py": "print(1)\n"})
     assert {c["outcome"] for c in run.checks} == {"skip"}
 
 
@@ -177,7 +177,7 @@ def test_a_hand_written_breaker_with_behaviour_is_one() -> None:
 
 def test_suite_counts_live_call_sites_and_honours_explained_suppressions(
         run_suite, pytester: pytest.Pytester) -> None:
-    run = run_suite("outbound_resilience", {
+    run = run_suite("resilience", {
         "app/probe.py": "import grpc\n"
                         "channel = grpc.insecure_channel('a:1')  # readiness: ignore["
                         "resilience.retry-backoff,resilience.circuit-breaker,"
@@ -191,5 +191,5 @@ def test_suite_counts_live_call_sites_and_honours_explained_suppressions(
         (silenced,) = check["evidence"]["suppressed"]
         assert silenced["file"] == "app/probe.py" and "one-shot probe" in silenced["reason"]
     (pytester.path / "code" / "app" / "probe.py").unlink()
-    run = run_suite("outbound_resilience", {})
+    run = run_suite("resilience", {})
     assert run.outcome("resilience.retry-backoff") == "skip"  # a test's call is not outbound

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import secrets
+from pytest_readiness.plumbing import redact
+from pytest_readiness.probes.code import secrets
 from tests.code.conftest import inventory_of, module_of, planted_key, planted_password
 
 
@@ -25,7 +26,7 @@ def rules_of(source: str, rel: str = "app/settings.py") -> list[tuple[str, str]]
 ])
 def test_hardcoded_fallback_is_live(source: str) -> None:
     found = rules_of(source.format(pw=planted_password()))
-    assert found == [("secret.fallback-default", "code")]
+    assert found == [("fallback-default", "code")]
 
 
 @pytest.mark.parametrize("source", [
@@ -42,17 +43,17 @@ def test_environment_reads_without_secret_default_are_fine(source: str) -> None:
 
 def test_placeholder_fallback_is_only_a_note() -> None:
     assert rules_of('import os\nA = os.getenv("API_KEY", "sk-xxx")') == [
-        ("secret.fallback-default", "placeholder")]
+        ("fallback-default", "placeholder")]
     assert rules_of('A = os.getenv("API_KEY", "${API_KEY}")') == [
-        ("secret.fallback-default", "placeholder")]
+        ("fallback-default", "placeholder")]
 
 
 def test_keyword_argument_and_assignment() -> None:
     pw = planted_password()
     found = rules_of(f'connect(host="db", password="{pw}")\nDB_PASSWORD = "{pw}"\n'
                      f'cfg = {{"client_secret": "{pw}"}}\nclass S:\n    api_key: str = "{pw}"\n')
-    assert [r for r, _ in found] == ["secret.keyword-argument", "secret.assignment",
-                                     "secret.assignment", "secret.assignment"]
+    assert [r for r, _ in found] == ["keyword-argument", "assignment",
+                                     "assignment", "assignment"]
 
 
 def test_identifiers_and_env_var_names_are_not_secrets() -> None:
@@ -63,7 +64,7 @@ def test_identifiers_and_env_var_names_are_not_secrets() -> None:
 def test_docstring_example_is_docs_not_live() -> None:
     key = planted_key()
     found = rules_of(f'def f():\n    """Call it with sk like:\n\n        KEY = "{key}"\n    """\n')
-    assert found == [("secret.api-key", "docs")]
+    assert found == [("api-key", "docs")]
 
 
 def test_test_files_are_test_context() -> None:
@@ -121,8 +122,8 @@ def test_templates_with_real_values_and_placeholders(tmp_path) -> None:
     })
     found = secrets.template_findings(inv)
     assert sorted((f.file, f.line, f.rule) for f in found) == [
-        (".env.example", 2, "secret.template-value"),
-        ("config.sample.yaml", 1, "secret.api-key"),
+        (".env.example", 2, ""),
+        ("config.sample.yaml", 1, "api-key"),
     ]
     assert all(pw not in f.snippet for f in found)
 
@@ -165,4 +166,4 @@ def test_config_keys_missing_empty_mode_and_parse_errors(tmp_path) -> None:
     ("BDTfakE_Bc6TvD87DHnDHiTH", False),
 ])
 def test_placeholder_words_in_random_keys(value: str, placeholder: bool) -> None:
-    assert secrets.is_placeholder(value) is placeholder
+    assert redact.is_placeholder(value) is placeholder

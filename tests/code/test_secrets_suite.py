@@ -35,8 +35,8 @@ def test_live_secret_fails_test_fixture_is_a_note(run_suite) -> None:
     })
     check = run.check("secrets.hardcoded")
     assert check["outcome"] == "fail"
-    assert run.rules("secrets.hardcoded") == ["secret.fallback-default"]
-    assert run.rules("secrets.hardcoded", "note") == ["secret.api-key"]
+    assert run.rules("secrets.hardcoded") == ["secrets.hardcoded:fallback-default"]
+    assert run.rules("secrets.hardcoded", "note") == ["secrets.hardcoded:api-key"]
     assert check["evidence"]["findings_by_level"] == {"error": 1, "warning": 0, "note": 1}
     finding = run.findings("secrets.hardcoded")[0]
     assert (finding["file"], finding["line"]) == ("app/db.py", 2)
@@ -122,7 +122,7 @@ def test_no_output_format_contains_a_planted_secret(run_suite, pytester) -> None
         if flag in options:
             extra += [flag, name]
             outputs.append(name)
-    run = run_suite("secrets,auth,async_blocking,outbound_resilience,db_pools", files,
+    run = run_suite("secrets,auth,async,resilience,pools", files,
                     "{path: code}", *extra)
     assert run.outcome("secrets.hardcoded") == "fail"
     assert len(run.findings("secrets.hardcoded")) >= 5

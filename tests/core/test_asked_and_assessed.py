@@ -92,10 +92,10 @@ def test_a_target_that_matches_nothing_is_said_not_silent(pytester: pytest.Pytes
 
 # -- suites answer to their check-id prefix ------------------------------------
 
-@pytest.mark.parametrize(("name", "module"), [("db", "test_databases.py"),
-                                              ("ops", "test_operations.py"),
-                                              ("async", "test_async_blocking.py"),
-                                              ("async_blocking", "test_async_blocking.py")])
+@pytest.mark.parametrize(("name", "module"), [("db", "test_db.py"),
+                                              ("ops", "test_ops.py"),
+                                              ("async", "test_async.py"),
+                                              ("async_blocking", "test_async.py")])
 def test_suite_by_id_prefix_imports_only_its_module(pytester: pytest.Pytester, name: str,
                                                     module: str) -> None:
     result = pytester.runpytest("--readiness", "--readiness-suite", name, "--collect-only", "-q",
@@ -107,7 +107,7 @@ def test_suite_by_id_prefix_imports_only_its_module(pytester: pytest.Pytester, n
 
 
 def test_a_prefix_selects_exactly_its_checks(pytester: pytest.Pytester) -> None:
-    """``hosts`` and ``units`` live in the fleet and services suites beside other prefixes."""
+    """``hosts`` and ``units`` were in the fleet and services suites; now suites of their own."""
     pytester.runpytest("--readiness", "--readiness-list", "--readiness-json", "all.json", *RUN)
     everything = record_of(pytester, "all.json")
     for prefix in ("hosts", "units", "db", "tls"):
@@ -121,10 +121,24 @@ def test_list_shows_the_suite_of_each_check(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--readiness", "--readiness-list", "--readiness-json", "c.json",
                                 *RUN)
     result.stdout.fnmatch_lines(["id * suite * section * category * severity * title",
-                                 "db.sqlite-integrity * databases * Databases * *",
-                                 "ops.runbooks * operations * Operations Readiness *"])
+                                 "db.sqlite-integrity * db * Databases * *",
+                                 "ops.runbooks * ops * Operations Readiness *"])
     entries = {e["id"]: e for e in record_of(pytester, "c.json")}
-    assert entries["async.blocking-calls"]["suite"] == "async_blocking"
+    assert entries["async.blocking-calls"]["suite"] == "async"
+    # every bundled check's id prefix is its suite's name (and its probe module's)
+    assert [e["id"] for e in entries.values() if e["id"].split(".")[0] != e["suite"]] == []
+
+
+def test_old_suite_names_select_what_the_new_names_do(pytester: pytest.Pytester) -> None:
+    from pytest_readiness.selection import OLD_SUITE_NAMES
+
+    for old, new in OLD_SUITE_NAMES.items():
+        listed = {}
+        for name in (old, new):
+            pytester.runpytest("--readiness", "--readiness-list", "--readiness-suite", name,
+                               "--readiness-json", f"{name}.json", *RUN)
+            listed[name] = {e["id"] for e in record_of(pytester, f"{name}.json")}
+        assert listed[old] == listed[new] != set(), old
 
 
 # -- nothing assessed is no verdict --------------------------------------------

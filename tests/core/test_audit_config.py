@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes.auditconfig import literal_secrets
-from pytest_readiness.probes.secrets import is_placeholder
+from pytest_readiness.plumbing.redact import is_placeholder
+from pytest_readiness.probes.deployment.audit import literal_secrets
 
 PASSWORD = "Zq8-vLr2pWx7mN4k"
 
@@ -47,7 +47,7 @@ def test_suite_warns_with_redacted_value(pytester: pytest.Pytester) -> None:
         "system: s\n"
         f"databases:\n  - name: main\n    dsn: postgresql://app:{PASSWORD}@127.0.0.1:1/app\n"
         "hosts:\n  - {name: here, connection: 'local://'}\n"))
-    result = pytester.runpytest("--readiness", "--readiness-suite", "audit_config",
+    result = pytester.runpytest("--readiness", "--readiness-suite", "audit",
                                 "--readiness-json", "out.json", "-p", "no:cacheprovider", "-vv")
     text = (pytester.path / "out.json").read_text()
     record = json.loads(text)

@@ -18,7 +18,7 @@ import catalogue  # noqa: E402  (scripts/catalogue.py)
 def _declared_ids() -> list[str]:
     """Every ``@pytest.mark.readiness(id=...)`` in suites/, read from the source."""
     ids = []
-    for path in sorted((REPO / "suites").glob("test_*.py")):
+    for path in sorted((REPO / "suites").rglob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("mark.readiness"):
                 ids += [k.value.value for k in node.keywords
@@ -51,6 +51,12 @@ def test_every_check_has_metadata(entries: list[dict[str, str]]) -> None:
 def test_docs_catalogue_is_current(entries: list[dict[str, str]]) -> None:
     current = (REPO / "docs" / "catalogue.md").read_text(encoding="utf-8")
     assert current == catalogue.render(entries), "run: python scripts/catalogue.py"
+
+
+def test_readme_counts_are_generated(entries: list[dict[str, str]]) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert readme == catalogue.render_readme(readme, entries), "run: python scripts/catalogue.py"
+    assert f"{len(entries)} checks in " in readme
 
 
 def test_list_writes_json_and_runs_nothing(tmp_path: Path) -> None:

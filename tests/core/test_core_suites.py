@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness.probes import codebase, permissions
-from pytest_readiness.probes import secrets as secret_probe
+from pytest_readiness.plumbing import tree
+from pytest_readiness.probes.code import secrets as secret_probe
+from pytest_readiness.probes.hosts import files as file_modes
 
 PRIVATE_KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC" + "x" * 4
 
@@ -41,8 +42,8 @@ def test_both_flaws_fail_as_security_with_paths(leaky: tuple[pytest.Pytester, st
         ("signing.key", "mode 0644: readable by group and others")]
     secret_findings = failed["secrets.hardcoded"]["evidence"]["findings"]
     live = {(f["file"], f.get("line"), f["rule"]) for f in secret_findings if f["level"] == "error"}
-    assert ("app.py", 1, "secret.api-key") in live
-    assert ("signing.key", 1, "secret.private-key") in live
+    assert ("app.py", 1, "secrets.hardcoded:api-key") in live
+    assert ("signing.key", 1, "secrets.hardcoded:private-key") in live
     assert not any(f["file"] == "README.md" for f in secret_findings)  # a placeholder in docs
     assert record["scorecard"]["verdict"] == "NOT READY"
     assert set(record["scorecard"]["blockers"]) == {"files.secret-file-mode[.]",
@@ -91,8 +92,8 @@ def test_same_scorecard_under_xdist(leaky: tuple[pytest.Pytester, str]) -> None:
                                    for c, x in zip(code[1], code[0], strict=True)]
 
 
-def _inventory(tmp_path: Path) -> codebase.Inventory:
-    return codebase.inventory(tmp_path)
+def _inventory(tmp_path: Path) -> tree.Inventory:
+    return tree.inventory(tmp_path)
 
 
 def test_permissions_probe(tmp_path: Path) -> None:
@@ -105,20 +106,20 @@ def test_permissions_probe(tmp_path: Path) -> None:
         (tmp_path / name).write_text(body)
         os.chmod(tmp_path / name, mode)
     inv = _inventory(tmp_path)
-    loose = {p.file: (p.mode, p.reason) for p in permissions.loose_secret_files(inv)}
+    loose = {p.file: (p.mode, p.reason) for p in file_modes.loose_secret_files(inv)}
     assert loose == {"id_rsa": ("0640", "readable by group"),
                      ".env": ("0604", "readable by others"),
                      "loose.pem": ("0644", "readable by group and others")}
-    assert [p.file for p in permissions.world_writable(inv)] == ["shared.txt"]
+    assert [p.file for p in file_modes.world_writable(inv)] == ["shared.txt"]
 
 
 @pytest.mark.parametrize(("line", "rule"), [
-    ('KEY = "sk-{r}"', "secret.api-key"),
-    ('aws = "AKIA{R16}"', "secret.aws-access-key"),
-    ('token = "ghp_{r36}"', "secret.github-token"),
-    ('DATABASE_URL = "postgresql://app:{r}@db:5432/app"', "secret.dsn-password"),
-    ('password = "{r}"', "secret.hardcoded-password"),
-    ("-----BEGIN OPENSSH PRIVATE KEY-----", "secret.private-key"),
+    ('KEY = "sk-{r}"', "api-key"),
+    ('aws = "AKIA{R16}"', "aws-access-key"),
+    ('token = "ghp_{r36}"', "github-token"),
+    ('DATABASE_URL = "postgresql://app:{r}@db:5432/app"', "dsn-password"),
+    ('password = "{r}"', "hardcoded-password"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----", "private-key"),
 ])
 def test_secret_rules_find_real_values(line: str, rule: str) -> None:
     r = secrets.token_urlsafe(24)

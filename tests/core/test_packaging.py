@@ -29,9 +29,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_contains_the_suites_and_the_entry_point(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    assert "pytest_readiness/suites/test_secrets.py" in names
-    assert "pytest_readiness/suites/test_file_permissions.py" in names
+    assert "pytest_readiness/suites/code/test_secrets.py" in names
+    assert "pytest_readiness/suites/hosts/test_files.py" in names
     assert "pytest_readiness/plugin.py" in names
+    # every module of the checkout, in every area package, is in the wheel
+    modules = {p.relative_to(REPO).as_posix() for p in (REPO / "pytest_readiness").rglob("*.py")}
+    modules |= {"pytest_readiness/" + p.relative_to(REPO).as_posix()
+                for p in (REPO / "suites").rglob("*.py")}
+    assert modules - set(names) == set()
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[pytest11]\nreadiness = pytest_readiness.plugin" in text

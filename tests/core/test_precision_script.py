@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_readiness import scoring
+from pytest_readiness.vocabulary import SEVERITIES
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
@@ -234,7 +235,7 @@ OUTCOMES = st.sampled_from(["pass", "warn", "fail", "error", "skip"])
 KINDS = st.sampled_from(["true", "false", "debatable", None])
 
 
-@given(st.lists(st.tuples(OUTCOMES, KINDS, st.sampled_from(list(scoring.SEVERITY_WEIGHTS)),
+@given(st.lists(st.tuples(OUTCOMES, KINDS, st.sampled_from(list(SEVERITIES)),
                           st.sampled_from(["security", "deployment", "operations"])),
                 min_size=1, max_size=12))
 def test_removing_false_findings_never_lowers_a_score(

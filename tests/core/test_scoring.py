@@ -8,16 +8,9 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.config import CATEGORIES, Waiver
-from pytest_readiness.scoring import (
-    CONDITIONAL,
-    NOT_ASSESSED,
-    NOT_READY,
-    PRODUCTION_READY,
-    Policy,
-    ScoredCheck,
-    score,
-)
+from pytest_readiness.config import Waiver
+from pytest_readiness.scoring import Policy, ScoredCheck, score
+from pytest_readiness.vocabulary import CATEGORIES, Verdict
 from pytest_readiness.waivers import apply_waivers
 
 OUTCOMES = ["pass", "warn", "fail", "error", "skip", "waived"]
@@ -49,20 +42,22 @@ def test_overall_renormalises_over_present_categories() -> None:
 
 
 def test_verdicts() -> None:
-    assert score([check("pass")]).verdict == PRODUCTION_READY
-    assert score([check("pass", id="a"), check("warn", id="b")]).verdict == CONDITIONAL  # 75
+    assert score([check("pass")]).verdict == Verdict.PRODUCTION_READY
+    assert score([check("pass", id="a"), check("warn", id="b")]
+                 ).verdict == Verdict.CONDITIONAL  # 75
     assert score([check("pass", id="a"), check("warn", id="b"), check("warn", id="c")]
-                 ).verdict == NOT_READY  # 66.7, below 70
+                 ).verdict == Verdict.NOT_READY  # 66.7, below 70
     assert score([check("pass", "high", id="a"), check("fail", "low", id="b")]
-                 ).verdict == CONDITIONAL  # 83.3
+                 ).verdict == Verdict.CONDITIONAL  # 83.3
     assert score([check("pass", id=str(i)) for i in range(50)] +
-                 [check("fail", "critical", id="x")]).verdict == NOT_READY
+                 [check("fail", "critical", id="x")]).verdict == Verdict.NOT_READY
     assert score([check("error", "critical")]).blockers == ("c",)
-    assert score([check("waived", "critical")]).verdict == PRODUCTION_READY
-    assert score([]).verdict == NOT_ASSESSED and score([]).overall is None
-    assert score([check("skip", "critical")]).verdict == NOT_ASSESSED
-    assert score([check("pass", "info")]).verdict == NOT_ASSESSED  # weight 0: nothing counts
-    assert score([check("fail", "critical", id="x"), check("skip")]).verdict == NOT_READY
+    assert score([check("waived", "critical")]).verdict == Verdict.PRODUCTION_READY
+    assert score([]).verdict == Verdict.NOT_ASSESSED and score([]).overall is None
+    assert score([check("skip", "critical")]).verdict == Verdict.NOT_ASSESSED
+    # weight 0: nothing counts
+    assert score([check("pass", "info")]).verdict == Verdict.NOT_ASSESSED
+    assert score([check("fail", "critical", id="x"), check("skip")]).verdict == Verdict.NOT_READY
 
 
 def test_info_checks_do_not_weigh() -> None:
@@ -74,7 +69,7 @@ def test_rescored_applies_weights_and_thresholds() -> None:
     card = score([check("pass", category="security"), check("fail", category="deployment")])
     heavier = card.rescored(weights={"deployment": 75})
     assert heavier.overall == (25 * 100) / 100
-    assert card.rescored(ready=50).verdict == PRODUCTION_READY
+    assert card.rescored(ready=50).verdict == Verdict.PRODUCTION_READY
 
 
 checks_strategy = st.lists(
@@ -115,7 +110,7 @@ def test_turning_a_fail_into_a_pass_never_lowers_a_score(checks: list[ScoredChec
 def test_a_failed_critical_check_always_blocks(checks: list[ScoredCheck], category: str,
                                                outcome: str) -> None:
     card = score([*checks, ScoredCheck("blocker", None, category, "critical", outcome)])
-    assert card.verdict == NOT_READY
+    assert card.verdict == Verdict.NOT_READY
     assert "blocker" in card.blockers
 
 
@@ -135,9 +130,9 @@ def test_absent_categories_renormalise(checks: list[ScoredCheck]) -> None:
 def test_no_verdict_without_evidence(checks: list[ScoredCheck]) -> None:
     """NOT ASSESSED exactly when nothing weighs and nothing blocks; never a verdict from skips."""
     card = score(checks)
-    assert (card.verdict == NOT_ASSESSED) == (card.overall is None and not card.blockers)
+    assert (card.verdict == Verdict.NOT_ASSESSED) == (card.overall is None and not card.blockers)
     skipped = score([replace(c, outcome="skip") for c in checks])
-    assert skipped.verdict == NOT_ASSESSED
+    assert skipped.verdict == Verdict.NOT_ASSESSED
 
 
 def test_waivers() -> None:
@@ -146,9 +141,9 @@ def test_waivers() -> None:
                   expires=dt.date(2026, 7, 1))
     expired = Waiver(check="tls.*", reason="old", expires=dt.date(2026, 1, 1))
     decision = apply_waivers("tls.cert-expiry", "api", "fail", [live], today)
-    assert decision.outcome == "waived" and decision.waiver["real_outcome"] == "fail"
+    assert decision.outcome == "waived" and decision.waiver.real_outcome == "fail"
     assert apply_waivers("tls.cert-expiry", "web", "fail", [live], today).outcome == "fail"
     stale = apply_waivers("tls.cert-expiry", "api", "fail", [expired], today)
-    assert stale.outcome == "fail" and stale.waiver["expired"] is True
+    assert stale.outcome == "fail" and stale.waiver.expired is True
     passing = apply_waivers("tls.cert-expiry", "api", "pass", [live], today)
     assert passing.outcome == "pass"

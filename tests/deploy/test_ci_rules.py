@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import ci
-from pytest_readiness.probes import codebase as codebase_probe
-from pytest_readiness.probes.yamlpos import ParseError, load
+from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing.yamlpos import ParseError, load
+from pytest_readiness.probes.deployment import ci
 from tests.deploy.conftest import write_tree
 
 
@@ -162,7 +162,7 @@ def test_malformed_workflow(tmp_path: Path, text: str, line: int, problem: str |
 
 
 def test_lock_files_and_requirement_pins(tmp_path: Path) -> None:
-    inventory = codebase_probe.inventory(write_tree(tmp_path, {
+    inventory = tree.inventory(write_tree(tmp_path, {
         "api/pyproject.toml": "[project]\nname='api'\n",
         "api/uv.lock": "",
         "worker/requirements.txt": "# pinned\nrequests==2.32.3\nflask>=3\n-r base.txt\n"

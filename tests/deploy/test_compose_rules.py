@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import compose
-from pytest_readiness.probes.yamlpos import LineDict, ParseError, load
+from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, load
+from pytest_readiness.probes.deployment import compose
 from tests.deploy.conftest import planted_password, write_tree
 
 HARDENED = """
@@ -68,15 +68,15 @@ def test_bare_service_breaks_each_rule_at_its_line(tmp_path: Path) -> None:
             restart: "no"
         """)
     assert messages(cf, "healthcheck") == [(2, "error", "service cache has no healthcheck")]
-    assert messages(cf, "restart") == [(5, "error", 'service cache has restart: no')]
-    assert messages(cf, "limits") == [(2, "error", "service cache has no memory limit")]
+    assert messages(cf, "restart-policy") == [(5, "error", 'service cache has restart: no')]
+    assert messages(cf, "resource-limits") == [(2, "error", "service cache has no memory limit")]
     assert messages(cf, "non-root")[0][:2] == (2, "warning")
-    assert messages(cf, "read-only")[0][:2] == (2, "error")
+    assert messages(cf, "read-only-rootfs")[0][:2] == (2, "error")
     assert messages(cf, "capabilities")[0][:2] == (2, "error")
     assert messages(cf, "no-new-privileges")[0][:2] == (2, "error")
-    assert messages(cf, "image-pinned") == [
+    assert messages(cf, "images-pinned") == [
         (3, "error", "service cache: image redis has no tag (means latest)")]
-    assert messages(cf, "exposed-datastore") == [
+    assert messages(cf, "exposed-datastores") == [
         (4, "error", "redis service cache publishes 6379 on all interfaces without "
                      "authentication")]
 
@@ -114,7 +114,7 @@ def test_depends_on_forms_and_conditions(tmp_path: Path) -> None:
             image: "api:1"
             depends_on: {db: {condition: service_healthy}}
         """)
-    assert messages(cf, "depends-on") == [
+    assert messages(cf, "depends-on-healthy") == [
         (6, "error", "service api waits for db with no condition, not service_healthy (it has "
                      "a healthcheck)"),
         (10, "error", "service worker waits for db with condition service_started, not "
@@ -155,7 +155,7 @@ def test_literal_credentials_in_both_environment_forms(tmp_path: Path) -> None:
               PASSWORD_FILE: /run/secrets/pw
               SAFE_URL: postgres://app:${{DB_PASSWORD}}@db/app
         """)
-    found = messages(cf, "literal-secret")
+    found = messages(cf, "literal-secrets")
     assert [(line, level) for line, level, _ in found] == [(5, "error"), (11, "error"),
                                                            (12, "error")]
     assert "GF_SECURITY_ADMIN_PASSWORD is a literal credential (a…(5 chars))" in found[0][2]
@@ -179,7 +179,7 @@ def test_published_postgres_with_auth_is_a_warning_unless_loopback(
         services:
           db: {{image: "postgres:16", ports: [{port}]}}
         """)
-    assert [level for _, level, _ in messages(cf, "exposed-datastore")] == expected
+    assert [level for _, level, _ in messages(cf, "exposed-datastores")] == expected
 
 
 def test_redis_with_requirepass_is_only_a_warning(tmp_path: Path) -> None:
@@ -188,7 +188,7 @@ def test_redis_with_requirepass_is_only_a_warning(tmp_path: Path) -> None:
           cache: {image: "redis:7", command: ["redis-server", "--requirepass", "${REDIS_PW}"],
                   ports: ["6379:6379"]}
         """)
-    assert [level for _, level, _ in messages(cf, "exposed-datastore")] == ["warning"]
+    assert [level for _, level, _ in messages(cf, "exposed-datastores")] == ["warning"]
 
 
 def test_bind_mount_sources_and_image_tags(tmp_path: Path) -> None:
@@ -208,10 +208,10 @@ def test_bind_mount_sources_and_image_tags(tmp_path: Path) -> None:
           d: {image: "app:1.2", build: .}
         volumes: {data: {}}
         """)
-    assert messages(cf, "bind-mount") == [
+    assert messages(cf, "bind-mounts") == [
         (6, "error", "service a mounts ./absent/prometheus.yml, which does not exist"),
         (9, "error", "service a mounts ./gone, which does not exist")]
-    assert [(line, level) for line, level, _ in messages(cf, "image-pinned")] == [
+    assert [(line, level) for line, level, _ in messages(cf, "images-pinned")] == [
         (3, "error"), (11, "warning")]
 
 
@@ -229,7 +229,7 @@ def test_env_files_and_file_secrets_must_exist(tmp_path: Path) -> None:
           db_password: {file: ./secrets/db_password.txt}
           api_key: {environment: API_KEY}
         """)
-    assert messages(cf, "bind-mount") == [
+    assert messages(cf, "bind-mounts") == [
         (6, "error", "service a reads env_file missing.env, which does not exist"),
         (9, "error", "secret db_password reads ./secrets/db_password.txt, which does not exist")]
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import codebase as codebase_probe
-from pytest_readiness.probes import envvars, proto
-from pytest_readiness.probes.yamlpos import ParseError
+from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.probes.deployment.contracts import envvars, proto
 from tests.deploy.conftest import write_tree
 
 ORDERS = """
@@ -190,7 +190,7 @@ def test_file_at_ref_reads_history_read_only(tmp_path: Path) -> None:
 
 
 def test_code_reads_with_and_without_defaults(tmp_path: Path) -> None:
-    inventory = codebase_probe.inventory(write_tree(tmp_path, {
+    inventory = tree.inventory(write_tree(tmp_path, {
         "app/config.py": """
             import os
             from os import environ as env, getenv
@@ -222,7 +222,7 @@ def test_code_reads_with_and_without_defaults(tmp_path: Path) -> None:
 
 
 def test_missing_and_unused_against_templates_and_units(tmp_path: Path) -> None:
-    inventory = codebase_probe.inventory(write_tree(tmp_path, {
+    inventory = tree.inventory(write_tree(tmp_path, {
         "app.py": 'import os\nA = os.environ["A"]\nB = os.getenv("B")\nC = os.getenv("C", "1")\n',
         ".env.example": "# comment\nA=changeme\nexport UNUSED_T=1\nPATH=/usr/bin\n",
         "deploy/app.service": '[Service]\nEnvironment="B=1" UNUSED_U=2\n',

@@ -52,7 +52,7 @@ def test_compose_suite_outcomes_and_broken_file_is_an_error(run_suite) -> None:
 
 
 def test_dockerfile_suite_and_inline_suppression(run_suite) -> None:
-    run = run_suite("dockerfiles", {
+    run = run_suite("dockerfile", {
         "Dockerfile": """
             FROM python:3.12
             # readiness: ignore[dockerfile.remote-add] vendor tarball, checksum verified below
@@ -65,7 +65,7 @@ def test_dockerfile_suite_and_inline_suppression(run_suite) -> None:
     })
     assert run.outcome("dockerfile.no-remote-add", "Dockerfile") == "pass"
     suppressed = run.check("dockerfile.no-remote-add", "Dockerfile")["evidence"]["suppressed"]
-    assert suppressed == [{"rule": "dockerfile.remote-add", "file": "Dockerfile", "line": 3,
+    assert suppressed == [{"rule": "dockerfile.no-remote-add", "file": "Dockerfile", "line": 3,
                            "reason": "vendor tarball, checksum verified below", "by": "inline"}]
     assert run.outcome("dockerfile.non-root-user", "Dockerfile") == "fail"
     assert run.where("dockerfile.multi-stage", target="Dockerfile") == ["Dockerfile:4"]
@@ -131,7 +131,7 @@ def test_contracts_suite_groups_history_and_env(run_suite, pytester) -> None:
 
 
 def test_ci_suite_scanner_that_cannot_fail_and_broken_workflow(run_suite) -> None:
-    run = run_suite("ci_pipeline", {
+    run = run_suite("ci", {
         ".github/workflows/ci.yml": """
             on: push
             jobs:
@@ -156,7 +156,7 @@ def test_ci_suite_scanner_that_cannot_fail_and_broken_workflow(run_suite) -> Non
 
 
 def test_ci_suite_malformed_workflow_is_an_error(run_suite) -> None:
-    run = run_suite("ci_pipeline", {".gitlab-ci.yml": "test:\n  script: [pytest\n"})
+    run = run_suite("ci", {".gitlab-ci.yml": "test:\n  script: [pytest\n"})
     check = run.check("ci.tests-run")
     assert check["outcome"] == "error"
     assert ".gitlab-ci.yml:3: invalid YAML" in check["message"]
@@ -164,7 +164,7 @@ def test_ci_suite_malformed_workflow_is_an_error(run_suite) -> None:
 
 
 def test_monitoring_and_operations_on_a_bare_service(run_suite) -> None:
-    run = run_suite("monitoring_config,operations", {
+    run = run_suite("monitoring,ops", {
         "app.py": "import logging\nfrom fastapi import FastAPI\napp = FastAPI()\n"
                   "@app.get('/')\nasync def root(): return {}\n",
         "alerts/rules.yml": "groups:\n  - name: a\n    rules:\n      - alert: Down\n"

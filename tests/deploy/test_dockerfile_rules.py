@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import dockerfile as probe
-from pytest_readiness.probes.yamlpos import ParseError
+from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.probes.deployment import dockerfile as probe
 from tests.deploy.conftest import planted_password
 
 
@@ -43,10 +43,10 @@ def test_good_multi_stage_file_passes_every_rule() -> None:
     parsed = df(GOOD)
     assert [s.base for s in parsed.stages] == ["python:3.12-slim", "python:3.12-slim"]
     assert probe.summary(parsed)["user"] == "app"
-    for rule in (probe.user_findings, probe.build_tool_findings, probe.healthcheck_findings,
-                 probe.base_pin_findings, probe.secret_findings, probe.remote_add_findings):
+    for rule in (probe.non_root_user, probe.multi_stage, probe.healthcheck,
+                 probe.base_pinned, probe.no_secrets, probe.no_remote_add):
         assert rule(parsed) == [], rule.__name__
-    assert probe.production_target_findings(parsed, set()) == []
+    assert probe.production_target(parsed, set()) == []
 
 
 def test_single_stage_with_compiler_as_root() -> None:
@@ -57,19 +57,19 @@ def test_single_stage_with_compiler_as_root() -> None:
         USER root
         CMD python app.py
         """)
-    assert found(probe.user_findings(parsed)) == [(4, "error", "final stage runs as root")]
-    assert found(probe.build_tool_findings(parsed)) == [
+    assert found(probe.non_root_user(parsed)) == [(4, "error", "final stage runs as root")]
+    assert found(probe.multi_stage(parsed)) == [
         (2, "error", "single-stage image installs build tools (build-essential); build in a "
                      "builder stage and copy only the artefacts")]
-    assert found(probe.healthcheck_findings(parsed)) == [
+    assert found(probe.healthcheck(parsed)) == [
         (1, "error", "final stage has no HEALTHCHECK")]
 
 
 def test_user_from_arg_and_uid() -> None:
-    assert probe.user_findings(df("FROM a:1\nARG UID=10001\nUSER ${UID}:${UID}\n")) == []
-    assert found(probe.user_findings(df("FROM a:1\nARG UID=0\nUSER $UID\n"))) == [
+    assert probe.non_root_user(df("FROM a:1\nARG UID=10001\nUSER ${UID}:${UID}\n")) == []
+    assert found(probe.non_root_user(df("FROM a:1\nARG UID=0\nUSER $UID\n"))) == [
         (3, "error", "final stage runs as 0")]
-    assert found(probe.user_findings(df("FROM a:1\n"))) == [
+    assert found(probe.non_root_user(df("FROM a:1\n"))) == [
         (1, "error", "final stage has no USER: the container runs as root")]
 
 
@@ -90,7 +90,7 @@ def test_healthcheck_protocol_and_port(healthcheck: str, command: str,
                                        expected: list[str]) -> None:
     instruction = healthcheck if healthcheck == "NONE" else f"CMD {healthcheck}"
     parsed = df(f"FROM a:1\nUSER app\nHEALTHCHECK {instruction}\nCMD {command}\n")
-    assert [m for _, _, m in found(probe.healthcheck_findings(parsed))] == expected
+    assert [m for _, _, m in found(probe.healthcheck(parsed))] == expected
 
 
 def test_base_pins_skip_stage_references() -> None:
@@ -103,7 +103,7 @@ def test_base_pins_skip_stage_references() -> None:
         FROM python:${PYVER}
         FROM scratch
         """)
-    assert found(probe.base_pin_findings(parsed)) == [
+    assert found(probe.base_pinned(parsed)) == [
         (2, "error", "image node has no tag (means latest)"),
         (4, "error", "image nginx:latest uses the latest tag"),
         (6, "warning", "image python:${PYVER} depends on an unset variable: tag unknown")]
@@ -119,7 +119,7 @@ def test_secrets_in_env_and_arg_are_redacted() -> None:
         ENV PASSWORD_FILE=/run/secrets/pw SECRET_KEY_LENGTH=64
         ARG NPM_TOKEN=
         """)
-    result = found(probe.secret_findings(parsed))
+    result = found(probe.no_secrets(parsed))
     assert [(line, level) for line, level, _ in result] == [
         (1, "warning"), (3, "error"), (4, "error"), (6, "warning")]
     assert all(secret not in message for _, _, message in result)
@@ -135,7 +135,7 @@ def test_remote_add_unless_checksummed() -> None:
         ADD ./local.tgz /opt/
         ADD git@github.com:org/repo.git /src
         """)
-    assert [line for line, _, _ in found(probe.remote_add_findings(parsed))] == [2, 5]
+    assert [line for line, _, _ in found(probe.no_remote_add(parsed))] == [2, 5]
 
 
 def test_dev_image_needs_a_production_stage_or_file() -> None:
@@ -144,11 +144,11 @@ def test_dev_image_needs_a_production_stage_or_file() -> None:
         RUN pip install -r requirements-dev.txt
         CMD ["uvicorn", "a:app", "--reload"]
         """
-    assert found(probe.production_target_findings(df(dev), set()))[0][:2] == (2, "error")
-    assert probe.production_target_findings(df(dev), {"Dockerfile.prod"}) == []
+    assert found(probe.production_target(df(dev), set()))[0][:2] == (2, "error")
+    assert probe.production_target(df(dev), {"Dockerfile.prod"}) == []
     with_stage = dev + "FROM python:3.12 AS production\nRUN pip install -r requirements.txt\n"
     # The production stage is last, so the final image has no dev tools at all.
-    assert probe.production_target_findings(df(with_stage), set()) == []
+    assert probe.production_target(df(with_stage), set()) == []
     # npm with --omit=dev is a production install: no finding.
     assert probe.dev_tool_lines(df("FROM node:20\nRUN npm ci --omit=dev\n").final) == []
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
-SUITES = "compose,dockerfiles,contracts,ci_pipeline,monitoring_config,operations"
+SUITES = "compose,dockerfile,contracts,ci,monitoring,ops"
 
 # (check id, target) -> (outcome, ["file:line" of error/warning findings])
 EXPECTED = {

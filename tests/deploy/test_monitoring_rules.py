@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import codebase as codebase_probe
-from pytest_readiness.probes import monitoring
-from pytest_readiness.probes.yamlpos import ParseError
+from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.probes.deployment import monitoring
 from tests.deploy.conftest import write_tree
 
 
@@ -103,7 +103,7 @@ def test_alertmanager_routes_to_defined_receivers_that_send() -> None:
 
 
 def test_discovery_by_content(tmp_path: Path) -> None:
-    inventory = codebase_probe.inventory(write_tree(tmp_path, {
+    inventory = tree.inventory(write_tree(tmp_path, {
         "ops/alerts.yaml": RULES,
         "ops/am.yml": "route: {receiver: a}\nreceivers: [{name: a}]\n",
         "other.yml": "groups: [1]\n",
@@ -125,7 +125,7 @@ def test_config_file_problems(tmp_path: Path) -> None:
 
 
 def test_routes_metrics_and_json_logging_found_in_code(tmp_path: Path) -> None:
-    inventory = codebase_probe.inventory(write_tree(tmp_path, {
+    inventory = tree.inventory(write_tree(tmp_path, {
         "app/main.py": """
             from fastapi import FastAPI, APIRouter
             from prometheus_client import make_asgi_app
@@ -156,7 +156,7 @@ def test_routes_metrics_and_json_logging_found_in_code(tmp_path: Path) -> None:
 
 
 def test_django_and_starlette_routes(tmp_path: Path) -> None:
-    inventory = codebase_probe.inventory(write_tree(tmp_path, {
+    inventory = tree.inventory(write_tree(tmp_path, {
         "site/urls.py": "from django.urls import path, re_path\nfrom . import views\n"
                         "urlpatterns = [path('healthz/', views.health),\n"
                         "               re_path(r'^metrics$', views.metrics)]\n",
@@ -170,7 +170,7 @@ def test_django_and_starlette_routes(tmp_path: Path) -> None:
 
 
 def test_plain_logging_and_no_routes(tmp_path: Path) -> None:
-    inventory = codebase_probe.inventory(write_tree(tmp_path, {
+    inventory = tree.inventory(write_tree(tmp_path, {
         "app.py": "import logging\nfrom flask import Flask\napp = Flask(__name__)\n"
                   "@app.route('/')\ndef index(): return 'hi'\nlogging.basicConfig()\n",
         "worker.py": "from loguru import logger\nlogger.add('x.log', serialize=False)\n",

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import codebase as codebase_probe
-from pytest_readiness.probes import opsdocs
+from pytest_readiness.plumbing import tree
+from pytest_readiness.probes.deployment import ops
 from tests.deploy.conftest import write_tree
 
 STEPS = "\n".join(f"{i}. Step {i} of the procedure, with enough words to count here." for i
@@ -39,8 +39,8 @@ Restores are tested monthly on staging with `scripts/restore.sh` and `./check.sh
 """
 
 
-def doc(text: str, rel: str = "docs/operations.md") -> opsdocs.Doc:
-    return opsdocs.Doc(rel, Path(rel), opsdocs.sections(textwrap.dedent(text).lstrip("\n"), rel))
+def doc(text: str, rel: str = "docs/operations.md") -> ops.Doc:
+    return ops.Doc(rel, Path(rel), ops.sections(textwrap.dedent(text).lstrip("\n"), rel))
 
 
 def test_sections_ignore_headings_in_code() -> None:
@@ -52,35 +52,35 @@ def test_sections_ignore_headings_in_code() -> None:
 
 def test_topic_sections_and_content_rules() -> None:
     d = doc(OPERATIONS)
-    [rollback] = opsdocs.topic_sections([d], "rollback")
+    [rollback] = ops.topic_sections([d], "rollback")
     assert (rollback.words, rollback.steps) == (60, 5)
-    assert opsdocs.content_problem(rollback, 60, 3) is None
-    assert opsdocs.content_problem(rollback, 61, 3) == \
+    assert ops.content_problem(rollback, 60, 3) is None
+    assert ops.content_problem(rollback, 61, 3) == \
         "only 60 words (a stub; at least 61 expected)"
-    backups = opsdocs.topic_sections([d], "backup-restore")
+    backups = ops.topic_sections([d], "backup-restore")
     # "Backups" (with its "Restore test" subsection) and "Restore test" itself.
     assert [s.title for s in backups] == ["Backups", "Restore test"]
-    section, problem = opsdocs.best(backups, 10, 2)
+    section, problem = ops.best(backups, 10, 2)
     assert section is not None and problem == "only 1 steps (numbered/bulleted items or " \
                                               "commands; 2 expected)"
-    assert opsdocs.restore_test_documented(backups) is not None
-    assert opsdocs.topic_sections([d], "capacity-planning") == []
+    assert ops.restore_test_documented(backups) is not None
+    assert ops.topic_sections([d], "capacity-planning") == []
 
 
 def test_file_named_for_topic_counts_whole_and_stub_markers() -> None:
     stub = doc("# Runbook\n\nTODO TBD placeholder\n\n" + "\n".join(
         f"- todo item {i}" for i in range(40)), "runbooks/api.md")
-    [section] = opsdocs.topic_sections([stub], "runbook")
+    [section] = ops.topic_sections([stub], "runbook")
     assert section.line == 1
-    assert opsdocs.content_problem(section, 60, 3).startswith("mostly placeholders")
+    assert ops.content_problem(section, 60, 3).startswith("mostly placeholders")
 
 
 def test_missing_scripts_at_their_lines(tmp_path: Path) -> None:
     write_tree(tmp_path, {"scripts/restore.sh": "#!/bin/sh\n", "docs/check.sh": "#!/bin/sh\n"})
     [section] = [s for s in doc(OPERATIONS).sections if s.title == "Restore test"]
-    assert opsdocs.missing_scripts(section, tmp_path, tmp_path / "docs") == []
+    assert ops.missing_scripts(section, tmp_path, tmp_path / "docs") == []
     (tmp_path / "docs/check.sh").unlink()
-    found = opsdocs.missing_scripts(section, tmp_path, tmp_path / "docs")
+    found = ops.missing_scripts(section, tmp_path, tmp_path / "docs")
     assert [(f.line, f.message) for f in found] == [
         (24, "docs/operations.md refers to ./check.sh, which does not exist")]
 
@@ -93,17 +93,17 @@ def test_script_paths_resolve_as_a_reader_would(tmp_path: Path) -> None:
             "`scripts/restore.sh`.\n")
     [section] = doc(text, "examples/shop/docs/backup.md").sections
     doc_dir = tmp_path / "examples/shop/docs"
-    found = opsdocs.missing_scripts(section, tmp_path, doc_dir)
+    found = ops.missing_scripts(section, tmp_path, doc_dir)
     assert [f.message for f in found] == [
         "examples/shop/docs/backup.md refers to scripts/restore.sh, which does not exist"]
-    assert opsdocs.script_bases(tmp_path, doc_dir) == [
+    assert ops.script_bases(tmp_path, doc_dir) == [
         doc_dir, tmp_path / "examples/shop", tmp_path / "examples", tmp_path]
     # Nothing above the audited root is looked at.
-    assert opsdocs.script_bases(doc_dir.parent, doc_dir) == [doc_dir, doc_dir.parent]
+    assert ops.script_bases(doc_dir.parent, doc_dir) == [doc_dir, doc_dir.parent]
 
 
 def test_backup_schedules(tmp_path: Path) -> None:
-    inventory = codebase_probe.inventory(write_tree(tmp_path, {
+    inventory = tree.inventory(write_tree(tmp_path, {
         "deploy/crontab": "# m h dom mon dow command\n30 2 * * * /opt/backup.sh\n"
                           "# 0 3 * * * old-backup.sh\n",
         "deploy/db-dump.timer": "[Timer]\nOnCalendar=daily\n",
@@ -111,18 +111,18 @@ def test_backup_schedules(tmp_path: Path) -> None:
         "deploy/cleanup.timer": "[Timer]\nOnCalendar=daily\n",
         "k8s/backup-cronjob.yaml": "apiVersion: batch/v1\nkind: CronJob\n",
     }))
-    found = {(s.kind, s.file, s.line) for s in opsdocs.backup_schedules(inventory)}
+    found = {(s.kind, s.file, s.line) for s in ops.backup_schedules(inventory)}
     assert found == {("cron", "deploy/crontab", 2), ("systemd-timer", "deploy/db-dump.timer", 1),
                      ("kubernetes", "k8s/backup-cronjob.yaml", 1)}
-    assert [s.what for s in opsdocs.compose_backup_services(
+    assert [s.what for s in ops.compose_backup_services(
         [("db", "postgres:16", "c.yml", 3), ("pgbackup", "prodrigestivill/postgres-backup-local:16",
                                              "c.yml", 9)])] == [
         "service pgbackup (prodrigestivill/postgres-backup-local:16)"]
 
 
 def test_active_passive_documented() -> None:
-    assert opsdocs.active_passive_documented([doc("# HA\n## Failover\n1. promote\n")]) is not None
-    assert opsdocs.active_passive_documented([doc("# HA\nfailover is manual\n")]) is None
+    assert ops.active_passive_documented([doc("# HA\n## Failover\n1. promote\n")]) is not None
+    assert ops.active_passive_documented([doc("# HA\nfailover is manual\n")]) is None
 
 
 NGINX = """
@@ -142,11 +142,11 @@ http {
 
 
 def test_nginx_config_parses_and_counts_servers() -> None:
-    found, upstreams = opsdocs.nginx_problems(NGINX, "nginx.conf")
+    found, upstreams = ops.nginx_problems(NGINX, "nginx.conf")
     assert found == []
     assert upstreams == {"api": 2, "single": 1}
     broken = NGINX.replace("listen 8080;", "listen 8080").replace("proxy_pass http://api; }", "")
-    found, _ = opsdocs.nginx_problems(broken, "nginx.conf")
+    found, _ = ops.nginx_problems(broken, "nginx.conf")
     assert [(f.line, f.message) for f in found] == [
         (10, "directive 'listen 8080' does not end with ';'"),
         (None, "1 unclosed '{' at end of file")]
@@ -156,7 +156,7 @@ def test_haproxy_config() -> None:
     text = ("global\n  maxconn 100\ndefaults\n  mode http\nfrontend web\n  bind :80\n"
             "  default_backend api\nbackend api\n  server a a:8000 check\n"
             "  server b b:8000 check\nbakend typo\n")
-    found, backends = opsdocs.haproxy_problems(text, "haproxy.cfg")
+    found, backends = ops.haproxy_problems(text, "haproxy.cfg")
     assert backends == {"api": 2}
     assert [(f.line, f.message) for f in found] == [(11, "unknown section 'bakend'")]
 
@@ -168,7 +168,7 @@ def test_every_heading_becomes_a_section_at_its_line(headings: list[tuple[int, s
     lines = []
     for level, title in headings:
         lines += [f"{'#' * level} {title}", "body text"]
-    found = opsdocs.sections("\n".join(lines), "d.md")
+    found = ops.sections("\n".join(lines), "d.md")
     assert [(s.level, s.title, s.line) for s in found] == [
         (level, title.strip(), 2 * i + 1) for i, (level, title) in enumerate(headings)]
 
@@ -176,4 +176,4 @@ def test_every_heading_becomes_a_section_at_its_line(headings: list[tuple[int, s
 @pytest.mark.parametrize("name", ["nginx.conf", "deploy/nginx/site.conf", "lb/haproxy.cfg",
                                   "conf.d/api.conf"])
 def test_lb_config_names(name: str) -> None:
-    assert opsdocs.is_lb_config(name)
+    assert ops.is_lb_config(name)

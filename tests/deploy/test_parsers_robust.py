@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import ci, compose, dockerfile, monitoring
-from pytest_readiness.probes.yamlpos import LineDict, ParseError, load
+from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, load
+from pytest_readiness.probes.deployment import ci, compose, dockerfile, monitoring
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000),
                     st.sampled_from(["", "latest", "ALL", "0", "root", "./x", "${A:-b}",
@@ -74,9 +74,9 @@ def test_dockerfile_rules_never_crash(lines: list[str]) -> None:
         df = dockerfile.parse("\n".join(lines) + "\n", "Dockerfile")
     except ParseError:
         return
-    for rule in (dockerfile.user_findings, dockerfile.build_tool_findings,
-                 dockerfile.healthcheck_findings, dockerfile.base_pin_findings,
-                 dockerfile.secret_findings, dockerfile.remote_add_findings):
+    for rule in (dockerfile.non_root_user, dockerfile.multi_stage,
+                 dockerfile.healthcheck, dockerfile.base_pinned,
+                 dockerfile.no_secrets, dockerfile.no_remote_add):
         rule(df)
-    dockerfile.production_target_findings(df, set())
+    dockerfile.production_target(df, set())
     dockerfile.summary(df)

@@ -119,7 +119,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 def run_audit(pytester: pytest.Pytester, *args: str, subprocess: bool = False) -> dict:
     """Run the host suites on the pytester directory's readiness.yaml; return the record."""
     argv = ["--readiness", "--readiness-suite",
-            "services,clock,dns,fleet,tools,file_permissions",
+            "services,clock,dns,fleet,tools,files,hosts",
             "--readiness-json", "out.json", "-p", "no:cacheprovider", "-p", "no:benchmark", *args]
     run = pytester.runpytest_subprocess if subprocess else pytester.runpytest
     result = run(*argv)

@@ -18,7 +18,7 @@ from tests.servers.sshd import free_port, keygen
 
 def _audit(pytester: pytest.Pytester, hosts: list[dict]) -> dict:
     pytester.path.joinpath("readiness.yaml").write_text(yaml.safe_dump({"hosts": hosts}))
-    result = pytester.runpytest("--readiness", "--readiness-suite", "clock,fleet",
+    result = pytester.runpytest("--readiness", "--readiness-suite", "clock,fleet,hosts",
                                 "--readiness-json", "out.json", "-p", "no:cacheprovider",
                                 "-p", "no:benchmark")
     assert (pytester.path / "out.json").exists(), result.stdout.str()[-3000:]

@@ -31,7 +31,7 @@ def _serial_audit(lab: Lab, directory) -> dict:
     before = {h.name: h.accepted_logins() for h in lab.fleet.hosts}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--readiness", "--readiness-suite",
-         "services,clock,dns,fleet,tools,file_permissions", "--readiness-json", "out.json",
+         "services,clock,dns,fleet,tools,files,hosts", "--readiness-json", "out.json",
          "-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:xdist"],
         cwd=directory, capture_output=True, text=True, timeout=600)
     record_path = directory / "out.json"

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_readiness import hosts
-from pytest_readiness.probes import dns, fleet, hostfiles, ntp, systemd
+from pytest_readiness.plumbing import unitfile
+from pytest_readiness.probes.hosts import clock, connect, files, fleet, services
+from pytest_readiness.probes.network import dns, ntp
 
 # --- systemd unit syntax -----------------------------------------------------------
 
@@ -23,7 +24,7 @@ def test_unit_round_trip_with_repeats_and_continuations(keys):
         for words in assignments:
             # Split every multi-word value over continuation lines.
             lines.append(f"{key}=" + " \\\n  ".join(words))
-    parsed = systemd.parse_unit("\n".join(lines) + "\n")
+    parsed = unitfile.parse_unit("\n".join(lines) + "\n")
     for key, assignments in keys.items():
         assert parsed["Unit"][key] == [" ".join(w) for w in assignments]
 
@@ -31,72 +32,72 @@ def test_unit_round_trip_with_repeats_and_continuations(keys):
 @given(st.text(max_size=300))
 def test_unit_parser_ends_in_a_unit_or_a_clear_error(text):
     try:
-        systemd.parse_unit(text)
-    except systemd.UnitSyntaxError as exc:
+        unitfile.parse_unit(text)
+    except unitfile.UnitSyntaxError as exc:
         assert str(exc).startswith("line ")
 
 
 def test_empty_assignment_resets_and_drop_in_overrides():
-    base = systemd.parse_unit("[Unit]\nAfter=a.service b.service\n[Service]\nRestart=no\n")
-    merged = systemd.parse_unit("[Unit]\nAfter=\nAfter=c.service\n[Service]\nRestart=always\n",
+    base = unitfile.parse_unit("[Unit]\nAfter=a.service b.service\n[Service]\nRestart=no\n")
+    merged = unitfile.parse_unit("[Unit]\nAfter=\nAfter=c.service\n[Service]\nRestart=always\n",
                                 base)
     assert merged["Unit"]["After"] == ["c.service"]
-    assert systemd.facts_from_unit("x.service", merged, "x").restart == "always"
+    assert unitfile.facts_from_unit("x.service", merged, "x").restart == "always"
     assert base["Unit"]["After"] == ["a.service b.service"]  # the base is not changed
 
 
 def test_unit_syntax_error_names_the_line():
-    with pytest.raises(systemd.UnitSyntaxError, match="line 2"):
-        systemd.parse_unit("[Unit]\nthis is not an assignment\n")
+    with pytest.raises(unitfile.UnitSyntaxError, match="line 2"):
+        unitfile.parse_unit("[Unit]\nthis is not an assignment\n")
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
     ("5", 5.0), ("500ms", 0.5), ("1min 30s", 90.0), ("2h", 7200.0), ("100000us", 0.1),
     ("1min 5s 500ms", 65.5)])
 def test_timespan(text, seconds):
-    assert systemd.parse_timespan(text) == pytest.approx(seconds)
+    assert unitfile.parse_timespan(text) == pytest.approx(seconds)
 
 
 def test_timespan_rejects_garbage():
     with pytest.raises(ValueError, match="time"):
-        systemd.parse_timespan("soon")
+        unitfile.parse_timespan("soon")
 
 
 def test_systemctl_show_facts():
-    show = systemd.parse_show("After=network-online.target db.service\nWants=network-online."
+    show = services.parse_show("After=network-online.target db.service\nWants=network-online."
                               "target\nRestart=on-failure\nRestartUSec=5s\nUnitFileState=enabled\n"
                               "ActiveState=active\n")
-    facts = systemd.facts_from_show("app.service", show)
+    facts = services.facts_from_show("app.service", show)
     assert facts.restart_sec == 5.0 and facts.unit_file_state == "enabled"
-    assert systemd.network_online_problems(facts) == []
+    assert unitfile.network_online_problems(facts) == []
 
 
 def test_rules():
-    only_after = systemd.UnitFacts("a.service", "x", after=("network-online.target",))
-    assert "without Wants" in systemd.network_online_problems(only_after)[0]
-    only_wants = systemd.UnitFacts("a.service", "x", wants=("network-online.target",))
-    assert "without After" in systemd.network_online_problems(only_wants)[0]
-    unordered = systemd.UnitFacts("a.service", "x", requires=("db.service",))
-    assert systemd.ordering_problems(unordered) == [
+    only_after = unitfile.UnitFacts("a.service", "x", after=("network-online.target",))
+    assert "without Wants" in unitfile.network_online_problems(only_after)[0]
+    only_wants = unitfile.UnitFacts("a.service", "x", wants=("network-online.target",))
+    assert "without After" in unitfile.network_online_problems(only_wants)[0]
+    unordered = unitfile.UnitFacts("a.service", "x", requires=("db.service",))
+    assert unitfile.ordering_problems(unordered) == [
         "depends on db.service but is not ordered after it (add After=db.service)"]
-    assert systemd.restart_problems(systemd.UnitFacts("a", "x"))[0]
-    fast = systemd.UnitFacts("a", "x", restart="always", restart_sec=0.1)
-    assert systemd.restart_problems(fast)[0] == [] and "tight loop" in systemd.restart_problems(
+    assert unitfile.restart_problems(unitfile.UnitFacts("a", "x"))[0]
+    fast = unitfile.UnitFacts("a", "x", restart="always", restart_sec=0.1)
+    assert unitfile.restart_problems(fast)[0] == [] and "tight loop" in unitfile.restart_problems(
         fast)[1][0]
-    assert systemd.restart_problems(systemd.UnitFacts("a", "x", restart="always",
+    assert unitfile.restart_problems(unitfile.UnitFacts("a", "x", restart="always",
                                                       restart_sec=5)) == ([], [])
     # A oneshot job started by a timer exits by design: no restart policy needed.
-    oneshot = systemd.parse_unit("[Service]\nType=oneshot\nExecStart=/usr/bin/backup\n")
-    facts = systemd.facts_from_unit("backup.service", oneshot, "backup.service")
-    assert facts.service_type == "oneshot" and systemd.restart_problems(facts) == ([], [])
-    assert systemd.facts_from_show("x", {"Type": "oneshot", "Restart": "no"}).service_type == \
+    oneshot = unitfile.parse_unit("[Service]\nType=oneshot\nExecStart=/usr/bin/backup\n")
+    facts = unitfile.facts_from_unit("backup.service", oneshot, "backup.service")
+    assert facts.service_type == "oneshot" and unitfile.restart_problems(facts) == ([], [])
+    assert services.facts_from_show("x", {"Type": "oneshot", "Restart": "no"}).service_type == \
         "oneshot"
 
 
 def test_dropins_from_listing():
     dirs = ["/lib/systemd/system/a.service.d", "/etc/systemd/system/a.service.d"]
     listing = (f"{dirs[0]}:\n10-x.conf\n20-y.conf\n\n{dirs[1]}:\n10-x.conf\nnotes.txt\n")
-    assert systemd.dropins_from_listing(listing, dirs) == [
+    assert services.dropins_from_listing(listing, dirs) == [
         f"{dirs[1]}/10-x.conf", f"{dirs[0]}/20-y.conf"]
 
 
@@ -107,20 +108,20 @@ CHRONYC = ("A29FC87B,162.159.200.123,3,1700000000.123456789,-0.000012345,0.00000
 
 
 def test_chronyc_tracking_csv():
-    tracking = ntp.parse_chronyc_tracking(CHRONYC)
+    tracking = clock.parse_chronyc_tracking(CHRONYC)
     assert tracking.stratum == 3 and tracking.synchronised
     assert tracking.system_offset_s == pytest.approx(-0.000012345)
-    unsynced = ntp.parse_chronyc_tracking(CHRONYC.replace("Normal", "Not synchronised"))
+    unsynced = clock.parse_chronyc_tracking(CHRONYC.replace("Normal", "Not synchronised"))
     assert not unsynced.synchronised
 
 
 def test_chronyc_garbage_is_a_clear_error():
     with pytest.raises(ValueError, match="expected 14 CSV fields"):
-        ntp.parse_chronyc_tracking("506 Cannot talk to daemon")
+        clock.parse_chronyc_tracking("506 Cannot talk to daemon")
 
 
 def test_timedatectl_show():
-    values = ntp.parse_key_values("Timezone=UTC\nNTP=yes\nNTPSynchronized=no\n")
+    values = clock.parse_key_values("Timezone=UTC\nNTP=yes\nNTPSynchronized=no\n")
     assert values["NTPSynchronized"] == "no" and values["Timezone"] == "UTC"
 
 
@@ -163,12 +164,12 @@ def test_dns_compare():
 
 
 def test_parse_stat_and_exposure():
-    found = hostfiles.parse_stat("600|root|root|/etc/ssl/private/a.key\n"
+    found = files.parse_stat("600|root|root|/etc/ssl/private/a.key\n"
                                  "640|root|shadow|/etc/shadow\n644|app|app|/srv/x|y.key\n")
     assert [f.path for f in found] == ["/etc/ssl/private/a.key", "/etc/shadow", "/srv/x|y.key"]
-    assert [hostfiles.exposure(f) for f in found[:2]] == [None, None]
-    assert "others can access it" in hostfiles.exposure(found[2])
-    assert "group app" in hostfiles.exposure(hostfiles.FileStat("/k", 0o640, "app", "app"))
+    assert [files.exposure(f) for f in found[:2]] == [None, None]
+    assert "others can access it" in files.exposure(found[2])
+    assert "group app" in files.exposure(files.FileStat("/k", 0o640, "app", "app"))
 
 
 @given(st.dictionaries(st.text(min_size=1, max_size=5), st.sampled_from("abc"), max_size=9))
@@ -199,7 +200,7 @@ def test_roles_group_hosts():
     "dpkg-query -W -f '${Version}' %s", "rpm -q --quiet %s 2>&1", "command -v %s",
     "cat /etc/os-release", "uname -r", "sqlite3 -readonly %s 'PRAGMA integrity_check;'"])
 def test_read_only_commands_pass(command):
-    hosts.guard_command(command)
+    connect.guard_command(command)
 
 
 @pytest.mark.parametrize("command", [
@@ -208,14 +209,14 @@ def test_read_only_commands_pass(command):
     "/usr/bin/systemctl stop x", "sh -c %s", "date -s %s", "date %s", "systemctl %s x",
     "sqlite3 %s 'DELETE FROM t'"])
 def test_writing_or_compound_commands_refused(command):
-    with pytest.raises(hosts.CommandRefused):
-        hosts.guard_command(command)
+    with pytest.raises(connect.CommandRefused):
+        connect.guard_command(command)
 
 
 def test_connection_failure_reasons():
-    assert hosts.connection_failure("ssh: connect to host x port 22: Connection refused") == \
+    assert connect.connection_failure("ssh: connect to host x port 22: Connection refused") == \
         "connection refused"
-    assert "banner" in hosts.connection_failure(
-        "Connection timed out during banner exchange") or "SSH" in hosts.connection_failure(
+    assert "banner" in connect.connection_failure(
+        "Connection timed out during banner exchange") or "SSH" in connect.connection_failure(
         "Connection timed out during banner exchange")
-    assert "handshake" in hosts.connection_failure("")
+    assert "handshake" in connect.connection_failure("")

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from pytest_readiness.probes import dns, ntp
+from pytest_readiness.probes.network import dns, ntp
 from tests.hosts.conftest import Lab
 from tests.servers.ntp import SntpServer
 

@@ -13,7 +13,8 @@ import yaml
 
 # Imported here, once, so pytester's in-process runs (which drop modules first imported
 # during a run) all share one copy: exception classes then match across runs.
-from pytest_readiness.probes import db, grpc, http, netpool, tls  # noqa: F401
+from pytest_readiness.plumbing import netpool  # noqa: F401
+from pytest_readiness.probes.network import db, grpc, health, http, tls  # noqa: F401
 
 
 @dataclass

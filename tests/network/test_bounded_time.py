@@ -57,7 +57,7 @@ def test_silent_headers_and_closed_port(peers, run_network) -> None:
         {"name": "silent", "url": f"http://127.0.0.1:{peers['silent'].port}/", "timeout": 1},
         {"name": "closed", "url": "http://127.0.0.1:9/", "timeout": 1, "redirect_http": False},
     ]}
-    run = run_network(config, "http_headers", extra=("-k", "nosniff"))
+    run = run_network(config, "http", extra=("-k", "nosniff"))
     assert run.check("http.nosniff", "silent")["message"] == \
         "CheckError: silent: read timed out after 1s"
     closed = run.check("http.nosniff", "closed")

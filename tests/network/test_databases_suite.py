@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness.probes import db
+from pytest_readiness.probes.network import db
 from tests.conftest import require_binary
 from tests.servers import silent
 from tests.servers.postgres import PostgresServer, find_pg_bin, start_postgres
@@ -67,7 +67,7 @@ def test_databases_suite(postgres, tmp_path, run_network) -> None:
             {"name": "devices", "sqlite": str(good)},
             {"name": "broken", "sqlite": str(broken)},
             {"name": "missing", "sqlite": str(tmp_path / "missing.db")},
-        ]}, "databases")
+        ]}, "db")
     finally:
         peer.stop()
     sqlite_skip = {"db.sqlite-integrity": "skip"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness.probes import grpc as grpc_probe
+from pytest_readiness.probes.network import grpc as grpc_probe
 from tests.servers import silent
 from tests.servers.grpc_server import HealthServer
 

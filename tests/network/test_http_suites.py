@@ -62,7 +62,7 @@ def test_security_headers_good_bad_and_plain(web, run_network) -> None:
         {"name": "reflect", "url": web["reflect"].url(), "tls": ca, "redirect_http": False},
         {"name": "plain", "url": web["plain"].url()},
     ]}
-    run = run_network(config, "http_headers")
+    run = run_network(config, "http")
     assert run.outcomes("good") == {c: "pass" for c in HEADER_CHECKS}
     assert run.outcomes("bad") == {c: "fail" for c in HEADER_CHECKS}
     assert run.outcomes("reflect") == {c: "pass" for c in HEADER_CHECKS} | {

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_readiness.config import ConfigError, parse_config
-from pytest_readiness.probes import http, netpool, tls
+from pytest_readiness.plumbing import netpool
+from pytest_readiness.probes.network import health, http, tls
 
 label = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
 
@@ -18,9 +19,9 @@ label = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
 @given(st.lists(st.floats(0, 1e5, allow_nan=False), min_size=1, max_size=200),
        st.floats(1, 100))
 def test_percentile_is_a_sample_and_monotonic(values: list[float], pct: float) -> None:
-    p = http.percentile(values, pct)
+    p = health.percentile(values, pct)
     assert p in values
-    assert http.percentile(values, 50) <= http.percentile(values, 95) <= max(values)
+    assert health.percentile(values, 50) <= health.percentile(values, 95) <= max(values)
     assert sum(v <= p for v in values) >= len(values) * pct / 100 - 1e-9
 
 
@@ -43,7 +44,7 @@ def test_hsts_max_age(value: str | None, age: int | None) -> None:
 def test_hsts_and_metrics_parsers_never_raise(text: str) -> None:
     http.hsts_max_age(text)
     http.csp_frame_ancestors(text)
-    page = http.parse_metrics(text.encode("utf-8", "surrogatepass"), None)
+    page = health.parse_metrics(text.encode("utf-8", "surrogatepass"), None)
     assert page.valid or page.problem
 
 

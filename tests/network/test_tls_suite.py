@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.probes import tls
+from pytest_readiness.probes.network import tls
 from tests.servers.tls import Pki, Sha1Unavailable, https_server, issue, resign_sha1, rsa_key
 
 CHECKS = ("tls.cert-expiry", "tls.intermediate-expiry", "tls.chain-trusted", "tls.hostname",

@@ -71,7 +71,7 @@ def _system(tmp: Path, flawed: bool, started: list[Any]) -> dict[str, Any]:
 def _audit(pytester: pytest.Pytester, config: dict[str, Any]) -> dict[str, Any]:
     (pytester.path / "readiness.yaml").write_text(json.dumps(config), encoding="utf-8")
     args = ["--readiness", "--readiness-json", "out.json", "-p", "no:cacheprovider"]
-    for suite in ("tls", "http_headers", "health", "databases", "grpc"):
+    for suite in ("tls", "http", "health", "db", "grpc"):
         args += ["--readiness-suite", suite]
     pytester.runpytest(*args)
     return json.loads((pytester.path / "out.json").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_readiness import baseline
-from pytest_readiness.scoring import OUTCOMES
+from pytest_readiness.vocabulary import OUTCOMES
 from tests.reports.conftest import check, make_record, run_audit
 
 

@@ -104,3 +104,14 @@ def test_pytest_html_summary_and_columns(project: pytest.Pytester,
     # escaped by us (&lt;), then once more by pytest-html for its JSON attribute (&amp;lt;)
     assert "banner: &amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;" in page
     assert "readiness-evidence" in page
+
+
+def test_a_writer_that_fails_leaves_the_others(project: pytest.Pytester) -> None:
+    (project.path / "taken").mkdir()  # the HTML report cannot be written over a directory
+    result, record = run_audit(project, "--readiness-html", "taken", "--readiness-sarif",
+                               "out.sarif", "--readiness-report", "out.md")
+    assert (project.path / "out.sarif").is_file() and (project.path / "out.md").is_file()
+    assert [n for n in record["notes"] if n.startswith("could not write the html report to "
+                                                       "taken: IsADirectoryError")]
+    result.stdout.fnmatch_lines(["note: could not write the html report to taken*"])
+    assert "readiness html report:" not in result.stdout.str()

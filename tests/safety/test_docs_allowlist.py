@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pytest_readiness.hosts import HOST_COMMANDS
+from pytest_readiness.probes.hosts.connect import HOST_COMMANDS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "safety.md"
 

@@ -21,8 +21,11 @@ from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pytest_readiness.probes import compose, dockerfile, proto, systemd, tls
-from pytest_readiness.probes.yamlpos import ParseError
+from pytest_readiness.plumbing import unitfile
+from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.probes.deployment import compose, dockerfile
+from pytest_readiness.probes.deployment.contracts import proto
+from pytest_readiness.probes.network import tls
 
 COMPOSE_WORDS = ["services:", "  api:", "    image: x:latest", "    ports: ['80:80']",
                  "    environment:", "      - A=${B:-c}", "    healthcheck: {test: [CMD, true]}",
@@ -62,12 +65,12 @@ def test_dockerfile(lines: list[str]) -> None:
 def test_unit_files(lines: list[str]) -> None:
     text = "\n".join(lines)
     try:
-        unit = systemd.parse_unit(text)
-    except systemd.UnitSyntaxError:
+        unit = unitfile.parse_unit(text)
+    except unitfile.UnitSyntaxError:
         return
-    facts = systemd.facts_from_unit("x.service", unit, "x.service")
-    systemd.restart_problems(facts)  # rules never fail on what the parser accepted
-    systemd.network_online_problems(facts)
+    facts = unitfile.facts_from_unit("x.service", unit, "x.service")
+    unitfile.restart_problems(facts)  # rules never fail on what the parser accepted
+    unitfile.network_online_problems(facts)
 
 
 @settings(max_examples=12, deadline=None,

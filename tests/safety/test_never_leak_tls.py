@@ -85,7 +85,7 @@ def test_secrets_from_a_certificate_and_responses_stay_hidden(
                "sarif": "out.sarif", "junit": "junit.xml"}
     result = pytester.runpytest_subprocess(
         *VERBOSITIES[verbosity], "--readiness", "-p", "no:cacheprovider",
-        "--readiness-suite", "tls,http_headers,health",
+        "--readiness-suite", "tls,http,health",
         "--readiness-json", "out.json", "--readiness-report", "out.md",
         "--readiness-html", "out.html", "--readiness-sarif", "out.sarif",
         "--junitxml", "junit.xml", timeout=120)

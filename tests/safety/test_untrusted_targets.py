@@ -58,7 +58,7 @@ def hostile_target_run(pytester: pytest.Pytester, tmp_path: Path) -> pytest.Pyte
             f"  - {{name: web, url: '{server.url()}', timeout: 5, "
             f"tls: {{ca_bundle: '{pki.ca_bundle}'}}}}\n"))
         pytester.runpytest_subprocess(
-            "--readiness", "--readiness-suite", "tls,http_headers", "-p", "no:cacheprovider",
+            "--readiness", "--readiness-suite", "tls,http", "-p", "no:cacheprovider",
             "--readiness-json", "out.json", "--readiness-report", "out.md",
             "--readiness-html", "out.html", "--readiness-sarif", "out.sarif", timeout=120)
     finally:

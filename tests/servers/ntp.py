@@ -12,7 +12,7 @@ import struct
 import threading
 import time
 
-from pytest_readiness.probes.ntp import _to_ntp
+from pytest_readiness.probes.network.ntp import _to_ntp
 
 
 class SntpServer:
@@ -92,7 +92,7 @@ class ChronyServer:
     def __enter__(self) -> ChronyServer:
         import subprocess
 
-        from pytest_readiness.probes import ntp
+        from pytest_readiness.probes.network import ntp
 
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(

@@ -1,0 +1,54 @@
+"""What names a secret: the one vocabulary of credential words, and the names that hold one
+in code, in config keys and in free text. Pure.
+
+Two ways to read a name, because code and configuration name things differently:
+
+- a code identifier names a secret when it *ends* with a credential word
+  (``db_password``, ``API_KEY``, ``settings.secret_key``): ``token_expiry_text`` is not one;
+- a configuration key (a compose ``environment:`` key, a Dockerfile ``ENV``/``ARG``) names
+  a secret when a credential word is *anywhere* in it (``SECRET_KEY_BASE``,
+  ``DBPASSWORD``), because deployment keys put qualifiers after the word.
+
+Either way, a name ending in a suffix of :data:`NOT_SECRET_SUFFIXES` (``PASSWORD_FILE``,
+``TOKEN_URL``, ``SECRET_NAME``) names something about a secret, not the secret.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The words that name a credential, as regexes (``api[_-]?key``: api_key, api-key, apikey).
+SECRET_WORDS: tuple[str, ...] = (
+    "password", "passwd", "passphrase", "pwd", "secret", "secret[_-]?key", "token",
+    "api[_-]?key", "access[_-]?key", "auth[_-]?token", "client[_-]?secret", "private[_-]?key",
+    "signing[_-]?key", "encryption[_-]?key", "credentials?",
+)
+# A name ending in one of these is about a secret (where it is, how long it lives), not one.
+NOT_SECRET_SUFFIXES: tuple[str, ...] = (
+    "_url", "_uri", "_file", "_path", "_dir", "_env", "_var", "_name", "_field", "_header",
+    "_type", "_id", "_length", "_len", "_ttl", r"_expir\w*", "_enabled", "_method", "_prefix",
+    "_pattern", "_regex", "_min", "_max", "_rounds", "_hash", "_hasher", "_policy",
+)
+# Free text (a response body, a log line) also hides session values.
+SESSION_WORDS: tuple[str, ...] = ("session(?:id)?", "sid", "cookie")
+
+WORDS = "|".join(SECRET_WORDS)
+# "pwd" is a word of its own in a key; inside one it is rarely a password (cwd, pwdx).
+_ANYWHERE_WORDS = "|".join(w for w in SECRET_WORDS if w != "pwd") + r"|(?:^|[_.-])pwd(?:$|[_.-])"
+_ENDS_WITH = re.compile(rf"(?i)(?:^|[_.-])(?:{WORDS})$")
+_ANYWHERE = re.compile(rf"(?i)(?:{_ANYWHERE_WORDS})")
+_NOT_SECRET = re.compile(rf"(?i)(?:{'|'.join(NOT_SECRET_SUFFIXES)})$")
+
+
+def is_secret_name(name: str, anywhere: bool = False) -> bool:
+    """Whether a code identifier (``anywhere=False``) or a configuration key
+    (``anywhere=True``) names a credential."""
+    name = name.rsplit(".", 1)[-1].strip()
+    if _NOT_SECRET.search(name):
+        return False
+    return bool((_ANYWHERE if anywhere else _ENDS_WITH).search(name))
+
+
+def words_pattern(extra: tuple[str, ...] = ()) -> str:
+    """The credential words as one regex alternation, for patterns of ``name = value`` text."""
+    return "|".join((*SECRET_WORDS, *extra))

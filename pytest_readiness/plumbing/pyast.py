@@ -1,0 +1,303 @@
+"""Python source, parsed once per session and shared by every code rule.
+
+:func:`module` parses a file (cached by path, mtime and size) and walks its
+tree once, recording what the rules ask about: every call with its resolved
+dotted name and the function it sits in, imports, simple assignments and
+docstring lines. Aliases are followed (``import time as t`` makes ``t.sleep``
+``time.sleep``; ``from time import sleep`` makes ``sleep`` ``time.sleep``), and
+names bound to a constructor (``s = requests.Session()``) resolve their method
+calls to ``requests.Session().get``. No pytest here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+_Node = TypeVar("_Node", bound=ast.AST)
+
+
+@dataclass(frozen=True)
+class CallSite:
+    node: ast.Call
+    name: str  # resolved dotted name ("requests.get", "requests.Session().get", "open")
+    line: int
+    function: FunctionNode | None  # innermost enclosing function
+    in_async: bool  # the innermost enclosing function is an ``async def``
+
+    def keyword(self, name: str) -> ast.expr | None:
+        return next((k.value for k in self.node.keywords if k.arg == name), None)
+
+    @property
+    def has_star_kwargs(self) -> bool:
+        return any(k.arg is None for k in self.node.keywords)
+
+    def arg(self, index: int, name: str | None = None) -> ast.expr | None:
+        """The argument at a position, or given by keyword."""
+        if name is not None and (found := self.keyword(name)) is not None:
+            return found
+        args = self.node.args
+        if index < len(args) and not any(isinstance(a, ast.Starred) for a in args[: index + 1]):
+            return args[index]
+        return None
+
+
+@dataclass
+class Module:
+    rel: str
+    path: Path
+    text: str
+    tree: ast.Module | None
+    error: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
+    imports: list[tuple[str, int]] = field(default_factory=list)  # (module or name, line)
+    bindings: dict[str, str] = field(default_factory=dict)  # "s" / "self.s" -> "requests.Session()"
+    calls: list[CallSite] = field(default_factory=list)
+    functions: list[FunctionNode] = field(default_factory=list)
+    docstring_lines: set[int] = field(default_factory=set)
+    nodes: list[ast.AST] = field(default_factory=list)  # every node, depth first, source order
+    _lines: list[str] | None = None
+    _by_type: dict[type, list[tuple[int, ast.AST]]] | None = None
+
+    def of(self, *types: type[_Node]) -> list[_Node]:
+        """Every node of these exact classes (``ast.Call``, not ``ast.expr``), in source order.
+
+        Rules use this instead of ``ast.walk``: the tree is walked once, at parse time.
+        """
+        if self._by_type is None:
+            self._by_type = {}
+            for index, node in enumerate(self.nodes):
+                self._by_type.setdefault(type(node), []).append((index, node))
+        if len(types) == 1:
+            return [n for _, n in self._by_type.get(types[0], ())]  # type: ignore[misc]
+        merged = sorted(pair for t in types for pair in self._by_type.get(t, ()))
+        return [n for _, n in merged]  # type: ignore[misc]
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        return self._lines
+
+    def line(self, number: int) -> str:
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+    def resolve(self, node: ast.expr) -> str | None:
+        return dotted(node, self.aliases, self.bindings)
+
+
+_CACHE: dict[Path, tuple[tuple[int, int], Module]] = {}
+
+
+def module(file: SourceFile) -> Module | None:
+    """The parsed module of a ``.py`` file (None for unreadable files); cached."""
+    try:
+        info = file.path.stat()
+    except OSError:
+        return None
+    key = (info.st_mtime_ns, info.st_size)
+    cached = _CACHE.get(file.path)
+    if cached and cached[0] == key:
+        return cached[1]
+    text = read_text(file)
+    if text is None:
+        return None
+    parsed = parse(text, file.rel, file.path)
+    _CACHE[file.path] = (key, parsed)
+    return parsed
+
+
+def modules(inventory: Inventory) -> Iterator[Module]:
+    """Every parseable Python module of a codebase, in inventory order."""
+    for file in inventory.python:
+        found = module(file)
+        if found is not None and found.tree is not None:
+            yield found
+
+
+def parse_errors(inventory: Inventory) -> list[tuple[str, str]]:
+    """(file, problem) for Python files that do not parse: named, never fatal."""
+    out = []
+    for file in inventory.python:
+        found = module(file)
+        if found is not None and found.error:
+            out.append((found.rel, found.error))
+    return out
+
+
+def parse(text: str, rel: str = "<string>", path: Path | None = None) -> Module:
+    try:
+        tree = ast.parse(text, filename=rel)
+    except (SyntaxError, ValueError) as exc:
+        where = f"line {exc.lineno}: " if isinstance(exc, SyntaxError) and exc.lineno else ""
+        msg = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        return Module(rel, path or Path(rel), text, None, f"{where}{msg}")
+    found = Module(rel, path or Path(rel), text, tree)
+    _Walker(found).run(tree)
+    return found
+
+
+def dotted(node: ast.expr, aliases: dict[str, str], bindings: dict[str, str] | None = None
+           ) -> str | None:
+    """``t.sleep`` -> ``time.sleep`` given the aliases; None for computed expressions."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        base = node.id
+        if bindings:
+            # The longest bound prefix wins: self.session.get -> requests.Session().get
+            for cut in range(len(parts), -1, -1):
+                key = ".".join([base, *reversed(parts[cut:])])
+                if key in bindings:
+                    return ".".join([bindings[key], *reversed(parts[:cut])])
+        base = aliases.get(base, base)
+    elif isinstance(node, ast.Call):
+        inner = dotted(node.func, aliases, bindings)
+        if inner is None:
+            return None
+        base = inner + "()"
+    else:
+        return None
+    return ".".join([base, *reversed(parts)])
+
+
+def tail(name: str | None) -> str:
+    return (name or "").rsplit(".", 1)[-1]
+
+
+def const_str(node: ast.expr | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def is_false(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def target_names(target: ast.expr) -> list[str]:
+    """``a``, ``self.a``, ``a, b`` -> their dotted names."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Attribute):
+        name = dotted(target, {})
+        return [name] if name else []
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for elt in target.elts for n in target_names(elt)]
+    return []
+
+
+class _Walker:
+    """One traversal of a module's tree, then three passes over the flat node list.
+
+    The traversal records every node (``Module.nodes``, so rules never walk the
+    tree again), the functions, and each call with its innermost enclosing function;
+    imports (aliases), docstrings and bindings come next, calls are resolved last.
+    """
+
+    def __init__(self, module: Module) -> None:
+        self.m = module
+        self.pending: list[tuple[ast.Call, FunctionNode | None]] = []
+
+    def run(self, tree: ast.Module) -> None:
+        self._collect(tree, None)
+        for node in self.m.nodes:
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    local = a.asname or a.name.split(".")[0]
+                    self.m.aliases[local] = a.name if a.asname else local
+                    self.m.imports.append((a.name, node.lineno))
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for a in node.names:
+                    self.m.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+                    self.m.imports.append((f"{node.module}.{a.name}", node.lineno))
+        self._docstrings()
+        self._bindings()
+        for call, function in self.pending:
+            name = self.m.resolve(call.func)
+            if name is not None:
+                self.m.calls.append(CallSite(call, name, call.lineno, function,
+                                             isinstance(function, ast.AsyncFunctionDef)))
+
+    def _collect(self, node: ast.AST, function: FunctionNode | None) -> None:
+        # Hand-rolled instead of ast.walk/NodeVisitor: this is the hot loop of every code
+        # suite (see benchmarks/bench_code_scan.py), and generators per node cost 3x.
+        self.m.nodes.append(node)
+        inner = function
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            self.m.functions.append(node)
+            inner = node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                self._collect(value, inner)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self._collect(item, inner)
+        if isinstance(node, ast.Call):
+            # After its arguments and receiver: bindings made inside them count first.
+            self.pending.append((node, function))
+
+    def _docstrings(self) -> None:
+        for node in self.m.of(ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef):
+            body = node.body  # type: ignore[attr-defined]
+            if body and isinstance(body[0], ast.Expr) and const_str(body[0].value) is not None:
+                first = body[0]
+                self.m.docstring_lines.update(
+                    range(first.lineno, (first.end_lineno or first.lineno) + 1))
+
+    def _bind(self, targets: list[ast.expr], value: ast.expr | None) -> None:
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call):
+            return
+        name = self.m.resolve(value.func)
+        if name:
+            for target in targets:
+                for bound in target_names(target):
+                    self.m.bindings[bound] = name + "()"
+
+    def _bindings(self) -> None:
+        # Before the calls, so a method defined above __init__ still resolves self.session.
+        for node in self.m.of(ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith):
+            if isinstance(node, ast.Assign):
+                self._bind(node.targets, node.value)
+            elif isinstance(node, ast.AnnAssign):
+                self._bind([node.target], node.value)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        self._bind([item.optional_vars], item.context_expr)
+
+
+def lines_of(inventory: Inventory) -> LineReader:
+    return LineReader(inventory)
+
+
+class LineReader:
+    """``reader(rel)`` -> the file's lines, from the parse cache when it is Python."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self._by_rel = {f.rel: f for f in inventory.files}
+        self._texts: dict[str, list[str]] = {}
+
+    def __call__(self, rel: str) -> list[str]:
+        file = self._by_rel.get(rel)
+        if file is None:
+            return []
+        if rel.endswith(".py"):
+            found = module(file)
+            if found is not None:
+                return found.lines
+        if rel not in self._texts:
+            text = read_text(file)
+            self._texts[rel] = [] if text is None else text.splitlines()
+        return self._texts[rel]

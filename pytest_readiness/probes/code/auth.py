@@ -1,0 +1,611 @@
+"""Authentication and transport security, read from the AST. No pytest here.
+
+Rules: TLS verification switched off, CORS ``*`` with credentials, JWT signing
+secrets used without a strength guard, default admin credentials, weak
+password hashing, a token revocation path that is actually reachable, and
+authentication events that are logged. Every finding carries a snippet with
+any credential on the line redacted.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.redact import redact, redact_line
+from pytest_readiness.plumbing.suppress import snippet
+from pytest_readiness.plumbing.tree import context_of
+from pytest_readiness.probes.code.secrets import FALLBACK_CALLS, judge_value
+from pytest_readiness.vocabulary import Level
+
+TLS_RULES = ("verify-off",)
+PASSWORD_HASHING_RULES = ("weak-hash", "plaintext")
+VERIFY_SETTING = re.compile(r"(?i)(?:^|_)(?:verify(?:_?ssl|_?tls|_?certs?|_?certificates?)?|"
+                            r"ssl_?verify|tls_?verify|check_?cert(?:ificate)?s?)$")
+FALSY_STRINGS = frozenset({"false", "0", "no", "off", "n", "f"})
+VERIFY_KEYWORDS = ("verify", "verify_ssl", "verify_certs", "ssl_verify", "check_hostname")
+# ssl=False on a database client means "no TLS at all", another problem than "TLS unverified".
+DB_CLIENTS = ("asyncpg", "psycopg", "psycopg2", "aiomysql", "pymysql", "redis", "aioredis",
+              "motor", "pymongo", "sqlalchemy", "aiopg")
+
+
+def _finding(module: pyast.Module, rule: str, message: str, line: int, level: str = Level.ERROR,
+             hide: Iterable[str] = ()) -> Finding:
+    """A finding whose snippet has ``hide`` (raw credentials) and any secret literal redacted."""
+    text = module.line(line)
+    values = [v for v in hide if v]
+    if values:
+        text = redact_line(text, values, f"{rule}: {', '.join(redact(v) for v in values)}")
+    return Finding(rule, message, module.rel, line, snippet(text), level)
+
+
+# --- TLS verification ----------------------------------------------------------------
+
+
+def _falsy(node: ast.expr | None) -> bool:
+    if pyast.is_false(node):
+        return True
+    text = pyast.const_str(node)
+    return text is not None and text.strip().lower() in FALSY_STRINGS
+
+
+def _cert_none(m: pyast.Module, node: ast.expr | None, keyword: str | None = None) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, (ast.Name, ast.Attribute)) and m.resolve(node) == "ssl.CERT_NONE":
+        return True
+    return keyword in ("cert_reqs", "ssl_cert_reqs") and \
+        (pyast.const_str(node) or "").lower() in ("cert_none", "none")
+
+
+def _tls_call(m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
+    out = []
+    for kw in VERIFY_KEYWORDS:
+        if pyast.is_false(call.keyword(kw)):
+            out.append(_finding(m, "verify-off", f"{call.name}({kw}=False)", call.line))
+    if pyast.is_false(call.keyword("ssl")) and call.name.split(".")[0] not in DB_CLIENTS:
+        out.append(_finding(m, "verify-off", f"{call.name}(ssl=False)", call.line))
+    if call.name in ("ssl._create_unverified_context", "ssl._create_stdlib_context"):
+        out.append(_finding(m, "verify-off", f"{call.name}()", call.line))
+    values = [(k.arg, k.value) for k in call.node.keywords] + [(None, a) for a in call.node.args]
+    if any(_cert_none(m, value, arg) for arg, value in values):
+        out.append(_finding(m, "verify-off", f"{call.name}() with CERT_NONE", call.line))
+    key = pyast.const_str(call.arg(0, "key"))
+    if key and VERIFY_SETTING.search(key) and _falsy(call.arg(1, "default")) and \
+            pyast.tail(call.name) in FALLBACK_CALLS | {"Field"}:
+        out.append(_finding(m, "verify-off", f"setting {key} defaults to false", call.line))
+    return out
+
+
+def _field_default(value: ast.expr | None) -> ast.expr | None:
+    """``Field(False)`` / ``Field(default=False)`` -> ``False``; anything else as is."""
+    if isinstance(value, ast.Call) and pyast.tail(pyast.dotted(value.func, {})) == "Field":
+        return next((k.value for k in value.keywords if k.arg == "default"),
+                    value.args[0] if value.args else None)
+    return value
+
+
+def _tls_assignment(m: pyast.Module, node: ast.AST) -> list[Finding]:
+    targets: list[ast.expr] = []
+    value: ast.expr | None = None
+    if isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    elif isinstance(node, ast.AnnAssign):
+        targets, value = [node.target], _field_default(node.value)
+    else:
+        return []
+    line = node.lineno
+    out = []
+    for name in (n for t in targets for n in pyast.target_names(t)):
+        last = name.rsplit(".", 1)[-1]
+        if last == "verify_mode" and _cert_none(m, value):
+            out.append(_finding(m, "verify-off", f"{name} = CERT_NONE", line))
+        elif last == "check_hostname" and pyast.is_false(value):
+            out.append(_finding(m, "verify-off", f"{name} = False", line))
+        elif VERIFY_SETTING.search(last) and _falsy(value):
+            out.append(_finding(m, "verify-off", f"{name} defaults to false", line))
+    return out
+
+
+def tls_verification_off(modules: Iterable[pyast.Module]) -> list[Finding]:
+    """``verify=False``, ``CERT_NONE`` used (not compared), unverified contexts, settings
+    like ``VERIFY_SSL`` whose default is false."""
+    found = []
+    for m in modules:
+        for call in m.calls:
+            found.extend(_tls_call(m, call))
+        assert m.tree is not None
+        for node in m.of(ast.Assign, ast.AnnAssign):
+            found.extend(_tls_assignment(m, node))
+    return found
+
+
+# --- CORS ------------------------------------------------------------------------------
+
+
+def _is_star(node: ast.expr | None) -> bool:
+    if pyast.const_str(node) in ("*", ".*", "^.*$", ".+"):
+        return True
+    return isinstance(node, (ast.List, ast.Tuple, ast.Set)) and any(
+        pyast.const_str(e) == "*" for e in node.elts)
+
+
+def _true(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
+def _cors_call(m: pyast.Module, call: pyast.CallSite) -> Finding | None:
+    first = call.node.args[0] if call.node.args else None
+    starlette = pyast.tail(call.name) == "CORSMiddleware" or (
+        pyast.tail(call.name) in ("add_middleware", "Middleware") and first is not None
+        and (m.resolve(first) or "").endswith("CORSMiddleware"))
+    if starlette:
+        star = _is_star(call.keyword("allow_origins")) or _is_star(
+            call.keyword("allow_origin_regex"))
+        if star and _true(call.keyword("allow_credentials")):
+            return _finding(m, "",
+                            "CORSMiddleware allows origin * with credentials", call.line)
+    elif call.name in ("flask_cors.CORS", "flask_cors.cross_origin"):
+        # flask-cors allows every origin unless told otherwise.
+        origins = call.keyword("origins")
+        if (origins is None or _is_star(origins)) and _true(call.keyword("supports_credentials")):
+            return _finding(m, "",
+                            f"{pyast.tail(call.name)}: origins * with supports_credentials=True",
+                            call.line)
+    return None
+
+
+def _django_cors(m: pyast.Module) -> Finding | None:
+    """django-cors-headers settings: allow all origins and credentials in one module."""
+    assert m.tree is not None
+    settings: dict[str, tuple[ast.expr, int]] = {}
+    for node in m.tree.body:
+        if isinstance(node, ast.Assign):
+            for name in (n for t in node.targets for n in pyast.target_names(t)):
+                settings[name] = (node.value, node.lineno)
+    allow_all = settings.get("CORS_ALLOW_ALL_ORIGINS") or settings.get("CORS_ORIGIN_ALLOW_ALL")
+    credentials = settings.get("CORS_ALLOW_CREDENTIALS")
+    if allow_all and credentials and _true(allow_all[0]) and _true(credentials[0]):
+        return _finding(m, "",
+                        "CORS_ALLOW_ALL_ORIGINS with CORS_ALLOW_CREDENTIALS", allow_all[1])
+    return None
+
+
+def cors_wildcard_with_credentials(modules: Iterable[pyast.Module]) -> list[Finding]:
+    found: list[Finding] = []
+    for m in modules:
+        found.extend(f for f in (_cors_call(m, c) for c in m.calls) if f)
+        django = _django_cors(m)
+        if django:
+            found.append(django)
+    return found
+
+
+# --- JWT secrets ---------------------------------------------------------------------
+
+# call -> index of the key argument
+JWT_CALLS = {"jwt.encode": 1, "jwt.decode": 1, "jose.jwt.encode": 1, "jose.jwt.decode": 1,
+             "authlib.jose.jwt.encode": 2, "authlib.jose.jwt.decode": 1}
+ASYMMETRIC = re.compile(r"^(RS|ES|PS)\d{3}$|^EdDSA$|^ES256K$")
+MIN_SECRET_LENGTH = 16  # a length guard below this is no strength check
+
+
+@dataclass
+class JwtUse:
+    file: str
+    line: int
+    call: str
+    key: str  # the key expression's source; a literal key is shown redacted
+    guarded: bool  # a length or entropy check of the key exists, or the key is asymmetric
+    hardcoded: bool
+    weak_algorithm: bool  # alg "none" accepted
+    verify_off: bool  # signature verification switched off on decode
+    snippet: str = ""
+
+
+def key_names(node: ast.expr) -> set[str]:
+    """Names a key is read from: ``JWT_SECRET``, ``settings.jwt_secret`` -> ``jwt_secret``,
+    ``os.environ["JWT_SECRET"]`` / ``os.getenv("JWT_SECRET")`` -> ``JWT_SECRET``."""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        name = pyast.dotted(node, {})
+        if name:
+            return {pyast.tail(name)}
+        return {node.attr} if isinstance(node, ast.Attribute) else set()
+    if isinstance(node, ast.Subscript):
+        key = pyast.const_str(node.slice)
+        return {key} if key else key_names(node.value)
+    if isinstance(node, ast.Call):
+        first = pyast.const_str(node.args[0]) if node.args else None
+        if first:
+            return {first}
+        names: set[str] = set()
+        if isinstance(node.func, ast.Attribute):  # s.jwt_secret.get_secret_value()
+            names |= key_names(node.func.value)
+        for arg in node.args:
+            names |= key_names(arg)
+        return names
+    return set()
+
+
+def _long_enough(node: ast.expr) -> bool:
+    """The other side of ``len(key) < N``: a constant >= 16, or a name (MIN_KEY_LENGTH)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int) and node.value >= MIN_SECRET_LENGTH
+    return not isinstance(node, ast.Call)
+
+
+def _guards_in(m: pyast.Module, node: ast.AST) -> set[str]:
+    """Names guarded by one node: ``len(x) < 32``, ``entropy(x)``, ``Field(min_length=32)``."""
+    if isinstance(node, ast.Compare) and len(node.comparators) == 1:
+        sides = (node.left, node.comparators[0])
+        for side, other in (sides, sides[::-1]):
+            if isinstance(side, ast.Call) and m.resolve(side.func) == "len" and side.args \
+                    and _long_enough(other):
+                return key_names(side.args[0])
+    elif isinstance(node, ast.Call):
+        name = pyast.tail(m.resolve(node.func)).lower()
+        if "entropy" in name or "strength" in name:
+            return {n for a in node.args for n in key_names(a)}
+    elif isinstance(node, ast.AnnAssign):
+        # jwt_secret: str = Field(min_length=32) / jwt_secret: constr(min_length=32)
+        for call in (node.value, node.annotation):
+            if not isinstance(call, ast.Call):
+                continue
+            length = next((k.value for k in call.keywords if k.arg == "min_length"), None)
+            if length is not None and _long_enough(length):
+                return set(map(pyast.tail, pyast.target_names(node.target)))
+    return set()
+
+
+def _validator_fields(fn: pyast.FunctionNode) -> set[str]:
+    """Fields a pydantic validator checks: ``@field_validator("jwt_secret")`` -> jwt_secret."""
+    if isinstance(fn, ast.Lambda):
+        return set()
+    names = set()
+    for deco in fn.decorator_list:
+        if isinstance(deco, ast.Call) and "validator" in pyast.tail(pyast.dotted(deco.func, {})):
+            names |= {s for s in map(pyast.const_str, deco.args) if s}
+    return names
+
+
+def strength_guards(modules: Iterable[pyast.Module]) -> set[str]:
+    """Names whose length or entropy is checked anywhere in the codebase."""
+    guarded: set[str] = set()
+    for m in modules:
+        assert m.tree is not None
+        for node in m.of(ast.Compare, ast.Call, ast.AnnAssign):
+            guarded |= _guards_in(m, node)
+        for fn in m.functions:
+            fields = _validator_fields(fn)
+            if fields and any(_guards_in(m, n) for n in ast.walk(fn)):
+                guarded |= fields
+    return guarded
+
+
+def _module_strings(m: pyast.Module) -> dict[str, str]:
+    assert m.tree is not None
+    out = {}
+    for node in m.tree.body:
+        if isinstance(node, ast.Assign) and (value := pyast.const_str(node.value)) is not None:
+            out.update({t.id: value for t in node.targets if isinstance(t, ast.Name)})
+    return out
+
+
+def _algorithms(call: pyast.CallSite) -> list[str]:
+    node = call.keyword("algorithms") or call.keyword("algorithm")
+    if node is None:
+        return []
+    return [s for s in (pyast.const_str(n) for n in ast.walk(node)
+                        if isinstance(n, ast.expr)) if s is not None]
+
+
+def _verification_off(call: pyast.CallSite) -> bool:
+    if pyast.is_false(call.keyword("verify")):
+        return True
+    options = call.keyword("options")
+    return isinstance(options, ast.Dict) and any(
+        pyast.const_str(k) == "verify_signature" and pyast.is_false(v)
+        for k, v in zip(options.keys, options.values, strict=True) if k is not None)
+
+
+def jwt_uses(modules: Iterable[pyast.Module]) -> list[JwtUse]:
+    modules = list(modules)
+    guarded = strength_guards(modules)
+    found = []
+    for m in modules:
+        strings = _module_strings(m)
+        for call in m.calls:
+            index = JWT_CALLS.get(call.name)
+            key = call.arg(index, "key") if index is not None else None
+            if key is None:
+                continue
+            literal = pyast.const_str(key)
+            if literal is None and isinstance(key, ast.Name):
+                literal = strings.get(key.id)
+            algs = _algorithms(call)
+            asymmetric = bool(algs) and all(ASYMMETRIC.match(a) for a in algs)
+            shown = redact(literal) if literal is not None else ast.unparse(key)[:80]
+            found.append(JwtUse(
+                m.rel, call.line, call.name, shown,
+                asymmetric or bool(key_names(key) & guarded), literal is not None,
+                any(a.lower() == "none" for a in algs), _verification_off(call),
+                snippet(redact_line(m.line(call.line), [literal] if literal else [], shown))))
+    return found
+
+
+def jwt_findings(uses: Iterable[JwtUse]) -> list[Finding]:
+    out = []
+    for u in uses:
+        problems = []
+        if u.hardcoded:
+            problems.append(f"hardcoded signing key ({u.key})")
+        elif not u.guarded:
+            problems.append(f"key {u.key} used with no length or entropy check")
+        if u.weak_algorithm:
+            problems.append("alg 'none' accepted")
+        if u.verify_off:
+            problems.append("signature verification switched off")
+        if problems:
+            out.append(Finding("", f"{u.call}(): {'; '.join(problems)}",
+                                   u.file, u.line, u.snippet))
+    return out
+
+
+# --- default admin credentials --------------------------------------------------------
+
+ADMIN_USER = re.compile(r"(?i)^(admin|administrator|root|superuser|sa)$")
+ADMIN_PASSWORD_NAME = re.compile(r"(?i)(admin|root|superuser).*(password|passwd|pwd|pass)$")
+USER_CALL = re.compile(r"(?i)(user|admin|account|login|auth|credential)")
+USER_KEYS = ("username", "user", "login", "name", "email")
+
+
+def literal_password(value: str | None) -> bool:
+    """A literal that is a password: not empty, not a placeholder, not a variable's name."""
+    text = (value or "").strip()
+    return bool(text) and judge_value(text) != "placeholder" and \
+        not re.fullmatch(r"[A-Z][A-Z0-9_]*", text)
+
+
+def _credential(user: str | None, password: str | None) -> bool:
+    """An admin account with a literal password (``${ADMIN_PASSWORD}``, ``<set me>`` are not)."""
+    return bool(user and ADMIN_USER.match(user)) and literal_password(password)
+
+
+def _admin_call(m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
+    out = []
+    kw = {k.arg: pyast.const_str(k.value) for k in call.node.keywords if k.arg}
+    strings = [pyast.const_str(a) for a in call.node.args]
+    user = next((kw[k] for k in USER_KEYS if kw.get(k)), None)
+    password = kw.get("password")
+    if USER_CALL.search(pyast.tail(call.name)):  # positional only for user-ish calls
+        user = user or (strings[0] if strings else None)
+        password = password or (strings[1] if len(strings) > 1 else None)
+    if _credential(user, password):
+        out.append(_finding(m, "",
+                            f"{call.name}() creates {user} with a default password", call.line,
+                            hide=[password or ""]))
+    key = pyast.const_str(call.arg(0, "key"))
+    default = pyast.const_str(call.arg(1, "default"))
+    if key and default and ADMIN_PASSWORD_NAME.search(key) and \
+            pyast.tail(call.name) in FALLBACK_CALLS and literal_password(default):
+        out.append(_finding(m, "", f"{key} falls back to a hardcoded default",
+                            call.line, hide=[default]))
+    return out
+
+
+def _admin_pairs(node: ast.AST) -> list[tuple[str, ast.expr]]:
+    if isinstance(node, ast.Assign):
+        return [(n, node.value) for t in node.targets for n in pyast.target_names(t)]
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        return [(n, _field_default(node.value) or node.value)
+                for n in pyast.target_names(node.target)]
+    if isinstance(node, ast.Dict):
+        return [(k, v) for k, v in ((pyast.const_str(k) if k else None, v)
+                                    for k, v in zip(node.keys, node.values, strict=True)) if k]
+    return []
+
+
+def _admin_dict(m: pyast.Module, node: ast.Dict) -> Finding | None:
+    """``{"username": "admin", "password": "admin"}`` (fixtures, seed data)."""
+    pairs = dict((k, pyast.const_str(v)) for k, v in _admin_pairs(node))
+    user = next((pairs[k] for k in USER_KEYS if pairs.get(k)), None)
+    password = pairs.get("password")
+    if _credential(user, password):
+        return _finding(m, "", f"seed account {user} with a default password",
+                        node.lineno, hide=[password or ""])
+    return None
+
+
+def default_admin_credentials(modules: Iterable[pyast.Module]) -> list[Finding]:
+    """Admin accounts created with literal passwords, ADMIN_PASSWORD constants and fallbacks."""
+    found = []
+    for m in modules:
+        for call in m.calls:
+            found.extend(_admin_call(m, call))
+        assert m.tree is not None
+        for node in m.of(ast.Assign, ast.AnnAssign, ast.Dict):
+            if isinstance(node, ast.Dict) and (seed := _admin_dict(m, node)):
+                found.append(seed)
+            for name, value_node in _admin_pairs(node):
+                value = pyast.const_str(value_node)
+                if value is not None and literal_password(value) and \
+                        ADMIN_PASSWORD_NAME.search(name.rsplit(".", 1)[-1]):
+                    found.append(_finding(m, "", f"{name} is hardcoded",
+                                          value_node.lineno, hide=[value]))
+    return found
+
+
+# --- password hashing ---------------------------------------------------------------
+
+STRONG_HASHES = ("bcrypt", "argon2", "passlib", "scrypt", "hashlib.scrypt", "hashlib.pbkdf2_hmac",
+                 "werkzeug.security.generate_password_hash", "django.contrib.auth.hashers",
+                 "pwdlib", "nacl.pwhash", "fastapi_users.password")
+WEAK_HASHES = frozenset({"hashlib.md5", "hashlib.sha1", "hashlib.sha224", "hashlib.sha256",
+                         "hashlib.sha384", "hashlib.sha512", "hashlib.new", "hashlib.blake2b",
+                         "hashlib.sha3_256"})
+PASSWORD_NAME = re.compile(r"(?i)(password|passwd|pwd|passphrase|\bpw\b)")
+# password == confirm_password checks a form, not a stored credential.
+CONFIRMATION = re.compile(r"(?i)(confirm|repeat|again|retype|verif|new_|old_|\b(new|old)\b)")
+CONSTANT_TIME = frozenset({"hmac.compare_digest", "secrets.compare_digest"})
+
+
+@dataclass
+class Hashing:
+    strong: list[str] = field(default_factory=list)
+    weak: list[Finding] = field(default_factory=list)
+
+
+def _plaintext_compare(sides: list[ast.expr]) -> bool:
+    texts = [ast.unparse(s) for s in sides]
+    return len(sides) == 2 and all(PASSWORD_NAME.search(t) for t in texts) and \
+        not any("hash" in t.lower() or CONFIRMATION.search(t) for t in texts) and \
+        not any(isinstance(s, ast.Constant) for s in sides)
+
+
+def _hashing_module(m: pyast.Module, result: Hashing) -> None:
+    for name, line in m.imports:
+        if name.startswith(STRONG_HASHES):
+            result.strong.append(f"{m.rel}:{line} {name}")
+    for call in m.calls:
+        if call.name.startswith(STRONG_HASHES):
+            result.strong.append(f"{m.rel}:{call.line} {call.name}")
+        elif call.name in WEAK_HASHES and any(
+                PASSWORD_NAME.search(ast.unparse(a)) for a in call.node.args):
+            result.weak.append(_finding(m, "weak-hash",
+                                        f"{call.name}() over a password: a fast hash, use "
+                                        "argon2, bcrypt or scrypt", call.line))
+        elif call.name in CONSTANT_TIME and _plaintext_compare(list(call.node.args)):
+            result.weak.append(_finding(m, "plaintext",
+                                        "stored password compared in plain text", call.line))
+    assert m.tree is not None
+    for node in m.of(ast.Compare):
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and \
+                isinstance(node.ops[0], (ast.Eq, ast.NotEq)) and \
+                _plaintext_compare([node.left, node.comparators[0]]):
+            result.weak.append(_finding(m, "plaintext",
+                                        "passwords compared in plain text", node.lineno))
+
+
+def password_hashing(modules: Iterable[pyast.Module]) -> Hashing:
+    """Strong hashing in use (evidence), fast hashes over passwords and plain comparisons."""
+    result = Hashing()
+    for m in modules:
+        if context_of(m.rel) == "code":
+            _hashing_module(m, result)
+    return result
+
+
+# --- revocation and auth events ------------------------------------------------------
+
+REVOKE_NAME = re.compile(r"(?i)(revoke|blacklist|blocklist|denylist|logout|log_out|sign_out|"
+                         r"signout|invalidate_(token|session))")
+AUTH_EVENT_NAME = re.compile(r"(?i)^(login|log_in|sign_in|signin|authenticate|logout|log_out|"
+                             r"sign_out|revoke\w*|issue_token|create_access_token|"
+                             r"create_refresh_token|refresh_token)$")
+LOG_CALLS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
+                       "log", "audit", "msg"})
+TOKEN_ISSUERS = frozenset({"jwt.encode", "jose.jwt.encode", "authlib.jose.jwt.encode"})
+TOKEN_FACTORIES = frozenset({"create_access_token", "create_refresh_token", "encode_token",
+                             "issue_token"})
+FRAMEWORK_HOOKS = frozenset({"route", "get", "post", "put", "delete", "patch", "api_view",
+                             "websocket", "token_in_blocklist_loader", "revoked_token_loader",
+                             "action", "receiver"})
+
+
+@dataclass
+class Revocation:
+    issued: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, call)
+    defined: list[str] = field(default_factory=list)
+    called: list[str] = field(default_factory=list)
+
+    @property
+    def issues_tokens(self) -> bool:
+        return bool(self.issued)
+
+
+def _is_route(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function the framework calls: decorated with app.post(...), router.get, route, ..."""
+    for deco in fn.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        if pyast.tail(pyast.dotted(target, {})) in FRAMEWORK_HOOKS:
+            return True
+    return False
+
+
+def _issues(call: pyast.CallSite) -> bool:
+    return call.name in TOKEN_ISSUERS or pyast.tail(call.name) in TOKEN_FACTORIES
+
+
+def revocation(modules: Iterable[pyast.Module]) -> Revocation:
+    """Where tokens are issued, revocation functions defined, and where they are reached
+    (called from live code, or registered as a route or framework hook)."""
+    modules = [m for m in modules if context_of(m.rel) == "code"]
+    result = Revocation([(m.rel, c.line, c.name) for m in modules for c in m.calls if _issues(c)])
+    names: dict[str, ast.AST] = {}
+    for m in modules:
+        for fn in m.functions:
+            if isinstance(fn, ast.Lambda) or not REVOKE_NAME.search(fn.name):
+                continue
+            result.defined.append(f"{m.rel}:{fn.lineno} {fn.name}")
+            if _is_route(fn):
+                result.called.append(f"{m.rel}:{fn.lineno} {fn.name} (route)")
+            names[fn.name] = fn
+    for m in modules:
+        for call in m.calls:
+            if pyast.tail(call.name) in names and call.function is not names[pyast.tail(call.name)]:
+                result.called.append(f"{m.rel}:{call.line} {call.name}()")
+    return result
+
+
+def revocation_findings(found: Revocation, lines_of: object) -> list[Finding]:
+    """One finding per token issue site when no revocation path is reachable."""
+    if not found.issued or found.called:
+        return []
+    said = ("revocation defined but never called: " + ", ".join(found.defined[:3])
+            if found.defined else "no revocation path (revoke, logout, deny-list)")
+    out = []
+    for rel, line, call in found.issued:
+        lines = lines_of(rel)  # type: ignore[operator]
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        out.append(Finding("", f"{call}() issues tokens; {said}", rel,
+                               line, snippet(text)))
+    return out
+
+
+def _logs(m: pyast.Module, fn: ast.AST) -> bool:
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Call):
+            continue
+        name = m.resolve(node.func) or ""
+        last = pyast.tail(name).lower()
+        if last in LOG_CALLS and _loggerish(name):
+            return True
+        if "audit" in last or last.startswith(("log_", "record_", "emit_")):
+            return True
+    return False
+
+
+def unlogged_auth_events(modules: Iterable[pyast.Module]) -> tuple[int, list[Finding]]:
+    """(auth event functions seen, those that log nothing)."""
+    seen, found = 0, []
+    for m in modules:
+        if context_of(m.rel) != "code":
+            continue
+        for fn in m.functions:
+            if isinstance(fn, ast.Lambda) or not AUTH_EVENT_NAME.match(fn.name):
+                continue
+            seen += 1
+            if not _logs(m, fn):
+                found.append(_finding(m, "",
+                                      f"{fn.name}() logs no success or failure", fn.lineno))
+    return seen, found
+
+
+def _loggerish(name: str) -> bool:
+    """``log.info``, ``logger.warning``, ``structlog...``, ``audit_log.info``, bare ``info``."""
+    base = name.rsplit(".", 1)[0].lower() if "." in name else ""
+    return base == "" or any(word in base for word in ("log", "audit"))

@@ -1,0 +1,348 @@
+"""Outbound resilience: timeouts, retries with backoff, circuit breakers, gRPC keepalive.
+
+Read from the AST of a codebase's modules (see :mod:`pyast`). Each HTTP call
+site without an explicit timeout is reported with what the library really does
+without one. No pytest here.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.suppress import snippet
+from pytest_readiness.plumbing.tree import context_of
+from pytest_readiness.vocabulary import Level
+
+VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request",
+                   "stream"})
+# library -> (its default when no timeout is given, level of a call without one)
+DEFAULTS = {
+    "requests": ("no timeout: waits forever", Level.ERROR),
+    "httpx": ("5 s default (connect, read, write and pool)", Level.WARNING),
+    "aiohttp": ("300 s total (ClientTimeout default)", Level.WARNING),
+}
+CLIENTS = {
+    "requests.Session": "requests", "requests.sessions.Session": "requests",
+    "httpx.Client": "httpx", "httpx.AsyncClient": "httpx",
+    "aiohttp.ClientSession": "aiohttp",
+}
+RETRY_LIBS = ("tenacity", "backoff", "urllib3.util.retry.Retry", "urllib3.util.Retry",
+              "urllib3.Retry", "requests.packages.urllib3.util.retry.Retry", "aiohttp_retry",
+              "stamina", "retrying", "httpx_retries", "retry")
+BREAKER_LIBS = ("pybreaker", "aiobreaker", "purgatory", "circuitbreaker")
+SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep"})
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    library: str
+    call: str
+    file: str
+    line: int
+    timeout: str  # "explicit", "missing", "none" (timeout=None), "unknown" (**kwargs)
+
+
+def _library_of(name: str) -> tuple[str, bool] | None:
+    """(library, is a client constructor) for HTTP calls; None for anything else."""
+    for client, library in CLIENTS.items():
+        if name == client:
+            # requests.Session() takes no timeout: its calls are judged one by one.
+            return None if library == "requests" else (library, True)
+        if name.startswith(client + "()."):
+            return None  # a call on a client: its constructor's timeout applies
+    top = name.split(".")[0]
+    if top in ("requests", "httpx") and name.count(".") == 1 and pyast.tail(name) in VERBS:
+        return top, False
+    if name == "aiohttp.request":
+        return "aiohttp", False
+    return None
+
+
+def _timeout_state(call: pyast.CallSite, library: str) -> str:
+    value = call.keyword("timeout")
+    if value is None and library == "aiohttp":
+        value = call.keyword("read_timeout") or call.keyword("conn_timeout")
+    if value is None:
+        return "unknown" if call.has_star_kwargs else "missing"
+    if isinstance(value, ast.Constant) and value.value is None:
+        return "none"
+    return "explicit"
+
+
+def requests_session_calls(module: pyast.Module) -> list[HttpCall]:
+    """Calls on a requests.Session: it has no default timeout, so each call needs one."""
+    out = []
+    for call in module.calls:
+        for prefix in ("requests.Session().", "requests.sessions.Session()."):
+            if call.name.startswith(prefix) and pyast.tail(call.name) in VERBS:
+                out.append(HttpCall("requests", call.name, module.rel, call.line,
+                                    _timeout_state(call, "requests")))
+    return out
+
+
+def http_calls(modules: Iterable[pyast.Module]) -> list[HttpCall]:
+    found: list[HttpCall] = []
+    for module in modules:
+        for call in module.calls:
+            kind = _library_of(call.name)
+            if kind:
+                found.append(HttpCall(kind[0], call.name, module.rel, call.line,
+                                      _timeout_state(call, kind[0])))
+        found.extend(requests_session_calls(module))
+    return found
+
+
+def timeout_findings(calls: Iterable[HttpCall], lines_of: object) -> list[Finding]:
+    out = []
+    for c in calls:
+        if c.timeout in ("explicit", "unknown"):
+            continue
+        default, level = DEFAULTS[c.library]
+        said = "timeout=None: waits forever" if c.timeout == "none" else f"no timeout ({default})"
+        out.append(Finding("", f"{c.call}() with {said}", c.file,
+                               c.line, snippet(_line(lines_of, c.file, c.line)),
+                               Level.ERROR if c.timeout == "none" else level))
+    return out
+
+
+def _line(lines_of: object, rel: str, line: int) -> str:
+    lines = lines_of(rel)  # type: ignore[operator]
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+# --- retries ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    kind: str
+    file: str
+    line: int
+    detail: str
+
+
+def retry_mechanisms(modules: Iterable[pyast.Module]) -> list[Mechanism]:
+    """Retry libraries in use, HTTPAdapter(max_retries=...), transports with retries, and
+    hand-written loops that catch an exception and sleep before the next attempt."""
+    found = []
+    for module in modules:
+        if context_of(module.rel) != "code":
+            continue
+        for name, line in module.imports:
+            if name.startswith(RETRY_LIBS):
+                found.append(Mechanism("library", module.rel, line, name))
+        for call in module.calls:
+            if pyast.tail(call.name) in ("HTTPAdapter", "HTTPTransport", "AsyncHTTPTransport") \
+                    and (call.keyword("max_retries") or call.keyword("retries")):
+                found.append(Mechanism("transport", module.rel, call.line, call.name))
+        assert module.tree is not None
+        for node in module.of(ast.For, ast.While, ast.AsyncFor):
+            if isinstance(node, (ast.For, ast.While, ast.AsyncFor)) and _sleeps_after_failure(
+                    module, node):
+                found.append(Mechanism("loop", module.rel, node.lineno, "loop with try/except "
+                                                                          "and sleep"))
+    return found
+
+
+def _sleeps_after_failure(module: pyast.Module, loop: ast.AST) -> bool:
+    has_try = any(isinstance(n, ast.Try) and n.handlers for n in ast.walk(loop))
+    if not has_try:
+        return False
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Call) and module.resolve(node.func) in SLEEPS:
+            return True
+    return False
+
+
+# --- circuit breakers ---------------------------------------------------------------
+
+
+@dataclass
+class Breakers:
+    defined: list[Mechanism] = field(default_factory=list)
+    used: list[Mechanism] = field(default_factory=list)
+
+
+# A class of these kinds holds data: it is not a breaker whatever it is called.
+DATA_DECORATORS = frozenset({"dataclass", "define", "frozen", "attrs", "s"})  # attr.s too
+DATA_BASES = frozenset({"NamedTuple", "TypedDict", "Enum", "IntEnum", "StrEnum", "BaseModel",
+                        "Protocol", "Exception"})
+
+
+def is_breaker_class(module: pyast.Module, node: ast.ClassDef) -> bool:
+    """A hand-written circuit breaker: named for one, and with behaviour of its own.
+
+    ``@dataclass class Breakers`` (a result record) or an enum of breaker states is
+    data, not a breaker: a breaker has methods that do something besides building
+    itself (``call``, ``__call__``, ``__enter__``, ``record_failure`` ...).
+    """
+    if "breaker" not in node.name.lower():
+        return False
+    for deco in node.decorator_list:
+        target = deco.func if isinstance(deco, ast.Call) else deco
+        if pyast.tail(module.resolve(target)) in DATA_DECORATORS:
+            return False
+    bases = {pyast.tail(module.resolve(b)) for b in node.bases}
+    if bases & DATA_BASES or any(b.endswith(("Error", "Exception")) for b in bases):
+        return False
+    data_only = {"__init__", "__post_init__", "__repr__", "__str__", "__eq__", "__hash__"}
+    return any(isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and
+               item.name not in data_only for item in node.body)
+
+
+def _breaker_classes(modules: list[pyast.Module]) -> set[str]:
+    names = set()
+    for module in modules:
+        assert module.tree is not None
+        for node in module.of(ast.ClassDef):
+            if isinstance(node, ast.ClassDef) and is_breaker_class(module, node):
+                names.add(node.name)
+    return names
+
+
+def circuit_breakers(modules: Iterable[pyast.Module]) -> Breakers:
+    """Breakers defined (library objects, hand-written classes) and used outside tests.
+
+    Used means: a breaker object is applied as a decorator, called, has a method
+    called (``breaker.call(fn)``) or entered with ``with``, in live code.
+    """
+    modules = list(modules)
+    classes = _breaker_classes(modules)
+    result = Breakers()
+    instances: dict[str, Mechanism] = {}
+    for module in modules:
+        for bound, origin in module.bindings.items():
+            ctor = origin.removesuffix("()")
+            if ctor.startswith(BREAKER_LIBS) or pyast.tail(ctor) in classes:
+                mech = Mechanism("breaker", module.rel, 0, f"{bound} = {ctor}()")
+                instances[bound.rsplit(".", 1)[-1]] = mech
+                result.defined.append(mech)
+        for name, line in module.imports:
+            if name.startswith(BREAKER_LIBS):
+                result.defined.append(Mechanism("library", module.rel, line, name))
+        assert module.tree is not None
+        result.defined.extend(Mechanism("class", module.rel, node.lineno, node.name)
+                              for node in module.of(ast.ClassDef)
+                              if isinstance(node, ast.ClassDef) and node.name in classes)
+    for module in modules:
+        if context_of(module.rel) != "code":
+            continue
+        assert module.tree is not None
+        for node in module.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.Call, ast.With,
+                              ast.AsyncWith):
+            used = _breaker_use(module, node, instances)
+            if used:
+                line = getattr(node, "lineno", 0)  # every node _breaker_use accepts has one
+                result.used.append(Mechanism("use", module.rel, line, used))
+    return result
+
+
+def _breaker_use(module: pyast.Module, node: ast.AST, instances: dict[str, Mechanism]
+                 ) -> str | None:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        for deco in node.decorator_list:
+            target = deco.func if isinstance(deco, ast.Call) else deco
+            name = module.resolve(target) or ""
+            if pyast.tail(name) in instances or name.startswith(BREAKER_LIBS) \
+                    or name.split(".")[0] in instances:
+                return f"@{name} on {node.name}"
+    if isinstance(node, ast.Call):
+        name = pyast.dotted(node.func, module.aliases) or ""
+        parts = name.split(".")
+        if len(parts) >= 2 and parts[-2] in instances:
+            return f"{name}()"
+        if parts and parts[-1] in instances and len(parts) == 1:
+            return f"{name}()"
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        for item in node.items:
+            name = pyast.dotted(item.context_expr, module.aliases) or ""
+            if pyast.tail(name) in instances:
+                return f"with {name}"
+    return None
+
+
+def live_call_sites(calls: Iterable[HttpCall], channels: Iterable[Channel]
+                    ) -> list[tuple[str, int, str]]:
+    """(file, line, what) of every outbound HTTP call or gRPC channel in live code."""
+    sites = [(c.file, c.line, f"{c.call}()") for c in calls]
+    sites += [(c.file, c.line, f"{c.call}()") for c in channels]
+    return sorted(site for site in sites if context_of(site[0]) == "code")
+
+
+# --- gRPC keepalive ---------------------------------------------------------------------
+
+CHANNELS = ("grpc.insecure_channel", "grpc.secure_channel", "grpc.aio.insecure_channel",
+            "grpc.aio.secure_channel")
+
+
+@dataclass(frozen=True)
+class Channel:
+    call: str
+    file: str
+    line: int
+    keepalive: bool | None  # None: options built elsewhere, cannot tell
+
+
+def grpc_channels(modules: Iterable[pyast.Module]) -> list[Channel]:
+    found = []
+    for module in modules:
+        assignments = _module_constants(module)
+        for call in module.calls:
+            if call.name not in CHANNELS:
+                continue
+            index = 1 if "insecure" in call.name else 2
+            options = call.arg(index, "options")
+            if isinstance(options, ast.Name) and options.id in assignments:
+                options = assignments[options.id]
+            found.append(Channel(call.name, module.rel, call.line, _has_keepalive(options)))
+    return found
+
+
+def _module_constants(module: pyast.Module) -> dict[str, ast.expr]:
+    assert module.tree is not None
+    out = {}
+    for node in module.of(ast.Assign):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+                isinstance(node.targets[0], ast.Name):
+            out[node.targets[0].id] = node.value
+    return out
+
+
+def _has_keepalive(options: ast.expr | None) -> bool | None:
+    if options is None:
+        return False
+    if not isinstance(options, (ast.List, ast.Tuple, ast.Dict)):
+        return None
+    return any(isinstance(n, ast.Constant) and n.value == "grpc.keepalive_time_ms"
+               for n in ast.walk(options))
+
+
+# --- findings the suite concludes on ----------------------------------------------------
+
+CIRCUIT_BREAKER_RULES = ("", "unused")
+
+
+def site_findings(sites: Iterable[tuple[str, int, str]], what: str) -> list[Finding]:
+    """One finding per live call site, so a deliberate one can carry an explained
+    ``# readiness: ignore[...]`` (a probe that must not retry, say)."""
+    return [Finding("", f"{call}: {what}", file, line) for file, line, call in sites]
+
+
+def unused_breaker_findings(breakers: Breakers) -> list[Finding]:
+    """Breakers defined but never applied on a live call path."""
+    return [Finding("unused", f"{m.detail}: defined, never applied", m.file, m.line or None)
+            for m in breakers.defined]
+
+
+def keepalive_findings(channels: Iterable[Channel]) -> list[Finding]:
+    """Channels created without keepalive options (error), or with options built elsewhere
+    that the code does not show (warning: keepalive not verified)."""
+    return [Finding("", f"{c.call}() " + ("without keepalive options" if c.keepalive is False
+                                          else "with options built elsewhere: keepalive not "
+                                               "verified"),
+                    c.file, c.line, level=Level.ERROR if c.keepalive is False else Level.WARNING)
+            for c in channels if not c.keepalive]

@@ -1,0 +1,407 @@
+"""Hardcoded secrets in a codebase, found by pattern and never returned whole.
+
+A finding carries the rule, file, line, the redacted value and a snippet in
+which every secret on the line is redacted: the raw value never leaves
+:func:`scan_text`, so no report, traceback or ``--showlocals`` can show it.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import json
+import re
+import stat
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import tomllib
+import yaml
+
+from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.names import is_secret_name
+from pytest_readiness.plumbing.redact import (
+    SECRET_PATTERNS,
+    X_RUN,
+    SecretPattern,
+    looks_real,
+    pattern_hits,
+    random_around_x,
+    redact,
+    redact_line,
+)
+from pytest_readiness.plumbing.tree import (
+    TEMPLATE_MARKERS,
+    Inventory,
+    SourceFile,
+    context_of,
+    read_text,
+)
+from pytest_readiness.vocabulary import Level
+
+
+@dataclass(frozen=True)
+class SecretFinding:
+    rule: str
+    title: str
+    file: str
+    line: int
+    redacted: str
+    snippet: str
+    context: str  # code | docs | test | template
+
+    @property
+    def live(self) -> bool:
+        return self.context == "code"
+
+
+def scan_text(text: str, rel: str, rules: Iterable[SecretPattern] = SECRET_PATTERNS
+              ) -> Iterator[SecretFinding]:
+    context = context_of(rel)
+    by_line: dict[int, list[tuple[str, SecretPattern, str]]] = {}
+    for number, line, rule, value in pattern_hits(text, rules):
+        by_line.setdefault(number, []).append((line, rule, value))
+    for number, hits in by_line.items():
+        values = [value for _, _, value in hits]
+        seen: set[str] = set()
+        for line, rule, value in hits:
+            if value in seen:
+                continue
+            seen.add(value)
+            snippet = redact_line(line, values, f"{rule.title}: {redact(value)}")
+            yield SecretFinding(rule.id, rule.title, rel, number, redact(value), snippet, context)
+
+
+def scan_file(file: SourceFile) -> list[SecretFinding]:
+    """Pattern hits, plus AST rules for Python files; docstring examples count as docs."""
+    if file.rel.endswith(".py") and not file.is_symlink:
+        parsed = pyast.module(file)
+        if parsed is not None:
+            return scan_module(parsed)
+    text = read_text(file)
+    return [] if text is None else list(scan_text(text, file.rel))
+
+
+def scan_module(module: pyast.Module) -> list[SecretFinding]:
+    structural = ast_findings(module) if module.tree is not None else []
+    hits = list(pattern_hits(module.text))
+    raw_by_line: dict[int, list[str]] = {}
+    for finding, raw in structural:
+        raw_by_line.setdefault(finding.line, []).append(raw)
+    for number, _, _, value in hits:
+        raw_by_line.setdefault(number, []).append(value)
+    context = context_of(module.rel)
+    found: list[SecretFinding] = []
+    for finding, _ in structural:
+        snippet = redact_line(module.line(finding.line), raw_by_line[finding.line],
+                              finding.snippet)
+        found.append(replace(finding, snippet=snippet))
+    structural_lines = {f.line for f, _ in structural}
+    seen: set[tuple[int, str]] = set()
+    for number, line, rule, value in hits:
+        # A name=value pattern on a line the AST rules already judged is the same finding.
+        if (number in structural_lines and rule.generic) or (number, value) in seen:
+            continue
+        seen.add((number, value))
+        where = "docs" if number in module.docstring_lines and context == "code" else context
+        snippet = redact_line(line, raw_by_line[number], f"{rule.title}: {redact(value)}")
+        found.append(SecretFinding(rule.id, rule.title, module.rel, number, redact(value),
+                                   snippet, where))
+    return sorted(found, key=lambda f: (f.line, f.rule))
+
+
+def scan(inventory: Inventory) -> list[SecretFinding]:
+    found: list[SecretFinding] = []
+    for file in inventory.files:
+        found.extend(scan_file(file))
+    return found
+
+
+# --- structure: what the AST says about string constants -----------------------
+
+WEAK_VALUES = frozenset({"admin", "password", "secret", "changeme", "change-me", "root", "toor",
+                         "123456", "12345678", "default", "letmein", "pass", "passw0rd",
+                         "qwerty", "guest", "test", "admin123", "password1", "postgres"})
+TEMPLATE_VALUE = re.compile(r"^\$\{.*\}$|^<.*>$|^\{\{.*\}\}$|^%\(.*\)s$|\*{3}|"
+                            r"(?:xxx|redacted|your[_-]|placeholder|example)"
+                            r"|(?:XXX|REDACTED|YOUR[_-]|PLACEHOLDER|EXAMPLE)"
+                            r"|(?:Xxx|Redacted|Your[_-]|Placeholder|Example)")
+# Callables whose (key, default) arguments read configuration with a fallback.
+FALLBACK_CALLS = frozenset({"getenv", "get", "setdefault", "config", "env", "str", "pop"})
+
+
+def judge_value(value: str) -> str | None:
+    """'weak', 'real', 'placeholder' or None (not worth a finding)."""
+    stripped = value.strip()
+    if not stripped or re.fullmatch(r"[A-Z][A-Z0-9_]*", stripped):
+        return None  # empty, or the name of an environment variable
+    if stripped in WEAK_VALUES:  # lower case only: "Password" is a form label
+        return "weak"
+    if TEMPLATE_VALUE.search(stripped) and not (
+            random_around_x(stripped) and not TEMPLATE_VALUE.search(X_RUN.sub("", stripped))):
+        return "placeholder"
+    return "real" if looks_real(stripped) else None
+
+
+def _structural(module: pyast.Module, node: ast.AST, key: str, value: str, rule: str,
+                what: str) -> tuple[SecretFinding, str] | None:
+    """A finding and its raw value (kept only to redact the line it sits on)."""
+    verdict = judge_value(value)
+    if verdict is None:
+        return None
+    line = getattr(node, "lineno", 1)
+    context = context_of(module.rel)
+    if line in module.docstring_lines and context == "code":
+        context = "docs"
+    if verdict == "placeholder" and context == "code":
+        context = "placeholder"
+    hidden = redact(value)
+    title = f"{'weak ' if verdict == 'weak' else ''}{what} for {key}"
+    # The snippet is finished by scan_module, once every secret on the line is known.
+    return SecretFinding(rule, title, module.rel, line, hidden, f"{key} = {hidden}", context), value
+
+
+def ast_findings(module: pyast.Module) -> list[tuple[SecretFinding, str]]:
+    """Fallback defaults, secret keyword arguments and assignments of string constants."""
+    assert module.tree is not None
+    found: list[tuple[SecretFinding, str] | None] = []
+    for call in module.calls:
+        key = pyast.const_str(call.arg(0, "key"))
+        default = pyast.const_str(call.arg(1, "default"))
+        if key and default is not None and pyast.tail(call.name) in FALLBACK_CALLS \
+                and is_secret_name(key):
+            found.append(_structural(module, call.node, key, default, "fallback-default",
+                                     "hardcoded fallback"))
+        for kw in call.node.keywords:
+            value = pyast.const_str(kw.value)
+            if kw.arg and value is not None and is_secret_name(kw.arg):
+                found.append(_structural(module, kw.value, kw.arg, value, "keyword-argument",
+                                         "hardcoded credential argument"))
+    for node in module.of(ast.Assign, ast.AnnAssign, ast.Dict):
+        found.extend(_assignment_findings(module, node))
+    return [f for f in found if f is not None]
+
+
+def _assignment_findings(module: pyast.Module, node: ast.AST
+                         ) -> list[tuple[SecretFinding, str] | None]:
+    pairs: list[tuple[str, ast.expr]] = []
+    if isinstance(node, ast.Assign):
+        pairs = [(n, node.value) for t in node.targets for n in pyast.target_names(t)]
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        pairs = [(n, node.value) for n in pyast.target_names(node.target)]
+    elif isinstance(node, ast.Dict):
+        pairs = [(k, v) for k, v in ((pyast.const_str(k) if k else None, v)
+                                     for k, v in zip(node.keys, node.values, strict=True)) if k]
+    out: list[tuple[SecretFinding, str] | None] = []
+    for name, value_node in pairs:
+        value = pyast.const_str(value_node)
+        if value is not None and is_secret_name(name):
+            out.append(_structural(module, value_node, name, value, "assignment",
+                                   "hardcoded credential"))
+    return out
+
+
+# --- files: committed .env files, templates, required configuration -------------
+
+ENV_NAME = re.compile(r"^(?:\.env(?:\.[\w-]+)?|[\w.-]+\.env)$")
+ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
+
+
+def is_env_file(rel: str) -> bool:
+    """``.env``, ``.env.production``, ``prod.env``; templates (``.env.example``) are not."""
+    name = rel.rsplit("/", 1)[-1]
+    return bool(ENV_NAME.match(name)) and not any(m in name for m in TEMPLATE_MARKERS)
+
+
+def git_tracked(root: Path, timeout: float = 30.0) -> set[str] | None:
+    """Paths git tracks under ``root`` (relative to it), or None when it is not a git work tree."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", "."],
+                              capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return {p for p in done.stdout.decode("utf-8", "replace").split("\0") if p}
+
+
+@dataclass(frozen=True)
+class EnvFile:
+    file: str
+    tracked: bool | None  # None: not a git work tree, judged by presence
+    keys: int
+
+
+def env_files(inventory: Inventory, tracked: set[str] | None) -> list[EnvFile]:
+    found = []
+    for f in inventory.files:
+        if not is_env_file(f.rel) or context_of(f.rel) == "test":
+            continue
+        text = read_text(f) or ""
+        found.append(EnvFile(f.rel, None if tracked is None else f.rel in tracked,
+                             len(parse_env(text))))
+    return found
+
+
+def parse_env(text: str) -> dict[str, str]:
+    """KEY=value lines of a .env file (quotes removed, comments and blanks skipped)."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        match = ENV_LINE.match(line)
+        if match:
+            value = match[2]
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            elif " #" in value:
+                value = value.split(" #", 1)[0].rstrip()
+            values[match[1]] = value
+    return values
+
+
+def template_findings(inventory: Inventory) -> list[SecretFinding]:
+    """Real-looking secrets in config templates (``.env.example``, ``*.sample``, ...)."""
+    found: list[SecretFinding] = []
+    for f in inventory.files:
+        if context_of(f.rel) != "template":
+            continue
+        text = read_text(f)
+        if text is None:
+            continue
+        found.extend(replace(x, context="code") for x in scan_text(text, f.rel))
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = ENV_LINE.match(line)
+            if not match or line.lstrip().startswith("#") or not is_secret_name(match[1]):
+                continue
+            value = match[2].strip("'\"")
+            # "changeme", "admin" in a template are placeholders: only real-looking values count.
+            if judge_value(value) == "real" and not any(x.line == number for x in found):
+                hidden = redact(value)
+                found.append(SecretFinding("",
+                                           f"real-looking value for {match[1]}", f.rel, number,
+                                           hidden, f"{match[1]}={hidden}", "code"))
+    return found
+
+
+@dataclass(frozen=True)
+class ConfigKeyProblem:
+    file: str
+    problem: str
+    line: int | None = None
+
+
+def load_config_file(path: Path) -> dict[str, object]:
+    """Parse by extension: YAML, JSON, TOML, INI/CFG/CONF, else .env lines."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        data = yaml.safe_load(text)
+    elif suffix == ".json":
+        data = json.loads(text)
+    elif suffix == ".toml":
+        data = tomllib.loads(text)
+    elif suffix in (".ini", ".cfg", ".conf"):
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read_string(text, source=str(path))
+        data = {name: dict(parser[name]) for name in parser.sections()}
+        data.update(parser.defaults())
+    else:
+        data = parse_env(text)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a mapping at the top level (got {type(data).__name__})")
+    return data
+
+
+def lookup(data: dict[str, object], key: str) -> tuple[bool, object]:
+    """A dotted key (``database.url``); INI keys are also found in any section."""
+    if key in data:
+        return True, data[key]
+    node: object = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            break
+        node = node[part]
+    else:
+        return True, node
+    for value in data.values():
+        if isinstance(value, dict) and key in value and \
+                all(isinstance(v, str) for v in value.values()):
+            return True, value[key]
+    return False, None
+
+
+def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
+                         mode: int | None) -> tuple[list[ConfigKeyProblem], dict[str, object]]:
+    """Missing file, unparseable file, missing or empty keys, a mode looser than wanted.
+
+    Only key names are reported, never values.
+    """
+    path = Path(rel) if Path(rel).is_absolute() else root / rel
+    facts: dict[str, object] = {"file": rel}
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return [ConfigKeyProblem(rel, f"cannot read {rel}: {exc.strerror or exc}")], facts
+    actual = stat.S_IMODE(info.st_mode)
+    facts["mode"] = f"0{actual:03o}"
+    problems = []
+    if mode is not None and actual & ~mode:
+        problems.append(ConfigKeyProblem(rel, f"mode 0{actual:03o} is looser than 0{mode:03o}"))
+    try:
+        data = load_config_file(path)
+    except Exception as exc:  # every parser has its own error type; the message is what matters
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        line = line + 1 if line is not None else getattr(exc, "lineno", None)
+        problems.append(ConfigKeyProblem(rel, f"cannot parse {rel}: {type(exc).__name__}: "
+                                              f"{str(exc).splitlines()[0][:200]}", line))
+        return problems, facts
+    missing, empty = [], []
+    for key in required_keys:
+        present, value = lookup(data, key)
+        if not present:
+            missing.append(key)
+        elif value is None or (isinstance(value, str) and not value.strip()):
+            empty.append(key)
+    facts.update(keys_checked=list(required_keys), missing=missing, empty=empty)
+    problems += [ConfigKeyProblem(rel, f"required key {k!r} is missing") for k in missing]
+    problems += [ConfigKeyProblem(rel, f"required key {k!r} is empty") for k in empty]
+    return problems, facts
+
+
+# --- findings the suite concludes on ----------------------------------------------------
+
+HARDCODED_RULES = (*(p.id for p in SECRET_PATTERNS), "fallback-default", "keyword-argument",
+                   "assignment")
+TEMPLATE_RULES = ("", *(p.id for p in SECRET_PATTERNS))
+_ENV_SAID = {True: ".env file tracked by git", None: ".env file in the tree (not a git repository)",
+             False: ".env file present but not tracked by git"}
+
+
+def as_finding(found: SecretFinding) -> Finding:
+    """A secret in live code is an error; one in tests, docs or templates a note."""
+    where = "" if found.live else f" in {found.context}"
+    return Finding(found.rule, f"{found.title} ({found.redacted}){where}", found.file, found.line,
+                   found.snippet, Level.ERROR if found.live else Level.NOTE)
+
+
+def template_value_findings(found: Iterable[SecretFinding]) -> list[Finding]:
+    """Real-looking values in config templates: errors (a template is meant to be shared)."""
+    return [Finding(f.rule, f"{f.title} ({f.redacted}) in a template", f.file, f.line, f.snippet)
+            for f in found]
+
+
+def env_file_findings(files: Iterable[EnvFile]) -> list[Finding]:
+    """A committed .env file (or one in a tree that is not a git repository) is an error; one
+    git does not track is a note."""
+    return [Finding("", _ENV_SAID[f.tracked], f.file,
+                    level=Level.NOTE if f.tracked is False else Level.ERROR) for f in files]
+
+
+def config_key_findings(problems: Iterable[ConfigKeyProblem]) -> list[Finding]:
+    return [Finding("", p.problem, p.file, p.line) for p in problems]

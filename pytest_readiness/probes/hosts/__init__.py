@@ -1,0 +1,1 @@
+"""Probes of hosts: files, services, clocks, fleet drift, tools, host keys, connections."""

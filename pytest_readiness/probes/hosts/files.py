@@ -1,0 +1,145 @@
+"""File permissions: secret-looking files in a codebase open to others, world-writable
+files; and sensitive files on hosts (modes and owners read with one ``stat`` per batch)."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import stat
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.tree import Inventory, SourceFile
+
+SECRET_GLOBS = ("*.key", "*.pem", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".env",
+                ".env.*", "*.env", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx")
+# Templates and public halves are meant to be shared.
+NOT_SECRET_SUFFIXES = (".pub", ".example", ".sample", ".template", ".dist", ".tmpl")
+PEM_SECRET_MARKERS = (b"PRIVATE KEY", b"-----BEGIN OPENSSH", b"ENCRYPTED")
+
+
+def mode_string(mode: int) -> str:
+    return f"0{stat.S_IMODE(mode):03o}"
+
+
+@dataclass(frozen=True)
+class ModeProblem:
+    file: str
+    mode: str
+    reason: str
+
+
+def looks_secret(file: SourceFile) -> bool:
+    """A file whose name says it holds a secret; a .pem/.crt holding only certificates does not."""
+    name = file.name
+    if name.endswith(NOT_SECRET_SUFFIXES) or file.is_symlink:
+        return False
+    if not any(fnmatch.fnmatchcase(name, glob) for glob in SECRET_GLOBS):
+        return False
+    if name.endswith(".pem"):
+        try:
+            head = file.path.read_bytes()[:65536]
+        except OSError:
+            return True
+        return any(marker in head for marker in PEM_SECRET_MARKERS)
+    return True
+
+
+def loose_secret_files(inventory: Inventory) -> list[ModeProblem]:
+    """Secret-looking files readable, writable or executable by group or others."""
+    return [
+        ModeProblem(f.rel, mode_string(f.mode),
+                    ("readable by " if f.mode & 0o044 else "accessible by ") + _who(f.mode))
+        for f in inventory.files
+        if f.mode & 0o077 and looks_secret(f)
+    ]
+
+
+def world_writable(inventory: Inventory) -> list[ModeProblem]:
+    return [ModeProblem(f.rel, mode_string(f.mode), "writable by anyone")
+            for f in inventory.files if not f.is_symlink and f.mode & 0o002]
+
+
+def _who(mode: int) -> str:
+    parts = [name for bits, name in ((0o070, "group"), (0o007, "others")) if mode & bits]
+    return " and ".join(parts)
+
+
+# --- files on hosts ---------------------------------------------------------------
+
+# Fixed paths that hold secrets on most Linux hosts.
+SENSITIVE_FILES = ("/etc/shadow", "/etc/gshadow")
+# Directories and the names in them that are private keys or credentials.
+SENSITIVE_DIRS: dict[str, str] = {
+    "/etc/ssh": r"ssh_host_\w+_key",
+    "/etc/ssl/private": r".+",
+    "/root/.ssh": r"id_(rsa|dsa|ecdsa|ed25519)(_sk)?",
+    "/etc/letsencrypt/live": r".+",
+}
+# Groups that may read secrets by design (shadow for /etc/shadow, ssl-cert for keys).
+TRUSTED_GROUPS = ("root", "shadow", "ssl-cert")
+DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    mode: int
+    owner: str
+    group: str
+
+    @property
+    def mode_text(self) -> str:
+        return f"0{stat.S_IMODE(self.mode):03o}"
+
+
+def parse_stat(text: str) -> list[FileStat]:
+    """Lines of ``stat -c '%a|%U|%G|%n'`` -> FileStat (the path last: it may hold ``|``)."""
+    found = []
+    for line in text.splitlines():
+        parts = line.split("|", 3)
+        if len(parts) == 4 and re.fullmatch(r"[0-7]{1,4}", parts[0]):
+            found.append(FileStat(parts[3], int(parts[0], 8), parts[1], parts[2]))
+    return found
+
+
+def stat_files(host: Any, paths: list[str]) -> list[FileStat]:
+    if not paths:
+        return []
+    out = host.run("stat -L -c '%%a|%%U|%%G|%%n' -- " + " ".join(["%s"] * len(paths)), *paths)
+    return parse_stat(out.stdout)
+
+
+def sensitive_paths(host: Any, extra: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+    """Well-known secret files present on the host, plus ``extra`` (configured secrets)."""
+    dirs = list(SENSITIVE_DIRS)
+    out = host.run("ls -1 -q -- " + " ".join(["%s"] * len(dirs)), *dirs)
+    current = None
+    paths = list(SENSITIVE_FILES)
+    for line in out.stdout.splitlines():
+        if line.endswith(":") and line[:-1] in SENSITIVE_DIRS:
+            current = line[:-1]
+        elif line and current and re.fullmatch(SENSITIVE_DIRS[current], line):
+            paths.append(f"{current}/{line}")
+    return list(dict.fromkeys([*paths, *extra]))
+
+
+def exposure(f: FileStat) -> str | None:
+    """Why a secret file is too open, or None: no bits for others, group only if trusted."""
+    if f.mode & 0o007:
+        return f"{f.path} is {f.mode_text} ({f.owner}:{f.group}): others can access it"
+    if f.mode & 0o070 and f.group not in TRUSTED_GROUPS:
+        return f"{f.path} is {f.mode_text} ({f.owner}:{f.group}): group {f.group} can access it"
+    return None
+
+
+def socket_exposure(f: FileStat) -> str | None:
+    if f.mode & 0o006:
+        return f"{f.path} is {f.mode_text}: any local user can drive Docker (root equivalent)"
+    return None
+
+
+def mode_findings(problems: list[ModeProblem]) -> list[Finding]:
+    """Each file with a mode that is too open, as a finding of the file."""
+    return [Finding("", f"mode {p.mode}: {p.reason}", p.file) for p in problems]

@@ -1,0 +1,134 @@
+"""Databases: PostgreSQL reachability, limits and TLS; SQLite integrity. No pytest here.
+
+Everything here is read-only: ``SELECT 1``, ``SHOW``, a look at ``pg_stat_ssl`` for our
+own connection, and ``PRAGMA integrity_check`` on a SQLite file opened read-only.
+DSNs hold passwords: every message and fact carries :func:`mask_dsn` of them, and
+driver errors are masked before they leave this module.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from pytest_readiness.plumbing.redact import mask_url_password
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "")
+_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def mask_dsn(dsn: str) -> str:
+    """A DSN (URL or key=value form) with its password replaced by ``***``."""
+    return _KV_PASSWORD.sub(lambda m: m.group(1) + "***", mask_url_password(dsn))
+
+
+def _scrub(text: str, dsn: str) -> str:
+    text = mask_dsn(text)
+    password = dsn_params(dsn).get("password")
+    return text.replace(password, "***") if password else text
+
+
+def dsn_params(dsn: str) -> dict[str, str]:
+    try:
+        return {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    except psycopg.Error:
+        return {}
+
+
+class DatabaseUnavailable(ConnectionError):
+    """Could not connect or query within the timeout; the message holds no password."""
+
+
+@dataclass(frozen=True)
+class PostgresFacts:
+    dsn: str  # masked
+    host: str
+    local: bool
+    server_version: str
+    max_connections: int
+    reserved_connections: int
+    ssl_in_use: bool
+    sslmode: str
+    select_1: bool
+
+
+def is_local_host(host: str) -> bool:
+    return host in LOCAL_HOSTS or host.startswith("/")
+
+
+def postgres_facts(dsn: str, timeout: float, target: str) -> PostgresFacts:
+    """Connect within ``timeout`` and read what the database checks need."""
+    params = dsn_params(dsn)
+    host = params.get("host", "")
+    try:
+        with psycopg.connect(dsn, connect_timeout=max(2, math.ceil(timeout)),
+                             options=f"-c statement_timeout={int(timeout * 1000)}",
+                             autocommit=True) as conn:
+            one = conn.execute("SELECT 1").fetchone()
+            max_connections = int(conn.execute("SHOW max_connections").fetchone()[0])
+            reserved = int(conn.execute("SHOW superuser_reserved_connections").fetchone()[0])
+            version = str(conn.execute("SHOW server_version").fetchone()[0])
+            row = conn.execute(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
+            ssl_in_use = bool(row and row[0])
+    except psycopg.Error as exc:
+        detail = " ".join(str(exc).split())
+        raise DatabaseUnavailable(f"{target} ({mask_dsn(dsn)}): connect or query failed "
+                                  f"within {timeout:g}s: {_scrub(detail, dsn)}") from None
+    return PostgresFacts(mask_dsn(dsn), host, is_local_host(host), version, max_connections,
+                         reserved, ssl_in_use, params.get("sslmode", "prefer"),
+                         bool(one and one[0] == 1))
+
+
+def tls_required(sslmode: str) -> bool:
+    """Whether libpq refuses a plaintext connection with this sslmode."""
+    return sslmode in ("require", "verify-ca", "verify-full")
+
+
+def pool_peak(size: int, max_overflow: int, processes: int) -> int:
+    return (size + max_overflow) * processes
+
+
+# --- SQLite ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntegrityResult:
+    path: str
+    ok: bool
+    problems: list[str]
+
+
+def sqlite_integrity(path: Path, timeout: float) -> IntegrityResult:
+    """``PRAGMA integrity_check`` on a file opened read-only (never created)."""
+    if not path.is_file():
+        return IntegrityResult(str(path), False, ["the file does not exist"])
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout)
+        try:
+            rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+        return IntegrityResult(str(path), False, [str(exc)])
+    return integrity_rows(str(path), rows)
+
+
+def integrity_rows(path: str, rows: list[str]) -> IntegrityResult:
+    problems = [r for r in rows if r.strip() and r.strip() != "ok"]
+    return IntegrityResult(path, not problems and bool(rows), problems[:20] or
+                           ([] if rows else ["integrity_check returned nothing"]))
+
+
+def sqlite_integrity_command(path: str) -> str:
+    """The read-only command run on a remote host that holds the file."""
+    from shlex import quote
+
+    return f"sqlite3 -readonly {quote(path)} 'PRAGMA integrity_check;'"

@@ -1,0 +1,195 @@
+"""The ``readiness`` fixture: what a check says beyond ``assert``.
+
+A :class:`Recorder` knows the check it belongs to (its id, from the marker) and what
+the check audits (``readiness.target``). A check records facts with
+``readiness.evidence(...)``, ends with ``readiness.warn(...)`` or
+``readiness.error(...)``, and hands its findings to :meth:`Recorder.conclude`, the one
+place where the level of the findings a check keeps decides its outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_readiness.marker import CheckMeta
+from pytest_readiness.outcomes import CheckError, WarnOutcome
+from pytest_readiness.plumbing import pyast, suppress
+from pytest_readiness.plumbing.findings import Finding, LineSource, qualify, summary
+from pytest_readiness.plumbing.suppress import Suppression
+from pytest_readiness.targets import Artefact, CodebaseTarget, Context, ProtoGroup
+from pytest_readiness.vocabulary import LEVELS, Level, Outcome, worst_level
+
+JsonValue = Any  # str | int | float | bool | None | list | dict of those
+# A conclusion's words: a phrase ("service(s) without a healthcheck", the message is
+# "N phrase: file:line message; ...") or a function of the findings giving the message.
+Message = str | Callable[[Sequence[Finding]], str]
+# How many findings a message lists: code findings (errors, warnings), file findings.
+SHOWN_CODE = (10, 5)
+SHOWN_FILES = (8, 8)
+
+
+@dataclass(frozen=True)
+class Concluded:
+    """What a check that passed kept (notes, at most) and what was silenced."""
+
+    kept: list[Finding]
+    suppressed: list[Suppression]
+
+
+def _no_lines(rel: str) -> list[str]:
+    return []
+
+
+def file_lines(paths: dict[str, Path]) -> LineSource:
+    """Lines of the files named (rel -> path), for findings in files outside the target."""
+    def lines_of(rel: str) -> list[str]:
+        path = paths.get(rel)
+        try:
+            return path.read_text(encoding="utf-8").splitlines() if path else []
+        except (OSError, UnicodeDecodeError):
+            return []
+    return lines_of
+
+
+@dataclass
+class Recorder:
+    """``readiness.evidence(days_left=12, issuer="R3")`` records facts shown in every report;
+    ``readiness.conclude(findings, "what they are")`` records findings and ends the check;
+    ``readiness.warn("expires in 25 days")`` ends it with ``warn``. Values must be
+    JSON-able; secrets must already be redacted.
+
+    ``readiness.target`` is what the check audits: the configured target it runs for (a
+    :class:`CodebaseTarget`, :class:`Artefact`, ``Endpoint``, ``Host``...), or a name a
+    check with no configured target gives itself (``readiness.target = "fleet"``).
+    """
+
+    check: CheckMeta | None = None
+    target: Any = None
+    context: Context | None = None
+    values: dict[str, JsonValue] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def target_name(self) -> str | None:
+        """The target's name in reports."""
+        if self.target is None or isinstance(self.target, str):
+            return self.target
+        name = getattr(self.target, "target_name", None)
+        return str(name) if name is not None else None
+
+    def evidence(self, **values: JsonValue) -> None:
+        self.values.update(values)
+
+    def finding(self, rule: str, message: str, file: str | None = None,
+                line: int | None = None, snippet: str = "", level: str = Level.ERROR) -> Finding:
+        """Record a located problem as is (no suppression, no bearing on the outcome); most
+        checks hand their findings to :meth:`conclude` instead."""
+        found = Finding(rule, message, file, line, snippet, level)
+        self.findings.append(found)
+        return found
+
+    def warn(self, message: str) -> None:
+        __tracebackhide__ = True
+        raise WarnOutcome(message)
+
+    def error(self, message: str) -> None:
+        __tracebackhide__ = True
+        raise CheckError(message)
+
+    def as_evidence(self) -> dict[str, JsonValue]:
+        evidence = dict(self.values)
+        if self.findings:
+            evidence["findings"] = [f.to_dict() for f in self.findings]
+        return evidence
+
+    # -- concluding -----------------------------------------------------------------
+    def codebase(self) -> CodebaseTarget | None:
+        """The codebase the target belongs to (its ``ignore:`` and ``exclude:``)."""
+        if isinstance(self.target, CodebaseTarget):
+            return self.target
+        if isinstance(self.target, Artefact):
+            return self.target.codebase
+        return None
+
+    def lines(self) -> LineSource:
+        """Where a finding's line is read (for its snippet and inline ignores): the
+        codebase's files, the artefact's own file, the files of a proto group."""
+        if isinstance(self.target, CodebaseTarget) and self.context is not None:
+            return pyast.lines_of(self.context.inventory(self.target))
+        if isinstance(self.target, Artefact):
+            return file_lines({self.target.rel: self.target.path})
+        if isinstance(self.target, ProtoGroup):
+            return file_lines(dict(zip(self.target.rels, self.target.paths, strict=True)))
+        return _no_lines
+
+    def level_of(self, finding: Finding) -> str:
+        """The level a finding counts at. The place where a policy (issue 14: profiles)
+        re-grades a finding; today its own level."""
+        return finding.level
+
+    def conclude(self, findings: Iterable[Finding], what: Message, *,
+                 warning: Message | None = None, lines: LineSource | None = None,
+                 code: bool = False) -> Concluded:
+        """Record ``findings`` and end the check by the worst level among those kept.
+
+        Rule ids are made full (``check id`` or ``check id:rule``), inline
+        ``# readiness: ignore[...]`` comments and the codebase's ``ignore:`` entries
+        are applied, and findings and suppressions go to the evidence. Then any
+        ``error`` fails the check ("N what: file:line message; ..."), else any
+        ``warning`` warns (``warning``, default "N what (warning): ..."), else it passes
+        (notes stay in the evidence). ``lines`` reads a file's lines by its path
+        (default: from the target). ``code=True`` for findings in source code: those
+        outside live code (tests, docs, templates) become notes, and the evidence
+        counts findings by level.
+        """
+        __tracebackhide__ = True
+        findings = list(findings)
+        check_id = self.check.id if self.check is not None else ""
+        local = {qualify(f, check_id).rule.partition(":")[2] for f in findings}
+        undeclared = sorted(local - {""} - set(self.check.rules if self.check else ()))
+        if undeclared and self.check is not None:
+            raise CheckError(f"{check_id}: rule(s) {', '.join(undeclared)} not declared in the "
+                             "readiness marker (rules=[...]), so the catalogue cannot list them")
+        codebase = self.codebase()
+        lines_of = lines or self.lines()
+        filtered = suppress.apply([qualify(f, check_id) for f in findings], lines_of,
+                                  codebase.spec.ignore if codebase else ())
+        if code:
+            kept = [suppress.demote_non_live(suppress.with_snippet(f, lines_of))
+                    for f in filtered.kept]
+        else:
+            kept = [suppress.with_config_snippet(f, lines_of) for f in filtered.kept]
+        self.findings.extend(kept)
+        if code:
+            self.evidence(findings_by_level={str(level): sum(self.level_of(f) == level
+                                                             for f in kept)
+                                             for level in LEVELS})
+        if filtered.suppressed:
+            self.evidence(suppressed=[s.to_dict() for s in filtered.suppressed])
+        if filtered.deprecated:
+            self.evidence(deprecated_rule_names=filtered.deprecated)
+        if code and codebase is not None and codebase.spec.exclude:
+            self.evidence(excluded_paths=list(codebase.spec.exclude))
+        worst = worst_level(self.level_of(f) for f in kept)
+        outcome = worst.outcome if worst is not None else Outcome.PASS
+        shown_errors, shown_warnings = SHOWN_CODE if code else SHOWN_FILES
+        if outcome == Outcome.FAIL:
+            errors = [f for f in kept if self.level_of(f) == Level.ERROR]
+            pytest.fail(_say(what, errors, shown_errors), pytrace=False)
+        if outcome == Outcome.WARN:
+            warnings = [f for f in kept if self.level_of(f) == Level.WARNING]
+            said = warning if warning is not None else (
+                f"{what} (warning)" if isinstance(what, str) else what)
+            self.warn(_say(said, warnings, shown_warnings))
+        return Concluded(kept, filtered.suppressed)
+
+
+def _say(what: Message, findings: Sequence[Finding], shown: int) -> str:
+    if callable(what):
+        return what(findings)
+    return f"{len(findings)} {what}: {summary(findings, shown)}"

@@ -1,0 +1,118 @@
+"""Authentication and transport security: TLS verification, CORS, JWT secrets, credentials."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_readiness import Recorder
+from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.tree import Inventory, context_of
+from pytest_readiness.probes.code import auth
+
+pytestmark = pytest.mark.readiness(section="Authentication and Transport Security",
+                                   category="security")
+
+
+@pytest.fixture
+def python_modules(inventory: Inventory) -> list[pyast.Module]:
+    """The codebase's Python modules, parsed; a codebase without Python is not applicable."""
+    if not inventory.python:  # nothing read is not a pass
+        pytest.skip("not applicable: no Python code in this codebase")
+    return list(pyast.modules(inventory))
+
+
+@pytest.mark.readiness(id="auth.tls-verification", severity="critical", rules=auth.TLS_RULES,
+                       fix="Remove verify=False / CERT_NONE; trust a private CA with "
+                           "verify='/path/ca.pem' (or SSL_CERT_FILE) and make any VERIFY_SSL "
+                           "setting default to true")
+def test_tls_verification_not_disabled(python_modules: list[pyast.Module],
+                                       readiness: Recorder) -> None:
+    """TLS certificate and hostname verification is never switched off."""
+    readiness.conclude(auth.tls_verification_off(python_modules),
+                       "place(s) where TLS verification is off", code=True)
+
+
+@pytest.mark.readiness(id="auth.cors-credentials", severity="high",
+                       fix="List the allowed origins explicitly when credentials are allowed")
+def test_cors_no_wildcard_with_credentials(python_modules: list[pyast.Module],
+                                           readiness: Recorder) -> None:
+    """CORS never allows any origin (*) together with credentials."""
+    readiness.conclude(auth.cors_wildcard_with_credentials(python_modules),
+                       "CORS configuration(s) with * and credentials", code=True)
+
+
+@pytest.mark.readiness(id="auth.jwt-secret-strength", severity="high",
+                       fix="Read the signing key from the environment and refuse to start when "
+                           "it is shorter than 32 bytes (if len(key) < 32: raise ...); never "
+                           "accept alg 'none' or decode without verifying the signature")
+def test_jwt_signing_secret_checked(python_modules: list[pyast.Module],
+                                    readiness: Recorder) -> None:
+    """JWT signing keys are not hardcoded and are checked for strength before use."""
+    uses = [u for u in auth.jwt_uses(python_modules) if context_of(u.file) == "code"]
+    if not uses:
+        pytest.skip("not applicable: no jwt.encode / jwt.decode in live code")
+    readiness.evidence(jwt_calls=[{k: v for k, v in u.__dict__.items() if k != "snippet"}
+                                  for u in uses[:20]])
+    readiness.conclude(auth.jwt_findings(uses), "JWT key problem(s)", code=True)
+
+
+@pytest.mark.readiness(id="auth.default-admin", severity="critical",
+                       fix="Create the first admin from a one-time secret given at deploy time; "
+                           "never ship a default admin password")
+def test_no_default_admin_credentials(python_modules: list[pyast.Module],
+                                      readiness: Recorder) -> None:
+    """No default admin credentials (admin/admin, ADMIN_PASSWORD fallbacks) in live code."""
+    readiness.conclude(auth.default_admin_credentials(python_modules),
+                       "default admin credential(s)", code=True)
+
+
+@pytest.mark.readiness(id="auth.password-hashing", severity="high",
+                       rules=auth.PASSWORD_HASHING_RULES,
+                       fix="Hash passwords with argon2, bcrypt or scrypt (passlib/pwdlib) and "
+                           "compare with the library's verify()")
+def test_passwords_hashed_with_a_slow_hash(python_modules: list[pyast.Module],
+                                           readiness: Recorder) -> None:
+    """Passwords are hashed with bcrypt/argon2/scrypt/pbkdf2, never md5/sha or plain text."""
+    hashing = auth.password_hashing(python_modules)
+    if not hashing.strong and not hashing.weak:
+        pytest.skip("not applicable: no password hashing or comparison found")
+    readiness.evidence(strong_hashing=hashing.strong[:10])
+    readiness.conclude(hashing.weak, "weak password hash(es)", code=True)
+
+
+@pytest.mark.readiness(id="auth.token-revocation", severity="medium",
+                       fix="Add a revocation path (deny-list by jti, or a token version per "
+                           "user) and call it from logout and password change")
+def test_token_revocation_path_is_called(inventory: Inventory,
+                                         python_modules: list[pyast.Module],
+                                         readiness: Recorder) -> None:
+    """Issued tokens can be revoked, and the revocation path is actually called."""
+    found = auth.revocation(python_modules)
+    if not found.issues_tokens:
+        pytest.skip("not applicable: the codebase issues no tokens (jwt.encode, "
+                    "create_access_token)")
+    issued = [f"{rel}:{line} {call}" for rel, line, call in found.issued]
+    readiness.evidence(token_issued_at=issued[:10],
+                       revocation_defined=found.defined[:10], revocation_called=found.called[:10])
+    what = ("revocation is defined but never called: " + ", ".join(found.defined[:5])
+            if found.defined else "tokens are issued but there is no revocation path "
+                                  "(revoke, logout, deny-list)")
+
+    def said(errors: list[Finding]) -> str:
+        return f"{what}; tokens issued at " + ", ".join(f"{f.file}:{f.line}" for f in errors[:5])
+
+    readiness.conclude(auth.revocation_findings(found, pyast.lines_of(inventory)), said,
+                       code=True)
+
+
+@pytest.mark.readiness(id="auth.events-logged", severity="medium", category="monitoring",
+                       fix="Log login success and failure, token issue and revocation "
+                           "(user id, source address; never the password or token)")
+def test_auth_events_logged(python_modules: list[pyast.Module], readiness: Recorder) -> None:
+    """Authentication events (login, logout, token issue and revoke) are logged."""
+    seen, findings = auth.unlogged_auth_events(python_modules)
+    if not seen:
+        pytest.skip("not applicable: no login/logout/token functions found")
+    readiness.evidence(auth_functions=seen)
+    readiness.conclude(findings, "auth function(s) without logging", code=True)

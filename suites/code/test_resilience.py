@@ -1,0 +1,99 @@
+"""External service resilience: timeouts, retries with backoff, circuit breakers, keepalive."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_readiness import Recorder
+from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import summary
+from pytest_readiness.plumbing.tree import Inventory
+from pytest_readiness.probes.code import resilience
+
+pytestmark = pytest.mark.readiness(section="External Service Resilience", category="resilience")
+
+
+def _outbound(inventory: Inventory) -> tuple[list[pyast.Module], list[resilience.HttpCall],
+                                             list[resilience.Channel]]:
+    modules = list(pyast.modules(inventory))
+    return modules, resilience.http_calls(modules), resilience.grpc_channels(modules)
+
+
+@pytest.mark.readiness(id="resilience.http-timeout", severity="high",
+                       fix="Pass an explicit timeout to every call or client "
+                           "(requests: timeout=(3.05, 27); httpx.Client(timeout=10); "
+                           "aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)))")
+def test_http_calls_have_explicit_timeouts(inventory: Inventory, readiness: Recorder) -> None:
+    """Every outbound HTTP call or client (requests, httpx, aiohttp) sets a timeout."""
+    _, calls, _ = _outbound(inventory)
+    if not calls:
+        pytest.skip("not applicable: no requests/httpx/aiohttp calls found")
+    states: dict[str, dict[str, int]] = {}
+    for c in calls:
+        states.setdefault(c.library, {}).setdefault(c.timeout, 0)
+        states[c.library][c.timeout] += 1
+    readiness.evidence(http_calls=states, library_defaults={
+        lib: resilience.DEFAULTS[lib][0] for lib in states})
+    readiness.conclude(resilience.timeout_findings(calls, pyast.lines_of(inventory)),
+                       "call(s) that can wait forever",
+                       warning="call(s) rely on the library's default timeout", code=True)
+
+
+@pytest.mark.readiness(id="resilience.retry-backoff", severity="medium",
+                       fix="Retry idempotent outbound calls with exponential backoff and jitter "
+                           "(tenacity, backoff, urllib3 Retry via HTTPAdapter(max_retries=...))")
+def test_outbound_calls_retry_with_backoff(inventory: Inventory, readiness: Recorder) -> None:
+    """Outbound calls are retried with backoff (a library or a loop that sleeps)."""
+    modules, calls, channels = _outbound(inventory)
+    sites = resilience.live_call_sites(calls, channels)
+    if not sites:
+        pytest.skip("not applicable: no outbound HTTP or gRPC calls in live code")
+    found = resilience.retry_mechanisms(modules)
+    readiness.evidence(outbound_call_sites=len(sites), retry=[m.__dict__ for m in found[:20]])
+    if found:
+        return
+    readiness.conclude(
+        resilience.site_findings(sites, "no retry with backoff anywhere in live code"),
+        lambda errors: f"{len(errors)} outbound call site(s) and no retry with backoff anywhere "
+                       f"in live code: {summary(errors, 5)}", code=True)
+
+
+@pytest.mark.readiness(id="resilience.circuit-breaker", severity="medium",
+                       rules=resilience.CIRCUIT_BREAKER_RULES,
+                       fix="Wrap calls to each external dependency in a circuit breaker "
+                           "(pybreaker, aiobreaker, purgatory) and apply it on the call path")
+def test_circuit_breaker_used_on_production_path(inventory: Inventory,
+                                                 readiness: Recorder) -> None:
+    """A circuit breaker exists and is applied to calls in live code, not only defined."""
+    modules, calls, channels = _outbound(inventory)
+    sites = resilience.live_call_sites(calls, channels)
+    breakers = resilience.circuit_breakers(modules)
+    if not sites and not breakers.defined:
+        pytest.skip("not applicable: no outbound calls in live code and no circuit breaker")
+    readiness.evidence(defined=[m.__dict__ for m in breakers.defined[:20]],
+                       used=[m.__dict__ for m in breakers.used[:20]])
+    if not breakers.defined:
+        readiness.conclude(
+            resilience.site_findings(sites, "no circuit breaker in the codebase"),
+            lambda errors: f"no circuit breaker for the outbound calls: {summary(errors, 5)}",
+            code=True)
+    elif not breakers.used:
+        readiness.conclude(
+            resilience.unused_breaker_findings(breakers),
+            lambda _: "circuit breaker defined but never used on a production path: "
+                      + ", ".join(f"{m.file} {m.detail}" for m in breakers.defined[:5]),
+            code=True)
+
+
+@pytest.mark.readiness(id="resilience.grpc-keepalive", severity="medium",
+                       fix="Create channels with options=[('grpc.keepalive_time_ms', 30000), "
+                           "('grpc.keepalive_timeout_ms', 10000)] so dead peers are detected")
+def test_grpc_channels_have_keepalive(inventory: Inventory, readiness: Recorder) -> None:
+    """gRPC channels are created with keepalive options."""
+    _, _, channels = _outbound(inventory)
+    if not channels:
+        pytest.skip("not applicable: no gRPC channels created")
+    readiness.evidence(channels=len(channels),
+                       with_keepalive=sum(bool(c.keepalive) for c in channels))
+    readiness.conclude(resilience.keepalive_findings(channels), "channel(s) without keepalive",
+                       warning=lambda warnings: summary(warnings, 5), code=True)

@@ -1,0 +1,152 @@
+"""Monitoring configuration: alert rules, Alertmanager routes, mounted configs, health and
+metrics endpoints, structured logging."""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Recorder
+from pytest_readiness.plumbing.tree import Inventory
+from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.probes.deployment import compose, monitoring
+from pytest_readiness.recorder import file_lines
+
+pytestmark = pytest.mark.readiness(section="Monitoring Configuration", category="monitoring")
+
+
+def _files(codebase: CodebaseTarget, inventory: Inventory, ctx: Context, configured: list[str],
+           predicate: Callable[[str, str], bool]) -> list[tuple[Path, str]]:
+    """Configured files (globs, relative to readiness.yaml) or the ones discovered."""
+    if configured:
+        found = []
+        for pattern in configured:
+            matches = sorted(glob.glob(str(ctx.resolve(pattern)))) or [str(ctx.resolve(pattern))]
+            for match in matches:
+                path = Path(match)
+                try:
+                    rel = path.relative_to(codebase.root).as_posix()
+                except ValueError:
+                    rel = pattern
+                found.append((path, rel))
+        return found
+    return [(f.path, f.rel) for f in monitoring.discover(inventory, predicate)]
+
+
+def _read(path: Path, rel: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckError(f"{rel}: cannot read: {exc}") from None
+
+
+@pytest.mark.readiness(id="monitoring.alert-rules", severity="high",
+                       fix="Give every alerting rule an expr, a 'for' duration and a severity "
+                           "label")
+def test_alert_rules_complete(codebase: CodebaseTarget, inventory: Inventory,
+                              readiness: Recorder, readiness_context: Context) -> None:
+    """Prometheus rule files parse; every alert has expr, for and a severity label."""
+    files = _files(codebase, inventory, readiness_context,
+                   readiness_context.config.monitoring.prometheus_rules, monitoring.is_rule_file)
+    if not files:
+        pytest.skip("not applicable: no Prometheus rule files configured or found")
+    found: list[Finding] = []
+    counts = {}
+    for path, rel in files:
+        try:
+            problems, counts[rel] = monitoring.rule_findings(_read(path, rel), rel)
+        except ParseError as exc:
+            raise CheckError(str(exc)) from None
+        found += problems
+    readiness.evidence(rule_files=counts)
+    if not any(c["alerts"] for c in counts.values()):
+        found.append(Finding("", "rule files define no alerts", files[0][1]))
+    readiness.conclude(found, "alert rule problem(s)")
+
+
+@pytest.mark.readiness(id="monitoring.alertmanager-routes", severity="high",
+                       fix="Route alerts to a receiver with a notification config (email, "
+                           "Slack, PagerDuty, webhook)")
+def test_alertmanager_routes_somewhere(codebase: CodebaseTarget, inventory: Inventory,
+                                       readiness: Recorder, readiness_context: Context) -> None:
+    """The Alertmanager config parses and its routes end at receivers that notify someone."""
+    files = _files(codebase, inventory, readiness_context,
+                   readiness_context.config.monitoring.alertmanager, monitoring.is_alertmanager)
+    if not files:
+        pytest.skip("not applicable: no Alertmanager config configured or found")
+    found: list[Finding] = []
+    receivers = {}
+    for path, rel in files:
+        try:
+            problems, receivers[rel] = monitoring.alertmanager_findings(_read(path, rel), rel)
+        except ParseError as exc:
+            raise CheckError(str(exc)) from None
+        found += problems
+    readiness.evidence(receivers=receivers)
+    readiness.conclude(found, "alert routing problem(s)")
+
+
+@pytest.mark.readiness(id="monitoring.mounted-configs", severity="medium",
+                       fix="Commit the config or dashboard the compose file mounts, and make it "
+                           "parse")
+def test_mounted_monitoring_configs_exist(codebase: CodebaseTarget, readiness: Recorder,
+                                          readiness_context: Context) -> None:
+    """Configs and dashboards that compose mounts into monitoring services exist and parse."""
+    found: list[Finding] = []
+    checked: list[str] = []
+    composes = [a for a in readiness_context.artefacts("compose")
+                if a.codebase.root == codebase.root]
+    for artefact in composes:
+        try:
+            parsed = compose.load_file(artefact.path, artefact.rel)
+        except ParseError as exc:
+            raise CheckError(str(exc)) from None
+        mounted, problems = monitoring.mounted_config_findings(parsed)
+        checked += mounted
+        found += problems
+    if not checked:
+        pytest.skip("not applicable: no monitoring service mounts files from the repository")
+    readiness.evidence(mounted=checked)
+    readiness.conclude(found, "mounted config problem(s)",
+                       lines=file_lines({a.rel: a.path for a in composes}))
+
+
+def _web_app(inventory: Inventory) -> tuple[list[monitoring.Route], list[monitoring.Route]]:
+    web, health, metrics = monitoring.web_routes(inventory)
+    if not web:
+        pytest.skip("not applicable: no Python web application (FastAPI, Flask, ...) found")
+    return health, metrics
+
+
+@pytest.mark.readiness(id="monitoring.health-endpoint", severity="high",
+                       fix="Expose GET /health (liveness) and /ready (readiness) routes")
+def test_app_exposes_health_endpoint(inventory: Inventory, readiness: Recorder) -> None:
+    """The application exposes a health endpoint (route found in the code)."""
+    health, _ = _web_app(inventory)
+    readiness.evidence(health_routes=[f"{r.file}:{r.line} {r.path}" for r in health])
+    assert health, "no health route (/health, /healthz, /ready, ...) found in the code"
+
+
+@pytest.mark.readiness(id="monitoring.metrics-endpoint", severity="medium",
+                       fix="Expose /metrics with prometheus_client (make_asgi_app) or an "
+                           "instrumentator")
+def test_app_exposes_metrics(inventory: Inventory, readiness: Recorder) -> None:
+    """The application exposes Prometheus metrics (route or exporter found in the code)."""
+    _, metrics = _web_app(inventory)
+    readiness.evidence(metrics=[f"{r.file}:{r.line} {r.path}" for r in metrics])
+    assert metrics, "no /metrics route or Prometheus exporter found in the code"
+
+
+@pytest.mark.readiness(id="monitoring.structured-logging", severity="medium",
+                       fix="Log JSON (python-json-logger, structlog JSONRenderer, loguru "
+                           "serialize=True) so logs can be searched and alerted on")
+def test_structured_logging(inventory: Inventory, readiness: Recorder) -> None:
+    """Logging is configured to emit structured (JSON) records."""
+    if not inventory.python:
+        pytest.skip("not applicable: no Python code in this codebase")
+    found = monitoring.json_logging(inventory)
+    readiness.evidence(json_logging=[f"{r.file}:{r.line} {r.path}" for r in found][:20])
+    assert found, "no JSON logging configuration found (formatter, renderer or log config)"

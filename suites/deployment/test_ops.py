@@ -1,0 +1,207 @@
+"""Operations readiness: runbooks and procedures with real content, backups scheduled and
+restores tested, high availability, load balancer configuration."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import pytest
+
+from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Recorder
+from pytest_readiness.plumbing.findings import LineSource
+from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
+from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.probes.deployment import compose, ops
+
+pytestmark = pytest.mark.readiness(section="Operations Readiness", category="operations")
+
+
+def _docs(codebase: CodebaseTarget, inventory: Inventory, ctx: Context) -> list[ops.Doc]:
+    files = list(inventory.docs)
+    seen = {f.rel for f in files}
+    for pattern in [*ctx.config.docs.paths, *ctx.config.docs.runbooks]:
+        for match in sorted(glob.glob(str(ctx.resolve(pattern)), recursive=True)):
+            path = Path(match)
+            try:
+                rel = path.relative_to(codebase.root).as_posix()
+            except ValueError:
+                rel = pattern
+            if rel not in seen and path.is_file():
+                seen.add(rel)
+                files.append(SourceFile(path, rel, path.stat().st_size, 0o644))
+    return ops.documents(files)
+
+
+def _document_check(topic: str, codebase: CodebaseTarget, inventory: Inventory,
+                    readiness: Recorder, ctx: Context) -> None:
+    docs = _docs(codebase, inventory, ctx)
+    config = ctx.config.docs
+    found = ops.topic_sections(docs, topic)
+    if topic == "runbook" and config.runbooks:
+        found += [d.whole() for d in docs if d.file in config.runbooks]
+    section, problem = ops.best(found, config.min_words, config.min_steps)
+    readiness.evidence(documents_searched=len(docs),
+                       candidates=[f"{s.file}:{s.line} {s.title}".strip() for s in found][:10])
+    assert section is not None, (f"no {topic.replace('-', ' ')} document: no file named for it "
+                                 "and no section with such a heading")
+    readiness.evidence(document=f"{section.file}:{section.line}", words=section.words,
+                       steps=section.steps)
+    readiness.conclude([Finding("", f"{section.title or section.file}: {problem}", section.file,
+                                section.line)] if problem else [],
+                       f"{topic} document problem(s)")
+
+
+@pytest.mark.readiness(id="ops.runbooks", severity="medium",
+                       fix="Write runbooks: one section per alert or failure, with the steps "
+                           "to diagnose and recover")
+def test_runbooks_exist(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
+                        readiness_context: Context) -> None:
+    """Runbooks exist with real content (headings and steps, not a stub)."""
+    _document_check("runbook", codebase, inventory, readiness, readiness_context)
+
+
+@pytest.mark.readiness(id="ops.incident-response", severity="medium",
+                       fix="Document severities, who is on call, escalation and communication")
+def test_incident_response_plan(codebase: CodebaseTarget, inventory: Inventory,
+                                readiness: Recorder, readiness_context: Context) -> None:
+    """An incident response plan exists with real content."""
+    _document_check("incident-response", codebase, inventory, readiness, readiness_context)
+
+
+@pytest.mark.readiness(id="ops.backup-restore", severity="high",
+                       fix="Document what is backed up, where, how often, and the exact "
+                           "restore steps")
+def test_backup_restore_procedure(codebase: CodebaseTarget, inventory: Inventory,
+                                  readiness: Recorder, readiness_context: Context) -> None:
+    """A backup and restore procedure exists with real content."""
+    _document_check("backup-restore", codebase, inventory, readiness, readiness_context)
+
+
+@pytest.mark.readiness(id="ops.rollback", severity="medium",
+                       fix="Document how to roll back a release (images, migrations, config)")
+def test_rollback_procedure(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
+                            readiness_context: Context) -> None:
+    """A rollback procedure exists with real content."""
+    _document_check("rollback", codebase, inventory, readiness, readiness_context)
+
+
+@pytest.mark.readiness(id="ops.capacity-planning", severity="low",
+                       fix="Document current load, limits found by load tests and when to scale")
+def test_capacity_planning(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
+                           readiness_context: Context) -> None:
+    """Capacity planning is documented with real content."""
+    _document_check("capacity-planning", codebase, inventory, readiness, readiness_context)
+
+
+@pytest.mark.readiness(id="ops.doc-scripts-exist", severity="medium",
+                       fix="Commit the script the document refers to, or fix the path")
+def test_scripts_referenced_by_docs_exist(codebase: CodebaseTarget, inventory: Inventory,
+                                          readiness: Recorder,
+                                          readiness_context: Context) -> None:
+    """Scripts that operations documents tell you to run exist in the tree."""
+    docs = _docs(codebase, inventory, readiness_context)
+    found: list[Finding] = []
+    referenced = 0
+    for topic in ops.TOPICS:
+        for section in ops.topic_sections(docs, topic):
+            doc_dir = (codebase.root / section.file).parent
+            missing = ops.missing_scripts(section, codebase.root, doc_dir)
+            referenced += len(ops.SCRIPT_REF.findall(section.text))
+            found += [f for f in missing if f not in found]
+    if not referenced:
+        pytest.skip("not applicable: no operations document refers to a script")
+    readiness.evidence(script_references=referenced)
+    readiness.conclude(found, "missing script(s)")
+
+
+def _compose_files(codebase: CodebaseTarget, ctx: Context) -> list[compose.ComposeFile]:
+    parsed = []
+    for artefact in ctx.artefacts("compose"):
+        if artefact.codebase.root != codebase.root:
+            continue
+        try:
+            parsed.append(compose.load_file(artefact.path, artefact.rel))
+        except ParseError as exc:
+            raise CheckError(str(exc)) from None
+    return parsed
+
+
+@pytest.mark.readiness(id="ops.backups-scheduled", severity="high",
+                       fix="Schedule backups (cron, a systemd timer or a backup service) and "
+                           "commit the schedule")
+def test_backups_scheduled(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
+                           readiness_context: Context) -> None:
+    """Backups run on a schedule (cron, systemd timer, compose or Kubernetes job)."""
+    services = [(s.name, s.image or "", cf.rel, s.line)
+                for cf in _compose_files(codebase, readiness_context) for s in cf.services]
+    schedules = ops.backup_schedules(inventory) + ops.compose_backup_services(services)
+    readiness.evidence(schedules=[f"{s.kind} {s.file}:{s.line} {s.what}" for s in schedules])
+    assert schedules, ("no backup schedule found (crontab line, systemd timer, compose backup "
+                       "service or CronJob mentioning backup)")
+
+
+@pytest.mark.readiness(id="ops.restore-tested", severity="medium",
+                       fix="Test restores on a schedule and write down how and when")
+def test_restore_test_documented(codebase: CodebaseTarget, inventory: Inventory,
+                                 readiness: Recorder, readiness_context: Context) -> None:
+    """Restoring from backup is tested, and the test is documented."""
+    docs = _docs(codebase, inventory, readiness_context)
+    found = ops.topic_sections(docs, "backup-restore")
+    if not found:
+        pytest.skip("not applicable: no backup document (see ops.backup-restore)")
+    section = ops.restore_test_documented(found)
+    readiness.evidence(backup_documents=sorted({s.file for s in found}))
+    assert section is not None, ("the backup documents never describe a restore test ("
+                                 + ", ".join(sorted({s.file for s in found})) + ")")
+    readiness.evidence(restore_test=f"{section.file}:{section.line}")
+
+
+@pytest.mark.readiness(id="ops.high-availability", severity="medium", category="resilience",
+                       fix="Run two or more replicas of stateless services, or document the "
+                           "active-passive failover")
+def test_high_availability(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
+                           readiness_context: Context) -> None:
+    """Stateless services run more than one instance, or active-passive is documented."""
+    files = _compose_files(codebase, readiness_context)
+    built = [(cf, s) for cf in files for s in cf.services if s.build is not None]
+    if not built:
+        pytest.skip("not applicable: no service built from this codebase in a compose file")
+    single = ops.single_instance_findings(built)
+    documented = ops.active_passive_documented(_docs(codebase, inventory, readiness_context))
+    readiness.evidence(single_instance=[f.message.split()[1] for f in single],
+                       active_passive=f"{documented.file}:{documented.line}" if documented
+                       else None)
+    if documented is not None:
+        return
+    readiness.conclude(single, "single-instance service(s) and no active-passive plan",
+                       lines=_compose_lines(files))
+
+
+def _compose_lines(files: list[compose.ComposeFile]) -> LineSource:
+    by_rel: dict[str, list[str]] = {}
+    for cf in files:
+        by_rel.setdefault(cf.rel, cf.lines)
+    return lambda rel: by_rel.get(rel, [])
+
+
+@pytest.mark.readiness(id="ops.load-balancer-config", severity="medium", category="resilience",
+                       fix="Fix the load balancer configuration so it parses; give upstreams "
+                           "more than one server")
+def test_load_balancer_config_parses(inventory: Inventory, readiness: Recorder) -> None:
+    """Load balancer configs (nginx, HAProxy) parse, and upstreams have servers."""
+    files = inventory.matching(ops.is_lb_config)
+    if not files:
+        pytest.skip("not applicable: no nginx or HAProxy configuration found")
+    found: list[Finding] = []
+    pools = {}
+    for file in files:
+        text = read_text(file) or ""
+        parse = ops.haproxy_problems if file.name.endswith(".cfg") else ops.nginx_problems
+        problems, upstreams = parse(text, file.rel)
+        found += problems
+        pools.update({f"{file.rel}:{name}": count for name, count in upstreams.items()})
+        found += ops.upstream_findings(upstreams, file.rel)
+    readiness.evidence(upstreams=pools)
+    readiness.conclude(found, "load balancer config problem(s)")
+

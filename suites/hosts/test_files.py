@@ -1,0 +1,115 @@
+"""File permissions: configured files on hosts, and secret files in the codebase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_readiness import HostFile, Recorder
+from pytest_readiness.config import Host, ReadinessConfig
+from pytest_readiness.plumbing.tree import Inventory
+from pytest_readiness.probes.hosts import files
+from pytest_readiness.recorder import Message
+
+pytestmark = pytest.mark.readiness(section="File Permissions", category="security")
+
+
+def _listed(what: str, problems: list[files.ModeProblem]) -> Message:
+    """``what: a (0664), b (0666)``, for the files still reported."""
+    modes = {p.file: p.mode for p in problems}
+    return lambda found: what + ", ".join(f"{f.file} ({modes[f.file]})" for f in found)
+
+
+@pytest.mark.readiness(id="files.configured", severity="high",
+                       fix="Set the mode and ownership given in readiness.yaml "
+                           "(chmod/chown), and in the provisioning that creates the file")
+def test_configured_file_mode_and_owner(host: Any, host_file: HostFile,
+                                        readiness: Recorder) -> None:
+    """Configured files exist with the expected mode, owner and group."""
+    spec = host_file.spec
+    f = host.file(spec.path)
+    exists = f.exists
+    readiness.evidence(path=spec.path, exists=exists)
+    if not spec.exists:
+        assert not exists, f"{spec.path} exists on {host_file.host.name} but should not"
+        return
+    assert exists, f"{spec.path} does not exist on {host_file.host.name}"
+    actual = {"mode": files.mode_string(f.mode), "owner": f.user, "group": f.group}
+    readiness.evidence(**actual)
+    wanted = {"mode": files.mode_string(spec.mode) if spec.mode is not None else None,
+              "owner": spec.owner, "group": spec.group}
+    wrong = [f"{key} is {actual[key]}, expected {value}"
+             for key, value in wanted.items() if value is not None and actual[key] != value]
+    assert not wrong, f"{spec.path}: " + "; ".join(wrong)
+
+
+@pytest.mark.readiness(id="files.secret-file-mode", severity="critical",
+                       fix="chmod 600 the file (owner-only); keys and .env files must not be "
+                           "readable by group or others")
+def test_secret_files_private(inventory: Inventory, readiness: Recorder) -> None:
+    """Secret-looking files (*.key, private *.pem, id_rsa*, .env*, *.p12) are owner-only."""
+    checked = sum(files.looks_secret(f) for f in inventory.files)
+    if not checked:
+        pytest.skip("not applicable: no secret-looking files (*.key, private *.pem, id_rsa*, "
+                    ".env*, *.p12) in the codebase")
+    problems = files.loose_secret_files(inventory)
+    readiness.evidence(secret_files_checked=checked)
+    readiness.conclude(files.mode_findings(problems),
+                       _listed("secret files open to others: ", problems))
+
+
+@pytest.mark.readiness(id="files.world-writable", severity="high",
+                       fix="Remove write permission for others (chmod o-w)")
+def test_no_world_writable_files(inventory: Inventory, readiness: Recorder) -> None:
+    """No file in the codebase is writable by everyone."""
+    problems = files.world_writable(inventory)
+    readiness.evidence(files_checked=len(inventory.files))
+    readiness.conclude(files.mode_findings(problems), _listed("world-writable files: ", problems))
+
+
+@pytest.mark.readiness(id="files.host-sensitive-paths", severity="critical",
+                       fix="chmod 600 (or 640 with a trusted group such as shadow/ssl-cert) "
+                           "every private key and credential file listed")
+def test_host_sensitive_files_private(host: Any, host_config: Host,
+                                      readiness_config: ReadinessConfig,
+                                      readiness: Recorder) -> None:
+    """Private keys and credential files on the host are not open to group or others."""
+    configured = [f.path for f in readiness_config.files
+                  if f.secret and (not f.hosts or host_config.name in f.hosts)]
+    found = files.stat_files(host, files.sensitive_paths(host, configured))
+    problems = [p for p in map(files.exposure, found) if p]
+    readiness.evidence(host=host_config.name,
+                       checked={f.path: f.mode_text for f in found}, exposed=problems)
+    assert not problems, f"{host_config.name}: " + "; ".join(problems)
+
+
+@pytest.mark.readiness(id="files.docker-socket", severity="critical",
+                       fix="chmod 660 the Docker socket, group docker, and keep that group small")
+def test_docker_socket_not_world_accessible(host: Any, host_config: Host,
+                                            readiness: Recorder) -> None:
+    """The Docker socket is not accessible to every local user."""
+    found = files.stat_files(host, list(files.DOCKER_SOCKETS))
+    if not found:
+        pytest.skip(f"not applicable: no Docker socket on {host_config.name}")
+    readiness.evidence(host=host_config.name, sockets={f.path: f.mode_text for f in found})
+    problems = [p for p in map(files.socket_exposure, found) if p]
+    assert not problems, f"{host_config.name}: " + "; ".join(problems)
+
+
+@pytest.mark.readiness(id="files.secret-owner", severity="high",
+                       fix="chown the secret file to the service user (service_user in "
+                           "readiness.yaml) or root")
+def test_secret_file_owned_by_service_user(host: Any, host_file: HostFile,
+                                           readiness: Recorder) -> None:
+    """Secret files are owned by the service user or root."""
+    spec, model = host_file.spec, host_file.host
+    if not spec.secret:
+        pytest.skip(f"not applicable: {spec.path} is not marked secret")
+    found = files.stat_files(host, [spec.path])
+    assert found, f"{spec.path} does not exist on {model.name}"
+    allowed = ["root", *([model.service_user] if model.service_user else [])]
+    readiness.evidence(path=spec.path, owner=found[0].owner, allowed=allowed)
+    assert found[0].owner in allowed, (
+        f"{spec.path} on {model.name} is owned by {found[0].owner}, expected one of "
+        + ", ".join(allowed))
