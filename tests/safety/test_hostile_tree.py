@@ -219,9 +219,6 @@ def test_a_deep_tree_is_walked(deep: Path) -> None:
     assert len([c for c in record["checks"] if c["outcome"] != "skip"]) >= 10, run.summary()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.8: a file name that is not UTF-8 crashes the "
-                   "Markdown/HTML writers; JSON, SARIF and Prometheus are never written")
 def test_a_file_name_that_is_not_utf8_reaches_every_output(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     (root / os.fsdecode(b"Dockerfile.\xff\xfe")).write_bytes(b"FROM python\nRUN pip install x\n")
