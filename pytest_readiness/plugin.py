@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness import hookspecs, isolation, runtest
+from pytest_readiness import boundary, hookspecs, isolation, runtest
 from pytest_readiness.config import ConfigError, find_config, load_config
 from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, always available
     CONTEXT_KEY,
@@ -205,6 +205,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist = "no"  # the catalogue needs no workers
     config.pluginmanager.register(Fixtures(), "readiness-fixtures")
     config.pluginmanager.register(runtest, "readiness-runtest")
+    config.pluginmanager.register(boundary, "readiness-boundary")  # scrubs what leaves
     if not hasattr(config, "workerinput"):
         fail_under = option(config, "readiness_fail_under")
         timeout = option(config, "readiness_timeout")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness import __version__
+from pytest_readiness.plumbing.escape import glob_literal, shell_word
 from pytest_readiness.scoring import Policy, Scorecard, score, scorecard_to_dict
 
 SCHEMA = "pytest-readiness/1"
@@ -172,9 +173,14 @@ def _relative_arg(arg: str, root: Path) -> str:
 
 
 def rerun_command(check: CheckResult) -> str:
-    """The exact command that re-runs one check (stable across installs)."""
-    selector = check.label
-    return f"pytest --readiness --readiness-check '{selector}'"
+    """The exact command that re-runs one check (stable across installs), safe to paste.
+
+    The target is matched as a glob (``--readiness-check``), so its glob characters are
+    bracketed and a character no command line carries (a line break, a control) matches
+    as ``?``; the selector is one single-quoted shell word, whatever the target holds.
+    """
+    selector = f"{check.id}[{glob_literal(check.target)}]" if check.target else check.id
+    return f"pytest --readiness --readiness-check {shell_word(selector, always=True)}"
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from pytest_readiness.boundary import scrub_evidence
 from pytest_readiness.fixtures import CONTEXT_KEY, RECORDER_KEY, result_target, target_of
 from pytest_readiness.marker import META_KEY, CheckMeta
 from pytest_readiness.outcomes import WarnOutcome, first_line
@@ -77,18 +78,17 @@ def pytest_runtest_makereport(
         report.outcome = "passed"
         report.longrepr = None
     recorder = item.stash.get(RECORDER_KEY, None)
-    evidence = recorder.as_evidence() if recorder else {}
+    # Redacted here, once, for every report rendered from the record; the report's own
+    # texts (longrepr, sections, properties) are scrubbed by pytest_readiness/boundary.py.
+    evidence = scrub_evidence(recorder.as_evidence() if recorder else {})
     message = scrub(message)
     if report.failed:
         report.longrepr = _check_longrepr(meta, target, outcome, message, evidence, call)
-    report.sections = [(title, scrub(text)) for title, text in report.sections]
     payload = CheckPayload(
         id=meta.id, title=meta.title, section=meta.section, suite=meta.suite,
         category=meta.category, severity=meta.severity, fix=meta.fix,
         target=target, outcome=str(decision.outcome), message=message,
-        # JSON-able and redacted as one text, exactly what every report shows
-        evidence=json.loads(scrub(json.dumps(evidence, default=str, sort_keys=True))),
-        waiver=decision.waiver,
+        evidence=evidence, waiver=decision.waiver,
     )
     setattr(report, PAYLOAD_ATTR, payload.to_dict())
     item.user_properties[:] = [p for p in item.user_properties if not str(p[0]).startswith(PREFIX)]
@@ -126,7 +126,7 @@ def _check_longrepr(meta: CheckMeta, target: str | None, outcome: str, message: 
     if outcome == Outcome.ERROR and call.excinfo is not None:
         trace = call.excinfo.getrepr(style="short", showlocals=False, funcargs=False)
         lines += ["", str(trace)]
-    return scrub("\n".join(lines))
+    return "\n".join(lines)
 
 
 def payload_of(report: pytest.TestReport) -> CheckPayload | None:

@@ -52,3 +52,33 @@ def is_secret_name(name: str, anywhere: bool = False) -> bool:
 def words_pattern(extra: tuple[str, ...] = ()) -> str:
     """The credential words as one regex alternation, for patterns of ``name = value`` text."""
     return "|".join((*SECRET_WORDS, *extra))
+
+
+# A name as text writes it, for patterns of ``name = value`` (the ``name`` group): letters,
+# digits, ``_``, ``.`` and ``-``, never starting inside a longer name. Bounded, so that a
+# long run of word characters (a base64 blob) costs linear time.
+_NAME_START = r"(?<![\w.-])"
+
+
+def name_ending_pattern() -> str:
+    """A name that *ends* with a credential word after a separator (``aws_secret_access_key``,
+    ``DJANGO_SECRET_KEY``, ``db.password``, ``api_key``): the code identifier reading of
+    :func:`is_secret_name`, with no word boundary needed before the word."""
+    return rf"{_NAME_START}(?P<name>(?:[\w.-]{{0,60}}[_.-])?(?:{WORDS}))"
+
+
+def name_containing_pattern() -> str:
+    """A name with a credential or session word anywhere (``secret_key_base``,
+    ``clientSecret``, ``X-Auth-Token``, ``sessionid``): the configuration key reading of
+    :func:`is_secret_name`; the caller confirms with :func:`is_text_secret_name`."""
+    return (rf"{_NAME_START}(?P<name>[\w.-]{{0,60}}?(?:{words_pattern(SESSION_WORDS)})"
+            r"[\w.-]{0,40})")
+
+
+_SESSION_ALONE = re.compile(rf"(?i)(?:^|[_.-])(?:{'|'.join(SESSION_WORDS)})$")
+
+
+def is_text_secret_name(name: str) -> bool:
+    """Whether a key in free text (a JSON body, a header, a log line) names a secret or a
+    session value: a credential word anywhere, or a name ending in a session word."""
+    return is_secret_name(name, anywhere=True) or bool(_SESSION_ALONE.search(name))

@@ -1,9 +1,12 @@
 """Redaction: secrets are never shown whole, anywhere. Pure.
 
-What a secret value looks like is known here once: the formats of real keys and tokens
-(:data:`SECRET_PATTERNS`), how a placeholder differs from a real value, and how to hide
-either in a line of code or free text. probes/code/secrets.py finds secrets in code with
-these; every report passes through :func:`scrub`.
+What a secret value looks like is known here once, in one table (:data:`SECRET_PATTERNS`):
+the formats of real keys and tokens, ``name = value`` shapes whose name comes from the one
+vocabulary of credential words (plumbing/names.py), free text ("the password is ..."),
+``Authorization`` headers and command-line passwords. Rows marked ``code`` are also the
+code rules of ``secrets.hardcoded`` (probes/code/secrets.py finds secrets in code with
+them); every row redacts. Every text that leaves the process passes through :func:`scrub`
+(pytest_readiness/boundary.py says where).
 """
 
 from __future__ import annotations
@@ -14,9 +17,15 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pytest_readiness.plumbing.names import SESSION_WORDS, words_pattern
+from pytest_readiness.plumbing.names import (
+    is_text_secret_name,
+    name_containing_pattern,
+    name_ending_pattern,
+    words_pattern,
+)
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)")
+# ``scheme://user:PASSWORD@host``: the one shape of a password inside a URL.
+URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)")
 
 
 def redact(secret: str, keep: int = 4) -> str:
@@ -28,33 +37,12 @@ def redact(secret: str, keep: int = 4) -> str:
 
 def mask_url_password(text: str) -> str:
     """``postgres://app:s3cret@db/app`` -> ``postgres://app:***@db/app``."""
-    return _URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", text)
+    return URL_PASSWORD.sub(lambda m: f"{m['head']}***{m['at']}", text)
 
 
 def redact_in(text: str, secret: str) -> str:
     """Replace every occurrence of ``secret`` inside ``text`` by its redacted form."""
     return text.replace(secret, redact(secret)) if secret else text
-
-
-# ``token=abc...``, ``Authorization: Bearer abc...``, ``session=abc...`` in free text
-# (a response body, a header dump, a log line): unquoted, unlike source code.
-_NAMED_VALUE = re.compile(
-    rf"(?i)(?:\b(?:{words_pattern(SESSION_WORDS)})\s*[=:]\s*|\bbearer\s+)"
-    r"(?P<value>[^\s'\"&;,<>${}()\\]{8,})")
-
-
-def scrub(text: str) -> str:
-    """``text`` with every secret-looking value and URL password redacted.
-
-    The last line of defence before anything a check produced reaches a report or the
-    terminal: messages, evidence, tracebacks and captured output all pass through here.
-    """
-    text = mask_url_password(text)
-    text = _NAMED_VALUE.sub(
-        lambda m: m.group(0)[: m.start("value") - m.start()] + redact(m["value"]), text)
-    for value in sorted(set(pattern_values(text)), key=len, reverse=True):
-        text = text.replace(value, redact(value))
-    return text
 
 
 # ``KEY: value`` / ``KEY=value`` / ``ENV KEY value`` where KEY names a credential.
@@ -78,12 +66,27 @@ def redact_assignment(line: str) -> str:
 
 @dataclass(frozen=True)
 class SecretPattern:
+    """One row of the table: what a secret looks like, and where it is looked for."""
+
     id: str
     title: str
     pattern: re.Pattern[str]
-    group: int = 0  # the capture group holding the secret
+    group: int | str = 0  # the capture group holding the secret
     generic: bool = False  # a name=value match: needs a value that looks real
+    code: bool = True  # also a code rule (secrets.hardcoded:<id>); False: redaction only
 
+
+# A quote as it appears in text, JSON, or JSON inside JSON (``"``, ``\"``, ``\\\"``).
+_QUOTE = r"\\*[\"']"
+# A separator between a name and its value: ``=``, ``=>``, ``:`` before a space or a quote
+# (``secrets.hardcoded:api-key`` is a rule id), or prose (``is``, ``was``).
+_SEPARATOR = (r"(?P<sep>[ \t]*=>?[ \t]*|[ \t]*:(?:[ \t]+|(?=\\*[\"']))"
+              r"|[ \t]+(?:is|was)[ \t]*:?[ \t]*)")
+# A value: inside quotes, anything but a quote, a backslash or a line end (escaped line ends
+# of a JSON string are part of it: a private key in a JSON body); unquoted, a run without
+# space or delimiter. Never the "…" of a value already redacted.
+_VALUE = (r"(?P<open>\\*[\"'])?(?P<value>(?(open)(?:[^\"'\\\n…]|\\+[nrtu/])+|"
+          r"[^\s\"'`&;,<>{}\[\]()|\\…]+))")
 
 SECRET_PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern("private-key", "private key",
@@ -94,23 +97,56 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern("api-key", "API key (sk-...)",
          re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|live-|test-|ant-)?[A-Za-z0-9_-]{20,}")),
     SecretPattern("stripe-key", "Stripe live key",
-                  re.compile(r"\b[rs]k_live_[0-9A-Za-z]{16,}")),
+                  re.compile(r"\b(?:[rs]k_live_[0-9A-Za-z]{16,}|whsec_[0-9A-Za-z]{24,})")),
     SecretPattern("github-token", "GitHub token",
          re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
+    SecretPattern("gitlab-token", "GitLab token",
+                  re.compile(r"\bgl(?:pat|dt|rt|ptt|cbt|oas)-[0-9A-Za-z_-]{20,}")),
     SecretPattern("slack-token", "Slack token",
                   re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    SecretPattern("slack-webhook", "Slack webhook URL",
+                  re.compile(r"\bhooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/"
+                             r"[A-Za-z0-9]{20,}")),
     SecretPattern("google-api-key", "Google API key",
                   re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    SecretPattern("npm-token", "npm access token",
+                  re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    SecretPattern("pypi-token", "PyPI API token",
+                  re.compile(r"\bpypi-AgE[A-Za-z0-9_-]{50,}")),
+    SecretPattern("sendgrid-key", "SendGrid API key",
+                  re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b")),
     SecretPattern("jwt", "JSON Web Token",
          re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
     SecretPattern("dsn-password", "password inside a connection string",
          re.compile(r"\b[a-z][a-z0-9+.-]*://[^:/@\s'\"]+:([^@\s'\"/]{3,})@[\w.-]+"), group=1,
          generic=True),
+    # ``API_KEY = "..."``, ``"aws_secret_access_key": "..."``: a quoted value after a name
+    # that ends with a credential word, wherever that name starts (no word boundary).
     SecretPattern("hardcoded-password", "hardcoded password or token",
-         re.compile(rf"(?i)\b(?:{words_pattern()})\b['\"]?\s*[:=]\s*[rbuf]?['\"]"
-                    r"([^'\"\s]{8,})['\"]"), group=1, generic=True),
+         re.compile(rf"(?i){name_ending_pattern()}['\"]?\s*[:=]\s*[rbuf]?['\"]"
+                    r"(?P<value>[^'\"\s]{8,})['\"]"), group="value", generic=True),
+    # -- redaction only: shapes of free text (a response body, a log line, a certificate field)
+    SecretPattern("named-value", "credential after its name",
+         re.compile(rf"(?i){name_containing_pattern()}(?P<close>{_QUOTE})?{_SEPARATOR}{_VALUE}"),
+         group="value", generic=True, code=False),
+    SecretPattern("authorization", "Authorization header",
+         re.compile(r"(?i)\b(?:proxy-)?authorization(?:\\*[\"'])?[ \t]*[:=][ \t]*(?:\\*[\"'])?"
+                    r"(?:(?:basic|bearer|token|digest|negotiate|ntlm|apikey|sso-key)[ \t]+)?"
+                    r"(?P<value>[^\s\"'\\,;…]{4,})"), group="value", code=False),
+    SecretPattern("bearer", "bearer token",
+         re.compile(r"(?i)\bbearer[ \t]+(?P<value>[A-Za-z0-9._~+/=-]{8,})"), group="value",
+         code=False),
+    SecretPattern("command-line-password", "password on a command line",
+         re.compile(rf"(?i)(?:\bsshpass[ \t]+-p[ \t]*|(?<![\w-])--(?:[\w-]*[_-])?"
+                    rf"(?:{words_pattern()})[ \t]+){_VALUE}"), group="value", generic=True,
+         code=False),
+    SecretPattern("private-key-block", "private key",
+         re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:"
+                    r"[A-Za-z0-9+/=\s\\,:-]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|"
+                    r"[A-Za-z0-9+/=\s\\,:-]*)"), code=False),
 )
-GENERIC_PATTERNS = frozenset(r.id for r in SECRET_PATTERNS if r.generic)
+CODE_PATTERNS = tuple(r for r in SECRET_PATTERNS if r.code)
+GENERIC_PATTERNS = frozenset(r.id for r in CODE_PATTERNS if r.generic)
 PLACEHOLDER_WORDS = ("xxx", "changeme", "change-me", "change_me", "example", "placeholder",
                      "redacted", "your_", "your-", "yourkey", "dummy", "fake", "sample", "todo",
                      "replace", "insert", "secret_here", "password", "passwd", "<", "${", "{{",
@@ -161,7 +197,7 @@ def looks_real(value: str) -> bool:
     return entropy(value) >= 2.5
 
 
-def pattern_hits(text: str, rules: Iterable[SecretPattern] = SECRET_PATTERNS
+def pattern_hits(text: str, rules: Iterable[SecretPattern] = CODE_PATTERNS
                   ) -> Iterator[tuple[int, str, SecretPattern, str]]:
     """(line number, line, rule, raw value) for every pattern match that looks like a secret.
 
@@ -189,8 +225,89 @@ def pattern_hits(text: str, rules: Iterable[SecretPattern] = SECRET_PATTERNS
 
 
 def pattern_values(text: str) -> set[str]:
-    """Every secret-looking value in ``text`` (placeholders excluded)."""
+    """Every value the code rules find in ``text`` (placeholders excluded)."""
     return {value for _, _, _, value in pattern_hits(text)}
+
+
+# --- scrub: the last line of defence --------------------------------------------------
+
+# What a value after a credential name is when it is no secret: a state, a reference to
+# where the secret lives, a mask, a value already redacted.
+_NOT_SECRET_VALUES = frozenset({
+    "true", "false", "null", "none", "nil", "yes", "no", "on", "off", "required", "optional",
+    "missing", "set", "unset", "empty", "redacted", "hidden", "masked", "invalid", "expired",
+    "disabled", "enabled", "present", "absent", "unknown", "undefined", "provided"})
+_REFERENCE_VALUE = re.compile(r"\$\{|\$\(|\$[A-Za-z_]\w*$|\{\{|%\(|<[\w .-]*>?$")
+_PROSE_WORD = re.compile(r"[A-Za-z][a-z]{0,15}")
+
+
+def hides(value: str, *, quoted: bool = False, prose: bool = False) -> bool:
+    """Whether :func:`scrub` hides ``value``, found after a name that names a credential.
+
+    Redaction errs towards hiding (a hidden word costs a reader little; a shown password
+    costs the password): everything is hidden but a state (``missing``, ``true``), a
+    reference (``${DB_PASSWORD}``, ``<token>``), a mask (``***``), a short number, and,
+    where the separator reads as prose (``password: required``, ``the token is expired``),
+    one plain word with no digit or inner capital.
+    """
+    value = value.strip()
+    if len(value) < 4 or value.lower() in _NOT_SECRET_VALUES or _REFERENCE_VALUE.match(value):
+        return False
+    if set(value) <= set("*xX•.-_") or value.isdigit() and len(value) < 6:
+        return False
+    return not (prose and not quoted and _PROSE_WORD.fullmatch(value))
+
+
+def _after_name(match: re.Match[str], row: SecretPattern) -> bool:
+    """For a name=value row: the name names a credential and the value is worth hiding."""
+    groups = match.groupdict()
+    if row.id == "named-value" and not is_text_secret_name(groups["name"]):
+        return False
+    separator = (groups.get("sep") or "=").strip()
+    quoted = bool(groups.get("open")) or row.id == "hardcoded-password"
+    return hides(match.group(row.group), quoted=quoted, prose=separator not in ("=", "=>"))
+
+
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where the secrets of ``text`` are, by every row of the table: sorted, merged."""
+    spans = []
+    for row in SECRET_PATTERNS:
+        for match in row.pattern.finditer(text):
+            if match.group(row.group) is None or row.generic and not _after_name(match, row):
+                continue
+            start, end = match.span(row.group)
+            if not text.startswith("…", end):  # not the visible part of a redacted value
+                spans.append((start, end))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def scrub(text: str) -> str:
+    """``text`` with every secret-looking value and URL password redacted.
+
+    The last line of defence before anything a check produced reaches a report, a log or
+    the terminal (pytest_readiness/boundary.py applies it at every boundary). A value found
+    beside its name is hidden wherever else it appears in ``text`` too. Idempotent, and a
+    JSON text stays the same JSON structure (quotes and escapes are never redacted).
+    """
+    text = mask_url_password(text)
+    spans = secret_spans(text)
+    if not spans:
+        return text
+    values = {text[start:end] for start, end in spans}
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], redact(text[start:end])]
+        last = end
+    text = "".join(parts) + text[last:]
+    for value in sorted((v for v in values if len(v) >= 8), key=len, reverse=True):
+        text = text.replace(value, redact(value))
+    return text
 
 
 _LITERAL = re.compile(r"""(?P<q>["'])(?P<value>[^"'\s\\]{8,})(?P=q)""")

@@ -1,7 +1,7 @@
 """Inline SVG charts: the category scorecard as bars, scores over time as lines.
 
 Plain SVG text, no script and no external font, so a report that embeds it
-opens offline and prints. Every label passes through ``html.escape``: category
+opens offline and prints. Every label passes through ``plumbing.escape.html``: category
 names come from the user's config and are treated as untrusted like the rest.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 
+from pytest_readiness.plumbing.escape import html as escape
 from pytest_readiness.scoring import Scorecard
 
 BAR_HEIGHT = 22

@@ -1,13 +1,14 @@
-"""What every renderer shares: action items in priority order, counts, escaping."""
+"""What every renderer shares: action items in priority order, counts, escaping
+(the escapers themselves are pytest_readiness/plumbing/escape.py)."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_readiness.plumbing import escape
 from pytest_readiness.results import CheckResult, Record, rerun_command
 from pytest_readiness.vocabulary import PROBLEMS, Severity, Verdict, priority_of
 
@@ -76,24 +77,14 @@ def fmt_score(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f}"
 
 
-# Control characters other than newline and tab: an ANSI escape from a banner must
-# not recolour or retitle the terminal of whoever cats the report; shown as \x1b.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def truncate(text: str, limit: int = MAX_VALUE) -> str:
-    """Untrusted text made inert and bounded: control characters shown, length capped."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(text))
-    return text if len(text) <= limit else text[: limit - 1] + f"… (+{len(text) - limit} chars)"
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+def truncate(text: Any, limit: int = MAX_VALUE) -> str:
+    """Untrusted text made inert for a terminal and bounded: controls shown, length capped."""
+    return escape.cut(escape.terminal(text), limit)
 
 
 def md(text: Any, limit: int = MAX_VALUE) -> str:
     """Untrusted text as one line of inert Markdown: no tables, links, HTML or headings."""
-    flat = " ".join(str(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", truncate(flat, limit))
+    return escape.markdown(text, limit)
 
 
 def evidence_items(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:

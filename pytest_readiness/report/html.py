@@ -4,7 +4,8 @@ Inline CSS, inline SVG charts and a few lines of inline JavaScript (filters);
 no external URL of any kind. A Content-Security-Policy allows only that one
 script (by its hash), so even markup that slipped past escaping could not run.
 Everything that comes from the record (targets, messages, evidence) is escaped
-with ``html.escape`` and oversize values are truncated.
+with ``plumbing.escape.html`` (controls shown, ``<>&"'`` escaped) and oversize values are
+truncated.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from html import escape
 from typing import Any
 
 from pytest_readiness.baseline import fmt_delta
+from pytest_readiness.plumbing.escape import html as escape
 from pytest_readiness.report.charts import scorecard_bars, series_from_history, trend_lines
 from pytest_readiness.report.common import (
     MAX_VALUE,
@@ -104,7 +105,7 @@ def _script_hash() -> str:
 
 def e(value: Any, limit: int = MAX_VALUE) -> str:
     """Untrusted text, truncated, then escaped (quotes too: safe in attributes)."""
-    return escape(truncate(str(value), limit), quote=True)
+    return escape(truncate(value, limit))
 
 
 def render(record: Record, history: Sequence[Mapping[str, Any]] = ()) -> str:

@@ -1,7 +1,13 @@
-"""The Markdown audit report: what a human auditor would have written by hand."""
+"""The Markdown audit report: what a human auditor would have written by hand.
+
+Every value from the record is escaped where it is placed: ``md()`` for text (one inert
+line), ``markdown_code()`` for code spans (ids, commands); a value can neither start a
+line nor end a table cell, so no name forges a heading, a row or a verdict.
+"""
 
 from __future__ import annotations
 
+from pytest_readiness.plumbing.escape import markdown_code
 from pytest_readiness.report.common import (
     action_items,
     by_section,
@@ -53,7 +59,7 @@ def _summary(record: Record) -> list[str]:
         f"not applicable: {tally.get(Outcome.SKIP, 0)})",
         f"- Audited: {record.started} in {record.duration_s:.1f}s; hosts: "
         f"{md(', '.join(record.hosts)) or '-'}; config: {md(record.config or '(none)')}",
-        f"- Command: `{_code(record.command)}`",
+        f"- Command: {markdown_code(record.command)}",
     ]
     if card.blockers:
         lines.append(f"- Blockers: {', '.join(md(b) for b in card.blockers)}")
@@ -61,11 +67,6 @@ def _summary(record: Record) -> list[str]:
         lines.append(f"- Not run: {', '.join(md(n) for n in record.not_run[:50])}")
     lines += [f"- Note: {md(note, 1000)}" for note in record.notes]
     return lines + [""]
-
-
-def _code(text: str) -> str:
-    """Text inside one inline code span: no backtick can end it early."""
-    return " ".join(text.split()).replace("`", "'")
 
 
 def _scorecard(record: Record) -> list[str]:
@@ -77,10 +78,10 @@ def _scorecard(record: Record) -> list[str]:
             continue
         outcomes = ", ".join(f"{n} {o}" for o, n in sorted(cat.counts.items())) or "-"
         lines.append(f"| {md(cat.name)} | {fmt_score(cat.score)} | {cat.weight:g} | "
-                     f"{cat.weighted:.1f} | {outcomes} |")
+                     f"{cat.weighted:.1f} | {md(outcomes)} |")
     lines.append(f"| **Overall** | **{fmt_score(card.overall)}** | | | |")
     if card.absent:
-        lines += ["", f"Not assessed (no applicable checks): {', '.join(card.absent)}."]
+        lines += ["", f"Not assessed (no applicable checks): {md(', '.join(card.absent))}."]
     return lines + [""]
 
 
@@ -92,7 +93,7 @@ def _critical_path(record: Record) -> list[str]:
     lines += ["| Priority | Check | Target | Impact | Fix |", "|---|---|---|---|---|"]
     for item in items:
         c = item.check
-        lines.append(f"| {item.priority} | {md(c.id)} | {md(c.target or '-')} | "
+        lines.append(f"| {md(item.priority)} | {md(c.id)} | {md(c.target or '-')} | "
                      f"{md(item.impact)} | {md(c.fix or '-')} |")
     return lines + [""]
 
@@ -104,11 +105,11 @@ def _actions(record: Record) -> list[str]:
         return lines + ["None.", ""]
     for item in items:
         c = item.check
-        lines.append(f"- [ ] **{item.priority}** {md(c.title)} ({md(c.label)}): "
+        lines.append(f"- [ ] **{md(item.priority)}** {md(c.title)} ({md(c.label)}): "
                      f"{md(c.message or c.outcome)}")
         if c.fix:
             lines.append(f"  - Fix: {md(c.fix)}")
-        lines.append(f"  - Re-run: `{item.rerun}`")
+        lines.append(f"  - Re-run: {markdown_code(item.rerun)}")
     return lines + [""]
 
 
@@ -132,8 +133,8 @@ def _worst(checks: list[CheckResult]) -> str:
 
 def _check(c: CheckResult) -> list[str]:
     target = f" [{md(c.target)}]" if c.target else ""
-    lines = [f"- **{ICONS[c.outcome]}** `{c.id}`{target} — {md(c.title)} "
-             f"({c.severity}, {c.category})"]
+    lines = [f"- **{ICONS[c.outcome]}** {markdown_code(c.id)}{target} — {md(c.title)} "
+             f"({md(c.severity)}, {md(c.category)})"]
     if c.message:
         lines.append(f"  - {md(c.message)}")
     for key, value in evidence_items(c.evidence):
@@ -147,7 +148,7 @@ def _check(c: CheckResult) -> list[str]:
     if c.outcome in PROBLEMS:
         if c.fix:
             lines.append(f"  - Fix: {md(c.fix)}")
-        lines.append(f"  - Re-run: `{rerun_command(c)}`")
+        lines.append(f"  - Re-run: {markdown_code(rerun_command(c))}")
     if c.waiver:
         lines.append(f"  - Waiver: {md(c.waiver.reason)}")
     return lines
@@ -165,9 +166,9 @@ def _waivers(record: Record) -> list[str]:
         if w is None:
             continue
         status = "EXPIRED (no longer applies)" if w.expired else "active"
-        lines.append(f"| {md(c.id)} | {md(c.target or '-')} | {w.real_outcome} | "
+        lines.append(f"| {md(c.id)} | {md(c.target or '-')} | {md(w.real_outcome)} | "
                      f"{md(w.reason)} | {md(w.owner or '-')} | "
-                     f"{w.expires or 'never'} | {status} |")
+                     f"{md(w.expires or 'never')} | {status} |")
     return lines + [""]
 
 

@@ -2,17 +2,17 @@
 
 Registered by the plugin only in the controller and only when pytest-html is
 writing a report (``--html``). Every value is escaped: pytest-html inserts
-these cells as raw HTML.
+these cells as raw HTML, its own test id cell included (escaped here too).
 """
 
 from __future__ import annotations
 
 import json
-from html import escape
 from typing import Any
 
 import pytest
 
+from pytest_readiness.plumbing.escape import html as escape
 from pytest_readiness.report.charts import scorecard_bars
 from pytest_readiness.report.common import caveats, fmt_score, truncate, verdict_text
 from pytest_readiness.runtest import payload_of
@@ -61,8 +61,23 @@ def pytest_html_results_table_header(cells: list[str]) -> None:
     cells.insert(2, '<th class="sortable" data-column-type="category">Category</th>')
 
 
+_TEST_ID_CELL = '<td class="col-testId">'
+
+
+def escape_test_id(cells: list[str]) -> None:
+    """pytest-html 4 inserts the node id raw in its test id cell, and a node id holds the
+    target's name (a file named ``Dockerfile.<img src=x onerror=...>``): escaped here.
+    A cell that holds no ``<``, ``>`` or ``"`` is left as it is (escaped already, or plain)."""
+    for index, cell in enumerate(cells):
+        if cell.startswith(_TEST_ID_CELL) and cell.endswith("</td>"):
+            text = cell[len(_TEST_ID_CELL):-len("</td>")]
+            if any(c in text for c in '<>"'):
+                cells[index] = f"{_TEST_ID_CELL}{escape(text)}</td>"
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
+    escape_test_id(cells)
     payload = payload_of(report)
     values = [payload.category, payload.severity, str(payload.outcome).upper()] if payload \
         else ["", "", ""]

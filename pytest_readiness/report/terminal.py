@@ -1,7 +1,11 @@
-"""The scorecard printed after pytest's own summary."""
+"""The scorecard printed after pytest's own summary.
+
+Every line leaves through ``plumbing.escape.terminal_line``: a target's name (a file named
+with an ANSI escape or a line break) can neither drive the terminal nor add a line."""
 
 from __future__ import annotations
 
+from pytest_readiness.plumbing import escape
 from pytest_readiness.report.common import (
     action_items,
     caveats,
@@ -51,4 +55,4 @@ def render(record: Record, fail_under: float | None = None) -> list[str]:
                 lines.append(f"       fix: {truncate(c.fix, 160)}")
         if len(items) > TOP_ACTIONS:
             lines.append(f"  ... and {len(items) - TOP_ACTIONS} more in the report")
-    return lines
+    return [escape.terminal_line(line) for line in lines]

@@ -10,8 +10,9 @@ appear in none of them, nor may a long piece of it.
 Hostile file names (markup, Markdown, shell, terminal control) are audited once
 (a module fixture) and each output is checked for the one injection it is prone to.
 
-Every test here reproduces a break of today's code and is marked
-``xfail(strict=True)``: the fix turns it green, and then the marker must go.
+Every test here reproduced a break (issue 19) before its fix; the mechanisms that fixed
+them are pytest_readiness/boundary.py (the scrubber at every boundary),
+plumbing/redact.py (one redaction table) and plumbing/escape.py (one escaper per output).
 """
 
 from __future__ import annotations
@@ -57,9 +58,6 @@ def _write(directory: Path, config: dict[str, object]) -> Path:
 # -- 13: skip reasons ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.13: skip reasons are not scrubbed: a URL "
-                   "password and ?token= are printed whole in JUnit, pytest-html and -rA/-vv")
 def test_skip_reasons_hide_url_credentials(tmp_path: Path) -> None:
     values = {"url password": "Pw1" + secrets.token_hex(12),
               "url token": "tok" + secrets.token_hex(12)}
@@ -91,9 +89,6 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshFleet]:
         started.stop()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.14: log records are not scrubbed: testinfra "
-                   "logs 'sshpass -p PASSWORD ...' to --log-file and --log-cli-level=DEBUG")
 def test_logs_hide_the_ssh_password(fleet: SshFleet, tmp_path: Path) -> None:
     values = {"ssh password": "Pw1" + secrets.token_hex(12)}
     (entry,) = fleet.host_entries(timeout=3)
@@ -125,10 +120,6 @@ def _health_answering(tmp_path: Path, body: bytes) -> tuple[Finished, Path]:
     return run, directory
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.15: a JSON error body's "
-                   "\"aws_secret_access_key\": \"...\" is not redacted (no word boundary after "
-                   "'_', a quote before the colon)")
 def test_a_json_error_body_secret_is_redacted(tmp_path: Path) -> None:
     values = {"aws secret": secrets.token_hex(20)}
     body = json.dumps({"error": "AccessDenied", "aws_access_key_id": "AKIA" + "X" * 16,
@@ -137,9 +128,6 @@ def test_a_json_error_body_secret_is_redacted(tmp_path: Path) -> None:
     _hidden(run, directory, values)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.15: free text 'the password is ...' in an "
-                   "error body is not redacted")
 def test_a_free_text_password_is_redacted(tmp_path: Path) -> None:
     values = {"free-text password": "Pw1" + secrets.token_hex(12)}
     body = f"login failed for admin: the password is {values['free-text password']}".encode()
@@ -147,9 +135,6 @@ def test_a_free_text_password_is_redacted(tmp_path: Path) -> None:
     _hidden(run, directory, values)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.15: secrets in certificate CN/OU/SAN values "
-                   "are shown whole")
 def test_certificate_field_secrets_are_redacted(tmp_path: Path) -> None:
     from cryptography import x509
     from cryptography.x509.oid import NameOID
@@ -254,9 +239,6 @@ class _Injected(HTMLParser):
             self.found.append(f"<{tag} {attrs}>")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.17: a file name with markup is inserted raw "
-                   "in pytest-html's results table (script runs when the report is opened)")
 def test_pytest_html_table_holds_no_markup_from_names(named_run: NamedRun) -> None:
     page = (named_run.directory / "ph.html").read_text(encoding="utf-8")
     blob = re.search(r'data-jsonblob="([^"]*)"', page)
@@ -271,9 +253,6 @@ def test_pytest_html_table_holds_no_markup_from_names(named_run: NamedRun) -> No
     assert parser.found == [], parser.found[:3]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.17: a file name with newlines forges Markdown "
-                   "report content (a second '**Verdict: PRODUCTION READY**' line)")
 def test_markdown_cannot_be_forged_by_a_name(named_run: NamedRun) -> None:
     markdown = (named_run.directory / "out.md").read_text(encoding="utf-8")
     verdicts = [line for line in markdown.splitlines() if line.startswith("**Verdict")]
@@ -288,9 +267,6 @@ def _rerun_commands(directory: Path) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.17: re-run commands quote names with "
-                   "'...' by hand: a name with a quote runs a command when the line is pasted")
 def test_rerun_commands_are_safe_to_paste(named_run: NamedRun, tmp_path: Path) -> None:
     commands = [c for c in _rerun_commands(named_run.directory) if "touch" in c]
     assert commands, "the name with a quote has a re-run command"
@@ -308,9 +284,6 @@ def test_rerun_commands_are_safe_to_paste(named_run: NamedRun, tmp_path: Path) -
     assert sorted(os.listdir(paste)) == [], f"pasting {commands[0]!r} created files"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="issue 19.17: terminal escapes in file names reach the "
-                   "terminal at -q")
 def test_quiet_terminal_shows_no_escape_from_names(named_run: NamedRun) -> None:
     out = named_run.run.stdout + named_run.run.stderr
     assert "Dockerfile." in out, named_run.run.summary()

@@ -24,7 +24,7 @@ from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.redact import (
-    SECRET_PATTERNS,
+    CODE_PATTERNS,
     X_RUN,
     SecretPattern,
     looks_real,
@@ -58,7 +58,7 @@ class SecretFinding:
         return self.context == "code"
 
 
-def scan_text(text: str, rel: str, rules: Iterable[SecretPattern] = SECRET_PATTERNS
+def scan_text(text: str, rel: str, rules: Iterable[SecretPattern] = CODE_PATTERNS
               ) -> Iterator[SecretFinding]:
     context = context_of(rel)
     by_line: dict[int, list[tuple[str, SecretPattern, str]]] = {}
@@ -376,9 +376,9 @@ def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
 
 # --- findings the suite concludes on ----------------------------------------------------
 
-HARDCODED_RULES = (*(p.id for p in SECRET_PATTERNS), "fallback-default", "keyword-argument",
+HARDCODED_RULES = (*(p.id for p in CODE_PATTERNS), "fallback-default", "keyword-argument",
                    "assignment")
-TEMPLATE_RULES = ("", *(p.id for p in SECRET_PATTERNS))
+TEMPLATE_RULES = ("", *(p.id for p in CODE_PATTERNS))
 _ENV_SAID = {True: ".env file tracked by git", None: ".env file in the tree (not a git repository)",
              False: ".env file present but not tracked by git"}
 
