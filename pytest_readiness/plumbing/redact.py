@@ -25,7 +25,10 @@ from pytest_readiness.plumbing.names import (
 )
 
 # ``scheme://user:PASSWORD@host``: the one shape of a password inside a URL.
-URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)")
+# The password stops at "/", "?" or "#" (RFC 3986 percent-encodes them inside userinfo), so
+# ``https://host:8443/mail?to=ops@example.com`` holds no password.
+URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s\"'\\]*:)"
+                          r"(?P<pw>[^@\s/?#\"'\\]+)(?P<at>@)")
 
 
 def redact(secret: str, keep: int = 4) -> str:
@@ -85,8 +88,15 @@ _SEPARATOR = (r"(?P<sep>[ \t]*=>?[ \t]*|[ \t]*:(?:[ \t]+|(?=\\*[\"']))"
 # A value: inside quotes, anything but a quote, a backslash or a line end (escaped line ends
 # of a JSON string are part of it: a private key in a JSON body); unquoted, a run without
 # space or delimiter. Never the "…" of a value already redacted.
-_VALUE = (r"(?P<open>\\*[\"'])?(?P<value>(?(open)(?:[^\"'\\\n…]|\\+[nrtu/])+|"
-          r"[^\s\"'`&;,<>{}\[\]()|\\…]+))")
+_QUOTED = r"(?:[^\"'\\\n…]|\\+[nrtu/])+"
+_UNQUOTED = r"[^\s\"'`&;,<>{}\[\]()|\\…]+"
+_VALUE = rf"(?P<open>{_QUOTE})?(?P<value>(?(open){_QUOTED}|{_UNQUOTED}))"
+
+# The body of a PEM block, as text or inside a JSON string (escaped line ends), never
+# ending on half an escape.
+_PEM_BODY = r"(?:[A-Za-z0-9+/=\s,:-]|\\+[nrt])"
+# The schemes of an Authorization header: the credential is what follows one.
+_SCHEMES = r"(?:basic|bearer|token|digest|negotiate|ntlm|apikey|sso-key)"
 
 SECRET_PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern("private-key", "private key",
@@ -130,9 +140,10 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
          re.compile(rf"(?i){name_containing_pattern()}(?P<close>{_QUOTE})?{_SEPARATOR}{_VALUE}"),
          group="value", generic=True, code=False),
     SecretPattern("authorization", "Authorization header",
-         re.compile(r"(?i)\b(?:proxy-)?authorization(?:\\*[\"'])?[ \t]*[:=][ \t]*(?:\\*[\"'])?"
-                    r"(?:(?:basic|bearer|token|digest|negotiate|ntlm|apikey|sso-key)[ \t]+)?"
-                    r"(?P<value>[^\s\"'\\,;…]{4,})"), group="value", code=False),
+         re.compile(rf"(?i)\b(?:proxy-)?authorization(?P<close>{_QUOTE})?[ \t]*[:=][ \t]*"
+                    rf"(?P<open>{_QUOTE})?(?:{_SCHEMES}[ \t]+)?(?!{_SCHEMES}\b)"
+                    rf"(?P<value>(?(open){_QUOTED}|{_UNQUOTED}))"), group="value", generic=True,
+         code=False),
     SecretPattern("bearer", "bearer token",
          re.compile(r"(?i)\bbearer[ \t]+(?P<value>[A-Za-z0-9._~+/=-]{8,})"), group="value",
          code=False),
@@ -141,9 +152,9 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
                     rf"(?:{words_pattern()})[ \t]+){_VALUE}"), group="value", generic=True,
          code=False),
     SecretPattern("private-key-block", "private key",
-         re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:"
-                    r"[A-Za-z0-9+/=\s\\,:-]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|"
-                    r"[A-Za-z0-9+/=\s\\,:-]*)"), code=False),
+         re.compile(rf"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:{_PEM_BODY}*?"
+                    rf"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|{_PEM_BODY}*)"),
+         code=False),
 )
 CODE_PATTERNS = tuple(r for r in SECRET_PATTERNS if r.code)
 GENERIC_PATTERNS = frozenset(r.id for r in CODE_PATTERNS if r.generic)
@@ -239,6 +250,7 @@ _NOT_SECRET_VALUES = frozenset({
     "disabled", "enabled", "present", "absent", "unknown", "undefined", "provided"})
 _REFERENCE_VALUE = re.compile(r"\$\{|\$\(|\$[A-Za-z_]\w*$|\{\{|%\(|<[\w .-]*>?$")
 _PROSE_WORD = re.compile(r"[A-Za-z][a-z]{0,15}")
+_JSON_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 
 def hides(value: str, *, quoted: bool = False, prose: bool = False) -> bool:
@@ -265,7 +277,10 @@ def _after_name(match: re.Match[str], row: SecretPattern) -> bool:
         return False
     separator = (groups.get("sep") or "=").strip()
     quoted = bool(groups.get("open")) or row.id == "hardcoded-password"
-    return hides(match.group(row.group), quoted=quoted, prose=separator not in ("=", "=>"))
+    value = match.group(row.group)
+    if groups.get("close") and not quoted and _JSON_NUMBER.fullmatch(value):
+        return False  # "pin": 1234 is a JSON number; hiding it would break the JSON
+    return hides(value, quoted=quoted, prose=separator not in ("=", "=>"))
 
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
@@ -276,7 +291,9 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
             if match.group(row.group) is None or row.generic and not _after_name(match, row):
                 continue
             start, end = match.span(row.group)
-            if not text.startswith("…", end):  # not the visible part of a redacted value
+            while end > start and text[end - 1] == "\\":  # never half an escape
+                end -= 1
+            if end > start and not text.startswith("…", end):  # not a redacted value's head
                 spans.append((start, end))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
@@ -302,12 +319,19 @@ def scrub(text: str) -> str:
     values = {text[start:end] for start, end in spans}
     parts, last = [], 0
     for start, end in spans:
-        parts += [text[last:start], redact(text[start:end])]
+        parts += [text[last:start], _redact_escaped(text[start:end])]
         last = end
     text = "".join(parts) + text[last:]
     for value in sorted((v for v in values if len(v) >= 8), key=len, reverse=True):
-        text = text.replace(value, redact(value))
+        text = text.replace(value, _redact_escaped(value))
     return text
+
+
+def _redact_escaped(value: str) -> str:
+    """:func:`redact` that never shows half an escape (``\\u001f`` inside a JSON string)."""
+    shown = redact(value)
+    head, _, tail = shown.partition("…")
+    return shown if "\\" not in head else f"{head.split(chr(92), 1)[0]}…{tail}"
 
 
 _LITERAL = re.compile(r"""(?P<q>["'])(?P<value>[^"'\s\\]{8,})(?P=q)""")
