@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pytest_readiness import __version__
+from pytest_readiness._version import __version__
 from pytest_readiness.report.common import truncate
 from pytest_readiness.results import Record
 from pytest_readiness.vocabulary import LEVELS, Level, sarif_score_of

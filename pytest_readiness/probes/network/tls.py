@@ -153,13 +153,6 @@ def cert_facts(cert: x509.Certificate, now: dt.datetime | None = None) -> CertFa
         self_signed=cert.issuer == cert.subject)
 
 
-def common_name(facts: CertFacts) -> str:
-    for part in facts.subject.split(","):
-        if part.startswith("CN="):
-            return part[3:]
-    return ""
-
-
 def _handshake(conn: SSL.Connection, sock: socket.socket, deadline: Deadline) -> None:
     """pyOpenSSL over a non-blocking socket: wait for readiness within the deadline."""
     while True:
