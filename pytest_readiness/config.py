@@ -302,7 +302,7 @@ class ConfigFileSpec(_Model):
 
 
 class RuleIgnore(_Model):
-    """Silence one code rule (glob: ``secret.*``) in some paths (globs), with a reason."""
+    """Silence a check or rule (its id, or a glob: ``secrets.*``) in some paths, with a reason."""
 
     rule: str = Field(..., min_length=1)
     paths: list[str] = []
