@@ -3,7 +3,7 @@
 An audit reads what it audits (error bodies, certificate fields, file names, command lines
 with passwords) and pytest writes what it reads to many places. Everything that leaves goes
 through :func:`~pytest_readiness.plumbing.redact.scrub` (secrets redacted) and, for text a
-terminal shows, :func:`~pytest_readiness.plumbing.escape.terminal` (controls shown):
+terminal shows, :func:`~pytest_readiness.escape.terminal` (controls shown):
 
 - every test report, every phase (this module's ``pytest_runtest_makereport``): the
   failure text, the skip reason (setup and call), the xfail reason, the captured sections
@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.plumbing.escape import terminal
+from pytest_readiness.escape import terminal
 from pytest_readiness.plumbing.redact import scrub
 
 

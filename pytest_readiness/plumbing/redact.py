@@ -157,7 +157,6 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
          code=False),
 )
 CODE_PATTERNS = tuple(r for r in SECRET_PATTERNS if r.code)
-GENERIC_PATTERNS = frozenset(r.id for r in CODE_PATTERNS if r.generic)
 PLACEHOLDER_WORDS = ("xxx", "changeme", "change-me", "change_me", "example", "placeholder",
                      "redacted", "your_", "your-", "yourkey", "dummy", "fake", "sample", "todo",
                      "replace", "insert", "secret_here", "password", "passwd", "<", "${", "{{",

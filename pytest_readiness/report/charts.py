@@ -1,7 +1,7 @@
 """Inline SVG charts: the category scorecard as bars, scores over time as lines.
 
 Plain SVG text, no script and no external font, so a report that embeds it
-opens offline and prints. Every label passes through ``plumbing.escape.html``: category
+opens offline and prints. Every label passes through ``escape.html``: category
 names come from the user's config and are treated as untrusted like the rest.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pytest_readiness.plumbing.escape import html as escape
+from pytest_readiness.escape import html as escape
 from pytest_readiness.scoring import Scorecard
 
 BAR_HEIGHT = 22

@@ -1,5 +1,5 @@
 """What every renderer shares: action items in priority order, counts, escaping
-(the escapers themselves are pytest_readiness/plumbing/escape.py)."""
+(the escapers themselves are pytest_readiness/escape.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_readiness.plumbing import escape
+from pytest_readiness import escape
 from pytest_readiness.results import CheckResult, Record, rerun_command
 from pytest_readiness.vocabulary import PROBLEMS, Severity, Verdict, priority_of
 
@@ -30,7 +30,7 @@ class ActionItem:
 def action_items(record: Record) -> list[ActionItem]:
     """Failing, erroring and warning checks, most urgent first (P0 critical .. P3 low)."""
     weights = record.scorecard.policy.weights
-    order = {outcome: rank for rank, outcome in enumerate(PROBLEMS)}
+    order: dict[str, int] = {outcome: rank for rank, outcome in enumerate(PROBLEMS)}
     items = [ActionItem(priority_of(c.severity), c, rerun_command(c))
              for c in record.checks if c.outcome in PROBLEMS and c.severity != Severity.INFO]
     return sorted(items, key=lambda a: (a.priority, order[a.check.outcome],

@@ -4,7 +4,7 @@ Inline CSS, inline SVG charts and a few lines of inline JavaScript (filters);
 no external URL of any kind. A Content-Security-Policy allows only that one
 script (by its hash), so even markup that slipped past escaping could not run.
 Everything that comes from the record (targets, messages, evidence) is escaped
-with ``plumbing.escape.html`` (controls shown, ``<>&"'`` escaped) and oversize values are
+with ``escape.html`` (controls shown, ``<>&"'`` escaped) and oversize values are
 truncated.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pytest_readiness.baseline import fmt_delta
-from pytest_readiness.plumbing.escape import html as escape
+from pytest_readiness.escape import html as escape
 from pytest_readiness.report.charts import scorecard_bars, series_from_history, trend_lines
 from pytest_readiness.report.common import (
     MAX_VALUE,
@@ -43,8 +43,9 @@ MAX_FINDINGS = 50
 MAX_MESSAGE = 2000
 OUTCOME_ORDER = (Outcome.FAIL, Outcome.ERROR, Outcome.WARN, Outcome.WAIVED, Outcome.PASS,
                  Outcome.SKIP)
-VERDICT_CLASS = {Verdict.PRODUCTION_READY: "ready", Verdict.CONDITIONAL: "conditional",
-                 Verdict.NOT_ASSESSED: "not-assessed"}
+VERDICT_CLASS: dict[str, str] = {Verdict.PRODUCTION_READY: "ready",
+                                  Verdict.CONDITIONAL: "conditional",
+                                  Verdict.NOT_ASSESSED: "not-assessed"}
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;

@@ -7,7 +7,7 @@ line nor end a table cell, so no name forges a heading, a row or a verdict.
 
 from __future__ import annotations
 
-from pytest_readiness.plumbing.escape import markdown_code
+from pytest_readiness.escape import markdown_code
 from pytest_readiness.report.common import (
     action_items,
     by_section,
@@ -22,7 +22,7 @@ from pytest_readiness.report.common import (
 from pytest_readiness.results import CheckResult, Record, rerun_command
 from pytest_readiness.vocabulary import PROBLEMS, Outcome, is_blocker
 
-ICONS = {outcome: str(outcome).upper() for outcome in Outcome}
+ICONS: dict[str, str] = {outcome: str(outcome).upper() for outcome in Outcome}
 # The worst outcome names a section: the first of these any of its checks has.
 WORST_FIRST = (Outcome.FAIL, Outcome.ERROR, Outcome.WARN, Outcome.WAIVED, Outcome.PASS)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.plumbing.escape import html as escape
+from pytest_readiness.escape import html as escape
 from pytest_readiness.report.charts import scorecard_bars
 from pytest_readiness.report.common import caveats, fmt_score, truncate, verdict_text
 from pytest_readiness.runtest import payload_of
@@ -22,9 +22,8 @@ COLUMNS = ("category", "severity", "readiness")
 
 
 def _record(session: pytest.Session) -> Any:
-    from pytest_readiness.session import SESSION_KEY
-
-    readiness = session.config.stash.get(SESSION_KEY, None)
+    # The audit's session plugin (plugin.py registers it under this name, in the controller).
+    readiness = session.config.pluginmanager.get_plugin("readiness-session")
     if readiness is None:
         return None
     # pytest-html may finish before the readiness session does: build the same record.

@@ -1,11 +1,11 @@
 """The scorecard printed after pytest's own summary.
 
-Every line leaves through ``plumbing.escape.terminal_line``: a target's name (a file named
+Every line leaves through ``escape.terminal_line``: a target's name (a file named
 with an ANSI escape or a line break) can neither drive the terminal nor add a line."""
 
 from __future__ import annotations
 
-from pytest_readiness.plumbing import escape
+from pytest_readiness import escape
 from pytest_readiness.report.common import (
     action_items,
     caveats,

@@ -1,4 +1,4 @@
-"""One escaper per output (plumbing/escape.py), checked by the parser of that output.
+"""One escaper per output (pytest_readiness/escape.py), checked by the parser of that output.
 
 Markdown is parsed with a CommonMark parser (markdown-it-py, tables on), HTML with the
 standard library's parser, shell words with ``shlex`` and a real ``sh``, and the terminal
@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from pytest_readiness.plumbing import escape
+from pytest_readiness import escape
 from pytest_readiness.report import markdown, terminal
 from pytest_readiness.results import rerun_command
 from tests.reports.conftest import check, make_record

@@ -12,7 +12,7 @@ Hostile file names (markup, Markdown, shell, terminal control) are audited once
 
 Every test here reproduced a break (issue 19) before its fix; the mechanisms that fixed
 them are pytest_readiness/boundary.py (the scrubber at every boundary),
-plumbing/redact.py (one redaction table) and plumbing/escape.py (one escaper per output).
+plumbing/redact.py (one redaction table) and pytest_readiness/escape.py (one escaper per output).
 """
 
 from __future__ import annotations
