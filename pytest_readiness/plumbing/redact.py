@@ -269,17 +269,35 @@ def hides(value: str, *, quoted: bool = False, prose: bool = False) -> bool:
     return not (prose and not quoted and _PROSE_WORD.fullmatch(value))
 
 
-def _after_name(match: re.Match[str], row: SecretPattern) -> bool:
-    """For a name=value row: the name names a credential and the value is worth hiding."""
+def _after_name(match: re.Match[str], row: SecretPattern, value: str) -> bool:
+    """For a name=value row: the name names a credential and ``value`` is worth hiding."""
     groups = match.groupdict()
     if row.id == "named-value" and not is_text_secret_name(groups["name"]):
         return False
     separator = (groups.get("sep") or "=").strip()
     quoted = bool(groups.get("open")) or row.id == "hardcoded-password"
-    value = match.group(row.group)
     if groups.get("close") and not quoted and _JSON_NUMBER.fullmatch(value):
         return False  # "pin": 1234 is a JSON number; hiding it would break the JSON
     return hides(value, quoted=quoted, prose=separator not in ("=", "=>"))
+
+
+_WORD = re.compile(r"[^\s\"'\\…]*")
+_SENTENCE_END = ".,;:!?)]}>"
+
+
+def _reads_as_prose(match: re.Match[str]) -> bool:
+    """An unquoted value after ``:``, ``is`` or ``was``: text, not a query string."""
+    return not match.group("open") and (match.group("sep") or "").strip() not in ("=", "=>")
+
+
+def _word_end(text: str, start: int, end: int) -> int:
+    """In prose a value is the whole word (``the password is Tr0ub&dor3``), not the run a
+    query string's ``&`` ends; a full stop or a closing bracket after it is the sentence's."""
+    stop = _WORD.match(text, end)
+    last = stop.end() if stop else end
+    while last > start + 1 and text[last - 1] in _SENTENCE_END:
+        last -= 1
+    return last
 
 
 def secret_spans(text: str) -> list[tuple[int, int]]:
@@ -287,12 +305,16 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for row in SECRET_PATTERNS:
         for match in row.pattern.finditer(text):
-            if match.group(row.group) is None or row.generic and not _after_name(match, row):
+            if match.group(row.group) is None:
                 continue
             start, end = match.span(row.group)
+            if text.startswith("…", end):  # the visible head of a value already redacted
+                continue
+            if row.id == "named-value" and _reads_as_prose(match):
+                end = _word_end(text, start, end)
             while end > start and text[end - 1] == "\\":  # never half an escape
                 end -= 1
-            if end > start and not text.startswith("…", end):  # not a redacted value's head
+            if end > start and not (row.generic and not _after_name(match, row, text[start:end])):
                 spans.append((start, end))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):

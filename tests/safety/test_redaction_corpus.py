@@ -142,6 +142,8 @@ PAIRS: list[tuple[str, str, tuple[str, ...]]] = [
     ("free text: password was", f"reset done, old password was {PASSWORD_2}",
      (PASSWORD_2,)),
     ("free text: token:", f"token: {HEX}", (HEX,)),
+    ("free text: a password with a query-string delimiter",
+     f"the new password is {PASSWORD[:8]}&{PASSWORD[8:]}.", (PASSWORD[8:],)),
     ("query string token", f"/callback?state=1&token={HEX}&next=/", (HEX,)),
     ("session cookie", f"Set-Cookie: sessionid={SESSION}; Path=/; HttpOnly", (SESSION,)),
     ("sshpass command line", f"RUN sshpass -p '{PASSWORD}' ssh -o BatchMode=no root@10.0.0.5",
@@ -159,6 +161,8 @@ PAIRS: list[tuple[str, str, tuple[str, ...]]] = [
 NEAR_MISSES = [
     "token_expiry: 2024-01-01T00:00:00Z",
     "the token is expired",
+    "the token is expired.",
+    "password: (none), retrying",
     "password: required",
     "required key 'db_password' is missing",
     "DB_PASSWORD=${DB_PASSWORD}",
