@@ -88,7 +88,7 @@ _SEPARATOR = (r"(?P<sep>[ \t]*=>?[ \t]*|[ \t]*:(?:[ \t]+|(?=\\*[\"']))"
 # A value: inside quotes, anything but a quote, a backslash or a line end (escaped line ends
 # of a JSON string are part of it: a private key in a JSON body); unquoted, a run without
 # space or delimiter. Never the "…" of a value already redacted.
-_QUOTED = r"(?:[^\"'\\\n…]|\\+[nrtu/])+"
+_QUOTED = r"(?:[^\"'\\\n…]|\\+(?:[nrt/]|u(?!2026)))+"
 _UNQUOTED = r"[^\s\"'`&;,<>{}\[\]()|\\…]+"
 _VALUE = rf"(?P<open>{_QUOTE})?(?P<value>(?(open){_QUOTED}|{_UNQUOTED}))"
 
@@ -281,6 +281,8 @@ def _after_name(match: re.Match[str], row: SecretPattern, value: str) -> bool:
     return hides(value, quoted=quoted, prose=separator not in ("=", "=>"))
 
 
+# The "…" of a redacted value, as text or JSON-escaped (``\u2026``).
+_ELLIPSIS = re.compile(r"…|\\+u2026")
 _WORD = re.compile(r"[^\s\"'\\…]*")
 _SENTENCE_END = ".,;:!?)]}>"
 
@@ -308,7 +310,7 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
             if match.group(row.group) is None:
                 continue
             start, end = match.span(row.group)
-            if text.startswith("…", end):  # the visible head of a value already redacted
+            if _ELLIPSIS.match(text, end):  # the visible head of a value already redacted
                 continue
             if row.id == "named-value" and _reads_as_prose(match):
                 end = _word_end(text, start, end)

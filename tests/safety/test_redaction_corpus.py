@@ -260,3 +260,12 @@ def _shape(value: object) -> object:
     if isinstance(value, list):
         return [_shape(v) for v in value]
     return type(value).__name__
+
+
+@pytest.mark.parametrize("text", [t for _, t, _ in PAIRS], ids=[name for name, _, _ in PAIRS])
+def test_a_redacted_value_is_left_alone_inside_json(text: str) -> None:
+    """Evidence is scrubbed as ASCII JSON, where "…" is ``\\u2026``: a value redacted at the
+    source keeps its length (a scan's ``0123…(40 chars)`` never becomes ``(20 chars)``)."""
+    once = scrub(text)
+    for dumped in (json.dumps(once), json.dumps({"snippet": once, "message": once})):
+        assert scrub(dumped) == dumped
