@@ -1,18 +1,35 @@
-"""YAML that remembers where things are.
+"""YAML that remembers where things are, loaded within bounds.
 
 :func:`load` parses with PyYAML's safe loader (anchors, aliases and ``<<``
 merge keys included) into :class:`LineDict` / :class:`LineList`, plain dicts
 and lists that also know the 1-based line of every key and item, so a finding
 says ``docker-compose.yml:23``. A file that does not parse raises
 :class:`ParseError` naming the file, line and column. No pytest here.
+
+Every YAML the audit reads (readiness.yaml, compose files, workflows, monitoring
+configs, config files) is composed by :class:`BoundedComposer`, which refuses, while
+composing and before anything is built from the document: nesting deeper than
+:data:`MAX_DEPTH`; aliases that expand to more than :data:`MAX_ALIAS_NODES` nodes in all
+(a "billion laughs" bomb: 9 aliases to 9 aliases to ... is a few hundred bytes); and an
+alias to a node that contains it (a cycle).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
+from yaml.resolver import Resolver
+
+from pytest_readiness.plumbing.reader import Reader
+
+MAX_DEPTH = 100  # nesting levels of one document (real files: < 20)
+MAX_NODES = 250_000  # nodes of one document (a 100 kB compose file: a few thousand)
+MAX_ALIAS_NODES = 100_000  # nodes aliases may add in all (merge keys in compose: hundreds)
 
 
 class ParseError(Exception):
@@ -22,6 +39,15 @@ class ParseError(Exception):
         where = f"{file}:{line}" if line else file
         super().__init__(f"{where}: {problem}")
         self.file, self.problem, self.line = file, problem, line
+
+
+def read_file(path: Path, rel: str, reader: Reader | None = None) -> str:
+    """A deployment file's text, read through the bounded reader (default: one rooted at
+    the file's directory); ParseError naming ``rel`` and why when it is not read."""
+    try:
+        return (reader or Reader(path.parent)).text(path)
+    except OSError as exc:  # Unread: a FIFO, a link out of the tree, too big, not UTF-8
+        raise ParseError(rel, str(exc)) from None
 
 
 class LineDict(dict[Any, Any]):
@@ -44,7 +70,82 @@ class LineList(list[Any]):
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
 
 
-class _Loader(yaml.SafeLoader):
+class BoundedComposer(yaml.composer.Composer):
+    """PyYAML's composer with a depth bound, an alias-expansion bound and no cycles.
+
+    Each composed node's size is kept as if its aliases were copied (memoised, so this
+    costs one pass); every alias adds the size of the node it names to a running total.
+    """
+
+    def compose_document(self) -> Any:
+        self._sizes: dict[int, int] = {}
+        self._open: set[str] = set()  # anchors of nodes being composed
+        self._depth = 0
+        self._aliased = 0
+        return super().compose_document()
+
+    def _refuse(self, problem: str, mark: Any) -> None:
+        raise yaml.composer.ComposerError(None, None, problem, mark)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            if event.anchor in self._open:
+                self._refuse(f"recursive alias *{event.anchor} (it refers to a node that "
+                             "contains it)", event.start_mark)
+            node = super().compose_node(parent, index)
+            self._aliased += self._sizes.get(id(node), 1)
+            if self._aliased > MAX_ALIAS_NODES:
+                self._refuse(f"aliases expand to more than {MAX_ALIAS_NODES} nodes "
+                             "(an alias bomb?)", event.start_mark)
+            return node
+        event = self.peek_event()
+        if self._depth >= MAX_DEPTH:
+            self._refuse(f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+        if len(self._sizes) >= MAX_NODES:
+            self._refuse(f"more than {MAX_NODES} nodes", event.start_mark)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self._open.add(anchor)
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            self._open.discard(anchor)  # type: ignore[arg-type]
+        self._sizes[id(node)] = self._size(node)
+        return node
+
+    def _size(self, node: yaml.Node) -> int:
+        if isinstance(node, yaml.SequenceNode):
+            return 1 + sum(self._sizes.get(id(child), 1) for child in node.value)
+        if isinstance(node, yaml.MappingNode):
+            return 1 + sum(self._sizes.get(id(key), 1) + self._sizes.get(id(value), 1)
+                           for key, value in node.value)
+        return 1
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser
+
+    class SafeLoader(BoundedComposer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        """PyYAML's SafeLoader, bounded (:class:`BoundedComposer`): plain dicts and lists.
+
+        Events come from libyaml's parser (the scanner is 10x faster in C); the document
+        is composed here, in Python, within the bounds.
+        """
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            yaml.composer.Composer.__init__(self)
+else:  # pragma: no cover - PyYAML built without libyaml
+    class SafeLoader(BoundedComposer, yaml.SafeLoader):  # type: ignore[no-redef]
+        """PyYAML's SafeLoader, bounded (:class:`BoundedComposer`): plain dicts and lists."""
+
+
+class _Loader(SafeLoader):
     pass
 
 
@@ -80,11 +181,7 @@ def load(text: str, file: str) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        line = mark.line + 1 if mark is not None else None
-        column = f", column {mark.column + 1}" if mark is not None else ""
-        raise ParseError(file, f"invalid YAML{column}: {problem}", line) from None
+        raise yaml_error(exc, file) from None
 
 
 def load_all(text: str, file: str) -> list[Any]:
@@ -92,10 +189,33 @@ def load_all(text: str, file: str) -> list[Any]:
     try:
         return list(yaml.load_all(text, Loader=_Loader))  # noqa: S506
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParseError(file, f"invalid YAML: {problem}",
-                         mark.line + 1 if mark is not None else None) from None
+        raise yaml_error(exc, file, column=False) from None
+
+
+def safe_load(text: str, file: str, loader: type[SafeLoader] = SafeLoader) -> Any:
+    """One document as plain Python data (no line numbers), within the bounds."""
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise yaml_error(exc, file) from None
+
+
+def compose(text: str, file: str) -> yaml.Node | None:
+    """One document's node graph (marks, tags, anchors resolved), within the bounds."""
+    try:
+        return yaml.compose(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise yaml_error(exc, file) from None
+
+
+def yaml_error(exc: yaml.YAMLError, file: str, column: bool = True) -> ParseError:
+    """``file:line: invalid YAML, column C: problem``: PyYAML's problem, never the
+    snippet of the document PyYAML adds below it (a file may hold secrets)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    line = mark.line + 1 if mark is not None else None
+    where = f", column {mark.column + 1}" if mark is not None and column else ""
+    return ParseError(file, f"invalid YAML{where}: {problem}", line)
 
 
 def line_of(container: Any, key: Any, default: int = 0) -> int:
