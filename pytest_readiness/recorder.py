@@ -183,6 +183,11 @@ class Recorder:
             self.evidence(deprecated_rule_names=filtered.deprecated)
         if code and codebase is not None and codebase.spec.exclude:
             self.evidence(excluded_paths=list(codebase.spec.exclude))
+        if isinstance(self.target, CodebaseTarget) and self.context is not None:
+            # What the codebase's rules could not read is said, never passed in silence.
+            unread = self.context.inventory(self.target).not_read()
+            if unread:
+                self.evidence(not_read=unread)
         worst = worst_level(self.level_of(f) for f in kept)
         outcome = worst.outcome if worst is not None else Outcome.PASS
         shown_errors, shown_warnings = SHOWN_CODE if code else SHOWN_FILES

@@ -26,10 +26,12 @@ from typing import Any, TypeVar
 
 from pytest_readiness.plumbing.reader import (
     DEFAULT_MAX_FILE_BYTES,
+    OUTSIDE,
     Content,
     Reader,
     Unread,
     kind_of,
+    too_big,
 )
 
 # Directories that are never part of what is deployed or reviewed. Virtual environments
@@ -298,11 +300,38 @@ class Inventory:
             return None
         return content.memo(key, lambda: make(content))
 
+    def _refusal(self, file: SourceFile) -> str | None:
+        """Why the reader would refuse the file, from what the walk saw (links: where to)."""
+        assert self.reader is not None
+        size = file.size
+        if file.is_symlink:
+            if not self.reader.contains(file.path):
+                return OUTSIDE
+            try:
+                info = os.stat(file.path)
+            except OSError:
+                return None  # a dangling link: nothing to read
+            kind = kind_of(info.st_mode)
+            if kind is not None:
+                return f"not read: {kind}, not a regular file"
+            size = info.st_size
+        return too_big(size, self.reader.max_bytes) if size > self.reader.max_bytes else None
+
     def not_read(self, limit: int = 20) -> list[str]:
-        """What the index did not read, and why: special files, directories too deep,
-        files refused by the reader (first ``limit``)."""
-        notes = self.left_out.notes(self.max_depth)
-        notes += [f"{rel}: {why}" for rel, why in self.unread.items()]
+        """What the index does not read, and why (the first ``limit``, in walk order):
+        special files, directories too deep, files over the size cap, links out of the
+        tree, and any file the reader refused when it was asked for. The same list
+        whichever checks ran before."""
+        assert self.reader is not None
+        refused: dict[str, str] = {}
+        for file in self.files:
+            why = self._refusal(file)
+            if why:
+                refused[file.rel] = why
+        for rel, why in self.unread.items():
+            refused.setdefault(rel, why)
+        notes = self.left_out.notes(self.max_depth) + [f"{rel}: {why}" for rel, why in
+                                                       refused.items()]
         return notes[:limit]
 
 

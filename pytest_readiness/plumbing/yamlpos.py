@@ -102,7 +102,7 @@ class BoundedComposer(yaml.composer.Composer):
         event = self.peek_event()
         if self._depth >= MAX_DEPTH:
             self._refuse(f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
-        if len(self._sizes) >= MAX_NODES:
+        if len(self._sizes) >= MAX_NODES:  # read at each node: tests may lower it
             self._refuse(f"more than {MAX_NODES} nodes", event.start_mark)
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
