@@ -25,8 +25,6 @@ from pytest_readiness.vocabulary import CATEGORIES, Severity
 
 CONFIG_FILENAMES = ("readiness.yaml", "readiness.yml")
 
-PositiveSeconds = float
-
 
 class ConfigError(Exception):
     """A readiness.yaml that cannot be used; the message is the whole story."""
@@ -57,13 +55,18 @@ class _Loader(yamlpos.SafeLoader):
     """Bounded (depth, node count, alias expansion: plumbing/yamlpos.py); ints keep their
     source text."""
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         value = _SourceInt(super().construct_yaml_int(node))
         value.source = str(node.value)
         return value
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+def _construct_int(loader: _Loader, node: yaml.Node) -> int:
+    assert isinstance(node, yaml.ScalarNode)  # the tag of scalars only
+    return loader.construct_yaml_int(node)
+
+
+yaml.add_constructor("tag:yaml.org,2002:int", _construct_int, Loader=_Loader)
 
 
 def parse_mode(text: str | int) -> int:
@@ -309,7 +312,7 @@ class ConfigFileSpec(_Model):
 
 
 class RuleIgnore(_Model):
-    """Silence one code rule (glob: ``secret.*``) in some paths (globs), with a reason."""
+    """Silence a check or rule (its id, or a glob: ``secrets.*``) in some paths, with a reason."""
 
     rule: str = Field(..., min_length=1)
     paths: list[str] = []
@@ -588,7 +591,7 @@ def parse_config(text: str, source: str = "readiness.yaml",
     """Parse readiness.yaml text; raise ConfigError naming source, key path and problem."""
     environ = os.environ if environ is None else environ
     try:
-        tree = yaml.load(text, Loader=_Loader)  # noqa: S506 - a bounded SafeLoader
+        tree = yamlpos.document(text, _Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, Event
 from yaml.resolver import Resolver
 
 from pytest_readiness.plumbing.reader import Reader
@@ -77,6 +77,10 @@ class BoundedComposer(yaml.composer.Composer):
     costs one pass); every alias adds the size of the node it names to a running total.
     """
 
+    if TYPE_CHECKING:  # the parser's half, mixed in below (Python's or libyaml's)
+        def check_event(self, *choices: type[Event]) -> bool: ...
+        def peek_event(self) -> Any: ...
+
     def compose_document(self) -> Any:
         self._sizes: dict[int, int] = {}
         self._open: set[str] = set()  # anchors of nodes being composed
@@ -87,7 +91,7 @@ class BoundedComposer(yaml.composer.Composer):
     def _refuse(self, problem: str, mark: Any) -> None:
         raise yaml.composer.ComposerError(None, None, problem, mark)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(AliasEvent):
             event = self.peek_event()
             if event.anchor in self._open:
@@ -112,11 +116,11 @@ class BoundedComposer(yaml.composer.Composer):
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-            self._open.discard(anchor)  # type: ignore[arg-type]
+            self._open.discard(anchor)
         self._sizes[id(node)] = self._size(node)
         return node
 
-    def _size(self, node: yaml.Node) -> int:
+    def _size(self, node: yaml.Node | None) -> int:
         if isinstance(node, yaml.SequenceNode):
             return 1 + sum(self._sizes.get(id(child), 1) for child in node.value)
         if isinstance(node, yaml.MappingNode):
@@ -126,9 +130,9 @@ class BoundedComposer(yaml.composer.Composer):
 
 
 if getattr(yaml, "__with_libyaml__", False):
-    from yaml.cyaml import CParser
+    from yaml._yaml import CParser
 
-    class SafeLoader(BoundedComposer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+    class SafeLoader(BoundedComposer, CParser, SafeConstructor, Resolver):
         """PyYAML's SafeLoader, bounded (:class:`BoundedComposer`): plain dicts and lists.
 
         Events come from libyaml's parser (the scanner is 10x faster in C); the document
@@ -141,7 +145,7 @@ if getattr(yaml, "__with_libyaml__", False):
             Resolver.__init__(self)
             yaml.composer.Composer.__init__(self)
 else:  # pragma: no cover - PyYAML built without libyaml
-    class SafeLoader(BoundedComposer, yaml.SafeLoader):  # type: ignore[no-redef]
+    class SafeLoader(BoundedComposer, yaml.SafeLoader):  # type: ignore[no-redef,misc]
         """PyYAML's SafeLoader, bounded (:class:`BoundedComposer`): plain dicts and lists."""
 
 
@@ -149,7 +153,8 @@ class _Loader(SafeLoader):
     pass
 
 
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[LineDict]:
+def _construct_map(loader: _Loader, node: yaml.Node) -> Iterator[LineDict]:
+    assert isinstance(node, yaml.MappingNode)  # the tag of mappings only
     data = LineDict()
     data.line, data.key_lines = node.start_mark.line + 1, {}
     yield data
@@ -163,7 +168,8 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[LineDict
         data.key_lines[key] = key_node.start_mark.line + 1
 
 
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> Iterator[LineList]:
+def _construct_seq(loader: _Loader, node: yaml.Node) -> Iterator[LineList]:
+    assert isinstance(node, yaml.SequenceNode)  # the tag of sequences only
     data = LineList()
     data.line, data.item_lines = node.start_mark.line + 1, []
     yield data
@@ -172,14 +178,37 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> Iterator[LineLis
         data.item_lines.append(child.start_mark.line + 1)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+yaml.add_constructor("tag:yaml.org,2002:map", _construct_map, Loader=_Loader)
+yaml.add_constructor("tag:yaml.org,2002:seq", _construct_seq, Loader=_Loader)
+
+
+def documents(text: str, loader: type[SafeLoader] = SafeLoader) -> list[Any]:
+    """Every document of ``text`` built by ``loader`` (what ``yaml.load_all`` does, with
+    a loader class of our own); yaml.YAMLError on bad input."""
+    parser = loader(text)
+    try:
+        out = []
+        while parser.check_data():  # type: ignore[no-untyped-call]  # untyped in the stubs
+            out.append(parser.get_data())
+        return out
+    finally:
+        parser.dispose()
+
+
+def document(text: str, loader: type[SafeLoader] = SafeLoader) -> Any:
+    """The one document of ``text`` (None when empty), as ``yaml.load``; yaml.YAMLError
+    on bad input or on a second document."""
+    parser = loader(text)
+    try:
+        return parser.get_single_data()
+    finally:
+        parser.dispose()
 
 
 def load(text: str, file: str) -> Any:
     """Parse one YAML document with line numbers; ParseError names file:line on bad input."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return document(text, _Loader)
     except yaml.YAMLError as exc:
         raise yaml_error(exc, file) from None
 
@@ -187,7 +216,7 @@ def load(text: str, file: str) -> Any:
 def load_all(text: str, file: str) -> list[Any]:
     """Every document of a multi-document YAML stream (``---`` separated)."""
     try:
-        return list(yaml.load_all(text, Loader=_Loader))  # noqa: S506
+        return documents(text, _Loader)
     except yaml.YAMLError as exc:
         raise yaml_error(exc, file, column=False) from None
 
@@ -195,17 +224,20 @@ def load_all(text: str, file: str) -> list[Any]:
 def safe_load(text: str, file: str, loader: type[SafeLoader] = SafeLoader) -> Any:
     """One document as plain Python data (no line numbers), within the bounds."""
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+        return document(text, loader)
     except yaml.YAMLError as exc:
         raise yaml_error(exc, file) from None
 
 
 def compose(text: str, file: str) -> yaml.Node | None:
     """One document's node graph (marks, tags, anchors resolved), within the bounds."""
+    parser = SafeLoader(text)
     try:
-        return yaml.compose(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return parser.get_single_node()
     except yaml.YAMLError as exc:
         raise yaml_error(exc, file) from None
+    finally:
+        parser.dispose()
 
 
 def yaml_error(exc: yaml.YAMLError, file: str, column: bool = True) -> ParseError:
