@@ -104,6 +104,8 @@ def test_a_host_command_that_never_ends_is_bounded_and_killed(fleet: SshFleet,
         host_stubs.kill_running(stub)
         stub.unlink()
     result = _check(_record(run, directory), "clock.ntp-synchronised", host.name)
+    print(f"\nhost command that never ends, timeout 2s: check {result['duration_s']}s, "
+          f"run {run.elapsed:.1f}s")
     assert result["outcome"] == "error", result
     assert remote == [] and run.leftovers == [], (remote, run.leftovers)
 
@@ -124,6 +126,7 @@ def test_a_host_command_that_floods_is_capped(fleet: SshFleet, tmp_path: Path) -
     print(f"\nflooding host command: run {run.elapsed:.1f}s, peak {run.peak_mb:.0f} MB")
     assert run.rc in FINISHED, run.summary()
     result = _check(_record(run, directory), "clock.ntp-synchronised", host.name)
+    print(f"flooding host command: check {result['duration_s']}s, {result['message'][:120]}")
     assert result["outcome"] != "pass", result
 
 
@@ -138,10 +141,13 @@ def test_sigterm_leaves_no_local_process(tmp_path: Path) -> None:
     try:
         run.start()
         _wait_for(stub)
+        signalled = time.monotonic()
         run.signal(signal.SIGTERM)
         finished = run.wait()
     finally:
         host_stubs.kill_running(stub)
+    print(f"\nSIGTERM during a local command: run ended {finished.elapsed:.1f}s after start, "
+          f"{time.monotonic() - signalled:.1f}s after the signal (leftover grace included)")
     assert finished.rc == 2, finished.summary()  # interrupted: the partial record is written
     assert _record(finished, directory)["incomplete"]
     assert finished.leftovers == [], finished.leftovers
@@ -156,11 +162,14 @@ def test_a_cancelled_parallel_run_leaves_nothing(fleet: SshFleet, tmp_path: Path
     try:
         run.start()
         _wait_for(stub)
+        signalled = time.monotonic()
         run.signal_group(signal.SIGTERM)
         finished = run.wait()
     finally:
         host_stubs.kill_running(stub)
         stub.unlink()
+    print(f"\n-n 2 run cancelled with SIGTERM: ended {time.monotonic() - signalled:.1f}s after "
+          f"the signal (leftover grace included), rc {finished.rc}")
     assert finished.stopped is None, finished.summary()
     left = [name for name in finished.tmp_left
             if name.startswith(("rdy-ssh-", "readiness-groups-"))]

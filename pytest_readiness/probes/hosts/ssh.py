@@ -293,7 +293,7 @@ def remote_command(command: str, seconds: float) -> str:
 class Master:
     path: str
     proc: subprocess.Popen[bytes] | None = None
-    failure: str | None = None  # stderr of a master that could not start
+    failure: str | None = None  # why a master could not start (its stderr, maybe empty)
 
 
 _MASTERS: dict[str, Master] = {}
@@ -320,7 +320,7 @@ def master_for(target: SshTarget) -> tuple[str | None, str | None]:
     with _LOCK:
         master = _MASTERS.setdefault(path, Master(path))
     with _master_lock(path):
-        if master.failure:
+        if master.failure is not None:
             return None, master.failure
         if master.proc is not None and master.proc.poll() is None and os.path.exists(path):
             return path, None
@@ -345,11 +345,11 @@ def _start(master: Master, target: SshTarget) -> tuple[str | None, str | None]:
     try:
         while not os.path.exists(master.path):
             if proc.poll() is not None:
-                master.failure = _read(errors) or f"ssh exited with status {proc.returncode}"
+                master.failure = _read(errors)  # "" is a reason too: no message at all
                 return None, master.failure
             if time.monotonic() > deadline:
                 master.failure = (f"no answer within {target.timeout:g}s "
-                                  "(the SSH connection was not established)")
+                                  "(stalled during the SSH handshake)")
                 processes.release(proc)
                 return None, master.failure
             time.sleep(0.01)
