@@ -31,8 +31,8 @@ import math
 import os
 import re
 import shlex
-import subprocess
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
