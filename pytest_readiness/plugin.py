@@ -6,7 +6,6 @@ the options exist, nothing else is registered.
 
 from __future__ import annotations
 
-import atexit
 import functools
 import json
 import os
@@ -210,7 +209,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(runtest, "readiness-runtest")
     # Nothing an audit starts outlives it: SSH masters, host commands, control sockets.
     config.add_cleanup(close_hosts)
-    atexit.register(close_hosts)
     if hasattr(config, "workerinput"):
         end_on_sigterm(close_hosts)
     if not hasattr(config, "workerinput"):

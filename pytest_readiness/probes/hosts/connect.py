@@ -32,6 +32,7 @@ checks end at once with the same error instead of waiting again.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 from typing import Any
@@ -96,9 +97,16 @@ def output_cap(host: Host) -> int:
 
 
 def close_all() -> None:
-    """End everything this process started for its hosts: masters, commands, sockets."""
+    """End everything this process started for its hosts: masters, commands, sockets.
+
+    Called at the end of every audit process (plugin.py), on SIGTERM in xdist
+    workers (lifecycle.end_on_sigterm), and at interpreter exit as a last resort.
+    """
     ssh.close_all()
     processes.kill_all()
+
+
+atexit.register(close_all)
 
 
 # --- backends ------------------------------------------------------------------------

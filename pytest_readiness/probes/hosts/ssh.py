@@ -336,6 +336,8 @@ def _master_lock(path: str) -> threading.Lock:
 
 
 def _start(master: Master, target: SshTarget) -> tuple[str | None, str | None]:
+    if master.proc is not None:  # a master that ended (the host hung up): forget it
+        processes.release(master.proc)
     errors = Path(master.path + ".err")
     with errors.open("wb") as sink:
         proc = processes.spawn(ssh_argv(target, master.path, master=True),
