@@ -89,6 +89,13 @@ class QueryDeadline:
         finally:
             timer.cancel()
 
+    def value(self, sql: str) -> Any:
+        """The one value a ``SHOW`` answers (a server that answers nothing is not PostgreSQL)."""
+        row = self.run(sql)
+        if row is None:
+            raise psycopg.DataError(f"{sql} returned no row")
+        return row[0]
+
     def _cut(self, sql: str) -> None:
         self.expired = f"no answer to {sql.split()[0]} ... within {self.seconds:g}s"
         try:
@@ -110,9 +117,9 @@ def postgres_facts(dsn: str, timeout: float, target: str) -> PostgresFacts:
                              autocommit=True) as conn:
             deadline = QueryDeadline(conn, timeout)
             one = deadline.run("SELECT 1")
-            max_connections = int(deadline.run("SHOW max_connections")[0])
-            reserved = int(deadline.run("SHOW superuser_reserved_connections")[0])
-            version = str(deadline.run("SHOW server_version")[0])
+            max_connections = int(deadline.value("SHOW max_connections"))
+            reserved = int(deadline.value("SHOW superuser_reserved_connections"))
+            version = str(deadline.value("SHOW server_version"))
             row = deadline.run("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
             ssl_in_use = bool(row and row[0])
     except psycopg.Error as exc:
