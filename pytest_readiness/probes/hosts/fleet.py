@@ -62,10 +62,10 @@ def _package_version(tinfra: Any, package: str) -> str:
     where neither dpkg-query nor rpm answers raises (nothing read is not "not installed")."""
     dpkg = tinfra.run("dpkg-query -W -f '${Version}' -- %s", package)
     if dpkg.rc == 0:
-        return dpkg.stdout.strip() or "(not installed)"
+        return str(dpkg.stdout).strip() or "(not installed)"
     rpm = tinfra.run("rpm -q --qf '%%{VERSION}-%%{RELEASE}' -- %s", package)
     if rpm.rc == 0:
-        return rpm.stdout.strip()
+        return str(rpm.stdout).strip()
     said = " ".join([dpkg.stdout, dpkg.stderr, rpm.stdout, rpm.stderr])
     if any(answer in said for answer in _NOT_INSTALLED):
         return "(not installed)"

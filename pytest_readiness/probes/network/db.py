@@ -85,7 +85,7 @@ class QueryDeadline:
         timer.daemon = True
         timer.start()
         try:
-            return self.conn.execute(sql).fetchone()  # type: ignore[arg-type]
+            return self.conn.execute(sql).fetchone()
         finally:
             timer.cancel()
 
