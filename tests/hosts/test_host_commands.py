@@ -115,6 +115,8 @@ def test_a_failed_command_is_not_believed() -> None:
     "-o 'PermitLocalCommand yes'",
     "-o KnownHostsCommand=/bin/true",
     "-o RemoteCommand=reboot",
+    "-o ProxyJump=-oProxyCommand=touch",
+    "-o 'HostName -oProxyCommand=x'",
     "-o ControlPath=/tmp/shared",
     "-L 8080:localhost:80",
     "-E /tmp/log",

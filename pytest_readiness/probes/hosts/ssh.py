@@ -57,6 +57,8 @@ REFUSED_OPTIONS = frozenset({
     "forkafterauthentication", "gatewayports", "exitonforwardfailure", "include", "match",
     "identityagent", "escapechar", "updatehostkeys",
 })
+# -o options whose value becomes a destination (of this ssh or of a jump ssh).
+_DESTINATIONS = frozenset({"hostname", "proxyjump", "user"})
 _HOST = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}|\[?[0-9A-Fa-f:.%]+\]?")
 _USER = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\$?")
 _CONFIG_MAX = 256 * 1024
@@ -93,12 +95,15 @@ class SshTarget:
 
 def option_problem(text: str) -> str | None:
     """Why an ssh ``-o`` option (``Key=Value`` or ``Key Value``) is refused, or None."""
-    key = re.split(r"[\s=]", text.strip(), maxsplit=1)[0].lower()
+    key, *rest = re.split(r"\s*=\s*|\s+", text.strip(), maxsplit=1)
+    key = key.lower()
     if not key:
         return "an empty -o option"
     if key in REFUSED_OPTIONS:
         return (f"option {key!r} is refused: it runs or loads something on the auditing "
                 "machine, forwards to the host, or takes over connection sharing")
+    if key in _DESTINATIONS and "".join(rest).lstrip().startswith("-"):
+        return f"option {key!r}: {''.join(rest)[:60]!r} looks like an option, not a host"
     return None
 
 
