@@ -34,6 +34,9 @@ FINISHED = (0, 1, 6)  # exit codes of an audit that ran to its end
 # Host and database timeouts here are 2 s (a command's hard deadline: timeout + 2 s); a
 # run of one or two checks takes ~3 s: 20 s passes only if the deadline works.
 SECONDS = 20.0
+# Room for an audit to start before the check under test runs: a nested ``-n 2`` run on
+# a loaded 2-core machine (the whole suite under ``-n 2``) took more than 15 s to start.
+STARTUP = 45.0
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +68,7 @@ def _check(record: dict, check: str, target: str) -> dict:
     return found[0]
 
 
-def _wait_for(stub: Path, seconds: float = 15.0) -> None:
+def _wait_for(stub: Path, seconds: float = STARTUP) -> None:
     deadline = time.monotonic() + seconds
     while not host_stubs.running(stub):
         assert time.monotonic() < deadline, f"{stub} never started"
@@ -136,7 +139,7 @@ def test_sigterm_leaves_no_local_process(tmp_path: Path) -> None:
     directory = _write_config(tmp_path / "audit", {"hosts": [
         {"name": "here", "connection": "local://", "timeout": 60}]})
     run = BoundedAudit(directory, [*output_args("json"), "--readiness-check",
-                                   "clock.ntp-synchronised"], seconds=SECONDS)
+                                   "clock.ntp-synchronised"], seconds=SECONDS + STARTUP)
     run.env["PATH"] = f"{bin_dir}:{run.env['PATH']}"
     try:
         run.start()
@@ -158,7 +161,7 @@ def test_a_cancelled_parallel_run_leaves_nothing(fleet: SshFleet, tmp_path: Path
     stub = host_stubs.slow(host.root / "bin", "timedatectl", 20, "NTPSynchronized=yes")
     directory = _write_config(tmp_path / "audit", {"hosts": fleet.host_entries(timeout=30)})
     run = BoundedAudit(directory, [*output_args("json"), "-n", "2", "--readiness-suite",
-                                   "clock"], seconds=SECONDS)
+                                   "clock"], seconds=SECONDS + STARTUP)
     try:
         run.start()
         _wait_for(stub)
@@ -171,6 +174,7 @@ def test_a_cancelled_parallel_run_leaves_nothing(fleet: SshFleet, tmp_path: Path
     print(f"\n-n 2 run cancelled with SIGTERM: ended {time.monotonic() - signalled:.1f}s after "
           f"the signal (leftover grace included), rc {finished.rc}")
     assert finished.stopped is None, finished.summary()
+    assert finished.rc == 2, finished.summary()  # ended by the signal, not by the stub
     left = [name for name in finished.tmp_left
             if name.startswith(("rdy-ssh-", "readiness-groups-"))]
     assert finished.leftovers == [] and left == [], (finished.leftovers, left)
