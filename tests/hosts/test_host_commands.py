@@ -7,6 +7,7 @@ tests/safety/test_hostile_commands.py.
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -143,6 +144,16 @@ def test_ssh_config_files_that_run_something_are_refused(tmp_path: Path) -> None
     config.write_text("Match exec \"touch /tmp/x\"\n  User x\n")
     assert "Match exec" in (ssh.config_file_problem(str(config)) or "")
     assert "cannot read" in (ssh.config_file_problem(str(tmp_path / "missing")) or "")
+    # Read like a file of the tree: never a FIFO (it would hang) nor past its cap.
+    os.mkfifo(tmp_path / "fifo")
+    assert "FIFO" in (ssh.config_file_problem(str(tmp_path / "fifo")) or "")
+    assert "not a regular file" in (ssh.config_file_problem("/dev/zero") or "")
+    config.write_bytes(b"#" * (ssh._CONFIG_MAX + 1))
+    assert "cap" in (ssh.config_file_problem(str(config)) or "")
+    link = tmp_path / "linked"
+    link.symlink_to(tmp_path / "ok")
+    (tmp_path / "ok").write_text("Host *\n  User audit\n")
+    assert ssh.config_file_problem(str(link)) is None  # ~/.ssh/config may be a link
 
 
 @pytest.mark.parametrize("connection", [

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from pytest_readiness.config import Host
 from pytest_readiness.plumbing import processes
+from pytest_readiness.plumbing.reader import Reader
 
 # Flags of ssh(1) accepted in ssh_extra_args, without and with an argument.
 FLAGS = frozenset("46CTakqvx")
@@ -164,13 +165,12 @@ def _flag_value_problem(flag: str, value: str) -> str | None:
 
 def config_file_problem(path: str) -> str | None:
     """Why an ssh_config file is refused (options that run something here), or None."""
+    # A file of this machine (often outside the audited tree), read as the tree's files
+    # are: a regular file only (a FIFO or /dev/zero named here never hangs), capped.
     try:
-        with open(os.path.expanduser(path), "rb") as f:
-            text = f.read(_CONFIG_MAX + 1).decode("utf-8", "replace")
+        text = Reader(Path("/"), max_bytes=_CONFIG_MAX).read(os.path.expanduser(path)).text
     except OSError as exc:
-        return f"cannot read ssh_config {path}: {exc.strerror or exc}"
-    if len(text) > _CONFIG_MAX:
-        return f"ssh_config {path} is larger than {_CONFIG_MAX // 1024} kB"
+        return f"ssh_config {path}: {exc.strerror or exc}"
     for number, line in enumerate(text.splitlines(), 1):
         words = line.strip().split(None, 1)
         if not words or words[0].startswith("#"):
