@@ -73,12 +73,13 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> Iterator[LineLis
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+LineLoader = _Loader  # subclass it to add a format's own tags (GitLab's !reference)
 
 
-def load(text: str, file: str) -> Any:
+def load(text: str, file: str, loader: type[_Loader] = _Loader) -> Any:
     """Parse one YAML document with line numbers; ParseError names file:line on bad input."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
