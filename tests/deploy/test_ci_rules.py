@@ -128,8 +128,9 @@ def test_proto_sync_needs_a_gate() -> None:
                  "--against .git#branch=main}]}}")
     assert ci.proto_sync_findings([buf]) == []
     nothing = github("jobs: {t: {steps: [{run: pytest}]}}")
-    assert [f.message for f in ci.proto_sync_findings([nothing])] == [
-        "no CI step compiles or checks the .proto files (protoc / buf / a proto sync script)"]
+    assert [(f.file, f.message) for f in ci.proto_sync_findings([nothing])] == [
+        ("ci.yml", "no CI step in ci.yml (1 workflow, all jobs read) compiles or checks the "
+                   ".proto files (protoc / buf / a proto sync script)")]
 
 
 def test_action_pins_docker_and_local() -> None:
@@ -163,12 +164,13 @@ def test_malformed_workflow(tmp_path: Path, text: str, line: int, problem: str |
 
 def test_lock_files_and_requirement_pins(tmp_path: Path) -> None:
     inventory = tree.inventory(write_tree(tmp_path, {
-        "api/pyproject.toml": "[project]\nname='api'\n",
+        "api/pyproject.toml": "[project]\nname='api'\ndependencies = ['httpx']\n",
         "api/uv.lock": "",
         "worker/requirements.txt": "# pinned\nrequests==2.32.3\nflask>=3\n-r base.txt\n"
                                    "pydantic[email]==2.8.0  # ok\nuvicorn\n",
         "worker/pyproject.toml": "[project]\nname='w'\n",
-        "web/package.json": "{}",
+        "web/package.json": '{"dependencies": {"react": "^18.3.1"}}',
+        "docs/package.json": "{}",
         "tool/go.mod": "module x\n\ngo 1.22\n",
         "svc/go.mod": "module y\n\nrequire github.com/a/b v1.0.0\n",
         "hashed/requirements.txt": "flask>=3 --hash=sha256:abc\n",
@@ -192,3 +194,444 @@ def test_requirement_pin_rule(name: str, spec: str) -> None:
         assert found == []
     else:
         assert (found == []) == spec.startswith("==")
+
+
+# --- the pipelines as a whole, and what steps run down into the tree -----------------------
+
+
+def load_tree(root: Path, files: dict[str, str], only: tuple[str, ...] = ()
+              ) -> list[ci.Pipeline]:
+    """The tree's workflows (or only those named, as readiness.yaml ``workflows:`` would),
+    loaded with what they call followed."""
+    inventory = tree.inventory(write_tree(root, files))
+    named = [f for f in inventory.workflows if not only or f.rel in only]
+    return ci.load_pipelines([(f.path, f.rel) for f in named], inventory)
+
+
+def workflow(*steps: str, job: str = "ci", extra: str = "") -> str:
+    body = "".join(f"\n      - {step}" for step in steps)
+    return f"on: push\njobs:\n  {job}:\n    runs-on: ubuntu-latest{extra}\n    steps:{body}\n"
+
+
+def test_every_workflow_is_read_and_no_tests_is_attached_to_the_directory(
+        tmp_path: Path) -> None:
+    files = {".github/workflows/a-lint.yml": workflow("run: ruff check ."),
+             ".github/workflows/b-docs.yml": workflow("run: mkdocs build")}
+    [missing] = ci.tests_run_findings(load_tree(tmp_path / "none", files))
+    assert (missing.file, missing.line, missing.level) == (".github/workflows", None, "error")
+    assert missing.message.startswith("no step in .github/workflows (2 workflows, all jobs "
+                                      "read) runs the tests")
+    files[".github/workflows/z-test.yml"] = workflow("run: pytest -q")
+    found = load_tree(tmp_path / "last", files)
+    assert ci.tests_run_findings(found) == []
+    assert [u.where() for u in ci.test_uses(found)] == [".github/workflows/z-test.yml:6"]
+
+
+W = ".github/workflows/ci.yml"
+
+
+@pytest.mark.parametrize(("step", "files", "where", "name"), [
+    ("run: bash scripts/ci.sh", {"scripts/ci.sh": "#!/bin/sh\nset -e\npytest -q\n"},
+     f"{W}:7 (via scripts/ci.sh:3)", "pytest"),
+    ("run: ./ci", {"ci": "#!/usr/bin/env bash\n# all checks\ngo test ./...\n"},
+     f"{W}:7 (via ci:3)", "go test"),
+    ("run: uv run python tools/check.py", {"tools/check.py": "import subprocess\n"
+                                          "subprocess.run(['pytest', '-q'], check=True)\n"},
+     f"{W}:7 (via tools/check.py:2)", "pytest"),
+    ("run: make ci", {"Makefile": "ci: lint unit\nlint:\n\truff check .\nunit:\n"
+                                  "\t@python -m pytest\n"}, f"{W}:7 (via Makefile:5)",
+     "pytest"),
+    ("run: make -C backend", {"backend/Makefile": ".PHONY: all\nall: build\n\tnpm run x\n"
+                                                  "build:\n\t$(MAKE) verify\nverify:\n"
+                                                  "\tcargo test\n"},
+     f"{W}:7 (via backend/Makefile:7)", "cargo test"),
+    ("run: just ci", {"justfile": "set shell := ['bash']\nalias c := ci\n\nci: build\n"
+                                  "    @vitest run\nbuild:\n    echo\n"},
+     f"{W}:7 (via justfile:5)", "vitest"),
+    ("run: npm run ci", {"package.json": '{"scripts": {"ci": "npm run lint && npm run unit",'
+                                         ' "lint": "eslint .", "unit": "jest --ci"}}'},
+     f"{W}:7 (via package.json:1)", "jest"),
+    ("run: pnpm --filter web run verify", {"web/package.json": '{"name": "web", "scripts": '
+                                           '{"verify": "vitest run"}}'},
+     f"{W}:7 (via web/package.json:1)", "vitest"),
+    ("run: bun run --filter frontend check", {"frontend/package.json": '{"name": "frontend",'
+                                              ' "scripts": {"check": "playwright test"}}'},
+     f"{W}:7 (via frontend/package.json:1)", "playwright test"),
+    ("run: nox -s ci", {"noxfile.py": "import nox\n\n@nox.session(name='ci')\n"
+                                      "def run_all(session):\n    session.install('.')\n"
+                                      "    session.run('pytest', '-q')\n"},
+     f"{W}:7 (via noxfile.py:6)", "pytest"),
+    ("run: python manage.py test --parallel", {}, f"{W}:7", "manage.py test"),
+    ("run: make run-telemetry-tests", {}, f"{W}:7", "make run-telemetry-tests"),
+    ("run: ./test.sh", {"test.sh": "#!/bin/bash\ndocker compose run app\n"}, f"{W}:7",
+     "./test.sh"),
+    ("uses: ./.github/actions/check", {".github/actions/check/action.yml": "runs:\n  using: "
+                                       "composite\n  steps:\n    - run: ctest --output-on-"
+                                       "failure\n      shell: bash\n"},
+     ".github/actions/check/action.yml:4", "ctest"),
+])
+def test_what_a_step_runs_is_followed_into_the_tree(tmp_path: Path, step: str,
+                                                     files: dict[str, str], where: str,
+                                                     name: str) -> None:
+    found = load_tree(tmp_path, {W: workflow("uses: actions/checkout@v4", step), **files})
+    assert [(u.where(), u.name) for u in ci.test_uses(found)] == [(where, name)]
+    assert ci.tests_run_findings(found) == []
+
+
+def test_working_directory_and_cd_locate_what_a_step_calls(tmp_path: Path) -> None:
+    found = load_tree(tmp_path, {
+        W: workflow("run: ./scripts/ci.sh", "run: cd ../web && make check-all",
+                    extra="\n    defaults: {run: {working-directory: api}}"),
+        "api/scripts/ci.sh": "#!/bin/sh\npytest\n",
+        "web/Makefile": "check-all:\n\tjest\n",
+        "scripts/ci.sh": "#!/bin/sh\necho wrong directory\n"})
+    assert [u.where() for u in ci.test_uses(found)] == [f"{W}:7 (via api/scripts/ci.sh:2)",
+                                                        f"{W}:8 (via web/Makefile:2)"]
+
+
+def test_local_reusable_workflow_is_read_when_not_named(tmp_path: Path) -> None:
+    files = {W: "on: push\njobs:\n  call:\n    uses: ./.github/workflows/tests.yml\n",
+             ".github/workflows/tests.yml": "on: workflow_call\njobs:\n  unit:\n    steps:\n"
+                                           "      - run: tox\n"}
+    found = load_tree(tmp_path, files, only=(W,))
+    assert [(s.file, s.job) for s in ci.test_steps(found)] == [
+        (".github/workflows/tests.yml", "call/unit")]
+    missing = load_tree(tmp_path / "gone", {W: files[W]}, only=(W,))
+    assert missing[0].unread == [f"{W}:4 ./.github/workflows/tests.yml: not in the tree"]
+
+
+def test_gitlab_local_includes_extends_and_reference(tmp_path: Path) -> None:
+    found = load_tree(tmp_path, {
+        ".gitlab-ci.yml": "include:\n  - local: /ci/test.yml\n  - template: "
+                          "Jobs/SAST.gitlab-ci.yml\n.setup:\n  script: [pip install -e .]\n",
+        "ci/test.yml": ".base:\n  image: python:3.12\nunit:\n  extends: .base\n  script:\n"
+                       "    - !reference [.setup, script]\n    - python -m pytest\n"
+                       "manual-audit:\n  when: manual\n  script: [pip-audit]\n"})
+    [pipeline] = found
+    assert [(s.file, s.job, s.line, s.run) for s in pipeline.steps] == [
+        ("ci/test.yml", "unit", 6, "pip install -e ."),
+        ("ci/test.yml", "unit", 7, "python -m pytest"),
+        ("ci/test.yml", "manual-audit", 10, "pip-audit")]
+    assert pipeline.includes == [("Jobs/SAST.gitlab-ci.yml", 3)]
+    assert [u.where() for u in ci.test_uses(found)] == ["ci/test.yml:7"]
+    _, scans = ci.security_scan_findings(found)
+    assert sorted((f.file, f.line, f.message) for f in scans) == [
+        (".gitlab-ci.yml", 3, "GitLab template Jobs/SAST.gitlab-ci.yml runs with "
+                              "allow_failure by default"),
+        ("ci/test.yml", 10, "pip-audit runs but cannot fail the build: continue-on-error / "
+                            "allow_failure is set")]
+
+
+@pytest.mark.parametrize(("steps", "files", "reason"), [
+    (("run: make test || true",), {"Makefile": "test:\n\tpytest\n"},
+     "its exit status is swallowed (|| true)"),
+    (("run: make test",), {"Makefile": "test:\n\t-pytest\n"},
+     "make ignores its failure (- prefix)"),
+    (("run: npm test",), {"package.json": '{"scripts": {"test": "jest; exit 0"}}'},
+     "its exit status is swallowed (; exit 0)"),
+    (("{id: unit, run: pytest, continue-on-error: true}",), {},
+     "continue-on-error / allow_failure is set"),
+    (("{id: unit, run: pytest, continue-on-error: true}",
+      "{if: \"steps.unit.outcome == 'failure'\", run: exit 1}"), {}, None),
+])
+def test_tests_that_cannot_fail_the_build(tmp_path: Path, steps: tuple[str, ...],
+                                          files: dict[str, str], reason: str | None) -> None:
+    found = ci.tests_run_findings(load_tree(tmp_path, {W: workflow(*steps), **files}))
+    assert [f.message for f in found] == (
+        [f"tests in job ci cannot fail the build: {reason}"] if reason else [])
+    assert all(f.level == "warning" for f in found)
+
+
+@pytest.mark.parametrize(("step", "name"), [
+    ("run: zizmor --min-severity medium .", "zizmor"),
+    ("uses: gitleaks/gitleaks-action@v2", "gitleaks/gitleaks-action"),
+    ("run: trivy fs --exit-code 1 --severity HIGH,CRITICAL .", "trivy"),
+    ("run: grype dir:. --fail-on high", "grype"),
+    ("run: pip-audit --strict", "pip-audit"),
+    ("run: safety check -r requirements.txt", "safety"),
+    ("run: semgrep ci", "semgrep"),
+    ("run: bandit -r src -ll", "bandit"),
+    ("run: npm audit --audit-level=high", "npm audit"),
+    ("run: osv-scanner scan -r .", "osv-scanner"),
+    ("uses: trufflesecurity/trufflehog@v3.82.6", "trufflesecurity/trufflehog"),
+    ("uses: actions/dependency-review-action@v4", "actions/dependency-review-action"),
+    ("uses: anchore/scan-action@v4", "anchore/scan-action"),
+    ("{uses: super-linter/super-linter@v7, env: {VALIDATE_CHECKOV: 'false'}}",
+     "super-linter/super-linter"),
+])
+def test_scanner_families_that_can_fail(tmp_path: Path, step: str, name: str) -> None:
+    found = load_tree(tmp_path, {W: workflow(step)})
+    scanners, findings = ci.security_scan_findings(found)
+    assert [s.removeprefix(f"{W}:6 ") for s in scanners] == [name]
+    assert findings == []
+
+
+@pytest.mark.parametrize("step", [
+    "uses: zizmorcore/zizmor-action@v0.2.0", "uses: github/codeql-action/analyze@v3",
+    "uses: ossf/scorecard-action@v2.4.0"])
+def test_code_scanning_uploaders_pass_with_a_note(tmp_path: Path, step: str) -> None:
+    _, findings = ci.security_scan_findings(load_tree(tmp_path, {W: workflow(step)}))
+    assert [(f.rule, f.level, f.line) for f in findings] == [("code-scanning", "note", 6)]
+
+
+@pytest.mark.parametrize(("step", "files", "reason"), [
+    ("run: make audit", {"Makefile": "audit:\n\tbandit -r . || true\n"},
+     "its exit status is swallowed (|| true)"),
+    ("run: tox -e security", {"tox.ini": "[tox]\nenvlist = py\n[testenv:security]\n"
+                                         "commands =\n    pip-audit --no-fail\n"},
+     "its exit status is swallowed (--no-fail)"),
+    ("{uses: aquasecurity/trivy-action@0.28.0, with: {scan-type: fs}}", {},
+     "trivy-action exits 0 on findings unless exit-code: 1"),
+    ("{uses: docker/scout-action@v1, with: {command: cves}}", {},
+     "docker/scout-action exits 0 on findings unless exit-code: true"),
+])
+def test_scanners_found_one_level_down_or_soft(tmp_path: Path, step: str,
+                                               files: dict[str, str], reason: str) -> None:
+    _, findings = ci.security_scan_findings(load_tree(tmp_path, {W: workflow(step), **files}))
+    assert [(f.rule, f.level, f.line) for f in findings] == [("cannot-fail", "warning", 6)]
+    assert findings[0].message.endswith(f"cannot fail the build: {reason}")
+
+
+def test_scanner_run_by_a_nox_session_or_pre_commit(tmp_path: Path) -> None:
+    found = load_tree(tmp_path, {
+        W: workflow("run: nox -s audit", "uses: pre-commit/action@v3.0.1"),
+        "noxfile.py": "import nox\nnox.options.sessions = ['tests']\n@nox.session\n"
+                      "def audit(session):\n    session.run('pip-audit', '--strict')\n",
+        ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/gitleaks/gitleaks\n"
+                                  "    rev: v8.21.2\n    hooks:\n      - id: gitleaks\n"})
+    scanners, findings = ci.security_scan_findings(found)
+    assert scanners == [f"{W}:6 (via noxfile.py:5) pip-audit",
+                        f"{W}:7 (via .pre-commit-config.yaml:1) gitleaks"]
+    assert findings == []
+
+
+def test_super_linter_with_its_scanners_off_is_no_scanner(tmp_path: Path) -> None:
+    step = ("{uses: github/super-linter@v7, env: {VALIDATE_GITLEAKS: 'false', "
+            "VALIDATE_CHECKOV: 'false'}}")
+    scanners, [finding] = ci.security_scan_findings(load_tree(tmp_path, {W: workflow(step)}))
+    assert (scanners, finding.rule, finding.file) == ([], "no-scanner", ".github/workflows")
+
+
+@pytest.mark.parametrize(("bot_file", "text", "bot"), [
+    (".github/dependabot.yml", "version: 2\nupdates: []\n", "Dependabot"),
+    ("renovate.json", '{"extends": ["config:base"]}', "Renovate"),
+    ("package.json", '{"renovate": {"extends": ["config:base"]}}', "Renovate"),
+])
+def test_dependency_update_bots(tmp_path: Path, bot_file: str, text: str, bot: str) -> None:
+    files = {W: workflow("run: pytest"), bot_file: text}
+    inventory = tree.inventory(write_tree(tmp_path, files))
+    pipelines = ci.load_pipelines([(f.path, f.rel) for f in inventory.workflows], inventory)
+    bots = ci.update_bots(inventory)
+    assert bots == [(bot_file, bot)]
+    scanners, [finding] = ci.security_scan_findings(pipelines, bots)
+    assert scanners == [f"{bot_file} {bot}"]
+    assert (finding.rule, finding.level, finding.file) == ("updates-only", "warning", bot_file)
+    with_scanner = load_tree(tmp_path / "more", {W: workflow("run: pytest", "run: gitleaks "
+                                                            "detect")})
+    assert ci.security_scan_findings(with_scanner, bots)[1] == []
+
+
+def test_proto_drift_gates_one_level_down(tmp_path: Path) -> None:
+    generate = {"Makefile": "gen-protos:\n\t./gen.sh\ncheck-clean-work-tree:\n"
+                            "\t@if ! git diff --quiet; then exit 1; fi\n",
+                "gen.sh": "#!/bin/sh\nbuf generate proto\n"}
+    gated = load_tree(tmp_path / "a", {W: workflow("run: make clean gen-protos",
+                                                   "run: make check-clean-work-tree"),
+                                       **generate})
+    assert [u.where() for u in ci.proto_sync_uses(gated)][:1] == [f"{W}:6 (via gen.sh:2)"]
+    assert ci.proto_sync_findings(gated) == []
+    porcelain = load_tree(tmp_path / "b", {W: workflow(
+        "run: python -m grpc_tools.protoc -I proto --python_out=. proto/a.proto",
+        'run: test -z "$(git status --porcelain)"')})
+    assert ci.proto_sync_findings(porcelain) == []
+    other_job = load_tree(tmp_path / "c", {W: workflow("run: make gen-protos") + (
+        "  drift:\n    steps:\n      - run: git diff --exit-code\n"), **generate})
+    [warning] = ci.proto_sync_findings(other_job)
+    assert (warning.level, warning.line) == ("warning", 6)
+    swallowed = load_tree(tmp_path / "d", {W: workflow("run: make gen-protos",
+                                                       "run: git diff --exit-code || true"),
+                                           **generate})
+    assert [f.level for f in ci.proto_sync_findings(swallowed)] == ["warning"]
+
+
+def test_unfollowed_action_is_noted_not_fatal(tmp_path: Path) -> None:
+    [pipeline] = load_tree(tmp_path, {W: workflow("uses: ./.github/actions/missing",
+                                                  "run: pytest"),
+                                      ".github/actions/bad/action.yml": "runs: ["})
+    assert pipeline.unread == [f"{W}:6 ./.github/actions/missing: no action.yml in the tree"]
+    assert ci.test_steps([pipeline])
+
+
+# --- lock files: beside the manifest, or the workspace root's -----------------------------
+
+
+@pytest.mark.parametrize(("manifest", "text", "lock"), [
+    ("package.json", '{"dependencies": {"a": "^1"}}', "package-lock.json"),
+    ("package.json", '{"dependencies": {"a": "^1"}}', "yarn.lock"),
+    ("package.json", '{"dependencies": {"a": "^1"}}', "pnpm-lock.yaml"),
+    ("package.json", '{"dependencies": {"a": "^1"}}', "bun.lock"),
+    ("package.json", '{"dependencies": {"a": "^1"}}', "bun.lockb"),
+    ("pyproject.toml", "[project]\ndependencies = ['a>=1']\n", "uv.lock"),
+    ("pyproject.toml", "[tool.poetry.dependencies]\npython = '^3.12'\na = '^1'\n",
+     "poetry.lock"),
+    ("pyproject.toml", "[project]\ndependencies = ['a>=1']\n", "pdm.lock"),
+    ("Pipfile", "[packages]\na = '*'\n", "Pipfile.lock"),
+    ("Cargo.toml", "[package]\nname = 'a'\n[dependencies]\nserde = '1'\n", "Cargo.lock"),
+    ("go.mod", "module a\nrequire b v1.0.0\n", "go.sum"),
+    ("Gemfile", "gem 'rails'\n", "Gemfile.lock"),
+    ("composer.json", '{"require": {"slim/slim": "^4.0"}}', "composer.lock"),
+])
+def test_each_lock_file_locks_its_manifest(tmp_path: Path, manifest: str, text: str,
+                                           lock: str) -> None:
+    found, locks = ci.dependency_findings(tree.inventory(write_tree(tmp_path, {
+        f"app/{manifest}": text, f"app/{lock}": "x"})))
+    assert (found, locks) == ([], [f"app/{lock}"])
+    [missing], _ = ci.dependency_findings(tree.inventory(write_tree(tmp_path / "bare", {
+        f"app/{manifest}": text})))
+    assert (missing.rule, missing.file, missing.level) == ("no-lockfile", f"app/{manifest}",
+                                                           "error")
+
+
+@pytest.mark.parametrize(("files", "members"), [
+    ({"package.json": '{"workspaces": ["frontend", "packages/*"]}', "bun.lock": "{}"},
+     {"frontend/package.json": ("bun.lock", "package.json"),
+      "packages/mail/package.json": ("bun.lock", "package.json")}),
+    ({"package.json": '{"private": true, "workspaces": {"packages": ["packages/**"]}}',
+      "yarn.lock": ""},
+     {"frontend/package.json": (None, ""),
+      "packages/mail/package.json": ("yarn.lock", "package.json")}),
+    ({"pnpm-workspace.yaml": "packages:\n  - 'frontend'\n  - 'packages/*'\n  - '!packages/mail'"
+                             "\n", "pnpm-lock.yaml": ""},
+     {"frontend/package.json": ("pnpm-lock.yaml", "pnpm-workspace.yaml"),
+      "packages/mail/package.json": (None, "")}),
+])
+def test_node_workspace_members_are_locked_by_the_root(
+        tmp_path: Path, files: dict[str, str], members: dict[str, tuple[str | None, str]]
+) -> None:
+    dependency = '{"dependencies": {"react": "^18.3.1"}}'
+    inventory = tree.inventory(write_tree(tmp_path, {
+        **files, "frontend/package.json": dependency, "packages/mail/package.json": dependency,
+        "docs/package.json": dependency}))
+    locked = {e.manifest: (e.lock, e.member_of) for e in ci.manifest_locks(inventory)}
+    assert locked == {**members, "docs/package.json": (None, "")}
+    found, _ = ci.dependency_findings(inventory)
+    assert sorted(f.file for f in found) == sorted(m for m, (lock, _) in locked.items()
+                                                   if lock is None)
+
+
+def test_python_rust_and_go_workspaces(tmp_path: Path) -> None:
+    inventory = tree.inventory(write_tree(tmp_path, {
+        "pyproject.toml": "[dependency-groups]\ndev = ['ruff']\n[tool.uv.workspace]\n"
+                          "members = ['backend', 'libs/*']\nexclude = ['libs/legacy']\n",
+        "uv.lock": "version = 1\n",
+        "backend/pyproject.toml": "[project]\nname = 'b'\ndependencies = ['fastapi']\n",
+        "libs/core/pyproject.toml": "[project]\nname = 'c'\ndependencies = ['httpx']\n",
+        "libs/legacy/pyproject.toml": "[project]\nname = 'l'\ndependencies = ['six']\n",
+        "tools/pyproject.toml": "[tool.ruff]\nline-length = 100\n",
+        "app/pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.12'\n"
+                              "shared = {path = '../shared', develop = true}\n",
+        "app/poetry.lock": "",
+        "Cargo.toml": "[workspace]\nmembers = ['crates/*']\n",
+        "Cargo.lock": "",
+        "crates/api/Cargo.toml": "[package]\nname = 'api'\n[dependencies]\ntokio = '1'\n",
+        "go.work": "go 1.22\n\nuse (\n\t./svc\n)\n",
+        "go.work.sum": "",
+        "svc/go.mod": "module svc\nrequire x v1.0.0\n",
+    }))
+    locked = {e.manifest: (e.lock, e.member_of) for e in ci.manifest_locks(inventory)}
+    assert locked == {
+        "pyproject.toml": ("uv.lock", ""),
+        "backend/pyproject.toml": ("uv.lock", "pyproject.toml"),
+        "libs/core/pyproject.toml": ("uv.lock", "pyproject.toml"),
+        "libs/legacy/pyproject.toml": (None, ""),
+        "app/pyproject.toml": ("app/poetry.lock", ""),
+        "crates/api/Cargo.toml": ("Cargo.lock", "Cargo.toml"),
+        "svc/go.mod": ("go.work.sum", "go.work"),
+    }, "tools/pyproject.toml declares no dependencies: nothing to lock"
+    found, _ = ci.dependency_findings(inventory)
+    assert [(f.file, f.level) for f in found] == [("libs/legacy/pyproject.toml", "error")]
+
+
+def test_poetry_path_dependency_is_locked_by_the_root(tmp_path: Path) -> None:
+    inventory = tree.inventory(write_tree(tmp_path, {
+        "pyproject.toml": "[tool.poetry.dependencies]\npython = '^3.12'\n"
+                          "shared = {path = 'shared', develop = true}\n",
+        "poetry.lock": "",
+        "shared/pyproject.toml": "[tool.poetry.dependencies]\nrequests = '^2'\n"}))
+    assert [(e.manifest, e.lock) for e in ci.manifest_locks(inventory)] == [
+        ("pyproject.toml", "poetry.lock"), ("shared/pyproject.toml", "poetry.lock")]
+
+
+def test_exact_pins_without_lock_and_unreadable_workspace(tmp_path: Path) -> None:
+    inventory = tree.inventory(write_tree(tmp_path, {
+        "quote/composer.json": '{"require": {"php": ">= 8.3", "ext-json": "*", '
+                               '"slim/slim": "4.15.2", "react/http": "v1.11.0"}}',
+        "web/package.json": '{"dependencies": {"react": "18.3.1", "ui": "workspace:*"}}',
+        "loose/composer.json": '{"require": {"slim/slim": "^4.0"}}',
+        "pyproject.toml": "[tool.uv.workspace\nmembers = ['api']\n",
+        "uv.lock": "",
+        "api/pyproject.toml": "[project]\ndependencies = ['httpx']\n"}))
+    found, _ = ci.dependency_findings(inventory)
+    assert sorted((f.file, f.level) for f in found) == [
+        ("api/pyproject.toml", "warning"), ("loose/composer.json", "error"),
+        ("quote/composer.json", "note"), ("web/package.json", "note")]
+    [unreadable] = [f for f in found if f.level == "warning"]
+    assert "whether uv.lock covers it cannot be told" in unreadable.message
+
+
+@given(st.sampled_from(["", "packages/", "a/b/"]), st.text(alphabet="abc-", min_size=1,
+                                                              max_size=6))
+def test_workspace_glob(prefix: str, name: str) -> None:
+    from pytest_readiness.probes.deployment.ci.locks import glob_match
+    path = prefix + name
+    assert glob_match(path, path) and glob_match(path, "./" + path + "/")
+    assert glob_match(path, prefix + "*") and glob_match(path, "**")
+    assert glob_match(path + "/x", prefix + "*") is False
+    assert glob_match("z/" + path, "*/" + prefix + "*") is (prefix.count("/") == 0 or
+                                                              glob_match("z/" + path, "**"))
+
+
+@given(st.text(alphabet="\tab:=;|&#-$()@ \\\n.%!", max_size=120))
+def test_entry_parsers_never_crash(text: str) -> None:
+    from pytest_readiness.probes.deployment.ci import entries
+    for recipes in (entries.makefile(text), entries.justfile(text), entries.tox_ini(text)[0],
+                    entries.noxfile(text)[0], entries.package_scripts(text)):
+        for recipe in recipes.values():
+            assert all(isinstance(line, int) for line, _ in recipe.lines)
+    for simple in ci.commands.words(text):
+        ci.commands.invocation(simple, "")
+
+
+def test_ci_suite_follows_scripts_bots_and_workspaces(run_suite) -> None:
+    run = run_suite("ci", {
+        ".github/workflows/push.yml": workflow("run: ./build.sh", "run: IMAGE=app ./test.sh"),
+        ".github/workflows/release.yml": workflow("run: ./build.sh --push"),
+        "test.sh": "#!/bin/bash\nset -e\ndocker compose run --rm app python manage.py test\n",
+        "build.sh": "#!/bin/sh\ndocker build .\n",
+        "renovate.json": '{"extends": ["config:recommended"]}',
+        "package.json": '{"workspaces": ["web"], "devDependencies": {"vite": "5.4.1"}}',
+        "package-lock.json": "{}",
+        "web/package.json": '{"dependencies": {"react": "^18.3.1"}}',
+    })
+    tests_run = run.check("ci.tests-run")
+    assert tests_run["outcome"] == "pass"
+    assert tests_run["evidence"]["test_steps"] == [
+        ".github/workflows/push.yml:7 (via test.sh:3) manage.py test"]
+    assert tests_run["evidence"]["workflows"] == [".github/workflows/push.yml",
+                                                  ".github/workflows/release.yml"]
+    assert run.outcome("ci.security-scan") == "warn"
+    assert run.where("ci.security-scan", "warning") == ["renovate.json:-"]
+    pinned = run.check("ci.dependencies-pinned")
+    assert pinned["outcome"] == "pass"
+    assert pinned["evidence"]["workspace_locked"] == {
+        "web/package.json": "package-lock.json (workspace package.json)"}
+
+
+def test_ci_suite_no_tests_in_gitlab_names_the_pipeline(run_suite) -> None:
+    run = run_suite("ci", {".gitlab-ci.yml": "build:\n  script: [docker build .]\n",
+                           "Makefile": "test:\n\tpytest\n"})
+    check = run.check("ci.tests-run")
+    assert check["outcome"] == "fail"
+    assert run.where("ci.tests-run") == [".gitlab-ci.yml:-"]
+    assert "no step in .gitlab-ci.yml (1 workflow, all jobs read) runs the tests" in \
+        check["message"]

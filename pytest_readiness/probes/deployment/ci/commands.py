@@ -60,6 +60,11 @@ class Command:
     via: tuple[str, ...] = ()
     entry: str = ""  # the entry point it belongs to: "make test", "./test.sh", "npm run lint"
 
+    @property
+    def shell(self) -> str:
+        """The line as the shell runs it (make's and just's ``-`` prefix dropped)."""
+        return self.text.lstrip("-")
+
     def where(self) -> str:
         return f"{self.file}:{self.line}"
 

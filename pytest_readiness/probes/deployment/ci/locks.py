@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, read_text
 from pytest_readiness.vocabulary import Level
 
-from .entries import package_json, toml
+from .entries import toml
 
 # manifest -> (ecosystem, the lock files that lock it, in the order messages name them)
 MANIFESTS = {
@@ -152,10 +153,15 @@ def glob_match(path: str, pattern: str) -> bool:
     return re.fullmatch(regex, path) is not None
 
 
-def _member(sub: str, include: list[str], exclude: list[str]) -> bool:
-    negated = [p[1:] for p in include if p.startswith("!")]
-    return any(glob_match(sub, p) for p in include if not p.startswith("!")) and not any(
-        glob_match(sub, p) for p in negated + exclude)
+def _member(sub: str, patterns: list[str]) -> bool:
+    """``sub`` (a directory relative to the workspace root) matches a pattern and no
+    ``!pattern``."""
+    def clean(pattern: str) -> str:
+        return pattern.removeprefix("./").rstrip("/")
+    include = [clean(p) for p in patterns if not p.startswith("!")]
+    exclude = [clean(p[1:]) for p in patterns if p.startswith("!")]
+    return any(glob_match(sub, p) for p in include) and not any(
+        glob_match(sub, p) for p in exclude)
 
 
 def _table(data: object, key: str) -> dict[str, Any]:
@@ -178,62 +184,55 @@ def _path_dependencies(tables: list[object]) -> list[str]:
     return out
 
 
-def _declared_members(ecosystem: str, root: str, text_of: Any) -> list[str] | None:
-    """Member patterns a workspace root at ``root`` declares (paths relative to it); None
-    when its manifest exists but cannot be read."""
-    def at(name: str) -> str | None:
-        result: str | None = text_of(posixpath.join(root, name) if root else name)
-        return result
-    if ecosystem == "node":
-        members: list[str] = []
-        text = at("package.json")
-        if text is not None:
-            spaces = package_json(text).get("workspaces")
-            members += _strs(spaces.get("packages") if isinstance(spaces, dict) else spaces)
-        pnpm = at("pnpm-workspace.yaml")
-        if pnpm is not None:
-            try:
-                data = yaml.safe_load(pnpm)
-            except yaml.YAMLError:
-                return None
-            members += _strs(data.get("packages")) if isinstance(data, dict) else []
-        return members
-    if ecosystem in ("python", "rust"):
-        text = at("pyproject.toml" if ecosystem == "python" else "Cargo.toml")
-        if text is None:
-            return []
-        data = toml(text)
-        if data is None:
-            return None
-        if ecosystem == "rust":
-            space = data.get("workspace", {}) if isinstance(data.get("workspace"), dict) else {}
-            excluded = {f"!{p}" for p in _strs(space.get("exclude"))}
-            return _strs(space.get("members")) + sorted(excluded) + _path_dependencies(
-                [data.get("dependencies"), data.get("dev-dependencies")])
-        tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
-        uv = tool.get("uv", {}) if isinstance(tool.get("uv"), dict) else {}
-        space = uv.get("workspace", {}) if isinstance(uv.get("workspace"), dict) else {}
-        poetry = tool.get("poetry", {}) if isinstance(tool.get("poetry"), dict) else {}
-        groups = poetry.get("group", {}) if isinstance(poetry.get("group"), dict) else {}
-        pdm_dev = _table(_table(tool, "pdm"), "dev-dependencies")
-        strings = _strs(_table(data, "project").get("dependencies")) + [
-            s for values in pdm_dev.values() for s in _strs(values)]
-        files = [m.group(1) for s in strings
+# The files that can declare a workspace, per ecosystem (beside the root lock).
+WORKSPACE_FILES = {"node": ("package.json", "pnpm-workspace.yaml"),
+                   "python": ("pyproject.toml",), "rust": ("Cargo.toml",), "go": ("go.work",)}
+
+
+def _pyproject_members(data: dict[str, Any]) -> list[str]:
+    tool = _table(data, "tool")
+    uv, poetry = _table(tool, "uv"), _table(tool, "poetry")
+    space = _table(uv, "workspace")
+    groups = [_table(g, "dependencies") for g in _table(poetry, "group").values()]
+    strings = _strs(_table(data, "project").get("dependencies")) + [
+        s for values in _table(_table(tool, "pdm"), "dev-dependencies").values()
+        for s in _strs(values)]
+    pdm_paths = [m.group(1) for s in strings
                  if (m := re.search(r"@\s*file:///\$\{PROJECT_ROOT\}/([^\s;]+)", s))]
-        return (_strs(space.get("members")) + [f"!{p}" for p in _strs(space.get("exclude"))]
-                + _path_dependencies([uv.get("sources"), poetry.get("dependencies"),
-                                      poetry.get("dev-dependencies"),
-                                      *(g.get("dependencies") for g in groups.values()
-                                        if isinstance(g, dict))]) + files)
-    if ecosystem == "go":
-        text = at("go.work")
-        if text is None:
-            return []
-        uses = re.findall(r"^\s*use\s+(\S+)", text, re.MULTILINE)
+    return (_strs(space.get("members")) + [f"!{p}" for p in _strs(space.get("exclude"))]
+            + _path_dependencies([uv.get("sources"), poetry.get("dependencies"),
+                                  poetry.get("dev-dependencies"), *groups]) + pdm_paths)
+
+
+def workspace_members(name: str, text: str) -> list[str] | None:
+    """Member patterns (``!`` excludes) a workspace file declares, relative to its
+    directory: workspaces, members and path dependencies. None: it does not parse."""
+    if name == "package.json":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        spaces = data.get("workspaces") if isinstance(data, dict) else None
+        return _strs(spaces.get("packages") if isinstance(spaces, dict) else spaces)
+    if name == "pnpm-workspace.yaml":
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError:
+            return None
+        return _strs(loaded.get("packages")) if isinstance(loaded, dict) else []
+    if name == "go.work":
+        uses = re.findall(r"^\s*use\s+([^\s(]+)", text, re.MULTILINE)
         for block in re.findall(r"^\s*use\s*\((.*?)\)", text, re.MULTILINE | re.DOTALL):
             uses += [w for w in block.split() if not w.startswith("//")]
-        return [u for u in uses if u != "("]
-    return []
+        return uses
+    data = toml(text)
+    if data is None:
+        return None
+    if name == "Cargo.toml":
+        space = _table(data, "workspace")
+        return (_strs(space.get("members")) + [f"!{p}" for p in _strs(space.get("exclude"))]
+                + _path_dependencies([data.get("dependencies"), data.get("dev-dependencies")]))
+    return _pyproject_members(data)
 
 
 @dataclass(frozen=True)
@@ -274,28 +273,28 @@ def manifest_locks(inventory: Inventory) -> list[Locked]:
     return out
 
 
-def _ancestor_lock(rel: str, ecosystem: str, files: dict[str, Any], text_of: Any) -> Locked:
-    directory = rel.rpartition("/")[0]
+def _ancestor_lock(rel: str, ecosystem: str, files: dict[str, Any],
+                   text_of: Callable[[str], str | None]) -> Locked:
+    """The nearest ancestor lock whose workspace declares ``rel``'s directory a member."""
+    parts = rel.rpartition("/")[0].split("/")
     unreadable = ""
-    parts = directory.split("/") if directory else []
     for depth in range(len(parts) - 1, -1, -1):
         root = "/".join(parts[:depth])
-        locks = [posixpath.join(root, lock) if root else lock
-                 for lock in WORKSPACE_LOCKS.get(ecosystem, ())]
-        present = [lock for lock in locks if lock in files]
+        prefix = f"{root}/" if root else ""
+        present = [prefix + lock for lock in WORKSPACE_LOCKS.get(ecosystem, ())
+                   if prefix + lock in files]
         if not present:
             continue
-        members = _declared_members(ecosystem, root, text_of)
-        if members is None:
-            unreadable = unreadable or present[0]
-            continue
         sub = "/".join(parts[depth:])
-        if _member(sub, [m.removeprefix("./").rstrip("/") if not m.startswith("!")
-                         else "!" + m[1:].removeprefix("./").rstrip("/") for m in members], []):
-            root_manifest = next((posixpath.join(root, n) if root else n for n in MANIFESTS
-                                  if MANIFESTS[n][0] == ecosystem and
-                                  (posixpath.join(root, n) if root else n) in files), root)
-            return Locked(rel, ecosystem, present[0], member_of=root_manifest)
+        for name in WORKSPACE_FILES.get(ecosystem, ()):
+            text = text_of(prefix + name)
+            if text is None:
+                continue
+            members = workspace_members(name, text)
+            if members is None:
+                unreadable = unreadable or present[0]
+            elif _member(sub, members):
+                return Locked(rel, ecosystem, present[0], member_of=prefix + name)
     return Locked(rel, ecosystem, None, unreadable=unreadable)
 
 

@@ -10,8 +10,9 @@ the tests") is attached to where the workflows live (``.github/workflows``,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, read_text
@@ -119,18 +120,39 @@ def _named_for_tests(text: str, cwd: str) -> str | None:
     return None
 
 
+def _effective(step: Step, match: Callable[[Command], str | None]) -> list[tuple[Command, str]]:
+    """The commands of a step that ``match`` names, those that lead to a deeper match left
+    out: ``npm test`` is judged by the ``jest; exit 0`` it runs."""
+    found = [(c, name) for c in step.commands if (name := match(c))]
+    return [(c, name) for c, name in found
+            if not any(d.depth > c.depth and c.text in d.via for d, _ in found)]
+
+
+def _best(step: Step, match: Callable[[Command], str | None]) -> Use | None:
+    """The step's use of something: the first command that can fail the build, else the
+    first one (None: the step does not do it)."""
+    found = _effective(step, match)
+    if not found:
+        return None
+    command, name = next(((c, n) for c, n in found if not cannot_fail_reason(step, c)),
+                         found[0])
+    return Use(step, name, command)
+
+
+def _runs_tests(workdir: str, command: Command) -> str | None:
+    match = TESTS.search(command.shell)
+    return match.group(0) if match else _named_for_tests(command.shell, workdir)
+
+
 def test_uses(pipelines: Iterable[Pipeline]) -> list[Use]:
-    """Steps that run tests, each with the first command line that does."""
+    """Steps that run tests, each with the command line that does (one that can fail the
+    build when there is one)."""
     found = []
     for p in pipelines:
         for step in p.steps:
-            for command in step.commands:
-                match = TESTS.search(command.text)
-                name = match.group(0) if match else _named_for_tests(command.text,
-                                                                     step.workdir)
-                if name:
-                    found.append(Use(step, name, command))
-                    break
+            use = _best(step, partial(_runs_tests, step.workdir))
+            if use is not None:
+                found.append(use)
     return found
 
 
@@ -188,6 +210,11 @@ def _super_linter_scans(step: Step) -> bool:
     return any(flags.get(s) != "false" for s in scanners)
 
 
+def _scanner(command: Command) -> str | None:
+    match = SCANNER_RUN.search(command.shell)
+    return match.group(0) if match else None
+
+
 def scanner_uses(pipelines: Iterable[Pipeline]) -> list[Use]:
     found = []
     for p in pipelines:
@@ -197,11 +224,9 @@ def scanner_uses(pipelines: Iterable[Pipeline]) -> list[Use]:
                            or _super_linter_scans(step)):
                 found.append(Use(step, step.uses.split("@")[0]))
                 continue
-            for command in step.commands:
-                match = SCANNER_RUN.search(command.text)
-                if match:
-                    found.append(Use(step, match.group(0), command))
-                    break
+            use = _best(step, _scanner)
+            if use is not None:
+                found.append(use)
     return found
 
 
@@ -210,9 +235,8 @@ def scanner_steps(pipelines: Iterable[Pipeline]) -> list[Step]:
 
 
 def scanner_name(step: Step) -> str:
-    match = next((SCANNER_RUN.search(c.text) for c in step.commands
-                  if SCANNER_RUN.search(c.text)), None)
-    return match.group(0) if match else step.uses.split("@")[0]
+    return next((name for c in step.commands if (name := _scanner(c))),
+                step.uses.split("@")[0])
 
 
 def tests_run_findings(pipelines: list[Pipeline]) -> list[Finding]:
@@ -275,6 +299,11 @@ def security_scan_findings(pipelines: list[Pipeline], bots: Iterable[tuple[str, 
     return scanners, found
 
 
+def _proto(command: Command) -> str | None:
+    match = PROTO_SYNC.search(command.shell)
+    return match.group(0) if match else None
+
+
 def proto_sync_uses(pipelines: Iterable[Pipeline]) -> list[Use]:
     found = []
     for p in pipelines:
@@ -282,9 +311,9 @@ def proto_sync_uses(pipelines: Iterable[Pipeline]) -> list[Use]:
             if PROTO_SYNC.search(step.uses):
                 found.append(Use(step, step.uses))
                 continue
-            command = next((c for c in step.commands if PROTO_SYNC.search(c.text)), None)
-            if command is not None:
-                found.append(Use(step, command.text, command))
+            use = _best(step, _proto)
+            if use is not None:
+                found.append(use)
     return found
 
 
@@ -294,7 +323,7 @@ def proto_sync_steps(pipelines: Iterable[Pipeline]) -> list[Step]:
 
 def _gates(step: Step) -> bool:
     return bool(DIFF_GATE.search(step.uses)) or any(
-        DIFF_GATE.search(c.text) and not cannot_fail_reason(step, c) for c in step.commands)
+        DIFF_GATE.search(c.shell) and not cannot_fail_reason(step, c) for c in step.commands)
 
 
 def proto_sync_findings(pipelines: list[Pipeline]) -> list[Finding]:
