@@ -245,6 +245,9 @@ W = ".github/workflows/ci.yml"
                                                   "build:\n\t$(MAKE) verify\nverify:\n"
                                                   "\tcargo test\n"},
      f"{W}:7 (via backend/Makefile:7)", "cargo test"),
+    ("run: make", {"Makefile": "include mk/*.mk\ninclude mk/test.mk\nall: test\n",
+                   "mk/test.mk": "test:\n\tgo test ./...\n"},
+     f"{W}:7 (via mk/test.mk:2)", "go test"),
     ("run: just ci", {"justfile": "set shell := ['bash']\nalias c := ci\n\nci: build\n"
                                   "    @vitest run\nbuild:\n    echo\n"},
      f"{W}:7 (via justfile:5)", "vitest"),
@@ -287,6 +290,17 @@ def test_working_directory_and_cd_locate_what_a_step_calls(tmp_path: Path) -> No
         "scripts/ci.sh": "#!/bin/sh\necho wrong directory\n"})
     assert [u.where() for u in ci.test_uses(found)] == [f"{W}:7 (via api/scripts/ci.sh:2)",
                                                         f"{W}:8 (via web/Makefile:2)"]
+
+
+def test_what_runs_decides_before_names(tmp_path: Path) -> None:
+    found = load_tree(tmp_path, {
+        W: workflow("{run: uv run bash scripts/tests-start.sh, working-directory: backend}"),
+        "backend/scripts/tests-start.sh": "#!/usr/bin/env bash\nset -e\n"
+                                          "python app/tests_pre_start.py\nbash scripts/test.sh\n",
+        "backend/app/tests_pre_start.py": "print('waiting for the database')\n",
+        "backend/scripts/test.sh": "#!/usr/bin/env bash\ncoverage run -m pytest tests/\n"})
+    assert [(u.where(), u.name) for u in ci.test_uses(found)] == [
+        (f"{W}:6 (via backend/scripts/test.sh:2)", "pytest")]
 
 
 def test_local_reusable_workflow_is_read_when_not_named(tmp_path: Path) -> None:

@@ -310,9 +310,18 @@ def definitions(call: Invocation, sources: Sources) -> list[tuple[str, str, Reci
     if call.kind == "make":
         rel = call.file or _first_existing(sources, call.cwd, ("GNUmakefile", "makefile",
                                                                "Makefile"))
-        recipes = entries.makefile(sources.text(rel) or "") if rel else {}
+        text = sources.text(rel) if rel else None
+        if rel is None or text is None:
+            return []
+        recipes = dict(entries.makefile(text))
         names = call.names or tuple(list(recipes)[:1])
-        return [(f"make {r.name}", rel or "", r) for r in _closure(recipes, names)]
+        origin = dict.fromkeys(recipes, rel)
+        for include in entries.makefile_includes(text)[:20]:
+            path = join(posixpath.dirname(rel), include)
+            for name, recipe in entries.makefile(sources.text(path) or "").items():
+                if name not in recipes:
+                    recipes[name], origin[name] = recipe, path
+        return [(f"make {r.name}", origin[r.name], r) for r in _closure(recipes, names)]
     if call.kind == "just":
         rel = call.file or _first_existing(sources, call.cwd, ("justfile", "Justfile",
                                                                ".justfile"))

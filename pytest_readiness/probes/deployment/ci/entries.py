@@ -2,7 +2,8 @@
 justfile recipes, tox environments, nox sessions, package.json scripts, pre-commit hooks
 and shell scripts. Each parser turns one file's text into :class:`Recipe` s (name, the
 line it is defined at, what it depends on, its command lines); nothing is executed.
-Pure functions of text, no pytest here.
+Pure functions of text (cached: a Makefile many steps call is parsed once; callers
+never change what they return), no pytest here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import configparser
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import tomllib
@@ -72,6 +74,7 @@ def _make_recipe_line(text: str) -> str:
     return ("-" if "-" in flags else "") + command
 
 
+@lru_cache(maxsize=64)
 def makefile(text: str) -> dict[str, Recipe]:
     """Targets of a Makefile: prerequisites and recipe lines (tab-indented), with
     ``$(MAKE)`` read as ``make``. Pattern rules and special targets are left out."""
@@ -121,12 +124,24 @@ def makefile(text: str) -> dict[str, Recipe]:
     return targets
 
 
+def makefile_includes(text: str) -> list[str]:
+    """Files a Makefile includes (``include a.mk b.mk``, ``-include``), as written; names
+    made of variables are left out."""
+    out = []
+    for raw in text.splitlines():
+        match = re.match(r"^\s*-?s?include\s+(.+)$", raw.split("#", 1)[0])
+        if match:
+            out += [name for name in match.group(1).split() if "$" not in name]
+    return out
+
+
 # --- justfile ------------------------------------------------------------------------
 
 _JUST_RECIPE = re.compile(r"^@?([A-Za-z_][\w-]*)((?:\s+[^:=\s][^:=]*?)?)\s*:(?!=)\s*(.*)$")
 _JUST_ALIAS = re.compile(r"^alias\s+([\w-]+)\s*:=\s*([\w-]+)")
 
 
+@lru_cache(maxsize=64)
 def justfile(text: str) -> dict[str, Recipe]:
     """Recipes of a justfile (aliases included): dependencies and body lines."""
     recipes: dict[str, Recipe] = {}
@@ -181,6 +196,7 @@ def _ini_line(text: str, section: str) -> int:
     return 1
 
 
+@lru_cache(maxsize=64)
 def tox_ini(text: str, prefix: str = "") -> tuple[dict[str, Recipe], list[str]]:
     """(environments, the default env list) of a tox.ini / setup.cfg / ``legacy_tox_ini``.
     ``[testenv]`` gives the commands of every env without its own section."""
@@ -254,6 +270,7 @@ def _call_words(call: ast.Call) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=64)
 def noxfile(text: str) -> tuple[dict[str, Recipe], list[str]]:
     """(sessions, ``nox.options.sessions``): each session's ``session.run(...)`` commands
     (string arguments joined; a file that does not parse has no sessions)."""
@@ -291,6 +308,7 @@ def package_json(text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+@lru_cache(maxsize=64)
 def package_scripts(text: str) -> dict[str, Recipe]:
     """npm scripts, each with its ``pre``/``post`` scripts as dependencies (npm, pnpm and
     yarn 1 run them around it)."""
@@ -315,6 +333,7 @@ def package_scripts(text: str) -> dict[str, Recipe]:
 # --- pre-commit ----------------------------------------------------------------------
 
 
+@lru_cache(maxsize=64)
 def precommit_hooks(text: str) -> Lines:
     """Each hook of a .pre-commit-config.yaml as ``id entry`` (its line unknown: 1)."""
     try:

@@ -106,10 +106,10 @@ class Use:
             f"{own} (via {found})"
 
 
-def _named_for_tests(text: str, cwd: str) -> str | None:
+def _named_for_tests(cwd: str, command: Command) -> str | None:
     """The test-named entry a command line calls (``make run-telemetry-tests``,
     ``./test.sh``, ``npm run test:e2e``), whether or not its definition is in the tree."""
-    for simple in commands.words(text.lstrip("-")):
+    for simple in commands.words(command.shell):
         call = commands.invocation(simple, cwd)
         if call is None or call.kind not in ("make", "just", "npm", "script", "tox", "nox"):
             continue
@@ -139,18 +139,20 @@ def _best(step: Step, match: Callable[[Command], str | None]) -> Use | None:
     return Use(step, name, command)
 
 
-def _runs_tests(workdir: str, command: Command) -> str | None:
+def _runs_tests(command: Command) -> str | None:
     match = TESTS.search(command.shell)
-    return match.group(0) if match else _named_for_tests(command.shell, workdir)
+    return match.group(0) if match else None
 
 
 def test_uses(pipelines: Iterable[Pipeline]) -> list[Use]:
     """Steps that run tests, each with the command line that does (one that can fail the
-    build when there is one)."""
+    build when there is one). What a step runs decides first; an entry point named for
+    tests (``make run-telemetry-tests``) counts only when nothing it runs says more."""
     found = []
     for p in pipelines:
         for step in p.steps:
-            use = _best(step, partial(_runs_tests, step.workdir))
+            use = _best(step, _runs_tests) or _best(
+                step, partial(_named_for_tests, step.workdir))
             if use is not None:
                 found.append(use)
     return found
