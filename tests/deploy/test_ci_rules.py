@@ -129,7 +129,7 @@ def test_proto_sync_needs_a_gate() -> None:
     assert ci.proto_sync_findings([buf]) == []
     nothing = github("jobs: {t: {steps: [{run: pytest}]}}")
     assert [(f.file, f.message) for f in ci.proto_sync_findings([nothing])] == [
-        ("ci.yml", "no CI step in ci.yml (1 workflow, all jobs read) compiles or checks the "
+        ("ci.yml", "no step in ci.yml (1 workflow, all jobs read) compiles or checks the "
                    ".proto files (protoc / buf / a proto sync script)")]
 
 
@@ -267,6 +267,26 @@ def test_what_runs_decides_before_names(tmp_path: Path) -> None:
         "backend/scripts/test.sh": "#!/usr/bin/env bash\ncoverage run -m pytest tests/\n"})
     assert [(u.where(), u.name) for u in ci.test_uses(found)] == [
         (f"{W}:6 (via backend/scripts/test.sh:2)", "pytest")]
+
+
+@pytest.mark.parametrize(("files", "outside"), [
+    ({W: "on: push\njobs:\n  ci:\n    uses: org/shared/.github/workflows/python.yml@v2\n"},
+     f"org/shared/.github/workflows/python.yml@v2 ({W}:4)"),
+    ({".gitlab-ci.yml": "include:\n  - project: group/ci\n    file: python.yml\n"
+                        "build:\n  script: [docker build .]\n"},
+     "project: group/ci python.yml (.gitlab-ci.yml:2)"),
+    ({".gitlab-ci.yml": "include:\n  - local: ci/jobs.yml\n",
+      "ci/jobs.yml": "include:\n  - component: gitlab.com/org/python/test@1.0\n"},
+     "component: gitlab.com/org/python/test@1.0 (ci/jobs.yml:2)"),
+])
+def test_nothing_found_but_run_from_outside_the_tree_cannot_tell(
+        tmp_path: Path, files: dict[str, str], outside: str) -> None:
+    found = load_tree(tmp_path, files)
+    for finding in (ci.tests_run_findings(found)[0], ci.security_scan_findings(found)[1][0],
+                    ci.proto_sync_findings(found)[0]):
+        assert finding.level == "warning"
+        assert finding.message.endswith(f"what runs from outside the tree cannot be read and "
+                                        f"may: {outside}")
 
 
 def test_local_reusable_workflow_is_read_when_not_named(tmp_path: Path) -> None:

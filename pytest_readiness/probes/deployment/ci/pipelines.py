@@ -85,6 +85,9 @@ class Pipeline:
     includes: list[tuple[str, int]] = field(default_factory=list)  # gitlab templates
     local_includes: list[tuple[str, int]] = field(default_factory=list)  # gitlab include: local
     unread: list[str] = field(default_factory=list)  # what it calls that could not be read
+    # What it runs from outside the tree (remote reusable workflows, GitLab project /
+    # remote / component / template includes): (what, file, line).
+    external: list[tuple[str, str, int]] = field(default_factory=list)
 
     def jobs(self) -> dict[str, list[Step]]:
         out: dict[str, list[Step]] = {}
@@ -165,6 +168,8 @@ def parse_github(data: LineDict, rel: str) -> Pipeline:
             pipeline.steps.append(Step(rel, str(job_id), line_of(job, "uses"),
                                        uses=str(job["uses"]), inputs=_strings(job.get("with")),
                                        allowed_to_fail=job_fails_soft))
+            if not str(job["uses"]).startswith("./"):
+                pipeline.external.append((str(job["uses"]), rel, line_of(job, "uses")))
         pipeline.steps += github_steps(job.get("steps"), rel, str(job_id), job_fails_soft,
                                        _workdir(job, data), f"job {job_id!r}")
     return pipeline
@@ -238,6 +243,19 @@ def _gitlab_local_includes(value: object) -> list[tuple[str, int]]:
     return out
 
 
+def _gitlab_external(item: object) -> str:
+    """What an include brings from outside the tree ('' for a local file)."""
+    if isinstance(item, str):
+        return item if item.startswith(("http://", "https://")) else ""
+    if not isinstance(item, dict):
+        return ""
+    for key in ("project", "remote", "component", "template"):
+        if item.get(key):
+            extra = f" {item['file']}" if key == "project" and item.get("file") else ""
+            return f"{key}: {item[key]}{extra}"
+    return ""
+
+
 def parse_gitlab(data: LineDict, rel: str, files: Mapping[str, str] | None = None) -> Pipeline:
     """A GitLab pipeline; ``files`` names the file each job comes from when ``data`` merges
     included files (default: ``rel``)."""
@@ -248,6 +266,9 @@ def parse_gitlab(data: LineDict, rel: str, files: Mapping[str, str] | None = Non
         template = item.get("template") if isinstance(item, dict) else None
         if template:
             pipeline.includes.append((str(template), line_of(include, index)))
+        outside = _gitlab_external(item)
+        if outside:
+            pipeline.external.append((outside, rel, line_of(include, index)))
     pipeline.local_includes = _gitlab_local_includes(include)
     default = data.get("default")
     global_before = data.get("before_script", default.get("before_script")
@@ -300,6 +321,7 @@ def _gitlab_with_includes(path: Path, rel: str, sources: Sources) -> Pipeline:
     merged.line, merged.key_lines = main.line, {}
     pending, seen = list(first.local_includes), {rel}
     templates: list[tuple[str, int]] = []
+    external = list(first.external)
     while pending and len(seen) < MAX_INCLUDES:
         pattern, line = pending.pop(0)
         matches = sorted(r for r in sources.files if fnmatch.fnmatchcase(r, pattern)) \
@@ -320,6 +342,7 @@ def _gitlab_with_includes(path: Path, rel: str, sources: Sources) -> Pipeline:
             nested = parse_gitlab(data, include)
             pending += nested.local_includes
             templates += nested.includes
+            external += nested.external
             for key, value in data.items():
                 merged[key] = value
                 files[str(key)] = include
@@ -328,6 +351,7 @@ def _gitlab_with_includes(path: Path, rel: str, sources: Sources) -> Pipeline:
         files.pop(str(key), None)
     pipeline = parse_gitlab(merged, rel, files)
     pipeline.includes = first.includes + templates
+    pipeline.external = external
     pipeline.unread = unread
     return pipeline
 

@@ -85,6 +85,27 @@ def home(pipelines: list[Pipeline]) -> str:
     return files[0] if len(set(files)) == 1 else "."
 
 
+def _outside(pipelines: list[Pipeline]) -> str:
+    """What the pipelines run from outside the tree, for a finding that cannot tell
+    ('' when everything they run is in the tree)."""
+    found = [f"{what} ({file}:{line})" for p in pipelines for what, file, line in p.external]
+    if not found:
+        return ""
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return "; ".join(found[:3]) + more
+
+
+def _nothing_found(rule: str, pipelines: list[Pipeline], does: str) -> Finding:
+    """No step does it (error), unless a workflow or include from outside the tree may
+    (a warning: the audit cannot read it, so it cannot tell)."""
+    outside = _outside(pipelines)
+    if outside:
+        return Finding(rule, f"no step in {_described(pipelines)} {does}; what runs from "
+                       f"outside the tree cannot be read and may: {outside}", home(pipelines),
+                       level=Level.WARNING)
+    return Finding(rule, f"no step in {_described(pipelines)} {does}", home(pipelines))
+
+
 def _described(pipelines: list[Pipeline]) -> str:
     count = len({p.file for p in pipelines})
     return f"{home(pipelines)} ({count} workflow{'s' if count != 1 else ''}, all jobs read)"
@@ -246,8 +267,8 @@ def tests_run_findings(pipelines: list[Pipeline]) -> list[Finding]:
     one run that gates the build is enough)."""
     uses = test_uses(pipelines)
     if not uses:
-        return [Finding("", f"no step in {_described(pipelines)} runs the tests (pytest, tox, "
-                        "go test, npm test, make test, a test script, ...)", home(pipelines))]
+        return [_nothing_found("", pipelines, "runs the tests (pytest, tox, go test, npm test, "
+                               "make test, a test script, ...)")]
     soft = [(u, cannot_fail_reason(u.step, u.command)) for u in uses]
     found = [Finding("", f"tests in job {u.step.job} cannot fail the build: {why}",
                      u.step.file, u.step.line, level=Level.WARNING) for u, why in soft if why]
@@ -283,8 +304,7 @@ def security_scan_findings(pipelines: list[Pipeline], bots: Iterable[tuple[str, 
             return scanners, [Finding("updates-only", f"{bot} proposes dependency updates, but "
                                       "no scanner in CI can fail the build", file,
                                       level=Level.WARNING) for file, bot in bots]
-        return scanners, [Finding("no-scanner", f"no security scanner runs in "
-                                  f"{_described(pipelines)}", home(pipelines))]
+        return scanners, [_nothing_found("no-scanner", pipelines, "runs a security scanner")]
     found = []
     for use in uses:
         why = cannot_fail_reason(use.step, use.command)
@@ -334,8 +354,8 @@ def proto_sync_findings(pipelines: list[Pipeline]) -> list[Finding]:
     same job, or ``buf breaking``)."""
     uses = proto_sync_uses(pipelines)
     if not uses:
-        return [Finding("", f"no CI step in {_described(pipelines)} compiles or checks the "
-                        ".proto files (protoc / buf / a proto sync script)", home(pipelines))]
+        return [_nothing_found("", pipelines, "compiles or checks the .proto files (protoc / "
+                               "buf / a proto sync script)")]
     for use in uses:
         job = [s for p in pipelines for s in p.steps if s.job == use.step.job
                and s.file == use.step.file]
