@@ -247,6 +247,29 @@ def test_what_a_step_runs_is_followed_into_the_tree(tmp_path: Path, step: str,
     assert ci.tests_run_findings(found) == []
 
 
+TOX_INI = ("[tox]\nenvlist = py312\n\n[testenv]\ncommands =\n    stestr run {posargs}\n\n"
+           "[testenv:lint]\ncommands = ruff check .\n\n[testenv:audit]\n"
+           "commands = pip-audit -r requirements.txt\n")
+
+
+@pytest.mark.parametrize(("step", "files", "uses"), [
+    ("run: tox -e lint,py312", {"tox.ini": TOX_INI}, [(f"{W}:6", "tox")]),
+    ("run: uvx tox", {"tox.ini": TOX_INI}, [(f"{W}:6", "tox")]),
+    ("run: tox -e lint", {"tox.ini": TOX_INI}, []),
+    ("run: uvx tox -e audit", {"tox.ini": TOX_INI}, []),
+    ("run: tox -e lint", {}, [(f"{W}:6", "tox")]),  # not in the tree: the runner's name
+    ("run: tox -e lint", {"pyproject.toml": "[tool.tox]\nenv_list = ['py']\n"
+                                            "[tool.tox.env_run_base]\ncommands = [['pytest']]\n"
+                                            "[tool.tox.env.lint]\ncommands = [['ruff']]\n"}, []),
+    ("run: nox -s docs", {"noxfile.py": "import nox\n@nox.session\ndef docs(session):\n"
+                                        "    session.run('sphinx-build', 'docs', 'out')\n"}, []),
+])
+def test_tox_and_nox_count_by_the_env_they_run(tmp_path: Path, step: str, files: dict[str, str],
+                                                uses: list[tuple[str, str]]) -> None:
+    found = load_tree(tmp_path, {W: workflow(step), **files})
+    assert [(u.where(), u.name) for u in ci.test_uses(found)] == uses
+
+
 def test_working_directory_and_cd_locate_what_a_step_calls(tmp_path: Path) -> None:
     found = load_tree(tmp_path, {
         W: workflow("run: ./scripts/ci.sh", "run: cd ../web && make check-all",

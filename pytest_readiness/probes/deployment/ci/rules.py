@@ -160,9 +160,38 @@ def _best(step: Step, match: Callable[[Command], str | None]) -> Use | None:
     return Use(step, name, command)
 
 
-def _runs_tests(command: Command) -> str | None:
+# tox's convention: an env named for an interpreter (py312, pypy3, py311-django42) tests.
+_INTERPRETER_ENV = re.compile(r"(py|pypy)\d*", re.IGNORECASE)
+
+
+def _followed(step: Step, command: Command) -> bool:
+    """Whether what ``command`` calls was read (its entries were found in the tree)."""
+    return any(d.depth > command.depth and command.text in d.via for d in step.commands)
+
+
+def _envs_for_tests(step: Step, command: Command) -> bool:
+    """Whether a tox/nox call asks for an env that tests by its name (the default list,
+    no ``-e``/``-s``, cannot be told apart and counts)."""
+    for simple in commands.words(command.shell):
+        call = commands.invocation(simple, step.workdir)
+        if call is None or call.kind not in ("tox", "nox"):
+            continue
+        if not call.names or any(TEST_NAME.search(name) or _INTERPRETER_ENV.fullmatch(factor)
+                                 for name in call.names for factor in name.split("-")):
+            return True
+    return False
+
+
+def _runs_tests(step: Step, command: Command) -> str | None:
+    """The test runner a command line names. tox and nox are task runners: once their env
+    was read and runs no tests (``tox -e lint``), the name counts only for a test env."""
     match = TESTS.search(command.shell)
-    return match.group(0) if match else None
+    if match is None:
+        return None
+    if match.group(1) in ("tox", "nox") and _followed(step, command) \
+            and not _envs_for_tests(step, command):
+        return None
+    return match.group(0)
 
 
 def test_uses(pipelines: Iterable[Pipeline]) -> list[Use]:
@@ -172,7 +201,7 @@ def test_uses(pipelines: Iterable[Pipeline]) -> list[Use]:
     found = []
     for p in pipelines:
         for step in p.steps:
-            use = _best(step, _runs_tests) or _best(
+            use = _best(step, partial(_runs_tests, step)) or _best(
                 step, partial(_named_for_tests, step.workdir))
             if use is not None:
                 found.append(use)
