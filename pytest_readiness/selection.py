@@ -33,6 +33,8 @@ from pytest_readiness.config import ReadinessConfig
 from pytest_readiness.fixtures import CONTEXT_KEY, result_target
 from pytest_readiness.marker import META_KEY, CheckMeta, check_meta, rule_ids, validate_meta
 
+# Notes on the selection for the record (a target selector that matched nothing): written
+# by select(), read by the session when it builds the record.
 NOTES_KEY = pytest.StashKey[list[str]]()
 
 # Suite names before suites were named for their check-id prefix (issue 18) -> today's.
@@ -125,6 +127,7 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
             wanted = _selected_by_check(meta, result_target(item), checks)
         (keep if wanted else dropped).append(item)
     notes = unmatched_targets(checks, [(m, result_target(i)) for i, m in metas])
+    config.stash[NOTES_KEY] = notes
     mark_not_applicable(config, keep, model)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

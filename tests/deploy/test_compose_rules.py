@@ -25,7 +25,7 @@ HARDENED = """
     services:
       api:
         <<: *hardening
-        image: shop/api:1.4.2@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+        image: shop/api:1.4.2@DIGEST_A
         environment:
           DB_PASSWORD: ${DB_PASSWORD}
           LOG_LEVEL: info
@@ -35,11 +35,11 @@ HARDENED = """
         volumes: ["./config:/etc/app:ro"]
       db:
         <<: *hardening
-        image: postgres:16.3@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+        image: postgres:16.3@DIGEST_B
         ports: ["127.0.0.1:5432:5432"]
         environment: ["POSTGRES_PASSWORD=${DB_PASSWORD}"]
         healthcheck: {test: ["CMD", "pg_isready"]}
-    """
+    """.replace("DIGEST_A", "sha256:" + "a" * 64).replace("DIGEST_B", "sha256:" + "b" * 64)
 
 
 def parsed(tmp_path: Path, text: str, extra: dict[str, str] | None = None
