@@ -89,6 +89,7 @@ def pytest_runtest_makereport(
         category=meta.category, severity=meta.severity, fix=meta.fix,
         target=target, outcome=str(decision.outcome), message=message,
         evidence=evidence, waiver=decision.waiver,
+        assessed=recorder.assessed if recorder else True,
     )
     setattr(report, PAYLOAD_ATTR, payload.to_dict())
     item.user_properties[:] = [p for p in item.user_properties if not str(p[0]).startswith(PREFIX)]
