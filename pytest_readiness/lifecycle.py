@@ -5,7 +5,9 @@ runs ``pytest_sessionfinish``: the controller then writes the partial record and
 every report, marked incomplete, with the checks that did not run listed.
 
 Also here: host affinity under xdist (all checks of one host on one worker, so a
-worker opens one connection per host, not every worker one per host).
+worker opens one connection per host, not every worker one per host), and endpoint
+affinity (all checks of one endpoint on one worker, so a dead endpoint costs its
+timeout once, not once per worker).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from pytest_readiness.config import Endpoint
 from pytest_readiness.fixtures import target_of
 
 
@@ -107,9 +110,20 @@ def wants_host_groups(config: pytest.Config) -> bool:
     return not any(a == "--dist" or a.startswith("--dist=") or a == "-d" for a in args)
 
 
+def affinity_scope(item: pytest.Item) -> str | None:
+    """The scope a check shares with others on one worker: its host's, or its endpoint's
+    (a dead endpoint is then learnt once, netpool.DeadTargets), else None."""
+    target = target_of(item)
+    if target.host is not None:
+        return f"host:{target.host.name}"
+    if isinstance(target.value, Endpoint):
+        return f"endpoint:{target.value.name}"
+    return None
+
+
 def write_host_groups(directory: str, worker: str, items: list[pytest.Item]) -> None:
-    groups = {item.nodeid: host.name for item in items
-              if (host := target_of(item).host) is not None}
+    groups = {item.nodeid: scope for item in items
+              if (scope := affinity_scope(item)) is not None}
     target = Path(directory, f"{worker}.json")
     partial = target.with_suffix(".tmp")
     partial.write_text(json.dumps(groups), encoding="utf-8")
@@ -124,7 +138,7 @@ def read_host_groups(directory: str) -> dict[str, str]:
 
 
 def host_scheduler(config: pytest.Config, log: Any, directory: str) -> Any:
-    """A LoadScope scheduler whose scopes are hosts (other checks: one scope each)."""
+    """A LoadScope scheduler whose scopes are hosts and endpoints (other checks: one each)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class HostScheduling(LoadScopeScheduling):  # type: ignore[misc]
@@ -133,8 +147,7 @@ def host_scheduler(config: pytest.Config, log: Any, directory: str) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             if self._groups is None:
                 self._groups = read_host_groups(directory)
-            host = self._groups.get(nodeid)
-            return f"host:{host}" if host is not None else nodeid
+            return self._groups.get(nodeid, nodeid)
 
     return HostScheduling(config, log)
 

@@ -18,9 +18,11 @@ from pytest_readiness.probes.network.tls import TlsReport
 pytestmark = pytest.mark.readiness(section="TLS Certificate", category="security")
 
 
-def _gather(endpoint: Endpoint) -> TlsReport:
-    return tls.probe_endpoint(endpoint.url, endpoint.timeout, endpoint.tls.ca_bundle,
-                              endpoint.name)
+def _gatherer(pool: netpool.NetPool) -> netpool.Probe:
+    def gather(endpoint: Endpoint) -> TlsReport:
+        return pool.call(endpoint.url, endpoint.name, lambda: tls.probe_endpoint(
+            endpoint.url, endpoint.timeout, endpoint.tls.ca_bundle, endpoint.name))
+    return gather
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ def tls_report(endpoint: Endpoint, readiness_context: Context, readiness: Record
         pytest.skip(f"not applicable: {endpoint.name} is plain HTTP ({endpoint.url})")
     pool = netpool.pool_for(readiness_context)
     https = [e for e in readiness_context.config.endpoints if e.url.startswith("https://")]
-    pool.register("tls", _gather, https)
+    pool.register("tls", _gatherer(pool), https)
     try:
         report: TlsReport = pool.get("tls", endpoint, wait=endpoint.timeout * 8 + 5)
     except (ProbeTimeout, ProbeFailure) as exc:
