@@ -136,6 +136,10 @@ class NtpConfig(_Model):
     warn_ms: float = 100.0
     fail_ms: float = 1000.0
     timeout: float = 5.0
+    # Fewer servers answering fails (an NTP client needs several to outvote a wrong one).
+    min_servers: int = Field(1, ge=1)
+    # Largest spread between the answering servers' clocks; None: fail_ms.
+    max_skew_ms: float | None = Field(None, gt=0)
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
 
@@ -144,6 +148,10 @@ class NtpConfig(_Model):
         if self.warn_ms < 0 or self.fail_ms < 0 or self.fail_ms < self.warn_ms:
             raise ValueError("expected 0 <= warn_ms <= fail_ms")
         return self
+
+    @property
+    def skew_limit_ms(self) -> float:
+        return self.fail_ms if self.max_skew_ms is None else self.max_skew_ms
 
 
 class FleetConfig(_Model):
