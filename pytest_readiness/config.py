@@ -235,10 +235,32 @@ class DnsName(Target):
     type: Literal["A", "AAAA", "CNAME", "MX", "TXT"] = "A"
     from_: list[str] = Field(default_factory=list, alias="from")
     resolver: str | None = None
+    # Several resolvers asked for the same name (dns.agreement compares their answers).
+    resolvers: list[str] = []
+    # False: the answers may differ on purpose (a deliberate split horizon).
+    agree: bool = True
     timeout: float = 5.0
     endpoint: str | None = None
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @field_validator("resolvers")
+    @classmethod
+    def _resolvers(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a resolver is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _one_way(self) -> DnsName:
+        if self.resolver and self.resolvers:
+            raise ValueError("expected 'resolver' or 'resolvers', not both")
+        return self
+
+    @property
+    def resolver_list(self) -> list[str | None]:
+        """The resolvers asked from the auditing machine (None: the system's)."""
+        return list(self.resolvers) or [self.resolver]
 
     @property
     def target_name(self) -> str:
