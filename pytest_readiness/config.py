@@ -113,11 +113,35 @@ class FileSpec(_Model):
     group: str | None = None
     exists: bool = True
     secret: bool = False
+    # Keys the file (YAML, JSON, TOML, INI or .env, read on the host) must define.
+    required_keys: list[str] = []
+    # The file's format; None: from its extension (anything else is read as .env lines).
+    format: Literal["yaml", "json", "toml", "ini", "env"] | None = None
 
     @field_validator("mode", mode="before")
     @classmethod
     def _mode(cls, value: Any) -> int | None:
         return None if value is None else parse_mode(value)
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"expected an absolute path on the host (got {value!r})")
+        return value
+
+    @field_validator("required_keys")
+    @classmethod
+    def _keys(cls, value: list[str]) -> list[str]:
+        if any(not key.strip() for key in value):
+            raise ValueError("a required key is empty")
+        return value
+
+    @model_validator(mode="after")
+    def _keys_need_a_file(self) -> FileSpec:
+        if self.required_keys and not self.exists:
+            raise ValueError("required_keys needs a file that exists (exists: true)")
+        return self
 
 
 class ServiceSpec(_Model):

@@ -113,3 +113,21 @@ def test_secret_file_owned_by_service_user(host: Any, host_file: HostFile,
     assert found[0].owner in allowed, (
         f"{spec.path} on {model.name} is owned by {found[0].owner}, expected one of "
         + ", ".join(allowed))
+
+
+@pytest.mark.readiness(id="files.required-keys", severity="high",
+                       fix="Define every required key in the file on the host, through the "
+                           "provisioning that writes it")
+def test_host_config_file_defines_required_keys(host: Any, host_file: HostFile,
+                                                readiness: Recorder) -> None:
+    """Config files on hosts (YAML, JSON, TOML, INI, .env) parse and define their required
+    keys, with a value (read-only, key names only in the report)."""
+    spec, model = host_file.spec, host_file.host
+    if not spec.required_keys:
+        pytest.skip(f"not applicable: no required_keys for {spec.path}")
+    text = files.read_host_file(host, spec.path)
+    assert text is not None, f"{spec.path} does not exist on {model.name}"
+    found = files.config_keys(text, spec.path, spec.required_keys, spec.format)
+    readiness.evidence(path=spec.path, format=found.format, keys_checked=spec.required_keys,
+                       missing=found.missing, empty=found.empty)
+    assert not found.problems, f"{spec.path} on {model.name}: " + "; ".join(found.problems)

@@ -9,6 +9,8 @@ import stat
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_readiness.outcomes import CheckError
+from pytest_readiness.plumbing import configfile
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile
 
@@ -143,3 +145,51 @@ def socket_exposure(f: FileStat) -> str | None:
 def mode_findings(problems: list[ModeProblem]) -> list[Finding]:
     """Each file with a mode that is too open, as a finding of the file."""
     return [Finding("", f"mode {p.mode}: {p.reason}", p.file) for p in problems]
+
+
+# --- config files on hosts -------------------------------------------------------
+
+_NO_SUCH_FILE = "No such file or directory"
+
+
+@dataclass(frozen=True)
+class ConfigKeys:
+    """What a config file read on a host defines of its required keys (names only)."""
+
+    path: str
+    format: str
+    missing: list[str]
+    empty: list[str]
+    parse_problem: str | None = None
+
+    @property
+    def problems(self) -> list[str]:
+        if self.parse_problem:
+            return [self.parse_problem]
+        return ([f"required key {k!r} is missing" for k in self.missing]
+                + [f"required key {k!r} is empty" for k in self.empty])
+
+
+def read_host_file(host: Any, path: str) -> str | None:
+    """The text of a file on the host (``cat``), None when it does not exist; a file that
+    exists but cannot be read raises :class:`CheckError` (nothing read proves nothing)."""
+    out = host.run("cat -- %s", path)
+    if out.rc == 0:
+        return str(out.stdout)
+    said = str(out.stderr).strip()
+    if _NO_SUCH_FILE in said:
+        return None
+    raise CheckError(f"cannot read {path}: {said.splitlines()[0][:200] if said else out.rc}")
+
+
+def config_keys(text: str, path: str, keys: list[str], kind: str | None = None) -> ConfigKeys:
+    """Parse ``text`` (by ``kind``, else the file's extension) and look up ``keys``."""
+    kind = kind or configfile.format_of(path)
+    try:
+        data = configfile.parse_text(text, kind, path)
+    except Exception as exc:  # every parser has its own error type; the message is what matters
+        message, line = configfile.parse_problem(exc, path)
+        where = f" (line {line})" if line else ""
+        return ConfigKeys(path, kind, [], [], message + where)
+    missing, empty = configfile.missing_and_empty(data, keys)
+    return ConfigKeys(path, kind, missing, empty)
