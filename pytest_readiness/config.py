@@ -144,6 +144,30 @@ class FileSpec(_Model):
         return self
 
 
+class MountSpec(_Model):
+    """A path on hosts that must be a mount point (of a type, a size, with free space)."""
+
+    path: str
+    hosts: list[str] = []
+    # Accepted file-system types (as /proc/mounts names them: ext4, xfs, nfs4, tmpfs...).
+    fstype: list[str] = []
+    min_size_gb: float | None = Field(None, gt=0)
+    min_free_gb: float | None = Field(None, ge=0)
+    min_free_percent: float | None = Field(None, ge=0, le=100)
+
+    @field_validator("fstype", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"expected an absolute path on the host (got {value!r})")
+        return value
+
+
 class ServiceSpec(_Model):
     unit: str
     hosts: list[str] = []
@@ -452,6 +476,7 @@ class ReadinessConfig(_Model):
     dns: list[DnsName] = []
     ntp: NtpConfig = NtpConfig()
     files: list[FileSpec] = []
+    mounts: list[MountSpec] = []
     services: list[ServiceSpec] = []
     fleet: FleetConfig = FleetConfig()
     tools: list[ToolSpec] = []
@@ -498,6 +523,7 @@ class ReadinessConfig(_Model):
         refs: list[tuple[str, Iterable[str]]] = []
         refs += [(f"files[{i}].hosts", f.hosts) for i, f in enumerate(self.files)]
         refs += [(f"services[{i}].hosts", s.hosts) for i, s in enumerate(self.services)]
+        refs += [(f"mounts[{i}].hosts", m.hosts) for i, m in enumerate(self.mounts)]
         refs += [(f"tools[{i}].hosts", t.hosts) for i, t in enumerate(self.tools)]
         refs += [(f"dns[{i}].from", d.from_) for i, d in enumerate(self.dns)]
         refs += [(f"databases[{i}].host", [d.host]) for i, d in enumerate(self.databases) if d.host]
