@@ -255,6 +255,8 @@ class Endpoint(Target):
     redirect_http: bool = True
     # The plain-HTTP address that must redirect to HTTPS (default: the url on port 80).
     http_url: str | None = None
+    # The host that terminates TLS for it (tls.auto-renewal looks there for renewal).
+    host: str | None = None
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
 
@@ -527,6 +529,7 @@ class ReadinessConfig(_Model):
         refs += [(f"tools[{i}].hosts", t.hosts) for i, t in enumerate(self.tools)]
         refs += [(f"dns[{i}].from", d.from_) for i, d in enumerate(self.dns)]
         refs += [(f"databases[{i}].host", [d.host]) for i, d in enumerate(self.databases) if d.host]
+        refs += [(f"endpoints[{i}].host", [e.host]) for i, e in enumerate(self.endpoints) if e.host]
         for where, names in refs:
             for name in names:
                 if name not in host_names:

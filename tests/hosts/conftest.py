@@ -143,8 +143,8 @@ class LiveLab:
 
     ``paths`` are the same on both hosts (and exist on this machine): ``mount`` is a
     tmpfs mount point on m1 only, ``app`` holds config files (m2's miss keys), ``keys``
-    holds key files (m2's ``b.key`` is 0644). Each host's ``bin`` comes first on its PATH
-    for stubs (tests/servers/host_stubs.py).
+    holds key files (m2's ``b.key`` is 0644). m1's /etc/cron.d runs ``certbot renew``.
+    Each host's ``bin`` comes first on its PATH for stubs (tests/servers/host_stubs.py).
     """
 
     fleet: SshFleet
@@ -192,6 +192,11 @@ def _plant_live(base: Path, name: str, paths: dict[str, str], shm: Path) -> dict
     binds = {paths["app"]: app, paths["keys"]: keys, "/etc/hosts": hosts_file}
     if name == "m1":
         binds[paths["mount"]] = shm
+        cron = root / "cron.d"  # m1 renews its certificates from cron
+        cron.mkdir()
+        (cron / "certbot").write_text("SHELL=/bin/sh\n# renew twice a day\n"
+                                      "0 */12 * * * root certbot -q renew\n")
+        binds["/etc/cron.d"] = cron
     return binds
 
 
