@@ -199,6 +199,6 @@ def test_certificate_renews_automatically(endpoint: Endpoint, readiness_context:
     evidence = renewal.gather(connect(model))
     verdict = renewal.judge(evidence)
     readiness.evidence(**evidence.as_dict(), verdict=verdict.reason)
-    assert verdict.outcome != "fail", f"{endpoint.name} on {model.name}: {verdict.reason}"
-    if verdict.outcome == "warn":
+    assert verdict.outcome != Outcome.FAIL, f"{endpoint.name} on {model.name}: {verdict.reason}"
+    if verdict.outcome == Outcome.WARN:
         readiness.warn(f"{endpoint.name} on {model.name}: {verdict.reason}")

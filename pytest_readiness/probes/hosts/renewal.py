@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_readiness.probes.hosts.clock import parse_key_values
+from pytest_readiness.vocabulary import Outcome
 
 # Timers and services of ACME clients as distributions and snaps install them.
 RENEWAL_TIMERS = ("certbot.timer", "snap.certbot.renew.timer", "certbot-renew.timer",
@@ -92,7 +93,7 @@ class RenewalEvidence:
 
 @dataclass(frozen=True)
 class Verdict:
-    outcome: str  # "pass", "warn", "fail"
+    outcome: Outcome  # pass, warn or fail
     reason: str
 
 
@@ -101,19 +102,19 @@ def judge(evidence: RenewalEvidence) -> Verdict:
     timer installed but not running, and nothing else renewing) or cannot be confirmed."""
     running = [u.unit for u in evidence.timers if u.running]
     if running:
-        return Verdict("pass", "renewal timer " + ", ".join(running) + " is enabled and active")
+        return Verdict(Outcome.PASS, "renewal timer " + ", ".join(running) + " is enabled and active")
     if evidence.cron:
         where = ", ".join(sorted(evidence.cron))
-        return Verdict("pass", f"an ACME client is scheduled in {where}")
+        return Verdict(Outcome.PASS, f"an ACME client is scheduled in {where}")
     caddy = [u.unit for u in evidence.caddy if u.running]
     if caddy and evidence.caddy_automatic:
-        return Verdict("pass", f"{', '.join(caddy)} runs with automatic HTTPS (Caddy renews)")
+        return Verdict(Outcome.PASS, f"{', '.join(caddy)} runs with automatic HTTPS (Caddy renews)")
     stopped = [f"{u.unit} ({u.enabled}/{u.active})" for u in evidence.timers if u.installed]
     if stopped:
-        return Verdict("fail", "renewal timer installed but not running: " + ", ".join(stopped))
+        return Verdict(Outcome.FAIL, "renewal timer installed but not running: " + ", ".join(stopped))
     if caddy:
-        return Verdict("fail", f"{', '.join(caddy)} runs with auto_https off in {CADDYFILE}")
-    return Verdict("warn", "cannot confirm automatic renewal: no running ACME timer ("
+        return Verdict(Outcome.FAIL, f"{', '.join(caddy)} runs with auto_https off in {CADDYFILE}")
+    return Verdict(Outcome.WARN, "cannot confirm automatic renewal: no running ACME timer ("
                    + ", ".join(RENEWAL_TIMERS[:2]) + "...), no ACME client in the crontabs, "
                    "no Caddy" + ("" if evidence.systemd else " (systemctl did not answer)"))
 
