@@ -12,7 +12,8 @@ import json
 import re
 
 import tomllib
-import yaml
+
+from pytest_readiness.plumbing import yamlpos
 
 ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
 FORMATS = ("yaml", "json", "toml", "ini", "env")
@@ -47,7 +48,7 @@ def parse_text(text: str, kind: str, source: str = "") -> dict[str, object]:
     """Parse ``text`` as ``kind`` (:data:`FORMATS`); raises the parser's own error."""
     data: object
     if kind == "yaml":
-        data = yaml.safe_load(text)
+        data = yamlpos.safe_load(text, source or "<config>")  # bounded: depth, nodes, aliases
     elif kind == "json":
         data = json.loads(text)
     elif kind == "toml":
@@ -98,7 +99,10 @@ def missing_and_empty(data: dict[str, object], keys: list[str]) -> tuple[list[st
 
 
 def parse_problem(exc: Exception, name: str) -> tuple[str, int | None]:
-    """A parser's error as one line naming the file, and its line when the parser knows it."""
+    """A parser's error as one line naming the file, and its line when the parser knows it
+    (its first line, which never quotes the file)."""
+    if isinstance(exc, yamlpos.ParseError):
+        return f"cannot parse {name}: {exc.problem}", exc.line
     line = getattr(getattr(exc, "problem_mark", None), "line", None)
     line = line + 1 if line is not None else getattr(exc, "lineno", None)
     return f"cannot parse {name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}", line

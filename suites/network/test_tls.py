@@ -167,12 +167,12 @@ def _manifests(context: Context) -> list[tuple[str, str]]:
     for codebase in context.codebases:
         if not codebase.root.is_dir():
             continue
-        for f in context.inventory(codebase).files:
+        index = context.inventory(codebase)
+        for f in index.files:
             if f.rel.endswith((".yaml", ".yml")) and f.size <= certmanager.MAX_MANIFEST_BYTES:
-                try:
-                    found.append((f.rel, f.path.read_text(encoding="utf-8", errors="replace")))
-                except OSError:
-                    continue
+                text = index.text(f)  # through the bounded reader; None when not read
+                if text is not None:
+                    found.append((f.rel, text))
     return found
 
 

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pytest_readiness.plumbing import configfile, pyast
+from pytest_readiness.plumbing import configfile, pyast, yamlpos
 from pytest_readiness.plumbing.configfile import ENV_LINE, parse_env
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.names import is_secret_name
+from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.redact import (
     SECRET_PATTERNS,
     X_RUN,
@@ -34,7 +35,6 @@ from pytest_readiness.plumbing.tree import (
     Inventory,
     SourceFile,
     context_of,
-    read_text,
 )
 from pytest_readiness.vocabulary import Level
 
@@ -71,13 +71,13 @@ def scan_text(text: str, rel: str, rules: Iterable[SecretPattern] = SECRET_PATTE
             yield SecretFinding(rule.id, rule.title, rel, number, redact(value), snippet, context)
 
 
-def scan_file(file: SourceFile) -> list[SecretFinding]:
+def scan_file(inventory: Inventory, file: SourceFile) -> list[SecretFinding]:
     """Pattern hits, plus AST rules for Python files; docstring examples count as docs."""
     if file.rel.endswith(".py") and not file.is_symlink:
-        parsed = pyast.module(file)
+        parsed = pyast.module(inventory, file)
         if parsed is not None:
             return scan_module(parsed)
-    text = read_text(file)
+    text = inventory.text(file)
     return [] if text is None else list(scan_text(text, file.rel))
 
 
@@ -112,7 +112,7 @@ def scan_module(module: pyast.Module) -> list[SecretFinding]:
 def scan(inventory: Inventory) -> list[SecretFinding]:
     found: list[SecretFinding] = []
     for file in inventory.files:
-        found.extend(scan_file(file))
+        found.extend(scan_file(inventory, file))
     return found
 
 
@@ -235,7 +235,7 @@ def env_files(inventory: Inventory, tracked: set[str] | None) -> list[EnvFile]:
     for f in inventory.files:
         if not is_env_file(f.rel) or context_of(f.rel) == "test":
             continue
-        text = read_text(f) or ""
+        text = inventory.text(f) or ""
         found.append(EnvFile(f.rel, None if tracked is None else f.rel in tracked,
                              len(parse_env(text))))
     return found
@@ -247,7 +247,7 @@ def template_findings(inventory: Inventory) -> list[SecretFinding]:
     for f in inventory.files:
         if context_of(f.rel) != "template":
             continue
-        text = read_text(f)
+        text = inventory.text(f)
         if text is None:
             continue
         found.extend(replace(x, context="code") for x in scan_text(text, f.rel))
@@ -272,17 +272,19 @@ class ConfigKeyProblem:
     line: int | None = None
 
 
-def load_config_file(path: Path) -> dict[str, object]:
-    """Parse by extension: YAML, JSON, TOML, INI/CFG/CONF, else .env lines."""
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return configfile.parse_text(text, configfile.format_of(path.name), str(path))
+def load_config_file(path: Path, reader: Reader | None = None) -> dict[str, object]:
+    """Parse by extension: YAML, JSON, TOML, INI/CFG/CONF, else .env lines; read through
+    ``reader`` (default: one rooted at the file's directory)."""
+    text = (reader or Reader(path.parent)).read(path).text
+    return configfile.parse_text(text, configfile.format_of(path.name), path.name)
 
 
 def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
-                         mode: int | None) -> tuple[list[ConfigKeyProblem], dict[str, object]]:
+                         mode: int | None, reader: Reader | None = None
+                         ) -> tuple[list[ConfigKeyProblem], dict[str, object]]:
     """Missing file, unparseable file, missing or empty keys, a mode looser than wanted.
 
-    Only key names are reported, never values.
+    Only key names are reported, never values (nor the lines a parser would quote).
     """
     path = Path(rel) if Path(rel).is_absolute() else root / rel
     facts: dict[str, object] = {"file": rel}
@@ -296,7 +298,13 @@ def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
     if mode is not None and actual & ~mode:
         problems.append(ConfigKeyProblem(rel, f"mode 0{actual:03o} is looser than 0{mode:03o}"))
     try:
-        data = load_config_file(path)
+        data = load_config_file(path, reader)
+    except OSError as exc:  # not read: a FIFO, a link out of the tree, too big
+        problems.append(ConfigKeyProblem(rel, f"{rel}: {exc}"))
+        return problems, facts
+    except yamlpos.ParseError as exc:
+        problems.append(ConfigKeyProblem(rel, f"cannot parse {rel}: {exc.problem}", exc.line))
+        return problems, facts
     except Exception as exc:  # every parser has its own error type; the message is what matters
         message, line = configfile.parse_problem(exc, rel)
         problems.append(ConfigKeyProblem(rel, message, line))

@@ -102,7 +102,8 @@ def judge(evidence: RenewalEvidence) -> Verdict:
     timer installed but not running, and nothing else renewing) or cannot be confirmed."""
     running = [u.unit for u in evidence.timers if u.running]
     if running:
-        return Verdict(Outcome.PASS, "renewal timer " + ", ".join(running) + " is enabled and active")
+        return Verdict(Outcome.PASS,
+                       "renewal timer " + ", ".join(running) + " is enabled and active")
     if evidence.cron:
         where = ", ".join(sorted(evidence.cron))
         return Verdict(Outcome.PASS, f"an ACME client is scheduled in {where}")
@@ -111,7 +112,8 @@ def judge(evidence: RenewalEvidence) -> Verdict:
         return Verdict(Outcome.PASS, f"{', '.join(caddy)} runs with automatic HTTPS (Caddy renews)")
     stopped = [f"{u.unit} ({u.enabled}/{u.active})" for u in evidence.timers if u.installed]
     if stopped:
-        return Verdict(Outcome.FAIL, "renewal timer installed but not running: " + ", ".join(stopped))
+        return Verdict(Outcome.FAIL,
+                       "renewal timer installed but not running: " + ", ".join(stopped))
     if caddy:
         return Verdict(Outcome.FAIL, f"{', '.join(caddy)} runs with auto_https off in {CADDYFILE}")
     return Verdict(Outcome.WARN, "cannot confirm automatic renewal: no running ACME timer ("
