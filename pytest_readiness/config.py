@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pytest_readiness.plumbing import yamlpos
 from pytest_readiness.plumbing.reader import DEFAULT_MAX_FILE_BYTES, Reader
-from pytest_readiness.vocabulary import CATEGORIES, Severity
+from pytest_readiness.vocabulary import CATEGORIES, Level, Severity
 
 CONFIG_FILENAMES = ("readiness.yaml", "readiness.yml")
 
@@ -130,8 +130,11 @@ class FileSpec(_Model):
     required_keys: list[str] = []
     # The file's format; None: from its extension (anything else is read as .env lines).
     format: Literal["yaml", "json", "toml", "ini", "env"] | None = None
+    # At most this mode (no permission bit beyond it); what a file beyond it gives.
+    max_mode: int | None = None
+    max_mode_level: Level = Level.ERROR
 
-    @field_validator("mode", mode="before")
+    @field_validator("mode", "max_mode", mode="before")
     @classmethod
     def _mode(cls, value: Any) -> int | None:
         return None if value is None else parse_mode(value)
@@ -141,6 +144,13 @@ class FileSpec(_Model):
     def _absolute(cls, value: str) -> str:
         if not value.startswith("/"):
             raise ValueError(f"expected an absolute path on the host (got {value!r})")
+        return value
+
+    @field_validator("max_mode_level")
+    @classmethod
+    def _level(cls, value: Level) -> Level:
+        if value == Level.NOTE:
+            raise ValueError(f"expected {Level.ERROR} or {Level.WARNING} (got {value})")
         return value
 
     @field_validator("required_keys")

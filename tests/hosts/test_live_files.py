@@ -63,3 +63,48 @@ def test_host_file_keys_are_validated() -> None:
         parse_config("files: [{path: /a.yaml, exists: false, required_keys: [a]}]")
     with pytest.raises(ConfigError, match=r"files\[0\].format: "):
         parse_config("files: [{path: /a, format: xml}]")
+
+
+def test_mode_policy_on_glob_paths(live: LiveLab, pytester: pytest.Pytester) -> None:
+    keys = live.paths["keys"]
+    specs = [{"path": f"{keys}/*.key", "max_mode": "0640"},
+             {"path": f"{keys}/?.key", "max_mode": "0600", "max_mode_level": "warning",
+              "hosts": ["m1"]},
+             {"path": f"{keys}/a*", "mode": "0600", "hosts": ["m1"]},
+             {"path": f"{keys}/*.pem", "max_mode": "0600", "hosts": ["m1"]},
+             {"path": f"{keys}/[xyz].pem", "mode": "0600", "hosts": ["m1"]}]
+    record = run_live(pytester, {"hosts": live.entries(), "files": specs}, "files",
+                      extra=("-k", "max_mode or configured_file"))
+    assert check_of(record, "files.max-mode", f"m1:{keys}/*.key")["outcome"] == "pass"
+    m2 = check_of(record, "files.max-mode", f"m2:{keys}/*.key")
+    assert m2["outcome"] == "fail"
+    assert m2["message"] == f"m2: more open than 0640: {keys}/b.key is 0644"
+    assert m2["evidence"]["matched"] == [f"{keys}/a.key", f"{keys}/b.key"]
+    warned = check_of(record, "files.max-mode", f"m1:{keys}/?.key")
+    assert warned["outcome"] == "warn"
+    assert warned["message"] == f"m1: more open than 0600: {keys}/b.key is 0640"
+    assert check_of(record, "files.configured", f"m1:{keys}/a*")["outcome"] == "pass"
+    assert check_of(record, "files.max-mode", f"m1:{keys}/*.pem")["outcome"] == "skip"
+    none = check_of(record, "files.configured", f"m1:{keys}/[xyz].pem")
+    assert none["outcome"] == "fail"
+    assert none["message"] == f"no file matches {keys}/[xyz].pem on m1"
+
+
+def test_glob_expansion_is_bounded(tmp_path, monkeypatch) -> None:
+    from pytest_readiness.config import Host
+    from pytest_readiness.probes.hosts.connect import connect
+
+    for d in ("a", "b", "c"):
+        (tmp_path / d).mkdir()
+        for n in range(3):
+            (tmp_path / d / f"{n}.key").write_text("k")
+    (tmp_path / "a" / ".hidden.key").write_text("k")
+    local = connect(Host(name="here", connection="local://"))
+    found = files.expand_glob(local, f"{tmp_path}/*/*.key")
+    assert len(found.paths) == 9 and not found.truncated  # dot files only for ".*"
+    monkeypatch.setattr(files, "MAX_GLOB_MATCHES", 4)
+    monkeypatch.setattr(files, "MAX_GLOB_LISTINGS", 2)
+    bounded = files.expand_glob(local, f"{tmp_path}/*/*.key")
+    assert bounded.truncated and len(bounded.paths) <= 4
+    assert files.expand_glob(local, f"{tmp_path}/a/.*.key").paths == [
+        f"{tmp_path}/a/.hidden.key"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_readiness.outcomes import CheckError
@@ -209,3 +209,67 @@ def config_keys(text: str, path: str, keys: list[str], kind: str | None = None) 
         return ConfigKeys(path, kind, [], [], message + where)
     missing, empty = configfile.missing_and_empty(data, keys)
     return ConfigKeys(path, kind, missing, empty)
+
+
+# --- globs and mode policy --------------------------------------------------------
+
+_GLOB = re.compile(r"[*?\[]")
+MAX_GLOB_MATCHES = 500
+MAX_GLOB_LISTINGS = 100
+
+
+def is_glob(path: str) -> bool:
+    return bool(_GLOB.search(path))
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """The paths a glob matched on a host, and what bounded or hid the answer."""
+
+    paths: list[str]
+    truncated: bool = False  # more matches (or directories) than the bounds allow
+    unreadable: list[str] = field(default_factory=list)  # directories ``ls`` could not list
+
+
+def _matches(name: str, part: str) -> bool:
+    # As the shell: a leading dot is matched only by a pattern that starts with one.
+    return (not name.startswith(".") or part.startswith(".")) and \
+        fnmatch.fnmatchcase(name, part) and name not in (".", "..")
+
+
+def expand_glob(host: Any, pattern: str) -> Expansion:
+    """Expand ``pattern`` (``*``, ``?``, ``[...]`` in any component) on the host, read-only
+    and bounded: one ``ls`` per directory listed, at most :data:`MAX_GLOB_LISTINGS` of
+    them and :data:`MAX_GLOB_MATCHES` paths."""
+    current, truncated, unreadable = ["/"], False, []
+    listings = 0
+    for part in [p for p in pattern.split("/") if p]:
+        if not is_glob(part):
+            current = [f"{c.rstrip('/')}/{part}" for c in current]
+            continue
+        found: list[str] = []
+        for directory in current:
+            if listings >= MAX_GLOB_LISTINGS or len(found) >= MAX_GLOB_MATCHES:
+                truncated = True
+                break
+            listings += 1
+            out = host.run("ls -1 -A -- %s", directory)
+            if out.rc != 0:
+                unreadable += [f"{directory}: {c}" for c in _complaints(str(out.stderr))]
+            found += [f"{directory.rstrip('/')}/{name}" for name in str(out.stdout).splitlines()
+                      if _matches(name, part)]
+        current = sorted(found)[:MAX_GLOB_MATCHES]
+        truncated = truncated or len(found) > MAX_GLOB_MATCHES
+    return Expansion(current, truncated, unreadable)
+
+
+def _complaints(stderr: str) -> list[str]:
+    """What ``ls`` said other than "no such file" (a directory that is not there is an
+    answer; "Permission denied" is not)."""
+    return [line.strip()[:200] for line in stderr.splitlines()
+            if line.strip() and _NO_SUCH_FILE not in line]
+
+
+def beyond(mode: int, limit: int) -> int:
+    """Permission bits of ``mode`` that ``limit`` does not allow (0: within it)."""
+    return stat.S_IMODE(mode) & ~limit & 0o7777
