@@ -194,6 +194,8 @@ class MountSpec(_Model):
 class ServiceSpec(_Model):
     unit: str
     hosts: list[str] = []
+    # The user the service must run as (services.runtime-user); root always warns.
+    user: str | None = None
     after: list[str] = []
     wants: list[str] = []
     requires: list[str] = []

@@ -189,7 +189,13 @@ def _plant_live(base: Path, name: str, paths: dict[str, str], shm: Path) -> dict
     address = "10.0.0.99" if name == "m2" else "10.0.0.5"
     hosts_file.write_text(f"127.0.0.1 localhost\n{address} api.readiness.test\n"
                           "10.0.0.8 db.readiness.test\n")
-    binds = {paths["app"]: app, paths["keys"]: keys, "/etc/hosts": hosts_file}
+    units = root / "units"  # m1's app.service runs as app, m2's as root (no User=)
+    units.mkdir()
+    user = "User=app\n" if name == "m1" else ""
+    (units / "app.service").write_text(f"[Unit]\nDescription=app\n\n[Service]\n{user}"
+                                       "ExecStart=/usr/bin/app\nRestart=on-failure\n")
+    binds = {paths["app"]: app, paths["keys"]: keys, "/etc/hosts": hosts_file,
+             "/etc/systemd/system": units}
     if name == "m1":
         binds[paths["mount"]] = shm
         cron = root / "cron.d"  # m1 renews its certificates from cron

@@ -70,6 +70,16 @@ def absolute_path_problem(value: str) -> str | None:
     return None
 
 
+_CONTAINER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def container_problem(value: str) -> str | None:
+    """A container id or name (what ``docker ps`` prints); never an option or a path."""
+    if not _CONTAINER.fullmatch(value):
+        return f"{value[:80]!r} is not a container id or name (letters, digits, '_', '.', '-')"
+    return None
+
+
 def word_problem(value: str) -> str | None:
     """Any value: it must not be an option where it is placed, nor hold NUL."""
     if "\0" in value:
@@ -80,6 +90,7 @@ def word_problem(value: str) -> str | None:
 # Kinds of value a program accepts for its ``%s`` placeholders.
 VALUE_KINDS = {"unit": lambda value: unit_name_problem(value, typed=False),
                "package": package_name_problem, "path": absolute_path_problem,
+               "container": container_problem,
                "word": word_problem}
 
 
@@ -120,6 +131,9 @@ HOST_COMMANDS: dict[str, Allowed] = {
     "dpkg-query": _allow("-W", "-f", values="package"),
     "rpm": _allow("-q", values="package"),
     "apk": _allow("info", values="package"),
+    # Containers' runtime user: ps and inspect read; no other subcommand (run, exec, rm,
+    # stop, kill, cp...), no global option (-H, --context) ever reaches docker.
+    "docker": _allow("ps", "inspect", "version", values="container"),
 }
 # Subcommands of programs whose first argument is an option.
 _CHRONYC_READS = frozenset({"tracking", "sources", "sourcestats"})
