@@ -238,6 +238,61 @@ class FleetConfig(_Model):
     ]
 
 
+# Programs a user may never add to the host allowlist: they run other programs, write,
+# delete, signal or reconfigure (a readiness.yaml cannot turn an audit into a change).
+NEVER_ALLOWED = frozenset("""
+    sh bash dash zsh ksh csh tcsh fish busybox env xargs nohup timeout nice ionice chroot
+    nsenter unshare setsid sudo su doas pkexec runuser ssh scp sftp rsync curl wget nc ncat
+    socat telnet ftp python python2 python3 perl ruby node php lua tclsh awk gawk mawk sed
+    ed vi vim nano emacs find rm rmdir mv cp ln install chmod chown chgrp chattr touch mkdir
+    mknod mkfifo tee truncate dd shred kill pkill killall reboot shutdown halt poweroff init
+    telinit mount umount swapon swapoff mkfs fdisk sfdisk parted wipefs iptables ip6tables
+    nft ufw firewall-cmd crontab at batch systemd-run passwd chpasswd useradd usermod userdel
+    groupadd groupmod groupdel visudo apt apt-get aptitude dpkg yum dnf zypper pacman snap
+    flatpak pip pip3 npm gem cargo go make git docker podman kubectl helm
+""".split())
+# First arguments that change state, whatever the program.
+STATE_VERBS = frozenset("""
+    start stop restart reload enable disable mask unmask kill rm remove delete del set write
+    create add apply edit install uninstall upgrade update purge exec run reset clear flush
+    destroy prune push import load unload format mount umount attach detach scrub resize
+    rollback snapshot send receive online offline replace clean drop truncate move copy
+""".split())
+_PROGRAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+_FIRST_ARG = re.compile(r"-{0,2}[A-Za-z0-9][A-Za-z0-9._:=,@+-]{0,63}")
+
+
+class HostCommandSpec(_Model):
+    """A read-only command the user allows on hosts, for checks of their own."""
+
+    program: str
+    # The first arguments it may be given (a subcommand or an option): at least one.
+    first: list[str] = Field(..., min_length=1)
+    # What values placed in its command must be: word, path, unit or package.
+    values: Literal["word", "path", "unit", "package"] = "word"
+
+    @field_validator("program")
+    @classmethod
+    def _program(cls, value: str) -> str:
+        if not _PROGRAM.fullmatch(value):
+            raise ValueError(f"expected a program name, not a path or words (got {value!r})")
+        base = value.lower()
+        if base in NEVER_ALLOWED or base.startswith(("mkfs", "python", "perl")):
+            raise ValueError(f"{value!r} can change a host or run other programs: it is never "
+                             "allowed")
+        return value
+
+    @field_validator("first")
+    @classmethod
+    def _first(cls, value: list[str]) -> list[str]:
+        for arg in value:
+            if not _FIRST_ARG.fullmatch(arg):
+                raise ValueError(f"{arg!r} is not a subcommand or option word")
+            if arg.lstrip("-").lower() in STATE_VERBS:
+                raise ValueError(f"{arg!r} changes state: only read-only uses may be allowed")
+        return value
+
+
 class ToolSpec(_Model):
     name: str
     package: str | None = None
@@ -526,6 +581,8 @@ class ReadinessConfig(_Model):
     services: list[ServiceSpec] = []
     fleet: FleetConfig = FleetConfig()
     tools: list[ToolSpec] = []
+    # Extra read-only host commands for the user's own checks (docs/writing-checks.md).
+    host_commands: list[HostCommandSpec] = []
     databases: list[Database] = []
     grpc: list[GrpcService] = []
     codebases: list[Codebase] = []
