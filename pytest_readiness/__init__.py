@@ -16,6 +16,7 @@ from pytest_readiness.targets import (  # noqa: E402
     CodebaseTarget,
     Context,
     HostFile,
+    HostMount,
     HostService,
     ProtoGroup,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Context",
     "Finding",
     "HostFile",
+    "HostMount",
     "HostService",
     "Level",
     "Outcome",
