@@ -56,6 +56,9 @@ def cut(text: str, limit: int) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+# What starts a block only at the start of a line (a list item, a thematic break, a setext
+# underline): escaped where a value starts, since a value may start a list item's text.
+_MD_LINE_START = re.compile(r"^(?:(\d{1,9})([.)])|[-=])")
 
 
 def markdown(text: Any, limit: int | None = None) -> str:
@@ -63,7 +66,9 @@ def markdown(text: Any, limit: int | None = None) -> str:
     (emphasis, headings, lists, tables, links, HTML), so a value cannot start a line, end a
     table cell or forge report content."""
     flat = one_line(text)
-    return _MD_SPECIAL.sub(r"\\\1", cut(flat, limit) if limit else flat)
+    escaped = _MD_SPECIAL.sub(r"\\\1", cut(flat, limit) if limit else flat)
+    return _MD_LINE_START.sub(
+        lambda m: f"{m[1]}\\{m[2]}" if m[1] else "\\" + m[0], escaped, count=1)
 
 
 def markdown_code(text: Any) -> str:

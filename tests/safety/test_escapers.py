@@ -36,6 +36,7 @@ HOSTILE = [
     "# Heading\n| a | b |\n|---|---|\n> quote `code` [link](http://e.example) &lt;b&gt;",
     "x\u2028## line separator\u202eevil",
     "``` fence", "$(touch pwned)`touch pwned`", "a\\", "*[*?]*",
+    "-", "- item", "---", "=", "1. item", "2) item", "-:3",
 ]
 TEXTS = st.one_of(ANY_TEXT, st.sampled_from(HOSTILE))
 
