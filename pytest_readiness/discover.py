@@ -33,6 +33,7 @@ import yaml
 
 from pytest_readiness.config import escape_interpolation
 from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing.envfile import read_env_file, substitute
 
 # --- what serves a port ---------------------------------------------------------
 # Images whose main protocol is not HTTP: (protocol, container ports that do serve HTTP).
@@ -81,7 +82,6 @@ DEV_SERVER = re.compile(
     r"(?:npm|yarn|pnpm|bun)\s+(?:run\s+)?dev\b|\bvite\b(?!\s+build)|ng\s+serve\b|--debug\b")
 LOCAL_URL = re.compile(r"(?P<scheme>https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
                        r"(?::(?P<port>\d+))?(?P<path>/[^\s'\"|;&)]*)?")
-_ENV_VAR = re.compile(r"\$(?:\{(?P<name>\w+)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}|(?P<bare>\w+))")
 
 
 @dataclass(frozen=True)
@@ -188,47 +188,6 @@ def dev_server(services: Any) -> str | None:
             if match:
                 return " ".join(match.group(0).split())
     return "Compose watch, develop:" if any("develop" in s for s in specs) else None
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """``KEY=VALUE`` lines of a Compose ``.env``, values interpolated in order."""
-    env: dict[str, str] = {}
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return env
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        env[key.strip()] = substitute(value, env) or ""
-    return env
-
-
-def substitute(text: str, env: dict[str, str]) -> str | None:
-    """Compose interpolation with ``env``; None when a variable has no value."""
-    missing = False
-
-    def one(match: re.Match[str]) -> str:
-        nonlocal missing
-        name = match["name"] or match["bare"]
-        value, op, arg = env.get(name), match["op"] or "", match["arg"] or ""
-        is_set = bool(value) if op.startswith(":") else value is not None
-        if op in (":-", "-"):
-            return value if is_set and value is not None else arg
-        if op in (":+", "+"):
-            return arg if is_set else ""
-        if value is None:
-            missing = True
-            return ""
-        return value
-
-    result = _ENV_VAR.sub(one, text.replace("$$", "\0")).replace("\0", "$")
-    return None if missing else result
 
 
 def parse_port(entry: Any) -> tuple[int, int | None] | None:

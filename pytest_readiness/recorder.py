@@ -9,8 +9,8 @@ place where the level of the findings a check keeps decides its outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from pytest_readiness.marker import CheckMeta
 from pytest_readiness.outcomes import CheckError, WarnOutcome
 from pytest_readiness.plumbing import pyast, suppress
 from pytest_readiness.plumbing.findings import Finding, LineSource, qualify, summary
+from pytest_readiness.plumbing.scope import Role, Scope
 from pytest_readiness.plumbing.suppress import Suppression
 from pytest_readiness.targets import Artefact, CodebaseTarget, Context, ProtoGroup
 from pytest_readiness.vocabulary import LEVELS, Level, Outcome, worst_level
@@ -116,6 +117,13 @@ class Recorder:
             return self.target.codebase
         return None
 
+    def scope(self) -> Scope | None:
+        """The roles of the files of the codebase the target belongs to."""
+        codebase = self.codebase()
+        if codebase is None or self.context is None:
+            return None
+        return self.context.scope(codebase)
+
     def lines(self) -> LineSource:
         """Where a finding's line is read (for its snippet and inline ignores): the
         codebase's files, the artefact's own file, the files of a proto group."""
@@ -129,12 +137,51 @@ class Recorder:
 
     def level_of(self, finding: Finding) -> str:
         """The level a finding counts at. The place where a policy (issue 14: profiles)
-        re-grades a finding; today its own level."""
+        re-grades a finding; today its own level. Called once per finding kept, before
+        the scope caps what is not production (:meth:`graded`)."""
         return finding.level
+
+    def graded(self, findings: Iterable[Finding],
+               judged_roles: Collection[Role] = ()) -> list[Finding]:
+        """Findings at the level they count at: :meth:`level_of`, then capped at note for a
+        file that is not production (its role in brackets after the message; the reason
+        in the record's scope section). A finding without a file takes the role of the
+        artefact the check audits, and keeps its level otherwise. Findings in files
+        readiness.yaml's ``scope:`` leaves out are dropped (counted in the evidence).
+        ``judged_roles``: roles this check judges as it judges production (the templates
+        ``secrets.template-values`` audits, the documents of ``ops.*``)."""
+        scope = self.scope()
+        audited = scope.judge(self.target.rel) if scope is not None and \
+            isinstance(self.target, Artefact) else None
+        if audited is not None and not audited.production:
+            self.evidence(role=str(audited.role), role_reason=audited.reason)
+        out: list[Finding] = []
+        left_out = capped = 0
+        for finding in findings:
+            level = self.level_of(finding)
+            judged = audited
+            if scope is not None and finding.file:
+                if scope.out_of_scope(finding.file):
+                    left_out += 1
+                    continue
+                judged = scope.judge(finding.file)
+            if judged is not None and not judged.production and level != Level.NOTE \
+                    and judged.role not in judged_roles:
+                capped += 1
+                finding = replace(finding, level=Level.NOTE,
+                                  message=f"{finding.message} [{judged.role}]")
+            elif level != finding.level:
+                finding = replace(finding, level=level)
+            out.append(finding)
+        if capped:
+            self.evidence(not_production_notes=capped)
+        if left_out:
+            self.evidence(out_of_scope=left_out)
+        return out
 
     def conclude(self, findings: Iterable[Finding], what: Message, *,
                  warning: Message | None = None, lines: LineSource | None = None,
-                 code: bool = False) -> Concluded:
+                 code: bool = False, judged_roles: Collection[Role] = ()) -> Concluded:
         """Record ``findings`` and end the check by the worst level among those kept.
 
         Rule ids are made full (``check id`` or ``check id:rule``), inline
@@ -145,7 +192,8 @@ class Recorder:
         (notes stay in the evidence). ``lines`` reads a file's lines by its path
         (default: from the target). ``code=True`` for findings in source code: those
         outside live code (tests, docs, templates) become notes, and the evidence
-        counts findings by level.
+        counts findings by level. Findings in files that are not production count as notes
+        (:meth:`graded`; ``judged_roles`` for a check whose subject is such files).
         """
         __tracebackhide__ = True
         findings = list(findings)
@@ -164,10 +212,10 @@ class Recorder:
                     for f in filtered.kept]
         else:
             kept = [suppress.with_config_snippet(f, lines_of) for f in filtered.kept]
+        kept = self.graded(kept, judged_roles)
         self.findings.extend(kept)
         if code:
-            self.evidence(findings_by_level={str(level): sum(self.level_of(f) == level
-                                                             for f in kept)
+            self.evidence(findings_by_level={str(level): sum(f.level == level for f in kept)
                                              for level in LEVELS})
         if filtered.suppressed:
             self.evidence(suppressed=[s.to_dict() for s in filtered.suppressed])
@@ -175,14 +223,14 @@ class Recorder:
             self.evidence(deprecated_rule_names=filtered.deprecated)
         if code and codebase is not None and codebase.spec.exclude:
             self.evidence(excluded_paths=list(codebase.spec.exclude))
-        worst = worst_level(self.level_of(f) for f in kept)
+        worst = worst_level(f.level for f in kept)
         outcome = worst.outcome if worst is not None else Outcome.PASS
         shown_errors, shown_warnings = SHOWN_CODE if code else SHOWN_FILES
         if outcome == Outcome.FAIL:
-            errors = [f for f in kept if self.level_of(f) == Level.ERROR]
+            errors = [f for f in kept if f.level == Level.ERROR]
             pytest.fail(_say(what, errors, shown_errors), pytrace=False)
         if outcome == Outcome.WARN:
-            warnings = [f for f in kept if self.level_of(f) == Level.WARNING]
+            warnings = [f for f in kept if f.level == Level.WARNING]
             said = warning if warning is not None else (
                 f"{what} (warning)" if isinstance(what, str) else what)
             self.warn(_say(said, warnings, shown_warnings))

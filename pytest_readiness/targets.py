@@ -7,12 +7,15 @@ Every target has a ``target_name``: its id in reports and in ``--readiness-check
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_readiness.config import Codebase, FileSpec, Host, ReadinessConfig, ServiceSpec
 from pytest_readiness.plumbing import tree
-from pytest_readiness.results import display_path
+from pytest_readiness.plumbing.scope import Scope
+from pytest_readiness.results import FileRole, ScopeSummary, display_path
 
 LOCAL_HOST = Host(name="local", connection="local://")
 # Why host checks are skipped when no host is named (docs/hosts.md).
@@ -88,6 +91,7 @@ class Context:
     config_path: Path | None = None
     local_host: bool = False  # --readiness-local-host: audit this machine as host "local"
     _inventories: dict[Path, tree.Inventory] = field(default_factory=dict)
+    _scopes: dict[Path, Scope] = field(default_factory=dict)
 
     def resolve(self, path: str) -> Path:
         candidate = Path(path).expanduser()
@@ -123,12 +127,38 @@ class Context:
                 target.root, target.spec.exclude)
         return self._inventories[target.root]
 
+    def scope(self, target: CodebaseTarget) -> Scope:
+        """The roles of the codebase's files (plumbing/scope.py), with readiness.yaml's
+        ``scope:``."""
+        if target.root not in self._scopes:
+            self._scopes[target.root] = Scope(target.root, self.inventory(target).files,
+                                              self.config.scope)
+        return self._scopes[target.root]
+
+    def scope_summary(self, files: Iterable[str]) -> ScopeSummary:
+        """The record's scope section: files by role over every codebase, and the role and
+        reason of each of ``files`` (those with findings), judged by the codebase that
+        holds it (else the first)."""
+        codebases = [cb for cb in self.codebases if cb.root.is_dir()]
+        counts: Counter[str] = Counter()
+        for cb in codebases:
+            counts.update(self.scope(cb).counts())
+        roles = []
+        for rel in sorted(set(files)):
+            scope = next((self.scope(cb) for cb in codebases if self.scope(cb).holds(rel)),
+                         self.scope(codebases[0]) if codebases else None)
+            if scope is not None:
+                judged = scope.judge(rel)
+                roles.append(FileRole(rel, str(judged.role), judged.reason))
+        return ScopeSummary(dict(counts), roles)
+
     def empty(self, target: CodebaseTarget) -> bool:
         """A codebase directory with no file at all: nothing to assess, not a clean bill."""
         return target.root.is_dir() and not self.inventory(target).files
 
     def artefacts(self, kind: str) -> list[Artefact]:
-        """Files of one kind: those named in config, else those discovered."""
+        """Files of one kind: those named in config, else those discovered (minus those
+        readiness.yaml's ``scope:`` leaves out)."""
         named: list[str] = getattr(self.config, kind)
         found: list[Artefact] = []
         for cb in self.codebases:
@@ -138,8 +168,9 @@ class Context:
                     if _inside(path, cb.root):
                         found.append(Artefact(path, path.relative_to(cb.root).as_posix(), cb))
                 continue
-            for f in getattr(self.inventory(cb), kind):
-                found.append(Artefact(f.path, f.rel, cb))
+            scope = self.scope(cb)
+            found += [Artefact(f.path, f.rel, cb) for f in getattr(self.inventory(cb), kind)
+                      if not scope.out_of_scope(f.rel)]
         if named and not found:
             # Named files outside every codebase still get audited.
             root = self.codebases[0]

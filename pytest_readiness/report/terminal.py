@@ -7,6 +7,7 @@ from pytest_readiness.report.common import (
     caveats,
     counts,
     fmt_score,
+    scope_counts,
     truncate,
     verdict_text,
 )
@@ -37,6 +38,11 @@ def render(record: Record, fail_under: float | None = None) -> list[str]:
         gate = f" (fail-under {fail_under:g}: {'met' if met else 'NOT met'})"
     lines.append(f"VERDICT: {verdict_text(record)}{gate}")
     lines += caveats(record)
+    if record.scope is not None:
+        other = [f for f in record.scope.files if f.role != "production"]
+        lines.append(f"scope: {scope_counts(record) or 'no files'}" + (
+            f"; {len(other)} file(s) with findings are not production (notes only)"
+            if other else ""))
     lines += [f"note: {truncate(n, 300)}" for n in record.notes]
     if card.blockers:
         lines.append("blockers: " + ", ".join(card.blockers))
