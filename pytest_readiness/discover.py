@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from pytest_readiness.config import escape_interpolation
-from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing import scope, tree
 from pytest_readiness.plumbing.envfile import read_env_file, substitute
 
 # --- what serves a port ---------------------------------------------------------
@@ -72,14 +72,6 @@ HTTP_PORTS = frozenset({80, 3000, 5000, 8000, 8080, 8081, 8088, 8888, 9090, 4318
                         16686})
 DATABASE_KINDS = {"PostgreSQL": "postgresql", "MySQL": "mysql"}
 
-# --- what a file is for -------------------------------------------------------------
-TEST_WORDS = frozenset({"test", "tests", "testing", "e2e", "ci", "integration", "playwright",
-                        "cypress"})
-DEV_WORDS = frozenset({"dev", "develop", "development", "local", "debug"})
-CODEGEN_DIRS = frozenset({"genproto", "codegen"})
-DEV_SERVER = re.compile(
-    r"fastapi\s+dev\b|--reload\b|\brunserver\b|flask\s+run\b|\bnodemon\b|next\s+dev\b|"
-    r"(?:npm|yarn|pnpm|bun)\s+(?:run\s+)?dev\b|\bvite\b(?!\s+build)|ng\s+serve\b|--debug\b")
 LOCAL_URL = re.compile(r"(?P<scheme>https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
                        r"(?::(?P<port>\d+))?(?P<path>/[^\s'\"|;&)]*)?")
 
@@ -126,6 +118,7 @@ class Discovery:
     unpublished: list[Unpublished] = field(default_factory=list)
     databases: list[tuple[str, str]] = field(default_factory=list)  # (service, kind)
     not_production: dict[str, str] = field(default_factory=dict)  # file -> why
+    roles: dict[str, scope.Judgement] = field(default_factory=dict)  # glob -> inferred role
     problems: list[str] = field(default_factory=list)
 
 
@@ -155,39 +148,14 @@ def port_service(image: str, container_port: int) -> tuple[str, str]:
 
 
 def file_role(rel: str, tree: Any = None) -> str | None:
-    """Why a compose file or Dockerfile is not production, or None when it is.
-
-    From its name and directories (``docker-compose.test.yml``, ``compose.tests.yaml``,
-    ``Dockerfile.cypress``, ``test/``, ``compose.dev.yml``, ``genproto/``) and, for a
-    compose override, from what it runs (a dev server such as ``fastapi dev``).
-    """
-    parts = rel.lower().split("/")
-    words = set(re.split(r"[._-]+", parts[-1]))
-    if words & TEST_WORDS or set(parts[:-1]) & {"test", "tests", "testing", "e2e"}:
-        return "test: named for tests"
-    if words & DEV_WORDS:
-        return "development: named for development"
-    if set(parts[:-1]) & CODEGEN_DIRS:
-        return "tooling: a code-generation image"
-    if "override" in words and isinstance(tree, dict):
-        server = dev_server(tree.get("services"))
-        if server:
-            return f"development: a service runs a dev server ({server})"
-    return None
-
-
-def dev_server(services: Any) -> str | None:
-    """The first dev-server command (or Compose ``develop:`` watch) among services."""
-    specs = [s for s in services.values() if isinstance(s, dict)] \
-        if isinstance(services, dict) else []
-    for service in specs:
-        for key in ("command", "entrypoint"):
-            value = service.get(key)
-            text = " ".join(map(str, value)) if isinstance(value, list) else str(value or "")
-            match = DEV_SERVER.search(text)
-            if match:
-                return " ".join(match.group(0).split())
-    return "Compose watch, develop:" if any("develop" in s for s in specs) else None
+    """Why a file is not production (``role: reason``), or None when names and content say
+    it is, from the scope model (plumbing/scope.py): its names and directories
+    (``docker-compose.test.yml``, ``Dockerfile.cypress``, ``genproto/``) and, for a compose
+    overlay, what it runs (a dev server such as ``fastapi dev``)."""
+    judged = scope.compose_role(rel, tree) or scope.name_role(rel)
+    if judged is None or judged.production:
+        return None
+    return f"{judged.role}: {judged.reason}"
 
 
 def parse_port(entry: Any) -> tuple[int, int | None] | None:
@@ -234,9 +202,7 @@ def _read_compose(path: Path, rel: str, found: Discovery) -> None:
     except (OSError, yaml.YAMLError) as exc:
         found.problems.append(f"{rel}: not parsed ({str(exc).splitlines()[0]})")
         return
-    role = file_role(rel, tree)
-    if role:
-        found.not_production[rel] = role
+    role = found.not_production.get(rel)
     services = tree.get("services") if isinstance(tree, dict) else None
     if tree is None:
         return  # an empty (or comments-only) file: Compose loads it as empty
@@ -294,10 +260,12 @@ def discover(root: Path) -> Discovery:
     inventory = tree.inventory(root)
     found.compose = [f.rel for f in inventory.compose]
     found.dockerfiles = [f.rel for f in inventory.matching(tree.is_dockerfile)]
-    for rel in found.dockerfiles:
-        role = file_role(rel)
-        if role:
-            found.not_production[rel] = role
+    roles = scope.Scope(root, inventory.files)
+    for rel in [*found.compose, *found.dockerfiles]:
+        judged = roles.judge(rel)
+        if not judged.production:
+            found.not_production[rel] = f"{judged.role}: {judged.reason}"
+    found.roles = roles.not_production()
     found.units = [f.rel for f in inventory.matching(tree.is_unit)]
     found.workflows = [f.rel for f in inventory.matching(tree.is_workflow)]
     found.docs = [f.rel for f in inventory.matching(tree.is_doc)]
@@ -420,6 +388,32 @@ def _excluded(found: Discovery) -> list[str]:
     return out
 
 
+SCOPE_SHOWN = 40
+_ROLE_ORDER = [scope.Role.TEST, scope.Role.DEVELOPMENT, scope.Role.BUILD_ARTEFACT,
+               scope.Role.GENERATED, scope.Role.VENDORED, scope.Role.EXAMPLE,
+               scope.Role.DOCUMENTATION]
+
+
+def _scope(found: Discovery) -> list[str]:
+    """The roles inferred, as a commented ``scope:`` block that loads when uncommented."""
+    lines = ["# Scope: what is production. Checks judge production files; findings in the files",
+             "# below are notes at most. Inferred from names, content and what compose files, CI",
+             "# workflows, Makefiles and scripts use (docs/configuration.md, \"scope\"). To pin a",
+             "# role, or leave files out of the audit, uncomment and edit (gitignore-style globs):"]
+    entries = sorted(found.roles.items(), key=lambda item: (
+        _ROLE_ORDER.index(item[1].role), item[0]))
+    if not entries:
+        return lines + ["# scope: {roles: {}, exclude: []}  (every file looks like production)"]
+    lines += ["# scope:", "#   roles:"]
+    for pattern, judged in entries[:SCOPE_SHOWN]:
+        anchored = pattern if "/" in pattern.rstrip("/") else "/" + pattern
+        lines.append(f"#     {q(anchored)}: {judged.role}  # {c(judged.reason)}")
+    if len(entries) > SCOPE_SHOWN:
+        rest = sorted({str(j.role) for _, j in entries[SCOPE_SHOWN:]})
+        lines.append(f"#     # ... and {len(entries) - SCOPE_SHOWN} more ({', '.join(rest)})")
+    return lines + ["#   exclude: []"]
+
+
 def render_config(found: Discovery) -> str:
     """A commented readiness.yaml for what was found (loads with config.load_config)."""
     lines = [
@@ -458,6 +452,7 @@ def render_config(found: Discovery) -> str:
     lines.append("# Protos: files with the same name in several places must agree.")
     lines += ["protos:"] + [f"  - [{', '.join(q(p) for p in group)}]" for group in found.protos] \
         if found.protos else ["# protos: []  (none found)"]
+    lines += ["", *_scope(found)]
     lines += ["", "# Documentation and runbooks.", "docs:"]
     lines += (["  paths:"] + [f"    - {q(d)}" for d in found.docs]) if found.docs \
         else ["  paths: []"]

@@ -194,8 +194,7 @@ def command_uses(text: str, where: Context, dockerfiles: Iterable[str]) -> list[
         for target in _matching(named, known, posixpath.dirname(where.file)):
             if output:
                 uses.append(Use(target, "output", where,
-                                f"built with {output} (it exports files, it never runs): "
-                                f"`{shown}`"))
+                                f"built with {output}: it exports files, it never runs"))
             elif generating:
                 uses.append(Use(target, "generate", where,
                                 "built and run with the working tree mounted to generate code"))

@@ -17,7 +17,8 @@ Evidence, in order (the first that applies wins):
 5. Names and directories: ``tests/``, ``test_*.py``, ``*.spec.ts``, ``*.test.yml``,
    ``docker-compose.test*.yml``, ``Dockerfile.cypress`` (test); ``*.dev.yml``,
    ``Dockerfile.dev``, ``.devcontainer/`` (development); ``examples/``, ``.env.example``,
-   ``*.sample`` (example); ``docs/``, ``*.md``, README, LICENSE (documentation);
+   ``*.sample`` (example; not ``*.template``: envsubst renders those into production);
+   ``docs/``, ``*.md``, README, LICENSE (documentation);
    ``_pb2.py``, ``*.pb.go``, ``genproto/`` (generated); ``vendor/``, ``third_party/``,
    ``*.min.js`` (vendored); ``dist/``, ``coverage/`` (build-artefact).
 6. A file used only by non-production files takes their role (a Dockerfile built only by
@@ -58,7 +59,6 @@ from pytest_readiness.plumbing.references import (
     workflow_uses,
 )
 from pytest_readiness.plumbing.tree import (
-    TEMPLATE_MARKERS,
     SourceFile,
     is_compose,
     is_dockerfile,
@@ -143,6 +143,8 @@ TEST_NAMES = re.compile(
 DOC_SUFFIXES = (".md", ".rst", ".adoc", ".markdown")
 DOC_NAMES = frozenset({"readme", "changelog", "changes", "history", "license", "licence",
                        "copying", "notice", "authors", "contributors", "contributing"})
+# ``.template`` and ``.tmpl`` files are left out: envsubst renders them into production config.
+EXAMPLE_MARKERS = (".example", ".sample", ".dist")
 CONFIG_SUFFIXES = (".yml", ".yaml", ".json", ".toml", ".env", ".ini", ".cfg", ".conf")
 
 
@@ -165,8 +167,8 @@ def name_role(rel: str) -> Judgement | None:
 def _file_name_role(rel: str, name: str) -> Judgement | None:
     lowered = name.lower()
     said: tuple[Role, str] | None = None
-    if any(marker in lowered for marker in TEMPLATE_MARKERS):
-        said = Role.EXAMPLE, f"a template ({name})"
+    if any(marker in lowered for marker in EXAMPLE_MARKERS):
+        said = Role.EXAMPLE, f"an example or template to copy ({name})"
     elif GENERATED_NAMES.search(name):
         said = Role.GENERATED, f"generated code ({name})"
     elif MINIFIED_NAMES.search(lowered):
@@ -502,14 +504,34 @@ class Scope:
                 **({"out of scope": counted["out of scope"]} if counted["out of scope"] else {})}
 
     def not_production(self) -> dict[str, Judgement]:
-        """The non-production roles found, one entry per glob that stands for them
-        (``frontend/tests/``, ``compose.override.yml``), in file order."""
+        """The non-production roles inferred, as few globs as say them: a directory when
+        every file under it has the same role (``frontend/src/client/``: generated), else
+        the glob of the evidence (``backend/tests/``) or the file. Documentation found by
+        its file name alone (``*.md``, README) is left out: a rule everywhere, not a list."""
+        judged = {f.rel: self.judge(f.rel) for f in self.files if not self.out_of_scope(f.rel)}
+        under: dict[str, set[Role]] = {}
+        for rel, judgement in judged.items():
+            parts = rel.split("/")
+            for depth in range(1, len(parts)):
+                under.setdefault("/".join(parts[:depth]) + "/", set()).add(judgement.role)
         found: dict[str, Judgement] = {}
-        for file in self.files:
-            judged = self.judge(file.rel)
-            key = judged.pattern or file.rel
-            if not judged.production and key not in found and not self.out_of_scope(file.rel):
-                found[key] = judged
+        for rel, judgement in judged.items():
+            if judgement.production or (judgement.role == Role.DOCUMENTATION
+                                        and judgement.source == "name"
+                                        and judgement.pattern == rel):
+                continue
+            parts = rel.split("/")
+            whole = next((d for d in ("/".join(parts[:n]) + "/" for n in range(1, len(parts)))
+                          if under[d] == {judgement.role}
+                          and sum(r.startswith(d) for r in judged) > 1), None)
+            if whole is None or (judgement.pattern.endswith("/") and
+                                 len(judgement.pattern) <= len(whole)):
+                found.setdefault(judgement.pattern or rel, judgement)
+            elif whole not in found:
+                count = sum(r.startswith(whole) for r in judged)
+                found[whole] = Judgement(judgement.role, f"every file is {judgement.role} ({count} "
+                                                         f"file(s); e.g. {judgement.reason})",
+                                         judgement.source, whole)
         return found
 
 

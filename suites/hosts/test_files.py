@@ -49,8 +49,11 @@ def test_configured_file_mode_and_owner(host: Any, host_file: HostFile,
                            "readable by group or others")
 def test_secret_files_private(inventory: Inventory, codebase_scope: Scope,
                               readiness: Recorder) -> None:
-    """Secret-looking files (*.key, private *.pem, id_rsa*, .env*, *.p12) are owner-only
-    (files git tracks, or of an unpacked archive, have no production mode: notes)."""
+    """Secret-looking files (*.key, private *.pem, id_rsa*, .env*, *.p12) are owner-only.
+
+    A file git tracks, or one of an unpacked archive, has no production mode (git keeps
+    no group or other bits): its finding is a note.
+    """
     checked = sum(files.looks_secret(f) for f in inventory.files)
     if not checked:
         pytest.skip("not applicable: no secret-looking files (*.key, private *.pem, id_rsa*, "
@@ -65,8 +68,10 @@ def test_secret_files_private(inventory: Inventory, codebase_scope: Scope,
                        fix="Remove write permission for others (chmod o-w)")
 def test_no_world_writable_files(inventory: Inventory, codebase_scope: Scope,
                                  readiness: Recorder) -> None:
-    """No file in the codebase is writable by everyone (files git tracks, or of an unpacked
-    archive, have no production mode: notes)."""
+    """No file in the codebase is writable by everyone.
+
+    A file git tracks, or one of an unpacked archive, has no production mode: a note.
+    """
     problems = files.world_writable(inventory)
     readiness.evidence(files_checked=len(inventory.files), files_from=codebase_scope.provenance)
     readiness.conclude(files.mode_findings(problems, codebase_scope.repository_file),

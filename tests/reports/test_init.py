@@ -243,7 +243,7 @@ def test_escaped_text_loads_back_unchanged(text: str) -> None:
     ("docker-compose.test.yml", "test"), ("compose.tests.yaml", "test"),
     ("docker-compose.test.override.yml", "test"), ("compose.dev.yml", "development"),
     ("deploy/docker-compose.local.yaml", "development"), ("test/telemetry/Dockerfile", "test"),
-    ("src/frontend/Dockerfile.cypress", "test"), ("src/x/genproto/Dockerfile", "tooling"),
+    ("src/frontend/Dockerfile.cypress", "test"), ("src/x/genproto/Dockerfile", "generated"),
     ("compose.yml", None), ("compose.deploy.yml", None), ("docker-compose.override.yml", None),
     ("latest/Dockerfile", None), ("contest/compose.yml", None),
 ])
