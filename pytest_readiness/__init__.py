@@ -8,8 +8,7 @@ what is production), and the words of the audit.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from pytest_readiness._version import __version__
 from pytest_readiness.outcomes import CheckError, WarnOutcome, warn  # noqa: E402
 from pytest_readiness.plumbing.findings import Finding  # noqa: E402
 from pytest_readiness.plumbing.scope import Role, Scope  # noqa: E402

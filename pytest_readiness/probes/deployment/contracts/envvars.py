@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.plumbing.tree import Inventory, SourceFile, context_of, read_text
+from pytest_readiness.plumbing.tree import Inventory, context_of, read_text
 from pytest_readiness.vocabulary import Level
 
 GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb"})
@@ -161,7 +163,14 @@ def unit_sets(inventory: Inventory) -> list[EnvSet]:
     return out
 
 
-def compose_sets(compose_files: list[tuple[SourceFile, object]], root: Path) -> list[EnvSet]:
+class Located(Protocol):
+    """A file of the codebase (SourceFile, Artefact): its path relative to the root."""
+
+    @property
+    def rel(self) -> str: ...
+
+
+def compose_sets(compose_files: Sequence[tuple[Located, object]], root: Path) -> list[EnvSet]:
     """Variables given to services built from this tree (``environment`` and ``env_file``)."""
     from pytest_readiness.probes.deployment import (
         compose,  # compose imports dockerfile; keep it lazy
