@@ -121,10 +121,10 @@ def compose_uses(rel: str, data: Any, env: dict[str, str]) -> list[Use]:
     for section in ("configs", "secrets"):
         entries = data.get(section)
         for key, spec in (entries.items() if isinstance(entries, dict) else ()):
-            path = substitute(str(spec.get("file")), env) if isinstance(spec, dict) and \
-                spec.get("file") else None
-            if path:
-                uses.append(Use(_join(base, path), "config", Context(rel, f"{section} {key}"),
+            read_from = substitute(str(spec.get("file")), env) if isinstance(spec, dict) \
+                and spec.get("file") else None
+            if read_from:
+                uses.append(Use(_join(base, read_from), "config", Context(rel, f"{section} {key}"),
                                 f"{section} {key} is read from it"))
     return [u for u in uses if u.target and not u.target.startswith("../")]
 
@@ -137,10 +137,12 @@ def _build_path(build: Any, env: dict[str, str]) -> str | None:
         dockerfile = str(build.get("dockerfile", "Dockerfile"))
     else:
         return None
-    context, dockerfile = substitute(context, env), substitute(dockerfile, env)
-    if not context or not dockerfile or "://" in context or context.startswith("git@"):
+    context_at, dockerfile_at = substitute(context, env), substitute(dockerfile, env)
+    if not context_at or not dockerfile_at or "://" in context_at \
+            or context_at.startswith("git@"):
         return None
-    return dockerfile if posixpath.isabs(dockerfile) else posixpath.join(context, dockerfile)
+    return dockerfile_at if posixpath.isabs(dockerfile_at) \
+        else posixpath.join(context_at, dockerfile_at)
 
 
 def _env_files(value: Any) -> Iterator[str]:
@@ -252,7 +254,7 @@ def _matching(named: str, known: list[str], script_dir: str) -> list[str]:
 def makefile_uses(rel: str, text: str, dockerfiles: Iterable[str]) -> list[Use]:
     """Uses in each target's recipe, in the context of that target."""
     uses: list[Use] = []
-    target, recipe = "", []
+    target, recipe = "", list[str]()
     known = list(dockerfiles)
     for line in [*re.sub(r"\\\r?\n", " ", text).splitlines(), "END:"]:
         head = re.match(r"^([A-Za-z0-9_.%/-][^:=\s]*)\s*:(?!=)", line)
@@ -274,7 +276,8 @@ def workflow_uses(rel: str, data: Any, dockerfiles: Iterable[str]) -> list[Use]:
         if not isinstance(job, dict):
             continue
         where = Context(rel, f"job {job_id} {job.get('name') or ''}".strip())
-        steps = job.get("steps") if isinstance(job.get("steps"), list) else []
+        given = job.get("steps")
+        steps: list[Any] = given if isinstance(given, list) else []
         runs = [str(s.get("run")) for s in steps if isinstance(s, dict) and s.get("run")]
         uses += command_uses("\n".join(runs), where, known)
         for step in steps:

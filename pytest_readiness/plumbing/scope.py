@@ -106,9 +106,12 @@ class Judgement:
 class ScopeSpec(Protocol):
     """readiness.yaml's ``scope:`` (config.ScopeConfig): globs relative to a codebase."""
 
-    include: Sequence[str]
-    exclude: Sequence[str]
-    roles: Mapping[str, str]
+    @property
+    def include(self) -> Sequence[str]: ...
+    @property
+    def exclude(self) -> Sequence[str]: ...
+    @property
+    def roles(self) -> Mapping[str, str]: ...
 
 
 # --- names and directories ---------------------------------------------------------------
@@ -535,7 +538,7 @@ class Scope:
         return found
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
