@@ -398,7 +398,7 @@ def _scope(found: Discovery) -> list[str]:
     """The roles inferred, as a commented ``scope:`` block that loads when uncommented."""
     lines = ["# Scope: what is production. Checks judge production files; findings in the files",
              "# below are notes at most. Inferred from names, content and what compose files, CI",
-             "# workflows, Makefiles and scripts use (docs/configuration.md, \"scope\"). To pin a",
+             "# workflows, Makefiles and scripts use (docs/configuration.md, \"Scope\"). To pin a",
              "# role, or leave files out of the audit, uncomment and edit (gitignore-style globs):"]
     entries = sorted(found.roles.items(), key=lambda item: (
         _ROLE_ORDER.index(item[1].role), item[0]))

@@ -71,6 +71,12 @@ def scope_counts(record: Record) -> str:
     return ", ".join(f"{n} {role}" for role, n in record.scope.counts.items() if n)
 
 
+def scope_intro(record: Record) -> str:
+    """The first sentence of a report's scope section (plain text; escape it to render)."""
+    return (f"Files by role: {scope_counts(record) or 'none'}. Checks judge production; "
+            "findings in other files are notes at most.")
+
+
 def scope_files(record: Record) -> list[FileRole]:
     """Files with findings, those that are not production first (their findings are notes)."""
     if record.scope is None:

@@ -26,8 +26,8 @@ from pytest_readiness.report.common import (
     counts,
     finding_location,
     fmt_score,
-    scope_counts,
     scope_files,
+    scope_intro,
     truncate,
     verdict_text,
 )
@@ -267,8 +267,7 @@ def _scope(record: Record) -> list[str]:
         return []
     files = scope_files(record)
     out = ['<h2 id="scope">Scope: what is production</h2>',
-           f"<p>Files by role: {e(scope_counts(record) or 'none')}. Checks judge production; "
-           "findings in other files are notes at most.</p>"]
+           f"<p>{e(scope_intro(record))}</p>"]
     if files:
         out.append("<table><thead><tr><th>File with findings</th><th>Role</th><th>Why</th>"
                    "</tr></thead><tbody>")

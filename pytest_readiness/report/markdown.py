@@ -12,8 +12,8 @@ from pytest_readiness.report.common import (
     finding_location,
     fmt_score,
     md,
-    scope_counts,
     scope_files,
+    scope_intro,
     verdict_text,
 )
 from pytest_readiness.results import CheckResult, Record, rerun_command
@@ -164,8 +164,7 @@ def _scope(record: Record) -> list[str]:
         return []
     files = scope_files(record)
     lines = ["## Scope: what is production", "",
-             f"Files by role: {md(scope_counts(record)) or 'none'}. Checks judge production; "
-             "findings in other files are notes at most.", ""]
+             md(scope_intro(record)), ""]
     if files:
         lines += ["| File with findings | Role | Why |", "|---|---|---|"]
         lines += [f"| {md(f.file)} | {md(f.role)} | {md(f.reason)} |" for f in files[:SCOPE_ROWS]]

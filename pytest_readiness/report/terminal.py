@@ -39,7 +39,7 @@ def render(record: Record, fail_under: float | None = None) -> list[str]:
     lines.append(f"VERDICT: {verdict_text(record)}{gate}")
     lines += caveats(record)
     if record.scope is not None:
-        other = [f for f in record.scope.files if f.role != "production"]
+        other = record.scope.not_production
         lines.append(f"scope: {scope_counts(record) or 'no files'}" + (
             f"; {len(other)} file(s) with findings are not production (notes only)"
             if other else ""))

@@ -130,8 +130,10 @@ def test_the_record_and_every_report_show_roles(pytester: pytest.Pytester) -> No
         in record["stdout"]
     markdown = (pytester.path / "out.md").read_text()
     assert "## Scope: what is production" in markdown
+    assert "Files by role: 2 production, 2 test. Checks judge production" in markdown
     assert "| frontend/Dockerfile.playwright | test | named for tests" in markdown
-    assert 'id="scope"' in (pytester.path / "out.html").read_text()
+    html = (pytester.path / "out.html").read_text()
+    assert 'id="scope"' in html and "Files by role: 2 production, 2 test." in html
     sarif = json.loads((pytester.path / "out.sarif").read_text())
     run = sarif["runs"][0]
     assert run["invocations"][0]["properties"]["filesByRole"]["test"] == 2
