@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pytest_readiness.config import escape_interpolation
-from pytest_readiness.plumbing import scope, tree
+from pytest_readiness.plumbing import scope, tree, yamlpos
 from pytest_readiness.plumbing.envfile import read_env_file, substitute
+from pytest_readiness.plumbing.reader import Reader
 
 # --- what serves a port ---------------------------------------------------------
 # Images whose main protocol is not HTTP: (protocol, container ports that do serve HTTP).
@@ -196,11 +195,14 @@ def health_url(healthcheck: Any, env: dict[str, str]) -> tuple[int, str] | None:
     return port, match["path"] or "/"
 
 
-def _read_compose(path: Path, rel: str, found: Discovery) -> None:
+def _read_compose(path: Path, rel: str, found: Discovery, reader: Reader) -> None:
     try:
-        tree = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, yaml.YAMLError) as exc:
-        found.problems.append(f"{rel}: not parsed ({str(exc).splitlines()[0]})")
+        tree = yamlpos.safe_load(reader.read(path).text, rel)
+    except OSError as exc:
+        found.problems.append(f"{rel}: not parsed ({exc})")
+        return
+    except yamlpos.ParseError as exc:
+        found.problems.append(f"{rel}: not parsed ({exc.problem})")
         return
     role = found.not_production.get(rel)
     services = tree.get("services") if isinstance(tree, dict) else None
@@ -209,7 +211,7 @@ def _read_compose(path: Path, rel: str, found: Discovery) -> None:
     if not isinstance(services, dict):
         found.problems.append(f"{rel}: no 'services' mapping")
         return
-    env = read_env_file(path.parent / ".env")
+    env = read_env_file(path.parent / ".env", reader)
     for name, service in services.items():
         if isinstance(service, dict):
             _read_service(str(name), service, rel, env, found, production=role is None)
@@ -260,7 +262,7 @@ def discover(root: Path) -> Discovery:
     inventory = tree.inventory(root)
     found.compose = [f.rel for f in inventory.compose]
     found.dockerfiles = [f.rel for f in inventory.matching(tree.is_dockerfile)]
-    roles = scope.Scope(root, inventory.files)
+    roles = scope.Scope(root, inventory.files, read=inventory.text)
     for rel in [*found.compose, *found.dockerfiles]:
         judged = roles.judge(rel)
         if not judged.production:
@@ -277,10 +279,10 @@ def discover(root: Path) -> Discovery:
     for f in inventory.python:
         found.python_files += 1
         if not found.async_code:
-            text = tree.read_text(f) or ""
+            text = inventory.text(f) or ""
             found.async_code = "async def " in text
     for f in inventory.compose:
-        _read_compose(f.path, f.rel, found)
+        _read_compose(f.path, f.rel, found, inventory.reader or Reader(root))
     _merge_health(found)
     return found
 

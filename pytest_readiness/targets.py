@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pytest_readiness.config import Codebase, FileSpec, Host, ReadinessConfig, ServiceSpec
 from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.scope import Scope
 from pytest_readiness.results import FileRole, ScopeSummary, display_path
 
@@ -91,6 +92,7 @@ class Context:
     config_path: Path | None = None
     local_host: bool = False  # --readiness-local-host: audit this machine as host "local"
     _inventories: dict[Path, tree.Inventory] = field(default_factory=dict)
+    _readers: dict[Path, Reader] = field(default_factory=dict)
     _scopes: dict[Path, Scope] = field(default_factory=dict)
 
     def resolve(self, path: str) -> Path:
@@ -122,17 +124,23 @@ class Context:
         return [CodebaseTarget(self.resolve(s.path), s) for s in specs]
 
     def inventory(self, target: CodebaseTarget) -> tree.Inventory:
+        """The codebase's index: walked once, each file read once (plumbing/tree.py)."""
         if target.root not in self._inventories:
-            self._inventories[target.root] = tree.inventory(
-                target.root, target.spec.exclude)
+            limits = self.config.tree
+            found = tree.inventory(target.root, target.spec.exclude,
+                                   max_bytes=limits.max_file_bytes, max_depth=limits.max_depth)
+            self._inventories[target.root] = found
+            assert found.reader is not None
+            self._readers[found.root] = found.reader
         return self._inventories[target.root]
 
     def scope(self, target: CodebaseTarget) -> Scope:
         """The roles of the codebase's files (plumbing/scope.py), with readiness.yaml's
         ``scope:``."""
         if target.root not in self._scopes:
-            self._scopes[target.root] = Scope(target.root, self.inventory(target).files,
-                                              self.config.scope)
+            inventory = self.inventory(target)
+            self._scopes[target.root] = Scope(target.root, inventory.files, self.config.scope,
+                                              inventory.text)
         return self._scopes[target.root]
 
     def scope_summary(self, files: Iterable[str]) -> ScopeSummary:
@@ -151,6 +159,21 @@ class Context:
                 judged = scope.judge(rel)
                 roles.append(FileRole(rel, str(judged.role), judged.reason))
         return ScopeSummary(dict(counts), roles)
+
+    def reader_for(self, path: Path) -> Reader:
+        """The reader for a file: its codebase's (the index's own, so a file is read once),
+        else one rooted at the audit's directory, else at the file's own directory (a file
+        readiness.yaml names outside the tree). Nothing outside that root is read."""
+        for cb in sorted(self.codebases, key=lambda c: len(c.root.parts), reverse=True):
+            if _inside(Path(path), cb.root):
+                if cb.root.is_dir():
+                    self.inventory(cb)
+                    return self._readers[cb.root.resolve()]
+        root = self.base_dir if _inside(Path(path), self.base_dir) else Path(path).parent
+        root = root.resolve()
+        if root not in self._readers:
+            self._readers[root] = Reader(root, self.config.tree.max_file_bytes)
+        return self._readers[root]
 
     def empty(self, target: CodebaseTarget) -> bool:
         """A codebase directory with no file at all: nothing to assess, not a clean bill."""

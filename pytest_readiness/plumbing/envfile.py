@@ -9,14 +9,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pytest_readiness.plumbing.reader import Reader
+
 _ENV_VAR = re.compile(r"\$(?:\{(?P<name>\w+)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}|(?P<bare>\w+))")
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """``KEY=VALUE`` lines of a Compose ``.env``, values interpolated in order."""
+def read_env_file(path: Path, reader: Reader | None = None) -> dict[str, str]:
+    """``KEY=VALUE`` lines of a Compose ``.env``, values interpolated in order (read through
+    ``reader``, default one rooted at the file's directory; nothing if it is not read)."""
     env: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = (reader or Reader(path.parent)).read(path).text
     except OSError:
         return env
     for line in text.splitlines():

@@ -39,7 +39,7 @@ import posixpath
 import re
 import subprocess
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -63,6 +63,7 @@ from pytest_readiness.plumbing.tree import (
     is_compose,
     is_dockerfile,
     is_workflow,
+    read_text,
 )
 
 
@@ -322,8 +323,10 @@ class Scope:
     """
 
     def __init__(self, root: Path, files: Sequence[SourceFile],
-                 spec: ScopeSpec | None = None) -> None:
+                 spec: ScopeSpec | None = None,
+                 read: Callable[[SourceFile], str | None] = read_text) -> None:
         self.root = root
+        self._read = read  # through the bounded reader (the inventory's, when given)
         self.files = list(files)
         self._by_rel = {f.rel: f for f in self.files}
         self._include = _spec(spec.include) if spec and spec.include else None
@@ -440,22 +443,13 @@ class Scope:
                 yield from references.command_uses(self._text(file) or "",
                                                    references.Context(rel), dockerfiles)
 
-    @staticmethod
-    def _text(file: SourceFile, limit: int = 512 * 1024) -> str | None:
+    def _text(self, file: SourceFile, limit: int = 512 * 1024) -> str | None:
         if file.is_symlink or file.size > limit:
             return None
-        try:
-            return file.path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
+        return self._read(file)
 
-    @staticmethod
-    def _head(file: SourceFile) -> str:
-        try:
-            with file.path.open("rb") as handle:
-                return handle.read(HEAD_BYTES * 2).decode("utf-8", errors="replace")
-        except OSError:
-            return ""
+    def _head(self, file: SourceFile) -> str:
+        return (self._read(file) or "")[:HEAD_BYTES * 2]
 
     # -- git: what a mode says ----------------------------------------------------------------
     @property

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness import Artefact, CheckError, Recorder
+from pytest_readiness import Artefact, CheckError, Context, Recorder
 from pytest_readiness.plumbing.yamlpos import ParseError
 from pytest_readiness.probes.deployment import compose
 from pytest_readiness.probes.deployment.compose import ComposeFile
@@ -16,10 +16,12 @@ pytestmark = pytest.mark.readiness(section="Docker Compose", category="deploymen
 
 
 @pytest.fixture
-def compose_project(compose_file: Artefact, readiness: Recorder) -> ComposeFile:
+def compose_project(compose_file: Artefact, readiness: Recorder,
+                    readiness_context: Context) -> ComposeFile:
     """The compose file, parsed; one that does not parse ends the check with an error."""
     try:
-        parsed = compose.load_file(compose_file.path, compose_file.rel)
+        parsed = compose.load_file(compose_file.path, compose_file.rel,
+                                   readiness_context.reader_for(compose_file.path))
     except ParseError as exc:
         raise CheckError(str(exc)) from None
     readiness.evidence(**compose.summary(parsed))

@@ -16,7 +16,7 @@ from pytest_readiness import (
     Recorder,
     Role,
 )
-from pytest_readiness.plumbing.tree import Inventory, read_text
+from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError
 from pytest_readiness.probes.deployment import compose
 from pytest_readiness.probes.deployment.contracts import envvars, proto
@@ -29,7 +29,8 @@ def _compile(path: Path, rel: str, ctx: Context) -> proto.Shape:
     includes = [ctx.resolve(p) for p in ctx.config.contracts.include]
     try:
         return proto.shape_of(proto.compile_proto(path, rel, includes,
-                                                  ctx.config.contracts.timeout))
+                                                  ctx.config.contracts.timeout,
+                                                  ctx.reader_for(path)))
     except ParseError as exc:
         raise CheckError(str(exc)) from None
 
@@ -46,7 +47,7 @@ def _compare_copies(readiness: Recorder, ctx: Context, paths: dict[str, Path]) -
         found += proto.locate(diffs, shapes[rel], rel, "", reference)
     readiness.evidence(reference=rels[0], copies=rels[1:], differences=drift,
                        messages=sorted(reference.messages))
-    readiness.conclude(found, f"difference(s) from {rels[0]}", lines=file_lines(paths))
+    readiness.conclude(found, f"difference(s) from {rels[0]}", lines=file_lines(paths, ctx))
 
 
 @pytest.mark.readiness(id="contracts.proto-copies", severity="high",
@@ -90,7 +91,7 @@ def test_generated_stubs_match_protos(inventory: Inventory, readiness: Recorder,
     checked, orphans = {}, []
     for stub in stubs:
         try:
-            fdp = proto.stub_descriptor(read_text(stub) or "", stub.rel)
+            fdp = proto.stub_descriptor(inventory.text(stub) or "", stub.rel)
         except ParseError as exc:
             found.append(Finding("", exc.problem, stub.rel, exc.line))
             continue
@@ -135,7 +136,7 @@ def test_no_breaking_proto_changes(codebase: CodebaseTarget, inventory: Inventor
                 new.append(f.rel)
                 continue
             old = proto.shape_of(proto.compile_old_version(codebase.root, f.rel, old_text, rels,
-                                                           timeout))
+                                                           timeout, inventory.reader))
         except ParseError as exc:
             raise CheckError(f"{exc} (at {ref})") from None
         current = _compile(f.path, f.rel, readiness_context)
@@ -153,7 +154,8 @@ def _deployment_env(codebase: CodebaseTarget, inventory: Inventory,
             continue
         try:
             parsed.append((inventory.get(artefact.rel) or artefact,
-                           compose.load_file(artefact.path, artefact.rel)))
+                           compose.load_file(artefact.path, artefact.rel,
+                                             ctx.reader_for(artefact.path))))
         except ParseError as exc:
             raise CheckError(str(exc)) from None
     return (envvars.compose_sets(parsed, codebase.root) + envvars.template_sets(inventory)
@@ -188,15 +190,15 @@ def test_deployment_env_vars_are_read(codebase: CodebaseTarget, inventory: Inven
         pytest.skip("not applicable: no compose environment, .env template or unit "
                     "Environment= found")
     consumed = envvars.interpolated_names(
-        [_text(a.path) for a in readiness_context.artefacts("compose")
+        [_text(a.path, readiness_context) for a in readiness_context.artefacts("compose")
          if a.codebase.root == codebase.root])
     extra = envvars.unused(envvars.code_reads(inventory), provided, consumed)
     readiness.evidence(unused=sorted({s.name for s in extra}))
     readiness.conclude(envvars.unused_findings(extra), "variable(s) set but never read")
 
 
-def _text(path: Path) -> str:
+def _text(path: Path, ctx: Context) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return ctx.reader_for(path).text(path)
+    except OSError:  # not read (a FIFO, a link out of the tree, too big, not UTF-8)
         return ""

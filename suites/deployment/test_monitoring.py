@@ -11,7 +11,7 @@ import pytest
 
 from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Recorder
 from pytest_readiness.plumbing.tree import Inventory
-from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.plumbing.yamlpos import ParseError, read_file
 from pytest_readiness.probes.deployment import compose, monitoring
 from pytest_readiness.recorder import file_lines
 
@@ -36,11 +36,11 @@ def _files(codebase: CodebaseTarget, inventory: Inventory, ctx: Context, configu
     return [(f.path, f.rel) for f in monitoring.discover(inventory, predicate)]
 
 
-def _read(path: Path, rel: str) -> str:
+def _read(path: Path, rel: str, ctx: Context) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CheckError(f"{rel}: cannot read: {exc}") from None
+        return read_file(path, rel, ctx.reader_for(path))
+    except ParseError as exc:
+        raise CheckError(str(exc)) from None
 
 
 @pytest.mark.readiness(id="monitoring.alert-rules", severity="high",
@@ -57,7 +57,8 @@ def test_alert_rules_complete(codebase: CodebaseTarget, inventory: Inventory,
     counts = {}
     for path, rel in files:
         try:
-            problems, counts[rel] = monitoring.rule_findings(_read(path, rel), rel)
+            problems, counts[rel] = monitoring.rule_findings(_read(path, rel, readiness_context),
+                                                               rel)
         except ParseError as exc:
             raise CheckError(str(exc)) from None
         found += problems
@@ -81,7 +82,8 @@ def test_alertmanager_routes_somewhere(codebase: CodebaseTarget, inventory: Inve
     receivers = {}
     for path, rel in files:
         try:
-            problems, receivers[rel] = monitoring.alertmanager_findings(_read(path, rel), rel)
+            problems, receivers[rel] = monitoring.alertmanager_findings(
+                _read(path, rel, readiness_context), rel)
         except ParseError as exc:
             raise CheckError(str(exc)) from None
         found += problems
@@ -101,7 +103,8 @@ def test_mounted_monitoring_configs_exist(codebase: CodebaseTarget, readiness: R
                 if a.codebase.root == codebase.root]
     for artefact in composes:
         try:
-            parsed = compose.load_file(artefact.path, artefact.rel)
+            parsed = compose.load_file(artefact.path, artefact.rel,
+                                       readiness_context.reader_for(artefact.path))
         except ParseError as exc:
             raise CheckError(str(exc)) from None
         mounted, problems = monitoring.mounted_config_findings(parsed)
@@ -111,7 +114,7 @@ def test_mounted_monitoring_configs_exist(codebase: CodebaseTarget, readiness: R
         pytest.skip("not applicable: no monitoring service mounts files from the repository")
     readiness.evidence(mounted=checked)
     readiness.conclude(found, "mounted config problem(s)",
-                       lines=file_lines({a.rel: a.path for a in composes}))
+                       lines=file_lines({a.rel: a.path for a in composes}, readiness_context))
 
 
 def _web_app(inventory: Inventory) -> tuple[list[monitoring.Route], list[monitoring.Route]]:

@@ -54,7 +54,7 @@ def test_secret_files_private(inventory: Inventory, codebase_scope: Scope,
     A file git tracks, or one of an unpacked archive, has no production mode (git keeps
     no group or other bits): its finding is a note.
     """
-    checked = sum(files.looks_secret(f) for f in inventory.files)
+    checked = sum(files.looks_secret(f, inventory) for f in inventory.files)
     if not checked:
         pytest.skip("not applicable: no secret-looking files (*.key, private *.pem, id_rsa*, "
                     ".env*, *.p12) in the codebase")

@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.names import is_secret_name
+from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.redact import mask_url_password, redact
 from pytest_readiness.plumbing.yamlpos import (
     LineDict,
@@ -25,6 +26,7 @@ from pytest_readiness.plumbing.yamlpos import (
     as_mapping,
     line_of,
     load,
+    read_file,
 )
 from pytest_readiness.probes.deployment import dockerfile as dockerfile_probe
 from pytest_readiness.vocabulary import Level
@@ -124,6 +126,8 @@ class ComposeFile:
     lines: list[str]
     services: list[Service] = field(default_factory=list)
     _dockerfiles: dict[Path, dockerfile_probe.Dockerfile | None] = field(default_factory=dict)
+    # What the compose file's own references (Dockerfiles, env_files) are read through.
+    reader: Reader | None = field(default=None, repr=False)
 
     def service(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)
@@ -136,7 +140,7 @@ class ComposeFile:
         path = built[0]
         if path not in self._dockerfiles:
             try:
-                self._dockerfiles[path] = dockerfile_probe.load(path, path.name)
+                self._dockerfiles[path] = dockerfile_probe.load(path, path.name, self.reader)
             except ParseError:
                 self._dockerfiles[path] = None
         return self._dockerfiles[path]
@@ -159,12 +163,21 @@ def parse(text: str, rel: str, directory: Path) -> ComposeFile:
     return cf
 
 
-def load_file(path: Path, rel: str) -> ComposeFile:
+def load_file(path: Path, rel: str, reader: Reader | None = None) -> ComposeFile:
+    """The compose file at ``path``, read through ``reader`` (plumbing/reader.py; default
+    one rooted at its directory) and parsed once per run, however many checks ask."""
+    reader = reader or Reader(path.parent)
+
+    def make() -> ComposeFile:
+        parsed = parse(read_file(path, rel, reader), rel, path.parent)
+        parsed.reader = reader
+        return parsed
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError(rel, f"cannot read: {exc}") from None
-    return parse(text, rel, path.parent)
+        content = reader.read(path)
+    except OSError as exc:  # Unread: a FIFO, a link out of the tree, too big
+        raise ParseError(rel, str(exc)) from None
+    return content.memo(("compose", rel), make)
 
 
 # --- rules -------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
+from pytest_readiness.plumbing.reader import Reader
+from pytest_readiness.plumbing.tree import Inventory, SourceFile, walk
 from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, as_list, line_of, load
 from pytest_readiness.probes.deployment.compose import ComposeFile, bind_sources
 
@@ -52,7 +53,7 @@ def discover(inventory: Inventory, predicate) -> list[SourceFile]:  # type: igno
     for file in inventory.files:
         if not file.rel.endswith((".yml", ".yaml")) or file.size > 512 * 1024:
             continue
-        text = read_text(file)
+        text = inventory.text(file)
         if text is not None and predicate(file.rel, text):
             found.append(file)
     return found
@@ -167,17 +168,19 @@ def _routes(route: LineDict) -> list[LineDict]:
     return found
 
 
-def config_file_problem(path: Path) -> str | None:
-    """Why a mounted config file is unusable (missing, or YAML/JSON that does not parse)."""
+def config_file_problem(path: Path, reader: Reader | None = None) -> str | None:
+    """Why a mounted config file is unusable (missing, not read, or YAML/JSON that does
+    not parse); read through ``reader`` (default: one rooted at the file's directory)."""
     if not path.exists():
         return "does not exist"
     if path.is_dir():
-        for child in sorted(path.rglob("*")):
-            if child.is_file() and (problem := config_file_problem(child)):
+        reader = reader or Reader(path)
+        for child in sorted(walk(path), key=lambda f: f.path):
+            if not child.is_symlink and (problem := config_file_problem(child.path, reader)):
                 return f"{child.name}: {problem}"
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (reader or Reader(path.parent)).text(path)
         if path.suffix in (".yml", ".yaml"):
             load(text, path.name)
         elif path.suffix == ".json":
@@ -186,8 +189,8 @@ def config_file_problem(path: Path) -> str | None:
         return exc.problem + (f" (line {exc.line})" if exc.line else "")
     except ValueError as exc:
         return f"invalid JSON: {exc}"
-    except OSError as exc:
-        return f"cannot read: {exc.strerror}"
+    except OSError as exc:  # Unread: says why (a FIFO, a link out of the tree, too big)
+        return str(exc)
     return None
 
 
@@ -201,8 +204,12 @@ def mounted_config_findings(compose_file: ComposeFile) -> tuple[list[str], list[
         for source, line in bind_sources(service):
             if not source.startswith("."):
                 continue
+            path = (compose_file.directory / source).resolve()
+            if compose_file.reader is not None and not compose_file.reader.contains(path):
+                checked.append(f"{service.name}: {source} (outside the audited tree: not read)")
+                continue
             checked.append(f"{service.name}: {source}")
-            problem = config_file_problem((compose_file.directory / source).resolve())
+            problem = config_file_problem(path, compose_file.reader)
             if problem:
                 found.append(Finding("", f"service {service.name} mounts {source}: {problem}",
                                      compose_file.rel, line))
@@ -269,7 +276,7 @@ def json_logging(inventory: Inventory) -> list[Route]:
     for file in inventory.files:
         if file.rel.endswith((".yml", ".yaml", ".json", ".ini", ".conf", ".toml")) and \
                 "log" in file.rel.lower():
-            text = read_text(file) or ""
+            text = inventory.text(file) or ""
             match = JSON_LOGGING.search(text)
             if match:
                 line = text[:match.start()].count("\n") + 1

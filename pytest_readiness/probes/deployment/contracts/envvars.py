@@ -18,7 +18,8 @@ from typing import Protocol
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.plumbing.tree import Inventory, context_of, read_text
+from pytest_readiness.plumbing.reader import Reader
+from pytest_readiness.plumbing.tree import Inventory, context_of
 from pytest_readiness.vocabulary import Level
 
 GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb"})
@@ -143,7 +144,7 @@ def template_sets(inventory: Inventory) -> list[EnvSet]:
     out = []
     for file in inventory.files:
         if TEMPLATE_NAMES.search(file.rel):
-            text = read_text(file)
+            text = inventory.text(file)
             if text is not None:
                 out += env_file_keys(text, file.rel, "template")
     return out
@@ -152,7 +153,7 @@ def template_sets(inventory: Inventory) -> list[EnvSet]:
 def unit_sets(inventory: Inventory) -> list[EnvSet]:
     out = []
     for file in inventory.units:
-        text = read_text(file) or ""
+        text = inventory.text(file) or ""
         for number, line in enumerate(text.splitlines(), start=1):
             match = UNIT_ENV.match(line)
             if match:
@@ -185,10 +186,10 @@ def compose_sets(compose_files: Sequence[tuple[Located, object]], root: Path) ->
             out += [EnvSet(k, file.rel, line, "compose") for k, _, line in service.environment()]
             for env_file in _env_files(service):
                 path = (parsed.directory / env_file).resolve()
-                try:
-                    text = path.read_text(encoding="utf-8")
+                try:  # not read (a FIFO, /dev/zero, a link out of the tree): not provided
                     rel = path.relative_to(root).as_posix()
-                except (OSError, ValueError, UnicodeDecodeError):
+                    text = (parsed.reader or Reader(root)).text(path)
+                except (OSError, ValueError):
                     continue
                 out += env_file_keys(text, rel, "env_file")
             df = parsed.dockerfile_of(service)
