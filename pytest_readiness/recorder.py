@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pytest_readiness import profiles
 from pytest_readiness.marker import CheckMeta
 from pytest_readiness.outcomes import CheckError, WarnOutcome
 from pytest_readiness.plumbing import pyast, suppress
@@ -23,6 +24,7 @@ from pytest_readiness.plumbing.findings import Finding, LineSource, qualify, sum
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.scope import Role, Scope
 from pytest_readiness.plumbing.suppress import Suppression
+from pytest_readiness.profiles import BASELINE, Profile, level_for
 from pytest_readiness.targets import Artefact, CodebaseTarget, Context, ProtoGroup
 from pytest_readiness.vocabulary import LEVELS, Level, Outcome, worst_level
 
@@ -81,6 +83,9 @@ class Recorder:
     context: Context | None = None
     values: dict[str, JsonValue] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # False: the result rests on what was not found, and is no evidence that its category
+    # was assessed (scoring.py: insufficient evidence). See :meth:`not_assessed`.
+    assessed: bool = True
 
     @property
     def target_name(self) -> str | None:
@@ -100,6 +105,14 @@ class Recorder:
         found = Finding(rule, message, file, line, snippet, level)
         self.findings.append(found)
         return found
+
+    def not_assessed(self, why: str) -> None:
+        """Say that this result rests on the absence of its subject, not on evidence (no
+        runbook in a tree whose kind is not declared). It is reported and counts in a
+        category that other checks assessed, but alone it gives the category no score:
+        the absence of evidence is never a verdict."""
+        self.assessed = False
+        self.evidence(not_assessed=why)
 
     def warn(self, message: str) -> None:
         __tracebackhide__ = True
@@ -143,20 +156,41 @@ class Recorder:
                               self.context)
         return _no_lines
 
-    def level_of(self, finding: Finding) -> str:
-        """The level a finding counts at. The place where a policy (issue 14: profiles)
-        re-grades a finding; today its own level. Called once per finding kept, before
-        the scope caps what is not production (:meth:`graded`)."""
-        return finding.level
+    @property
+    def profile(self) -> Profile:
+        """The policy profile the audit runs under (``baseline`` without a context)."""
+        return self.context.profile if self.context is not None else BASELINE
 
-    def graded(self, findings: Iterable[Finding],
+    def level_of(self, finding: Finding) -> Level:
+        """The level a finding counts at under the audit's profile (and readiness.yaml's
+        ``levels:``), from the level its rule found: :func:`profiles.level_for`."""
+        check_id = self.check.id if self.check is not None else ""
+        return level_for(check_id, finding.rule, finding.level, self.profile)
+
+    def graded(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Findings at the level they count at; what the profile or readiness.yaml changed
+        is kept in the evidence (``regraded``: rule -> "found -> level (by what)")."""
+        check_id = self.check.id if self.check is not None else ""
+        out = []
+        changed: dict[str, str] = dict(self.values.get("regraded") or {})
+        for found in findings:
+            level, by = profiles.graded(check_id, found.rule, found.level, self.profile)
+            if level != found.level:
+                changed[found.rule] = f"{found.level} -> {level} ({by})"
+                found = replace(found, level=level)
+            out.append(found)
+        if changed:
+            self.evidence(regraded=changed)
+        return out
+
+    def scoped(self, findings: Iterable[Finding],
                judged_roles: Collection[Role] = ()) -> list[Finding]:
-        """Findings at the level they count at: :meth:`level_of`, then capped at note for a
-        file that is not production (its role in brackets after the message; the reason
-        in the record's scope section). A finding without a file takes the role of the
-        artefact the check audits, and keeps its level otherwise. Findings in files
-        readiness.yaml's ``scope:`` leaves out are dropped (counted in the evidence).
-        ``judged_roles``: roles this check judges as it judges production (the templates
+        """Findings capped at note in a file that is not production (its role in brackets
+        after the message; the reason in the record's scope section), after the profile
+        graded them. A finding without a file takes the role of the artefact the check
+        audits, and keeps its level otherwise. Findings in files readiness.yaml's
+        ``scope:`` leaves out are dropped (counted in the evidence). ``judged_roles``:
+        roles this check judges as it judges production (the templates
         ``secrets.template-values`` audits, the documents of ``ops.*``)."""
         scope = self.scope()
         audited = scope.judge(self.target.rel) if scope is not None and \
@@ -166,20 +200,17 @@ class Recorder:
         out: list[Finding] = []
         left_out = capped = 0
         for finding in findings:
-            level = self.level_of(finding)
             judged = audited
             if scope is not None and finding.file:
                 if scope.out_of_scope(finding.file):
                     left_out += 1
                     continue
                 judged = scope.judge(finding.file)
-            if judged is not None and not judged.production and level != Level.NOTE \
+            if judged is not None and not judged.production and finding.level != Level.NOTE \
                     and judged.role not in judged_roles:
                 capped += 1
                 finding = replace(finding, level=Level.NOTE,
                                   message=f"{finding.message} [{judged.role}]")
-            elif level != finding.level:
-                finding = replace(finding, level=level)
             out.append(finding)
         if capped:
             self.evidence(not_production_notes=capped)
@@ -194,14 +225,17 @@ class Recorder:
 
         Rule ids are made full (``check id`` or ``check id:rule``), inline
         ``# readiness: ignore[...]`` comments and the codebase's ``ignore:`` entries
-        are applied, and findings and suppressions go to the evidence. Then any
-        ``error`` fails the check ("N what: file:line message; ..."), else any
-        ``warning`` warns (``warning``, default "N what (warning): ..."), else it passes
-        (notes stay in the evidence). ``lines`` reads a file's lines by its path
-        (default: from the target). ``code=True`` for findings in source code: those
-        outside live code (tests, docs, templates) become notes, and the evidence
-        counts findings by level. Findings in files that are not production count as notes
-        (:meth:`graded`; ``judged_roles`` for a check whose subject is such files).
+        are applied, and findings and suppressions go to the evidence. Each finding is
+        then graded: the level its rule found, re-graded by the profile and
+        readiness.yaml's ``levels:`` (:meth:`graded`), then capped at note where it is
+        not live (below). Then any ``error`` fails the check ("N what: file:line
+        message; ..."), else any ``warning`` warns (``warning``, default "N what
+        (warning): ..."), else it passes (notes stay in the evidence). ``lines`` reads a
+        file's lines by its path (default: from the target). ``code=True`` for findings
+        in source code: those outside live code (tests, docs, templates) become notes,
+        whatever the profile says, and the evidence counts findings by level. Findings in
+        files that are not production are notes too (:meth:`scoped`; ``judged_roles`` for
+        a check whose subject is such files).
         """
         __tracebackhide__ = True
         findings = list(findings)
@@ -215,12 +249,15 @@ class Recorder:
         lines_of = lines or self.lines()
         filtered = suppress.apply([qualify(f, check_id) for f in findings], lines_of,
                                   codebase.spec.ignore if codebase else ())
+        graded_findings = self.graded(filtered.kept)
+        # Caps come after the profile: a finding that is not live stays a note whatever
+        # the profile or readiness.yaml says.
         if code:
             kept = [suppress.demote_non_live(suppress.with_snippet(f, lines_of))
-                    for f in filtered.kept]
+                    for f in graded_findings]
         else:
-            kept = [suppress.with_config_snippet(f, lines_of) for f in filtered.kept]
-        kept = self.graded(kept, judged_roles)
+            kept = [suppress.with_config_snippet(f, lines_of) for f in graded_findings]
+        kept = self.scoped(kept, judged_roles)
         self.findings.extend(kept)
         if code:
             self.evidence(findings_by_level={str(level): sum(f.level == level for f in kept)

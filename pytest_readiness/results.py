@@ -64,6 +64,7 @@ class CheckPayload:
     message: str
     evidence: Mapping[str, Any] = field(default_factory=dict)  # JSON-able, redacted
     waiver: AppliedWaiver | None = None
+    assessed: bool = True  # False: rests on what was not found (Recorder.not_assessed)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -100,6 +101,7 @@ class CheckResult:
     fix: str = ""
     waiver: AppliedWaiver | None = None
     duration_s: float = 0.0
+    assessed: bool = True  # False: rests on what was not found; no evidence for its category
 
     @property
     def label(self) -> str:
@@ -212,6 +214,9 @@ class Record:
     baseline: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     shard: str | None = None  # "2/3": this record is one shard's part of the audit
+    profile: str = "baseline"  # the policy profile that graded the findings (profiles.py)
+    levels: dict[str, str] = field(default_factory=dict)  # readiness.yaml levels: overrides
+    kind: str | None = None  # system.kind: deployment, library, or None (not declared)
     scope: ScopeSummary | None = None  # what is production, when codebases were audited
 
     @property
@@ -223,6 +228,9 @@ class Record:
         data: dict[str, Any] = {
             "schema": SCHEMA,
             "system": self.system,
+            "system_kind": self.kind,
+            "profile": self.profile,
+            "levels": self.levels,
             "started": self.started,
             "finished": self.finished,
             "duration_s": round(self.duration_s, 3),
@@ -258,8 +266,10 @@ def build_record(system: str, checks: Iterable[CheckResult], policy: Policy, *,
 
 
 def policy_from_dict(data: Mapping[str, Any]) -> Policy:
+    # A record written before insufficient evidence existed scored every category: 0.
     return Policy(weights=dict(data["weights"]), ready=float(data["ready"]),
-                  conditional=float(data["conditional"]))
+                  conditional=float(data["conditional"]),
+                  min_checks=int(data.get("min_checks", 0)))
 
 
 def record_from_dict(data: Mapping[str, Any]) -> Record:
@@ -275,6 +285,8 @@ def record_from_dict(data: Mapping[str, Any]) -> Record:
         config=data.get("config"), command=data.get("command", "pytest --readiness"),
         baseline=data.get("baseline"), notes=list(data.get("notes", [])),
         shard=data.get("shard"), scope=ScopeSummary.from_dict(data.get("scope")),
+        profile=str(data.get("profile") or "baseline"),
+        levels=dict(data.get("levels") or {}), kind=data.get("system_kind"),
     )
 
 
@@ -313,6 +325,8 @@ def merge_records(records: list[Record]) -> Record:
         incomplete=any(r.incomplete for r in records),
         not_run=sorted({n for r in records for n in r.not_run}),
         config=first.config, command=first.command, scope=_merged_scope(records),
+        profile=first.profile,
+        levels=first.levels, kind=first.kind,
     )
 
 

@@ -16,6 +16,7 @@ from pytest_readiness.config import Codebase, FileSpec, Host, ReadinessConfig, S
 from pytest_readiness.plumbing import tree
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.scope import Scope
+from pytest_readiness.profiles import Profile, resolve
 from pytest_readiness.results import FileRole, ScopeSummary, display_path
 
 LOCAL_HOST = Host(name="local", connection="local://")
@@ -91,9 +92,20 @@ class Context:
     base_dir: Path
     config_path: Path | None = None
     local_host: bool = False  # --readiness-local-host: audit this machine as host "local"
+    profile_name: str | None = None  # --readiness-profile (wins over readiness.yaml profile:)
     _inventories: dict[Path, tree.Inventory] = field(default_factory=dict)
     _readers: dict[Path, Reader] = field(default_factory=dict)
     _scopes: dict[Path, Scope] = field(default_factory=dict)
+    _profile: Profile | None = None
+
+    @property
+    def profile(self) -> Profile:
+        """The policy profile of this audit, with readiness.yaml's ``levels:`` and the
+        checks the system's kind rules out (profiles.py)."""
+        if self._profile is None:
+            self._profile = resolve(self.profile_name or self.config.profile,
+                                    self.config.levels, self.config.system.kind)
+        return self._profile
 
     def resolve(self, path: str) -> Path:
         candidate = Path(path).expanduser()

@@ -28,14 +28,17 @@ def compose_project(compose_file: Artefact, readiness: Recorder,
     return parsed
 
 
-@pytest.mark.readiness(id="compose.healthcheck", severity="high",
+@pytest.mark.readiness(id="compose.healthcheck", levels=compose.LEVELS["healthcheck"],
+                       severity="high",
                        fix="Add a healthcheck to the service (or a HEALTHCHECK to its Dockerfile)")
 def test_every_service_has_healthcheck(compose_project: ComposeFile, readiness: Recorder) -> None:
     """Every service has a healthcheck (its own, or its Dockerfile's HEALTHCHECK)."""
     readiness.conclude(compose.healthcheck(compose_project), "service(s) without a healthcheck")
 
 
-@pytest.mark.readiness(id="compose.depends-on-healthy", severity="medium",
+@pytest.mark.readiness(id="compose.depends-on-healthy", rules=("", "stated"),
+                       levels=compose.LEVELS["depends-on-healthy"],
+                       severity="medium",
                        fix="Use depends_on: {db: {condition: service_healthy}} for dependencies "
                            "that have a healthcheck")
 def test_depends_on_waits_for_healthy(compose_project: ComposeFile, readiness: Recorder) -> None:
@@ -44,7 +47,8 @@ def test_depends_on_waits_for_healthy(compose_project: ComposeFile, readiness: R
                        "dependency(ies) started without waiting for health")
 
 
-@pytest.mark.readiness(id="compose.restart-policy", severity="medium",
+@pytest.mark.readiness(id="compose.restart-policy", levels=compose.LEVELS["restart-policy"],
+                       severity="medium",
                        fix="Set restart: unless-stopped (or deploy.restart_policy)")
 def test_restart_policy(compose_project: ComposeFile, readiness: Recorder) -> None:
     """Every service restarts on failure (restart or deploy.restart_policy)."""
@@ -52,7 +56,8 @@ def test_restart_policy(compose_project: ComposeFile, readiness: Recorder) -> No
                        "service(s) without a restart policy")
 
 
-@pytest.mark.readiness(id="compose.resource-limits", severity="medium",
+@pytest.mark.readiness(id="compose.resource-limits", levels=compose.LEVELS["resource-limits"],
+                       severity="medium",
                        fix="Set deploy.resources.limits.memory and cpus (or mem_limit / cpus)")
 def test_resource_limits(compose_project: ComposeFile, readiness: Recorder) -> None:
     """Every service has a memory limit (and a CPU limit)."""
@@ -60,14 +65,16 @@ def test_resource_limits(compose_project: ComposeFile, readiness: Recorder) -> N
                        "service(s) without resource limits")
 
 
-@pytest.mark.readiness(id="compose.non-root", severity="high", category="security",
+@pytest.mark.readiness(id="compose.non-root", levels=compose.LEVELS["non-root"],
+                       severity="high", category="security",
                        fix="Set user: to a non-root uid, or USER in the service's Dockerfile")
 def test_containers_run_as_non_root(compose_project: ComposeFile, readiness: Recorder) -> None:
     """Containers run as a non-root user."""
     readiness.conclude(compose.non_root(compose_project), "service(s) running as root")
 
 
-@pytest.mark.readiness(id="compose.read-only-rootfs", severity="medium", category="security",
+@pytest.mark.readiness(id="compose.read-only-rootfs", levels=compose.LEVELS["read-only-rootfs"],
+                       severity="medium", category="security",
                        fix="Set read_only: true and mount tmpfs for the paths the app writes")
 def test_read_only_root_filesystem(compose_project: ComposeFile, readiness: Recorder) -> None:
     """Containers have a read-only root filesystem."""
@@ -75,7 +82,9 @@ def test_read_only_root_filesystem(compose_project: ComposeFile, readiness: Reco
                        "service(s) with a writable root filesystem")
 
 
-@pytest.mark.readiness(id="compose.capabilities", severity="medium", category="security",
+@pytest.mark.readiness(id="compose.capabilities", rules=compose.CAPABILITY_RULES,
+                       levels=compose.LEVELS["capabilities"],
+                       severity="medium", category="security",
                        fix="Set cap_drop: [ALL]; add back only what is needed, each cap_add with "
                            "a comment saying why")
 def test_capabilities_dropped(compose_project: ComposeFile, readiness: Recorder) -> None:
@@ -83,7 +92,8 @@ def test_capabilities_dropped(compose_project: ComposeFile, readiness: Recorder)
     readiness.conclude(compose.capabilities(compose_project), "capability problem(s)")
 
 
-@pytest.mark.readiness(id="compose.no-new-privileges", severity="medium", category="security",
+@pytest.mark.readiness(id="compose.no-new-privileges", levels=compose.LEVELS["no-new-privileges"],
+                       severity="medium", category="security",
                        fix="Add security_opt: [\"no-new-privileges:true\"]")
 def test_no_new_privileges(compose_project: ComposeFile, readiness: Recorder) -> None:
     """Containers cannot gain privileges (no-new-privileges)."""
@@ -99,7 +109,8 @@ def test_no_literal_secrets(compose_project: ComposeFile, readiness: Recorder) -
     readiness.conclude(compose.literal_secrets(compose_project), "literal credential(s)")
 
 
-@pytest.mark.readiness(id="compose.exposed-datastores", severity="high", category="security",
+@pytest.mark.readiness(id="compose.exposed-datastores", levels=compose.LEVELS["exposed-datastores"],
+                       severity="high", category="security",
                        fix="Publish databases and caches on 127.0.0.1 only (or not at all) and "
                            "turn authentication on")
 def test_datastores_not_exposed(compose_project: ComposeFile, readiness: Recorder) -> None:
@@ -114,7 +125,9 @@ def test_bind_mount_sources_exist(compose_project: ComposeFile, readiness: Recor
     readiness.conclude(compose.bind_mounts(compose_project), "missing bind-mount source(s)")
 
 
-@pytest.mark.readiness(id="compose.images-pinned", severity="medium",
+@pytest.mark.readiness(id="compose.images-pinned", rules=compose.IMAGE_PIN_RULES,
+                       levels=compose.LEVELS["images-pinned"],
+                       severity="medium",
                        fix="Pin every image to a version tag or a digest (never latest)")
 def test_images_pinned(compose_project: ComposeFile, readiness: Recorder) -> None:
     """Images are pinned to a tag or digest, not latest."""

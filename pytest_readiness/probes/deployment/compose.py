@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.redact import mask_url_password, redact
@@ -200,6 +200,16 @@ def has_healthcheck(service: Service) -> bool:
     return check is not None and not check.value.strip().upper().startswith("NONE")
 
 
+def optional(service: Service) -> bool:
+    """A service that runs only when a Compose profile is asked for (``profiles:``)."""
+    return bool(as_list(service.spec.get("profiles")))
+
+
+def _optional_level(service: Service) -> Level:
+    """Error for a service that always runs, warning for an optional one (``profiles:``)."""
+    return Level.WARNING if optional(service) else Level.ERROR
+
+
 def healthcheck(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
@@ -207,7 +217,8 @@ def healthcheck(cf: ComposeFile) -> list[Finding]:
             continue
         line = s.key_line("healthcheck") if "healthcheck" in s.spec else s.line
         said = "healthcheck is disabled" if "healthcheck" in s.spec else "has no healthcheck"
-        out.append(Finding("", f"service {s.name} {said}", cf.rel, line))
+        out.append(Finding("", f"service {s.name} {said}", cf.rel, line,
+                           level=_optional_level(s)))
     return out
 
 
@@ -221,10 +232,13 @@ def depends_on_healthy(cf: ComposeFile) -> list[Finding]:
                                    f"{dep}, which is not defined", cf.rel, line))
             elif has_healthcheck(target) and condition not in (
                     "service_healthy", "service_completed_successfully"):
+                # No condition: start order only, a gap (warning). A condition written out
+                # (service_started) is a stated choice: a note.
                 said = f"condition {condition}" if condition else "no condition"
-                out.append(Finding("",
+                out.append(Finding("" if condition is None else "stated",
                                    f"service {s.name} waits for {dep} with {said}, not "
-                                   "service_healthy (it has a healthcheck)", cf.rel, line))
+                                   "service_healthy (it has a healthcheck)", cf.rel, line,
+                                   level=Level.WARNING if condition is None else Level.NOTE))
     return out
 
 
@@ -239,7 +253,8 @@ def restart_policy(cf: ComposeFile) -> list[Finding]:
             continue
         said = f"restart: {restart}" if restart is not None else "no restart policy"
         line = s.key_line("restart") if restart is not None else s.line
-        out.append(Finding("", f"service {s.name} has {said}", cf.rel, line))
+        out.append(Finding("", f"service {s.name} has {said}", cf.rel, line,
+                           level=_optional_level(s)))
     return out
 
 
@@ -257,21 +272,57 @@ def resource_limits(cf: ComposeFile) -> list[Finding]:
     return out
 
 
+def exposure(service: Service) -> str | None:
+    """How a service is reachable from outside the host, in words (None: internal): ports
+    published on all interfaces, the host's network, or a reverse proxy routing to it
+    (traefik/caddy labels)."""
+    published = [port for host_ip, port, _ in published_ports(service)
+                 if host_ip.strip("[]") in ALL_INTERFACES or host_ip in ALL_INTERFACES]
+    if published:
+        return f"publishes {', '.join(published[:3])} on all interfaces"
+    if str(service.spec.get("network_mode", "")) == "host":
+        return "uses the host's network"
+    labels = _labels(service)
+    proxied = labels.get("traefik.enable", "").lower() == "true" or any(
+        k.startswith(("traefik.http.routers.", "traefik.tcp.routers.", "caddy")) for k in labels)
+    if proxied and labels.get("traefik.enable", "").lower() != "false":
+        return "is routed by a reverse proxy"
+    return None
+
+
+def _labels(service: Service) -> dict[str, str]:
+    """A service's labels from the mapping or the ``key=value`` list form."""
+    labels = service.spec.get("labels")
+    if isinstance(labels, dict):
+        return {str(k): str(v) for k, v in labels.items()}
+    pairs = (str(item).partition("=") for item in as_list(labels))
+    return {key: value for key, _, value in pairs}
+
+
+def _root_finding(service: Service, said: str, line: int) -> Finding:
+    """Root in a service reachable from outside is an error; in an internal one (a worker,
+    a batch job) a warning."""
+    reached = exposure(service)
+    if reached:
+        return Finding("", f"service {service.name} runs as {said} and {reached}",
+                       service.compose.rel, line)
+    return Finding("", f"service {service.name} runs as {said} (internal: no published "
+                   "port)", service.compose.rel, line, level=Level.WARNING)
+
+
 def non_root(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         if "user" in s.spec:
             user = interpolate(str(s.spec["user"]))[0]
             if dockerfile_probe.is_root(user):
-                out.append(Finding("", f"service {s.name} runs as {user}",
-                                   cf.rel, s.key_line("user")))
+                out.append(_root_finding(s, user, s.key_line("user")))
             continue
         df = cf.dockerfile_of(s)
         if df is not None:
             image_user, _ = dockerfile_probe.user_of(df, s.build[1] if s.build else None)
             if dockerfile_probe.is_root(image_user):
-                out.append(Finding("", f"service {s.name} runs as root (no "
-                                   f"user here, none in {df.rel})", cf.rel, s.line))
+                out.append(_root_finding(s, f"root (no user here, none in {df.rel})", s.line))
             continue
         origin = f"image {s.image}" if s.build is None else "its build (Dockerfile unreadable)"
         out.append(Finding("", f"service {s.name} runs as the default user "
@@ -300,20 +351,31 @@ def _justified(lines: list[str], line: int) -> bool:
     return False
 
 
+CAPABILITY_RULES = ("not-dropped", "cap-add")
+# Capabilities that give a container power over the host (or every capability at once).
+DANGEROUS_CAPS = frozenset({"ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
+                            "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT", "BPF", "PERFMON"})
+
+
 def capabilities(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
         dropped = [str(c).upper() for c in as_list(s.spec.get("cap_drop"))]
         if "ALL" not in dropped:
-            out.append(Finding("", f"service {s.name} does not drop all "
+            out.append(Finding("not-dropped", f"service {s.name} does not drop all "
                                "capabilities (cap_drop: [ALL])", cf.rel,
                                s.key_line("cap_drop") if "cap_drop" in s.spec else s.line))
         added = s.spec.get("cap_add")
         for index, cap in enumerate(as_list(added)):
             line = line_of(added, index, s.key_line("cap_add"))
             if not (_justified(cf.lines, line) or _justified(cf.lines, s.key_line("cap_add"))):
-                out.append(Finding("", f"service {s.name} adds {cap} "
-                                   "without a justification comment", cf.rel, line))
+                name = str(cap).upper().removeprefix("CAP_")
+                dangerous = name in DANGEROUS_CAPS
+                out.append(Finding("cap-add", f"service {s.name} adds {cap} without a "
+                                   "justification comment"
+                                   + (" (power over the host)" if dangerous else ""),
+                                   cf.rel, line,
+                                   level=Level.ERROR if dangerous else Level.WARNING))
     return out
 
 
@@ -468,6 +530,9 @@ def bind_mounts(cf: ComposeFile) -> list[Finding]:
     return out
 
 
+IMAGE_PIN_RULES = ("", "digest")
+
+
 def images_pinned(cf: ComposeFile) -> list[Finding]:
     out = []
     for s in cf.services:
@@ -480,7 +545,48 @@ def images_pinned(cf: ComposeFile) -> list[Finding]:
         if problem:
             out.append(Finding("", f"service {s.name}: {problem[1]}", cf.rel,
                                s.key_line("image"), level=problem[0]))
+        elif not dockerfile_probe.digest_pinned(s.image):
+            out.append(Finding("digest", f"service {s.name}: image {s.image} is pinned by "
+                               "tag, not by digest", cf.rel, s.key_line("image")))
     return out
+
+
+# The level each rule sets, and when (the catalogue lists them; profiles.py re-grades).
+E, W, N = Level.ERROR, Level.WARNING, Level.NOTE
+LEVELS: dict[str, tuple[RuleLevel, ...]] = {
+    "healthcheck": (RuleLevel("", E, "a service that always runs has no healthcheck (or it is "
+                                     "disabled)"),
+                    RuleLevel("", W, "an optional service (profiles:) has none")),
+    "depends-on-healthy": (
+        RuleLevel("", E, "a dependency is not defined in the file"),
+        RuleLevel("", W, "depends_on without a condition on a service that has a healthcheck"),
+        RuleLevel("stated", N, "a condition written out (service_started): a stated choice")),
+    "restart-policy": (RuleLevel("", E, "a service that always runs has no restart policy"),
+                       RuleLevel("", W, "an optional service (profiles:) has none")),
+    "resource-limits": (RuleLevel("", E, "no memory limit"),
+                        RuleLevel("", W, "a memory limit but no CPU limit")),
+    "non-root": (RuleLevel("", E, "runs as root and is reachable from outside (ports on all "
+                                  "interfaces, host network, reverse-proxy labels)"),
+                 RuleLevel("", W, "runs as root, internal (no published port)"),
+                 RuleLevel("", W, "runs as an image's default user that is not known")),
+    "read-only-rootfs": (RuleLevel("", E, "the root filesystem is writable (hardening: baseline "
+                                          "note)"),),
+    "capabilities": (
+        RuleLevel("not-dropped", E, "cap_drop is not [ALL] (hardening: baseline note)"),
+        RuleLevel("cap-add", E, "cap_add of a capability with power over the host (SYS_ADMIN, "
+                                "NET_ADMIN, SYS_PTRACE, ALL, ...) without a comment saying why"),
+        RuleLevel("cap-add", W, "any other cap_add without a comment saying why")),
+    "no-new-privileges": (RuleLevel("", E, "no security_opt no-new-privileges (hardening: "
+                                           "baseline note)"),),
+    "exposed-datastores": (
+        RuleLevel("", E, "a database or cache published on all interfaces, authentication off "
+                         "or unknown"),
+        RuleLevel("", W, "the same with authentication on")),
+    "images-pinned": (RuleLevel("", E, "an image without a tag, or :latest"),
+                      RuleLevel("", W, "the tag comes from a variable that is not set"),
+                      RuleLevel("digest", E, "pinned by tag, not by digest (hardening: "
+                                             "baseline note)")),
+}
 
 
 # Every rule, by its check: ``compose.<name>`` is the check id (the suite calls the rule).
