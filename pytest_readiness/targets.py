@@ -7,6 +7,8 @@ Every target has a ``target_name``: its id in reports and in ``--readiness-check
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +22,9 @@ from pytest_readiness.config import (
 )
 from pytest_readiness.plumbing import tree
 from pytest_readiness.plumbing.reader import Reader
+from pytest_readiness.plumbing.scope import Scope
 from pytest_readiness.profiles import Profile, resolve
-from pytest_readiness.results import display_path
+from pytest_readiness.results import FileRole, ScopeSummary, display_path
 
 LOCAL_HOST = Host(name="local", connection="local://")
 # Why host checks are skipped when no host is named (docs/hosts.md).
@@ -109,6 +112,7 @@ class Context:
     profile_name: str | None = None  # --readiness-profile (wins over readiness.yaml profile:)
     _inventories: dict[Path, tree.Inventory] = field(default_factory=dict)
     _readers: dict[Path, Reader] = field(default_factory=dict)
+    _scopes: dict[Path, Scope] = field(default_factory=dict)
     _profile: Profile | None = None
 
     @property
@@ -159,6 +163,32 @@ class Context:
             self._readers[found.root] = found.reader
         return self._inventories[target.root]
 
+    def scope(self, target: CodebaseTarget) -> Scope:
+        """The roles of the codebase's files (plumbing/scope.py), with readiness.yaml's
+        ``scope:``."""
+        if target.root not in self._scopes:
+            inventory = self.inventory(target)
+            self._scopes[target.root] = Scope(target.root, inventory.files, self.config.scope,
+                                              inventory.text)
+        return self._scopes[target.root]
+
+    def scope_summary(self, files: Iterable[str]) -> ScopeSummary:
+        """The record's scope section: files by role over every codebase, and the role and
+        reason of each of ``files`` (those with findings), judged by the codebase that
+        holds it (else the first)."""
+        codebases = [cb for cb in self.codebases if cb.root.is_dir()]
+        counts: Counter[str] = Counter()
+        for cb in codebases:
+            counts.update(self.scope(cb).counts())
+        roles = []
+        for rel in sorted(set(files)):
+            scope = next((self.scope(cb) for cb in codebases if self.scope(cb).holds(rel)),
+                         self.scope(codebases[0]) if codebases else None)
+            if scope is not None:
+                judged = scope.judge(rel)
+                roles.append(FileRole(rel, str(judged.role), judged.reason))
+        return ScopeSummary(dict(counts), roles)
+
     def reader_for(self, path: Path) -> Reader:
         """The reader for a file: its codebase's (the index's own, so a file is read once),
         else one rooted at the audit's directory, else at the file's own directory (a file
@@ -179,7 +209,8 @@ class Context:
         return target.root.is_dir() and not self.inventory(target).files
 
     def artefacts(self, kind: str) -> list[Artefact]:
-        """Files of one kind: those named in config, else those discovered."""
+        """Files of one kind: those named in config, else those discovered (minus those
+        readiness.yaml's ``scope:`` leaves out)."""
         named: list[str] = getattr(self.config, kind)
         found: list[Artefact] = []
         for cb in self.codebases:
@@ -189,8 +220,9 @@ class Context:
                     if _inside(path, cb.root):
                         found.append(Artefact(path, path.relative_to(cb.root).as_posix(), cb))
                 continue
-            for f in getattr(self.inventory(cb), kind):
-                found.append(Artefact(f.path, f.rel, cb))
+            scope = self.scope(cb)
+            found += [Artefact(f.path, f.rel, cb) for f in getattr(self.inventory(cb), kind)
+                      if not scope.out_of_scope(f.rel)]
         if named and not found:
             # Named files outside every codebase still get audited.
             root = self.codebases[0]
