@@ -15,6 +15,7 @@ from pytest_readiness.recorder import Recorder  # noqa: E402
 from pytest_readiness.targets import (  # noqa: E402
     Artefact,
     CodebaseTarget,
+    ComposeTarget,
     Context,
     HostFile,
     HostService,
@@ -26,6 +27,7 @@ __all__ = [
     "Artefact",
     "CheckError",
     "CodebaseTarget",
+    "ComposeTarget",
     "Context",
     "Finding",
     "HostFile",

@@ -21,7 +21,7 @@ from pytest_readiness.outcomes import CheckError, WarnOutcome
 from pytest_readiness.plumbing import pyast, suppress
 from pytest_readiness.plumbing.findings import Finding, LineSource, qualify, summary
 from pytest_readiness.plumbing.suppress import Suppression
-from pytest_readiness.targets import Artefact, CodebaseTarget, Context, ProtoGroup
+from pytest_readiness.targets import Artefact, CodebaseTarget, ComposeTarget, Context, ProtoGroup
 from pytest_readiness.vocabulary import LEVELS, Level, Outcome, worst_level
 
 JsonValue = Any  # str | int | float | bool | None | list | dict of those
@@ -112,7 +112,7 @@ class Recorder:
         """The codebase the target belongs to (its ``ignore:`` and ``exclude:``)."""
         if isinstance(self.target, CodebaseTarget):
             return self.target
-        if isinstance(self.target, Artefact):
+        if isinstance(self.target, (Artefact, ComposeTarget)):
             return self.target.codebase
         return None
 

@@ -17,7 +17,8 @@ from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
 from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, as_list, line_of, load
-from pytest_readiness.probes.deployment.compose import ComposeFile, bind_sources
+from pytest_readiness.probes.deployment.compose import ComposeProject, bind_sources
+from pytest_readiness.probes.deployment.compose_spec.project import join
 
 DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
 MONITORING_IMAGES = re.compile(r"(?i)(prometheus|grafana|alertmanager|loki|promtail|tempo|"
@@ -191,21 +192,25 @@ def config_file_problem(path: Path) -> str | None:
     return None
 
 
-def mounted_config_findings(compose_file: ComposeFile) -> tuple[list[str], list[Finding]]:
+def mounted_config_findings(project: ComposeProject) -> tuple[list[str], list[Finding]]:
     """(what was checked, findings): configs and dashboards the monitoring services of a
-    compose file mount from the repository that are missing or do not parse."""
+    compose project mount from the repository that are missing or do not parse."""
     checked, found = [], []
-    for service in compose_file.services:
+    volumes_of = {s.name: s.spec.get("volumes") for s in project.services}
+    for service in project.services:
         if not MONITORING_IMAGES.search(service.image or service.name):
             continue
-        for source, line in bind_sources(service):
-            if not source.startswith("."):
+        volumes = volumes_of[service.name]
+        for index, (source, _, _, _, line) in enumerate(bind_sources(service)):
+            rel = join(service.directory, source) if source.startswith(".") else None
+            if rel is None:
                 continue
             checked.append(f"{service.name}: {source}")
-            problem = config_file_problem((compose_file.directory / source).resolve())
+            problem = config_file_problem((project.root / rel).resolve())
             if problem:
+                file = volumes.file_of(index) if hasattr(volumes, "file_of") else service.file
                 found.append(Finding("", f"service {service.name} mounts {source}: {problem}",
-                                     compose_file.rel, line))
+                                     file, line))
     return checked, found
 
 

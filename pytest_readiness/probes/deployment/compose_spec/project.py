@@ -71,6 +71,17 @@ class Project:
     texts: dict[str, str] = field(default_factory=dict)  # every file read, by path
     service_dirs: dict[str, str] = field(default_factory=dict)  # included / extended services
     unresolved: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    written: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # before ${}
+
+    def as_written(self, file: str, line: int, key: str) -> str | None:
+        """The value of ``key`` (``KEY: v`` or ``- KEY=v``) on ``file:line`` as the file
+        writes it, before interpolation; None when not found."""
+        values = self.written.get((file, line), [])
+        for value in values:
+            name, sep, rest = value.partition("=")
+            if sep and name.strip() == key:
+                return rest
+        return values[-1] if len(values) == 1 and "=" not in values[0] else None
 
     @property
     def invalid(self) -> list[Problem]:
@@ -192,6 +203,7 @@ def _interpolate(project: Project, node: Any) -> None:
         result = interpolate(value, project.env)
         container[key] = result.text
         file, line = (container.file_of(key), container.line_of(key))
+        project.written.setdefault((file, line), []).append(value)
         for name in result.unresolved:
             project.unresolved.setdefault(name, []).append((file, line))
         for name, message in result.required:

@@ -290,3 +290,42 @@ def _maximal(variants: list[Variant]) -> list[Variant]:
                              and set(v.files) <= set(variant.files)}))
         out[index] = replace(variant, also=also)
     return sorted(out, key=lambda v: v.name)
+
+
+def is_command_source(rel: str) -> bool:
+    """Files whose text may run ``docker compose -f ...``: CI workflows, Makefiles,
+    justfiles, shell scripts, docs, compose files (their comments)."""
+    name = rel.rsplit("/", 1)[-1]
+    lowered = name.lower()
+    return (rel.startswith(".github/workflows/") or lowered == ".gitlab-ci.yml"
+            or name in ("Makefile", "GNUmakefile", "makefile", "justfile", "Justfile")
+            or lowered.endswith((".mk", ".sh", ".bash", ".md", ".rst", ".adoc"))
+            or (lowered.endswith((".yml", ".yaml")) and "compose" in lowered))
+
+
+def of_tree(compose_files: Sequence[str], sources: Sequence[str], read: Callable[[str], Any],
+            role_of: Callable[[str, Any], str | None],
+            entries: Sequence[str | Sequence[str]] = ()) -> list[Variant]:
+    """The variants of one audited tree: ``entries`` from readiness.yaml when given, else
+    inferred from the compose files and the texts of ``sources`` (see :func:`infer`).
+    ``role_of(rel, data)`` is the scope model's role of a compose file (None: production)."""
+    from pytest_readiness.plumbing.yamlpos import ParseError, load
+    from pytest_readiness.probes.deployment.compose_spec.merge import plain
+
+    cache: dict[str, Any] = {}
+
+    def parsed(rel: str) -> Any:
+        if rel not in cache:
+            try:
+                cache[rel] = plain(load(read(rel) or "", rel))
+            except ParseError:
+                cache[rel] = None
+        return cache[rel]
+
+    def role(rel: str) -> str | None:
+        return role_of(rel, parsed(rel))
+
+    if entries:
+        return configured(entries, role)
+    texts = {rel: text for rel in sources if (text := read(rel))}
+    return infer(compose_files, texts, role, parsed)
