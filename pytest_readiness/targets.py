@@ -194,6 +194,15 @@ class Context:
                                                   target.codebase.root, read)
         return self._projects[key]
 
+    def image_uses(self, codebase: CodebaseTarget, dockerfile: str) -> list[compose.ImageUse]:
+        """The compose services (of every project that loads) built from ``dockerfile``."""
+        uses = []
+        for target in self.compose_targets(codebase):
+            project = self.compose_project(target)
+            if not project.model.invalid:
+                uses += compose.image_uses(project, dockerfile, target.role is None)
+        return uses
+
     def production_compose(self, codebase: CodebaseTarget
                            ) -> tuple[list[compose.ComposeProject], list[str]]:
         """The production Compose projects of a codebase that load, and a note for each

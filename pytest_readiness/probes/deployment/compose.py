@@ -251,8 +251,11 @@ def depends_on_healthy(cp: ComposeProject) -> list[Finding]:
             elif has_healthcheck(target) and condition not in (
                     "service_healthy", "service_completed_successfully"):
                 said = f"condition {condition}" if condition else "no condition"
+                # an explicit service_started is a stated choice, not an oversight
+                level = Level.NOTE if condition == "service_started" else Level.ERROR
                 out.append(s.finding(f"service {s.name} waits for {dep} with {said}, not "
-                                     "service_healthy (it has a healthcheck)", at=at))
+                                     "service_healthy (it has a healthcheck)", at=at,
+                                     level=level))
     return out
 
 
@@ -367,9 +370,10 @@ def no_new_privileges(cp: ComposeProject) -> list[Finding]:
     return out
 
 
-def secret_value_problem(key: str, value: str | None) -> str | None:
+def secret_value_problem(key: str, value: str | None, literal: bool = False) -> str | None:
     """Why an environment value is a literal credential (redacted), or None. ``value``
-    is as written in the file, before interpolation."""
+    is as written in the file, before interpolation (``literal``: a single-quoted env
+    file value, which Compose does not interpolate)."""
     if value is None:
         return None
     password_in_url = mask_url_password(value) != value and "${" not in value.split("@")[0]
@@ -377,14 +381,16 @@ def secret_value_problem(key: str, value: str | None) -> str | None:
         return f"{key} holds a URL with a literal password ({mask_url_password(value)})"
     if not is_secret_name(key, anywhere=True):
         return None
-    resolved = interpolate(value, {})
-    if "$" in value and resolved.text == value.replace("$$", "$") and not resolved.defaulted:
+    resolved = interpolate(value, {}) if not literal else None
+    if resolved is not None and (resolved.unresolved or resolved.required) \
+            and not resolved.defaulted:
         return None  # ${VAR}: comes from the .env or the deployment's environment
-    if resolved.text.strip().lower() in BOOLEANISH:
-        return None
-    if resolved.defaulted:
-        return f"{key} has a literal default credential ({redact(resolved.text)})"
-    return f"{key} is a literal credential ({redact(value)})"
+    text = resolved.text if resolved is not None else value
+    if text.strip().lower() in BOOLEANISH or text.startswith("/"):
+        return None  # a flag, or a path to a file holding the secret
+    if resolved is not None and resolved.defaulted:
+        return f"{key} has a literal default credential ({redact(text)})"
+    return f"{key} is a literal credential ({redact(text)})"
 
 
 def literal_secrets(cp: ComposeProject) -> list[Finding]:
@@ -403,9 +409,9 @@ def literal_secrets(cp: ComposeProject) -> list[Finding]:
         for rel, _ in s.env_files():
             text = cp.read(rel) if rel else None
             for entry in env_entries(text or ""):
-                value = entry.value if entry.literal else (entry.value or "")
-                problem = secret_value_problem(entry.key, value) if value else None
-                if problem and not value.startswith("/"):
+                problem = secret_value_problem(entry.key, entry.value, entry.literal) \
+                    if entry.value else None
+                if problem:
                     out.append(s.finding(f"service {s.name} (env_file {rel}): {problem}",
                                          at=(rel or s.file, entry.line)))
     return out
@@ -669,6 +675,35 @@ def images_pinned(cp: ComposeProject) -> list[Finding]:
         problem = dockerfile_probe.image_pin_problem(s.image)
         if problem:
             out.append(s.finding(f"service {s.name}: {problem[1]}", "image", level=problem[0]))
+    return out
+
+
+@dataclass(frozen=True)
+class ImageUse:
+    """A compose service that runs an image built from a Dockerfile of the tree."""
+
+    project: str
+    production: bool
+    service: str
+    user: str | None  # the service's ``user:``, if any
+    healthcheck: bool  # the service's own healthcheck (not the Dockerfile's)
+
+    @property
+    def non_root_user(self) -> bool:
+        return self.user is not None and "${" not in self.user and \
+            not dockerfile_probe.is_root(self.user)
+
+
+def image_uses(cp: ComposeProject, dockerfile: str, production: bool) -> list[ImageUse]:
+    """The services of ``cp`` built from ``dockerfile`` (a path from the audited root)."""
+    out = []
+    for s in cp.services:
+        if s.build is None or s.build[0] != dockerfile:
+            continue
+        check = s.spec.get("healthcheck")
+        out.append(ImageUse(cp.name, production, s.name,
+                            str(s.spec["user"]) if "user" in s.spec else None,
+                            check is not None and not _healthcheck_disabled(check)))
     return out
 
 

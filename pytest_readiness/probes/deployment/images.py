@@ -8,8 +8,9 @@ Non-root by default:
 - ``gcr.io/distroless/*`` with a ``nonroot`` tag (``:nonroot``, ``:debug-nonroot``): 65532
 - ``cgr.dev/chainguard/*``: 65532 (nonroot)
 - ``grafana/k6``: 12345 (k6); ``grafana/grafana``: 472
-- ``prom/prometheus``, ``prom/alertmanager``, ``prom/node-exporter``: nobody
-- ``jaegertracing/*``, ``otel/opentelemetry-collector*``: 10001
+- ``prom/prometheus``, ``prom/alertmanager``, ``prom/node-exporter`` (also
+  ``quay.io/prometheus/*``): nobody
+- ``jaegertracing/*`` (also on quay.io), ``otel/opentelemetry-collector*``: 10001
 - ``bitnami/*``: 1001
 - ``opensearchproject/opensearch*``, ``docker.elastic.co/elasticsearch/*``: 1000
 - ``nginxinc/nginx-unprivileged``: 101
@@ -76,9 +77,9 @@ TABLE: tuple[Row, ...] = (
     _row(r"^cgr\.dev/chainguard/", NON_ROOT, "65532", "Chainguard images run as nonroot"),
     _row(r"^grafana/k6$", NON_ROOT, "12345", "grafana/k6 runs as user k6 (12345)"),
     _row(r"^grafana/grafana(-oss|-enterprise)?$", NON_ROOT, "472", "grafana runs as 472"),
-    _row(r"^prom/(prometheus|alertmanager|node-exporter)$", NON_ROOT, "nobody",
+    _row(r"^(quay\.io/)?prom(etheus)?/(prometheus|alertmanager|node-exporter)$", NON_ROOT, "nobody",
          "Prometheus images run as nobody"),
-    _row(r"^jaegertracing/", NON_ROOT, "10001", "Jaeger images run as 10001"),
+    _row(r"^(quay\.io/)?jaegertracing/", NON_ROOT, "10001", "Jaeger images run as 10001"),
     _row(r"^otel/opentelemetry-collector", NON_ROOT, "10001", "the collector runs as 10001"),
     _row(r"^bitnami/", NON_ROOT, "1001", "Bitnami images run as 1001"),
     _row(r"^(opensearchproject/opensearch|docker\.elastic\.co/elasticsearch/)", NON_ROOT,
