@@ -30,8 +30,18 @@ from pytest_readiness.probes.deployment.compose_spec.interpolation import (
     env_entries,
     interpolate,
 )
-from pytest_readiness.probes.deployment.compose_spec.merge import SourcedDict, where
-from pytest_readiness.probes.deployment.compose_spec.project import Project, Reader, join
+from pytest_readiness.probes.deployment.compose_spec.merge import (
+    SourcedDict,
+    key_value_mapping,
+    where,
+)
+from pytest_readiness.probes.deployment.compose_spec.project import (
+    Project,
+    Reader,
+    join,
+    load_project,
+    read_in_tree,
+)
 from pytest_readiness.vocabulary import Level
 
 BOOLEANISH = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", ""})
@@ -70,14 +80,15 @@ class Service:
     name: str
     spec: SourcedDict
     project: ComposeProject
+    declared: tuple[str, int] = ("", 0)  # the file and line of the service's name
 
     @property
     def file(self) -> str:
-        return self.spec.file
+        return self.declared[0] or self.spec.file
 
     @property
     def line(self) -> int:
-        return self.spec.line
+        return self.declared[1] or self.spec.line
 
     def where(self, key: str) -> tuple[str, int]:
         """(file, line) that sets ``key``, else where the service is declared."""
@@ -204,8 +215,42 @@ class ComposeProject:
 
 def project(name: str, model: Project, root: Path, read: Reader) -> ComposeProject:
     built = ComposeProject(name, model, root, read)
-    built.services = [Service(n, spec, built) for n, spec in model.services.items()]
+    services = model.data.get("services")
+    built.services = [Service(n, spec, built, where(services, n)) for n, spec in
+                      model.services.items()]
     return built
+
+
+def load(root: Path, files: tuple[str, ...] | list[str], env_files: tuple[str, ...] = (),
+         profiles: tuple[str, ...] = ()) -> ComposeProject:
+    """The project of ``files`` (paths under ``root``), loaded as Compose loads it."""
+    read = read_in_tree(root)
+    model = load_project(list(files), read, env_files=env_files, profiles=profiles)
+    return project("+".join(files), model, root, read)
+
+
+def strict(cp: ComposeProject) -> ComposeProject:
+    """``cp``, or ParseError (file, line, why) when Compose would refuse it."""
+    if cp.model.invalid:
+        first = cp.model.invalid[0]
+        raise ParseError(first.file, first.message, first.line or None)
+    return cp
+
+
+def load_file(path: Path, rel: str) -> ComposeProject:
+    """One compose file as its own project; ParseError when Compose would refuse it."""
+    root = path.parents[rel.count("/")] if rel.count("/") < len(path.parents) else path.parent
+    return strict(load(root, [rel]))
+
+
+def parse(text: str, rel: str, directory: Path) -> ComposeProject:
+    """A compose file's text as a project (files it names are read under ``directory``);
+    ParseError when Compose would refuse it."""
+    tree_read = read_in_tree(directory)
+
+    def read(name: str) -> str | None:
+        return text if name == rel else tree_read(name)
+    return strict(project(rel, load_project([rel], read), directory, read))
 
 
 # --- rules -------------------------------------------------------------------------
@@ -463,14 +508,16 @@ def has_auth(service: Service, kind: str) -> bool | None:
     if kind in ("postgres", "postgis"):
         if env.get("POSTGRES_HOST_AUTH_METHOD", "").lower() == "trust":
             return False
-        return strong("POSTGRES_PASSWORD")
+        said = strong("POSTGRES_PASSWORD")
+        return True if said is None else said  # the image refuses to start without one
     if kind in ("mysql", "mariadb"):
         if any(k.endswith(("ALLOW_EMPTY_PASSWORD", "ALLOW_EMPTY_ROOT_PASSWORD")) for k in env):
             return False
-        return strong("MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD", "MYSQL_PASSWORD",
+        said = strong("MYSQL_ROOT_PASSWORD", "MARIADB_ROOT_PASSWORD", "MYSQL_PASSWORD",
                       "MARIADB_PASSWORD")
+        return True if said is None else said  # the image refuses to start without one
     if kind == "mongo":
-        return strong("MONGO_INITDB_ROOT_PASSWORD")
+        return strong("MONGO_INITDB_ROOT_PASSWORD") or False
     if kind in ("redis", "valkey", "keydb"):
         if "--aclfile" in command:
             return True
@@ -505,8 +552,8 @@ def exposed_datastores(cp: ComposeProject) -> list[Finding]:
                                      "all interfaces (auth on; bind to 127.0.0.1 or drop the "
                                      "port)", level=Level.WARNING, at=at))
             else:
-                said = "without a password worth the name" if auth is False else \
-                    "(authentication unknown)"
+                said = "without authentication (or with a weak password)" if auth is False \
+                    else "(authentication unknown)"
                 out.append(s.finding(f"{kind} service {s.name} publishes {container_port} on "
                                      f"all interfaces {said}", at=at))
     return out + exposed_admin(cp)
@@ -525,7 +572,7 @@ def admin_ui(service: Service) -> str | None:
 
 def proxy_routes(service: Service) -> list[tuple[str, str, str, int]]:
     """(router, rule, label, line) of reverse-proxy labels that route a host to it."""
-    labels = service.spec.get("labels")
+    labels = key_value_mapping(service.spec.get("labels"))
     pairs = [(str(k), str(v or ""), line_of(labels, k, service.line))
              for k, v in (labels.items() if isinstance(labels, dict) else [])]
     if any(k == "traefik.enable" and v.lower() == "false" for k, v, _ in pairs):
@@ -550,7 +597,7 @@ def exposed_admin(cp: ComposeProject) -> list[Finding]:
             out.append(s.finding(f"service {s.name} publishes {ui} (port {port}) on all "
                                  "interfaces", rule="admin-ui",
                                  at=(where(s.spec.get("ports"), 0)[0] or s.file, line)))
-        labels = s.spec.get("labels")
+        labels = key_value_mapping(s.spec.get("labels"))
         guarded = any("middlewares" in str(k) and re.search(r"auth", str(v), re.I)
                       for k, v in (labels.items() if isinstance(labels, dict) else []))
         for router, rule, label, line in proxy_routes(s):

@@ -188,7 +188,7 @@ def _document(project: Project, rel: str, read: Reader, depth: int) -> SourcedDi
         return new_dict(rel, 1)  # empty or comments only: valid, adds nothing
     found = schema.problems(plain(raw), raw)
     for message, line in found:
-        project.problems.append(Problem("invalid", message, rel, line))
+        project.problems.append(Problem("invalid", message, rel, line or None))
     if found or not isinstance(raw, LineDict):
         return None
     document = sourced(raw, rel)
