@@ -46,9 +46,10 @@ def test_compose_suite_outcomes_and_broken_file_is_an_error(run_suite) -> None:
     assert run.where("compose.literal-secrets", target=target) == ["docker-compose.yml:11"]
     assert check["evidence"]["services"] == ["api", "cache"]
     assert secret not in run.text and secret not in run.result.stdout.str()
-    broken = run.check("compose.healthcheck", "broken/docker-compose.yml")
-    assert broken["outcome"] == "error"
-    assert "broken/docker-compose.yml:3: invalid YAML" in broken["message"]
+    broken = run.check("compose.valid", "broken/docker-compose.yml")
+    assert broken["outcome"] == "fail"  # reported once, by compose.valid
+    assert "broken/docker-compose.yml:3 invalid YAML" in broken["message"]
+    assert run.outcome("compose.healthcheck", "broken/docker-compose.yml") == "skip"
 
 
 def test_dockerfile_suite_and_inline_suppression(run_suite) -> None:
