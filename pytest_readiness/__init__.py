@@ -7,8 +7,7 @@ type (:class:`Recorder`), the targets fixtures hand to checks, the ways a check 
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from pytest_readiness._version import __version__
 from pytest_readiness.outcomes import CheckError, WarnOutcome, warn  # noqa: E402
 from pytest_readiness.plumbing.findings import Finding  # noqa: E402
 from pytest_readiness.recorder import Recorder  # noqa: E402

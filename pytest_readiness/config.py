@@ -23,8 +23,6 @@ from pytest_readiness.vocabulary import CATEGORIES, Severity
 
 CONFIG_FILENAMES = ("readiness.yaml", "readiness.yml")
 
-PositiveSeconds = float
-
 
 class ConfigError(Exception):
     """A readiness.yaml that cannot be used; the message is the whole story."""
@@ -52,7 +50,7 @@ class _SourceInt(int):
 
 
 class _Loader(yaml.SafeLoader):
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:  # type: ignore[override]
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         value = _SourceInt(super().construct_yaml_int(node))
         value.source = str(node.value)
         return value
@@ -304,7 +302,7 @@ class ConfigFileSpec(_Model):
 
 
 class RuleIgnore(_Model):
-    """Silence one code rule (glob: ``secret.*``) in some paths (globs), with a reason."""
+    """Silence a check or rule (its id, or a glob: ``secrets.*``) in some paths, with a reason."""
 
     rule: str = Field(..., min_length=1)
     paths: list[str] = []

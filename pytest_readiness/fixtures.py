@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -71,7 +70,6 @@ def _targets(ctx: Context) -> dict[str, Callable[[], list[Any]]]:
     }
 
 
-TARGET_FIXTURES = tuple(_targets(Context(ReadinessConfig(), Path("."))))
 _NOUN = {"host_config": "hosts", "host_file": "files", "host_service": "services",
          "endpoint": "endpoints", "dns_name": "dns names", "database": "databases",
          "grpc_service": "grpc services", "codebase": "codebases",
@@ -153,7 +151,7 @@ _HOST_FIXTURES = {"host_config", "host_file", "host_service"}
 @pytest.fixture
 def readiness(request: pytest.FixtureRequest) -> Recorder:
     """Record evidence and findings, conclude, or end the check with a warning (Recorder)."""
-    node = request.node
+    node: pytest.Item = request.node
     if RECORDER_KEY not in node.stash:
         node.stash[RECORDER_KEY] = Recorder(check=node.stash.get(META_KEY, None),
                                             target=target_of(node).value,

@@ -15,9 +15,10 @@ and plugin Ansible reads works. Needs ``ansible-core`` installed.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pytest_readiness.config import Host
+if TYPE_CHECKING:  # config.py calls this module while it validates: no import back at run time
+    from pytest_readiness.config import Host
 
 _IMPLICIT_GROUPS = frozenset({"all", "ungrouped", "_meta"})
 

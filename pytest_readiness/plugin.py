@@ -34,14 +34,13 @@ from pytest_readiness.lifecycle import (
 )
 from pytest_readiness.report.outputs import ReportOutputs
 from pytest_readiness.selection import (
-    NOTES_KEY,
     catalogue,
     catalogue_entries,
     requested_suites,
     select,
     suite_module_unwanted,
 )
-from pytest_readiness.session import SELECTION_NOTES, SESSION_KEY, USAGE_ERROR, ReadinessSession
+from pytest_readiness.session import SELECTION_NOTES, USAGE_ERROR, ReadinessSession
 from pytest_readiness.sharding import parse_shard, select_shard
 from pytest_readiness.targets import Context
 
@@ -219,7 +218,6 @@ def pytest_configure(config: pytest.Config) -> None:
             outputs=_outputs(config),
             shard=_shard_label(config),
         )
-        config.stash[SESSION_KEY] = session
         config.pluginmanager.register(session, "readiness-session")
         config.pluginmanager.register(session.outputs, "readiness-outputs")
         if config.getoption("htmlpath", None):  # pytest-html is active: add our columns
@@ -306,7 +304,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=list(items))
             items[:] = []
             return
-        config.stash[NOTES_KEY] = notes
         if workerinput is not None:
             config.workeroutput[SELECTION_NOTES] = notes  # type: ignore[attr-defined]
         shard = _shard(config)

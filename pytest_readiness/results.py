@@ -7,15 +7,14 @@ Build it from check results, write and read it, merge shard records. Schema
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness import __version__
+from pytest_readiness._version import __version__
 from pytest_readiness.scoring import Policy, Scorecard, score, scorecard_to_dict
 
 SCHEMA = "pytest-readiness/1"
@@ -157,20 +156,6 @@ def output_path(path: Path, start: Path) -> str:
         return str(path)
 
 
-def command_line(args: Sequence[str], root: Path) -> str:
-    """The command that ran the audit, shell-quoted, redacted, with root-relative paths."""
-    from pytest_readiness.plumbing.redact import scrub
-
-    return shlex.join(["pytest", *(scrub(_relative_arg(arg, root)) for arg in args)])
-
-
-def _relative_arg(arg: str, root: Path) -> str:
-    flag, sep, value = arg.partition("=") if arg.startswith("-") else ("", "", arg)
-    if value and os.path.isabs(value):
-        value = display_path(value, root)
-    return f"{flag}{sep}{value}"
-
-
 def rerun_command(check: CheckResult) -> str:
     """The exact command that re-runs one check (stable across installs)."""
     selector = check.label
@@ -225,9 +210,7 @@ class Record:
 
 
 def versions() -> dict[str, str]:
-    import pytest
-
-    return {"pytest": pytest.__version__, "pytest-readiness": __version__,
+    return {"pytest": metadata.version("pytest"), "pytest-readiness": __version__,
             "python": platform.python_version()}
 
 

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,8 @@ from pytest_readiness.config import ReadinessConfig
 from pytest_readiness.fixtures import result_target
 from pytest_readiness.marker import META_KEY, CheckMeta, check_meta, rule_ids, validate_meta
 
+# Notes on the selection for the record (a target selector that matched nothing): written
+# by select(), read by the session when it builds the record.
 NOTES_KEY = pytest.StashKey[list[str]]()
 
 # Suite names before suites were named for their check-id prefix (issue 18) -> today's.
@@ -123,6 +126,7 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
             wanted = _selected_by_check(meta, result_target(item), checks)
         (keep if wanted else dropped).append(item)
     notes = unmatched_targets(checks, [(m, result_target(i)) for i, m in metas])
+    config.stash[NOTES_KEY] = notes
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
@@ -245,7 +249,7 @@ def _distinct(items: Iterable[pytest.Item]) -> list[CheckMeta]:
     return [m for _, m in sorted(metas.items())]
 
 
-def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, str]]:
+def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, Any]]:
     """Every distinct check with its metadata, sorted by id (``--readiness-list`` as JSON)."""
     return [{"id": m.id, "section": m.section, "suite": m.suite, "category": m.category,
              "severity": m.severity, "title": m.title, "fix": m.fix, "rules": rule_ids(m)}

@@ -1,22 +1,27 @@
 """The controller side of an audit: gather results, score once, write every report.
 
-Registered only in the controller process (never in an xdist worker), under a
-``pytest.StashKey``, like ``_pytest/junitxml.py``. Reports may arrive
+Registered only in the controller process (never in an xdist worker), as the plugin
+``readiness-session``, like ``_pytest/junitxml.py``'s reporter. Reports may arrive
 interleaved from several workers; each is keyed by node id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shlex
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_readiness import gates
 from pytest_readiness.lifecycle import Stopper, interruption, strip_group
+from pytest_readiness.plumbing.redact import scrub
 from pytest_readiness.report import terminal
 from pytest_readiness.report.outputs import ReportOutputs
 from pytest_readiness.results import (
@@ -24,7 +29,6 @@ from pytest_readiness.results import (
     CheckResult,
     Record,
     build_record,
-    command_line,
     display_path,
     output_path,
 )
@@ -34,10 +38,21 @@ from pytest_readiness.selection import NOTES_KEY
 from pytest_readiness.targets import Context
 from pytest_readiness.vocabulary import Verdict
 
-SESSION_KEY = pytest.StashKey["ReadinessSession"]()
 # What an xdist worker hands the controller in ``workeroutput`` (plain strings).
 USAGE_ERROR = "readiness_usage_error"
 SELECTION_NOTES = "readiness_selection_notes"
+
+
+def command_line(args: Sequence[str], root: Path) -> str:
+    """The command that ran the audit, shell-quoted, redacted, with root-relative paths."""
+    return shlex.join(["pytest", *(scrub(_relative_arg(arg, root)) for arg in args)])
+
+
+def _relative_arg(arg: str, root: Path) -> str:
+    flag, sep, value = arg.partition("=") if arg.startswith("-") else ("", "", arg)
+    if value and os.path.isabs(value):
+        value = display_path(value, root)
+    return f"{flag}{sep}{value}"
 
 
 def now_iso() -> str:

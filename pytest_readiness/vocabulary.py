@@ -86,19 +86,26 @@ _SARIF_SCORES = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM
 SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
 
 
+def _known(severity: str) -> Severity | None:
+    return Severity(severity) if severity in SEVERITIES else None
+
+
 def weight_of(severity: str) -> int:
     """A severity's weight; 0 for a name that is not a severity."""
-    return _WEIGHTS.get(severity, 0)  # type: ignore[call-overload]
+    known = _known(severity)
+    return known.weight if known else 0
 
 
 def priority_of(severity: str) -> str:
     """``critical`` -> ``P0`` ... ``info`` (or anything unknown) -> ``P4``."""
-    return _PRIORITIES.get(severity, "P4")  # type: ignore[call-overload]
+    known = _known(severity)
+    return known.priority if known else "P4"
 
 
 def sarif_score_of(severity: str) -> str:
     """SARIF's ``security-severity`` of a severity; ``0.0`` for anything unknown."""
-    return _SARIF_SCORES.get(severity, "0.0")  # type: ignore[call-overload]
+    known = _known(severity)
+    return known.sarif_score if known else "0.0"
 
 
 class Level(_Word):

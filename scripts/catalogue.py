@@ -1,8 +1,7 @@
-"""Write docs/catalogue.md, and the counts in README.md, from the live catalogue
-(``pytest --readiness --readiness-list``).
+"""Write docs/catalogue.md from the live catalogue (``pytest --readiness --readiness-list``).
 
-    python scripts/catalogue.py          # rewrite docs/catalogue.md and README.md's counts
-    python scripts/catalogue.py --check  # exit 1 when either is stale
+    python scripts/catalogue.py          # rewrite docs/catalogue.md
+    python scripts/catalogue.py --check  # exit 1 when it is stale
 
 Checks are grouped by area (the directory of their suite under suites/) and suite (the
 module name without ``test_``, which is the prefix of every check id in it).
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -22,11 +20,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "catalogue.md"
-README = ROOT / "README.md"
 SUITES = ROOT / "suites"
 AREAS = ("hosts", "network", "code", "deployment")
-# README.md's sentence with the counts sits between these markers.
-COUNTS = re.compile(r"(<!-- catalogue-counts -->)(.*?)(<!-- /catalogue-counts -->)", re.DOTALL)
 
 
 def entries() -> list[dict[str, Any]]:
@@ -85,18 +80,11 @@ def render(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def render_readme(text: str, rows: list[dict[str, Any]]) -> str:
-    """README.md with the counts between its markers replaced."""
-    if not COUNTS.search(text):
-        raise SystemExit(f"{README}: no <!-- catalogue-counts --> markers")
-    return COUNTS.sub(lambda m: f"{m[1]}{counts(rows)}{m[3]}", text, count=1)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     rows = entries()
-    wanted = {DOC: render(rows), README: render_readme(README.read_text(encoding="utf-8"), rows)}
+    wanted = {DOC: render(rows)}
     if parser.parse_args().check:
         stale = [p for p, text in wanted.items()
                  if (p.read_text(encoding="utf-8") if p.exists() else "") != text]

@@ -4,7 +4,8 @@
 # scripts/apt-packages.txt (installing chrony removes systemd-timesyncd), and python3 or
 # python3.X-venv when missing. Python packages go only into two virtual environments
 # (scripts/venv.sh says where): the tests with the newest pytest, and a short smoke
-# run with the oldest pytest pyproject.toml supports. PYTHON=... picks the python.
+# run with the oldest pytest pyproject.toml supports. Then ruff, mypy and import-linter,
+# then the tests. PYTHON=... picks the python.
 set -euo pipefail
 # shellcheck source=scripts/venv.sh
 source "$(dirname "${BASH_SOURCE[0]}")/venv.sh"
@@ -24,4 +25,12 @@ export PATH="$VENV/bin:$PATH"
 # Smoke run under the oldest supported pytest (its header names the version).
 "$oldest_venv/bin/python" -m pytest -p no:cacheprovider tests/core/test_compat.py \
     tests/core/test_plugin.py
+# Linters: style, types (strict, package and suites) and the import contracts of
+# pyproject.toml. Any of them failing fails the run (set -e).
+say "ruff"
+"$VENV/bin/ruff" check pytest_readiness suites tests scripts benchmarks
+say "mypy"
+"$VENV/bin/mypy"
+say "import-linter"
+"$VENV/bin/lint-imports"
 exec "$VENV/bin/python" -m pytest -n 2 "$@"

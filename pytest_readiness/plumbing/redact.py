@@ -110,7 +110,6 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
          re.compile(rf"(?i)\b(?:{words_pattern()})\b['\"]?\s*[:=]\s*[rbuf]?['\"]"
                     r"([^'\"\s]{8,})['\"]"), group=1, generic=True),
 )
-GENERIC_PATTERNS = frozenset(r.id for r in SECRET_PATTERNS if r.generic)
 PLACEHOLDER_WORDS = ("xxx", "changeme", "change-me", "change_me", "example", "placeholder",
                      "redacted", "your_", "your-", "yourkey", "dummy", "fake", "sample", "todo",
                      "replace", "insert", "secret_here", "password", "passwd", "<", "${", "{{",

@@ -95,9 +95,14 @@ class Suppression:
 
 
 class IgnoreSpec(Protocol):
-    rule: str
-    paths: list[str]
-    reason: str
+    """An ``ignore:`` entry of readiness.yaml (config.RuleIgnore)."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def paths(self) -> list[str]: ...
+    @property
+    def reason(self) -> str: ...
 
 
 def snippet(text: str) -> str:

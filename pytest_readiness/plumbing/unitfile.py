@@ -21,7 +21,6 @@ FIX_NETWORK_ONLINE = ("Add both `Wants=network-online.target` and `After=network
                       "to the [Unit] section")
 FIX_ORDERING = "Add `After=` for every unit listed in `Requires=`/`Wants=` (and those configured)"
 FIX_RESTART = "Set `Restart=on-failure` (or always) and `RestartSec=5s` in the [Service] section"
-LIST_KEYS = ("After", "Before", "Wants", "Requires", "BindsTo", "Requisite", "PartOf")
 
 Unit = dict[str, dict[str, list[str]]]  # section -> key -> values, in file order
 

@@ -129,16 +129,17 @@ class Tagged:
 
 
 def _construct_tagged(loader: _Loader, node: yaml.Node) -> Tagged:
-    value: Any
+    built: Iterator[Any]
     if isinstance(node, yaml.MappingNode):
         built = _construct_map(loader, node)
     elif isinstance(node, yaml.SequenceNode):
         built = _construct_seq(loader, node)
     else:
-        scalar = yaml.ScalarNode(loader.resolve(yaml.ScalarNode, node.value, (True, False)),
-                                 node.value, node.start_mark, node.end_mark, node.style)
+        tag = loader.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
+        scalar = yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark,
+                                 getattr(node, "style", None))
         return Tagged(node.tag, loader.construct_object(scalar), node.start_mark.line + 1)
-    value = next(built)
+    value: Any = next(built)
     for _ in built:
         pass
     return Tagged(node.tag, value, node.start_mark.line + 1)

@@ -29,7 +29,7 @@ class ActionItem:
 def action_items(record: Record) -> list[ActionItem]:
     """Failing, erroring and warning checks, most urgent first (P0 critical .. P3 low)."""
     weights = record.scorecard.policy.weights
-    order = {outcome: rank for rank, outcome in enumerate(PROBLEMS)}
+    order: dict[str, int] = {outcome: rank for rank, outcome in enumerate(PROBLEMS)}
     items = [ActionItem(priority_of(c.severity), c, rerun_command(c))
              for c in record.checks if c.outcome in PROBLEMS and c.severity != Severity.INFO]
     return sorted(items, key=lambda a: (a.priority, order[a.check.outcome],

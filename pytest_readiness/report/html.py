@@ -42,8 +42,9 @@ MAX_FINDINGS = 50
 MAX_MESSAGE = 2000
 OUTCOME_ORDER = (Outcome.FAIL, Outcome.ERROR, Outcome.WARN, Outcome.WAIVED, Outcome.PASS,
                  Outcome.SKIP)
-VERDICT_CLASS = {Verdict.PRODUCTION_READY: "ready", Verdict.CONDITIONAL: "conditional",
-                 Verdict.NOT_ASSESSED: "not-assessed"}
+VERDICT_CLASS: dict[str, str] = {Verdict.PRODUCTION_READY: "ready",
+                                  Verdict.CONDITIONAL: "conditional",
+                                  Verdict.NOT_ASSESSED: "not-assessed"}
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;

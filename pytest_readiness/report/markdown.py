@@ -16,7 +16,7 @@ from pytest_readiness.report.common import (
 from pytest_readiness.results import CheckResult, Record, rerun_command
 from pytest_readiness.vocabulary import PROBLEMS, Outcome, is_blocker
 
-ICONS = {outcome: str(outcome).upper() for outcome in Outcome}
+ICONS: dict[str, str] = {outcome: str(outcome).upper() for outcome in Outcome}
 # The worst outcome names a section: the first of these any of its checks has.
 WORST_FIRST = (Outcome.FAIL, Outcome.ERROR, Outcome.WARN, Outcome.WAIVED, Outcome.PASS)
 

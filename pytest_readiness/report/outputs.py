@@ -109,6 +109,7 @@ class ReportOutputs:
     baseline: Record | None = None
     gate_messages: list[str] = field(default_factory=list)
     written: list[tuple[str, Path]] = field(default_factory=list)
+    record: Record | None = None  # the record finished, for the terminal summary
 
     def __post_init__(self) -> None:
         if self.fail_on is not None and self.fail_on not in SEVERITIES:
@@ -128,6 +129,7 @@ class ReportOutputs:
     # -- called by the session --------------------------------------------
     def finish(self, record: Record, session: pytest.Session) -> None:
         """Compare with the baseline, write every output, then apply the gates."""
+        self.record = record
         if self.baseline is not None and self.baseline_path is not None:
             shown = display_path(self.baseline_path, self.root or Path.cwd())
             comparison = baseline_mod.compare(record, self.baseline, shown)
@@ -200,11 +202,6 @@ class ReportOutputs:
         return [(label, path) for label, path in self.written if (label, path) in shown]
 
     @pytest.hookimpl(trylast=True)
-    def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
-        from pytest_readiness.session import SESSION_KEY
-
-        session = config.stash.get(SESSION_KEY, None)
-        record = session.record if session is not None else None
-        lines = self.summary_lines(record)
-        for line in lines:
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        for line in self.summary_lines(self.record):
             terminalreporter.write_line(line)

@@ -22,9 +22,8 @@ COLUMNS = ("category", "severity", "readiness")
 
 
 def _record(session: pytest.Session) -> Any:
-    from pytest_readiness.session import SESSION_KEY
-
-    readiness = session.config.stash.get(SESSION_KEY, None)
+    # The audit's session plugin (plugin.py registers it under this name, in the controller).
+    readiness = session.config.pluginmanager.get_plugin("readiness-session")
     if readiness is None:
         return None
     # pytest-html may finish before the readiness session does: build the same record.

@@ -1,10 +1,11 @@
 """SARIF 2.1.0 for code-scanning UIs: every finding that has a file (and line).
 
-Findings come from a check's ``evidence["findings"]`` (``readiness.finding``),
-already redacted by the probe. The SARIF rule id is the finding's own rule
-(``secret.fallback``: stable and specific); the check it came from, its target
-and outcome are kept in the result's properties. Absolute paths under ``root``
-(the audited directory) become relative, so code-scanning UIs can link them.
+Findings come from a check's ``evidence["findings"]`` (``readiness.conclude``),
+already redacted by the probe. The SARIF rule id is the finding's own rule id (the
+check id, or ``<check id>:<rule>``: ``secrets.hardcoded:fallback-default``); the check
+it came from, its target and outcome are kept in the result's properties. Absolute
+paths under ``root`` (the audited directory) become relative, so code-scanning UIs
+can link them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pytest_readiness import __version__
+from pytest_readiness._version import __version__
 from pytest_readiness.report.common import truncate
 from pytest_readiness.results import Record
 from pytest_readiness.vocabulary import LEVELS, Level, sarif_score_of

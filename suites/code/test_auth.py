@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from pytest_readiness import Recorder
@@ -99,7 +101,7 @@ def test_token_revocation_path_is_called(inventory: Inventory,
             if found.defined else "tokens are issued but there is no revocation path "
                                   "(revoke, logout, deny-list)")
 
-    def said(errors: list[Finding]) -> str:
+    def said(errors: Sequence[Finding]) -> str:
         return f"{what}; tokens issued at " + ", ".join(f"{f.file}:{f.line}" for f in errors[:5])
 
     readiness.conclude(auth.revocation_findings(found, pyast.lines_of(inventory)), said,

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.readiness(section="File Permissions", category="securit
 def _listed(what: str, problems: list[files.ModeProblem]) -> Message:
     """``what: a (0664), b (0666)``, for the files still reported."""
     modes = {p.file: p.mode for p in problems}
-    return lambda found: what + ", ".join(f"{f.file} ({modes[f.file]})" for f in found)
+    return lambda found: what + ", ".join(f"{f.file} ({modes[str(f.file)]})" for f in found)
 
 
 @pytest.mark.readiness(id="files.configured", severity="high",

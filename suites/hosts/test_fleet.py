@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +51,14 @@ def _compare(readiness: Recorder, per_role: dict[str, list[fleet.HostFacts]], fa
         readiness.warn("could not gather from " + "; ".join(sorted(set(unreachable))))
 
 
+def _package(facts: fleet.HostFacts, package: str) -> str | None:
+    return facts.packages.get(package)
+
+
+def _file(facts: fleet.HostFacts, path: str) -> str | None:
+    return facts.files.get(path)
+
+
 @pytest.mark.readiness(id="fleet.kernel", severity="medium", fix=_FIX)
 def test_role_runs_one_kernel(readiness_config: ReadinessConfig, readiness: Recorder) -> None:
     """Hosts of a role run the same kernel."""
@@ -66,7 +75,8 @@ def test_role_has_same_package_versions(readiness_config: ReadinessConfig,
         pytest.skip("not applicable: no fleet.packages configured")
     per_role = _role_facts(readiness_config, readiness)
     for package in readiness_config.fleet.packages:
-        _compare(readiness, per_role, f"package {package}", lambda f, p=package: f.packages.get(p))
+        _compare(readiness, per_role, f"package {package}",
+                 functools.partial(_package, package=package))
 
 
 @pytest.mark.readiness(id="fleet.files", severity="medium", fix=_FIX)
@@ -76,7 +86,7 @@ def test_role_has_same_files(readiness_config: ReadinessConfig, readiness: Recor
         pytest.skip("not applicable: no fleet.files configured")
     per_role = _role_facts(readiness_config, readiness)
     for path in readiness_config.fleet.files:
-        _compare(readiness, per_role, f"file {path}", lambda f, p=path: f.files.get(p))
+        _compare(readiness, per_role, f"file {path}", functools.partial(_file, path=path))
 
 
 @pytest.mark.readiness(id="fleet.ntp-offset", severity="medium",

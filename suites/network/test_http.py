@@ -37,7 +37,7 @@ def http_response(endpoint: Endpoint, readiness_context: Context,
     pool = netpool.pool_for(readiness_context)
     pool.register("headers", _fetch, readiness_context.config.endpoints)
     try:
-        response = pool.get("headers", endpoint, wait=endpoint.timeout + 5)
+        response: http.Response = pool.get("headers", endpoint, wait=endpoint.timeout + 5)
     except (ProbeTimeout, ProbeFailure) as exc:
         raise CheckError(str(exc)) from None
     readiness.evidence(status=response.status)

@@ -33,7 +33,7 @@ def tls_report(endpoint: Endpoint, readiness_context: Context, readiness: Record
     https = [e for e in readiness_context.config.endpoints if e.url.startswith("https://")]
     pool.register("tls", _gather, https)
     try:
-        report = pool.get("tls", endpoint, wait=endpoint.timeout * 8 + 5)
+        report: TlsReport = pool.get("tls", endpoint, wait=endpoint.timeout * 8 + 5)
     except (ProbeTimeout, ProbeFailure) as exc:
         raise CheckError(str(exc)) from None
     readiness.evidence(**report.chain.evidence())

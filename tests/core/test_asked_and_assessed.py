@@ -49,6 +49,7 @@ def test_unknown_selection_is_a_usage_error(pytester: pytest.Pytester, option: s
     assert not (pytester.path / "o.json").exists()
 
 
+@pytest.mark.slow
 def test_unknown_selection_under_xdist_is_a_usage_error_too(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--readiness", "-n", "2", "--readiness-suite", "tsl",
                                            "--readiness-json", "o.json", *RUN)
@@ -59,6 +60,7 @@ def test_unknown_selection_under_xdist_is_a_usage_error_too(pytester: pytest.Pyt
     assert not (pytester.path / "o.json").exists()
 
 
+@pytest.mark.slow
 def test_an_invalid_marker_under_xdist_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_bad='import pytest\n'
                                  '@pytest.mark.readiness(id="bad.one", category="vibes")\n'
@@ -129,6 +131,7 @@ def test_list_shows_the_suite_of_each_check(pytester: pytest.Pytester) -> None:
     assert [e["id"] for e in entries.values() if e["id"].split(".")[0] != e["suite"]] == []
 
 
+@pytest.mark.slow
 def test_old_suite_names_select_what_the_new_names_do(pytester: pytest.Pytester) -> None:
     from pytest_readiness.selection import OLD_SUITE_NAMES
 

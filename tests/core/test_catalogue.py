@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -53,12 +54,16 @@ def test_docs_catalogue_is_current(entries: list[dict[str, str]]) -> None:
     assert current == catalogue.render(entries), "run: python scripts/catalogue.py"
 
 
-def test_readme_counts_are_generated(entries: list[dict[str, str]]) -> None:
+def test_readme_counts_hold(entries: list[dict[str, str]]) -> None:
+    """README.md gives round figures (a new check changes no README); they must stay true."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert readme == catalogue.render_readme(readme, entries), "run: python scripts/catalogue.py"
-    assert f"{len(entries)} checks in " in readme
+    more_than, suites = map(int, re.search(r"More than (\d+) checks in (\d+) suites",
+                                           readme).groups())
+    assert len(entries) > more_than
+    assert len({e["suite"] for e in entries}) == suites
 
 
+@pytest.mark.slow
 def test_list_writes_json_and_runs_nothing(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "pytest", "--readiness", "--readiness-list",
                            "--readiness-json", "c.json", "-p", "no:cacheprovider"],

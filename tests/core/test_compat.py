@@ -25,6 +25,7 @@ def test_supported_pytest_range_is_stated_and_met() -> None:
     assert f"pytest{spec}" in (REPO / "README.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_normal_audit_raises_no_warning(pytester: pytest.Pytester) -> None:
     (pytester.path / "app.py").write_text(f'KEY = "{planted_key()}"\n')
     result = pytester.runpytest_subprocess("--readiness", "-W", "error", "--readiness-json",

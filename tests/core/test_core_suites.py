@@ -51,6 +51,7 @@ def test_both_flaws_fail_as_security_with_paths(leaky: tuple[pytest.Pytester, st
     assert "app.py:1" in result.stdout.str() and "signing.key" in result.stdout.str()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flags", [[], ["-q"], ["-vv"], ["-vv", "--showlocals", "--tb=long"],
                                    ["-l", "--tb=short"]], ids=["default", "q", "vv", "showlocals",
                                                               "l-short"])
@@ -73,6 +74,7 @@ def test_the_secret_appears_in_no_output(leaky: tuple[pytest.Pytester, str],
     assert 'name="readiness.outcome" value="fail"' in junit
 
 
+@pytest.mark.slow
 def test_same_scorecard_under_xdist(leaky: tuple[pytest.Pytester, str]) -> None:
     pytester, _ = leaky
     out = pytester.path.parent  # outside the audited tree, so both runs see the same files

@@ -24,6 +24,8 @@ import pytest
 from pytest_readiness import isolation
 from tests.conftest import IN_CI
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 SECRET = 'API_KEY = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a"\n'
 OWN_TEST = '''
 import pathlib

@@ -274,6 +274,7 @@ def _scorecard(path: Path) -> tuple[dict, list]:
     return record["scorecard"], checks
 
 
+@pytest.mark.slow
 def test_xdist_gives_the_identical_scorecard(project: pytest.Pytester) -> None:
     serial = project.runpytest_subprocess("--readiness", "-p", "no:xdist", "--readiness-json",
                                           "serial.json", "-p", "no:cacheprovider")

@@ -72,6 +72,7 @@ def test_report_names_flaws_and_keeps_the_literal_password_redacted(shop_record:
     assert "PASSWORD=admin" not in json.dumps(shop_record)
 
 
+@pytest.mark.slow
 def test_same_findings_under_xdist(pytester: pytest.Pytester) -> None:
     tree = pytester.path / "shop"
     shutil.copytree(SHOP, tree)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +31,7 @@ def _text(tree: object) -> str:
     return yaml.safe_dump({"services": tree} if not isinstance(tree, dict) else tree)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.dictionaries(st.sampled_from(["api", "db", "x"]),
                        st.dictionaries(keys, trees, max_size=8), max_size=3))

@@ -15,6 +15,8 @@ from tests.hosts.conftest import Lab
 from tests.servers import silent
 from tests.servers.sshd import free_port, keygen
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 
 def _audit(pytester: pytest.Pytester, hosts: list[dict]) -> dict:
     pytester.path.joinpath("readiness.yaml").write_text(yaml.safe_dump({"hosts": hosts}))

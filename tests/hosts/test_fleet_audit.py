@@ -9,6 +9,8 @@ import pytest
 
 from tests.hosts.conftest import HOSTS, Lab, outcomes, run_audit
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 EXPECTED_FAILURES = {
     ("files.host-sensitive-paths", "h02"),
     ("services.network-online", "h03:app.service"),

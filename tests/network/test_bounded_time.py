@@ -13,6 +13,8 @@ import pytest
 
 from tests.servers import silent
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 
 @pytest.fixture(scope="module")
 def peers() -> Iterator[dict[str, Any]]:

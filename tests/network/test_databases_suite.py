@@ -49,6 +49,7 @@ def test_mask_dsn_hides_url_and_keyword_passwords() -> None:
         "host=db user=app password=*** dbname=x"
 
 
+@pytest.mark.slow
 def test_databases_suite(postgres, tmp_path, run_network) -> None:
     good = make_sqlite(tmp_path / "good.db")
     broken = make_sqlite(tmp_path / "broken.db", corrupt=True)

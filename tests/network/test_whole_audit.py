@@ -81,6 +81,7 @@ def _scores(record: dict[str, Any]) -> dict[str, float | None]:
     return {c["name"]: c["score"] for c in record["scorecard"]["categories"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flawed", [False, True], ids=["clean", "flawed"])
 def test_scorecard_reflects_exactly_the_injected_flaws(
         pytester: pytest.Pytester, tmp_path: Path, started: list[Any], flawed: bool) -> None:

@@ -48,6 +48,7 @@ def visible_outcomes(driver: object) -> list[str]:
     return [r.get_attribute("data-outcome") for r in rows if r.is_displayed()]
 
 
+@pytest.mark.slow
 def test_report_renders_filters_and_never_runs_target_markup(browser: object,
                                                             tmp_path: Path) -> None:
     record = hostile_record()

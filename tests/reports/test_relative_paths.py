@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness.results import command_line, display_path
+from pytest_readiness.results import display_path
+from pytest_readiness.session import command_line
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
 OUTPUTS = {"json": "r.json", "report": "r.md", "html": "r.html", "sarif": "r.sarif",
            "prometheus": "r.prom"}
 
 
+@pytest.mark.slow
 def test_no_report_holds_an_absolute_path_of_the_auditing_machine(
         pytester: pytest.Pytester) -> None:
     tree = pytester.path / "home-of-auditor" / "shop"

@@ -64,6 +64,7 @@ def comparable(record: dict) -> list[dict]:
                   key=lambda c: c["nodeid"])
 
 
+@pytest.mark.slow
 def test_three_shards_merge_into_the_unsharded_scorecard(fleet: pytest.Pytester) -> None:
     whole = audit(fleet, "whole.json")
     shards = [audit(fleet, f"shard{i}.json", "--readiness-shard", f"{i}/3") for i in (1, 2)]

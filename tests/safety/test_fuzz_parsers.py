@@ -73,6 +73,7 @@ def test_unit_files(lines: list[str]) -> None:
     unitfile.network_online_problems(facts)
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(st.sampled_from(['syntax = "proto3";', "package a.b;",

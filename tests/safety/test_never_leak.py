@@ -39,6 +39,7 @@ def planted(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return values
 
 
+@pytest.mark.slow
 def test_no_planted_secret_reaches_any_output(pytester: pytest.Pytester,
                                               planted: dict[str, str]) -> None:
     code = pytester.path / "code"

@@ -21,6 +21,8 @@ from cryptography.x509.oid import NameOID
 from tests.servers.http import Route
 from tests.servers.tls import Issued, Pki, https_server, issue
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 
 def _random(n: int = 24) -> str:
     return secrets.token_urlsafe(n).replace("-", "A").replace("_", "b")

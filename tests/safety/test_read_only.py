@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 TREE = {
     "app/main.py": (
         "import os\nimport time\nimport requests\n\n"

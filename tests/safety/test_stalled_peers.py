@@ -19,6 +19,8 @@ import pytest
 
 from tests.servers.silent import MisbehavingPeer
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 
 def _banner_then_stall(conn: socket.socket, stopped: threading.Event) -> None:
     try:

@@ -16,6 +16,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 HOSTILE = ("evil | injected | cells\n| new | row |\n`code` **bold** [x](http://e.example) "
            "<script>alert(1)</script><img src=x onerror=alert(2)> "
            "\x1b[31mRED\x1b[0m \x1b]0;title\x07")

@@ -12,6 +12,8 @@ from pytest_readiness.config import ConfigError, parse_config
 from tests.scale.conftest import BROKEN, HOSTS, WARNED, audit, outcomes, write_audit
 from tests.servers.sshd import SshFleet
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 # ansible-core is in the test extra; outside CI a missing one skips, in CI it fails.
 try:
     import ansible  # noqa: F401

@@ -13,6 +13,8 @@ import pytest
 from tests.scale.conftest import HOSTS, audit, outcomes, write_audit
 from tests.servers.sshd import SshFleet
 
+pytestmark = pytest.mark.slow  # the fast tier (-m 'not slow') leaves it out
+
 
 def _hosts_of(record: dict) -> set[str]:
     return {c["target"] for c in record["checks"] if c["id"] == "scale.fact"}

@@ -340,17 +340,18 @@ def runtime_user(service: Service) -> tuple[bool | None, str, str | None]:
         return dockerfile_probe.is_root(user), f"user: {user}", "user"
     df = service.project.dockerfile_of(service)
     if df is not None:
-        user, why = dockerfile_probe.runtime_user(df, service.build[1] if service.build else None)
-        return user.runs_as_root, why, None
+        df_user, why = dockerfile_probe.runtime_user(df, service.build[1] if service.build
+                                                     else None)
+        return df_user.runs_as_root, why, None
     if service.build is not None:
         return None, "its Dockerfile cannot be read", None
     if "entrypoint" in service.spec:
-        user = images.user_of(service.image)
-        if user.kind == images.DROPS_ROOT:
+        image_user = images.user_of(service.image)
+        if image_user.kind == images.DROPS_ROOT:
             return None, f"image {service.image} drops root in an entrypoint this service " \
                          "replaces", None
-    user = images.user_of(service.image)
-    return user.runs_as_root, user.why, None
+    image_user = images.user_of(service.image)
+    return image_user.runs_as_root, image_user.why, None
 
 
 def non_root(cp: ComposeProject) -> list[Finding]:

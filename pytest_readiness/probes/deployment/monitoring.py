@@ -18,6 +18,7 @@ from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
 from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, as_list, line_of, load
 from pytest_readiness.probes.deployment.compose import ComposeProject, bind_sources
+from pytest_readiness.probes.deployment.compose_spec.merge import SourcedList
 from pytest_readiness.probes.deployment.compose_spec.project import join
 
 DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
@@ -208,7 +209,8 @@ def mounted_config_findings(project: ComposeProject) -> tuple[list[str], list[Fi
             checked.append(f"{service.name}: {source}")
             problem = config_file_problem((project.root / rel).resolve())
             if problem:
-                file = volumes.file_of(index) if hasattr(volumes, "file_of") else service.file
+                file = volumes.file_of(index) if isinstance(volumes, SourcedList) \
+                    else service.file
                 found.append(Finding("", f"service {service.name} mounts {source}: {problem}",
                                      file, line))
     return checked, found

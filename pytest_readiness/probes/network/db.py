@@ -13,6 +13,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -62,6 +63,14 @@ def is_local_host(host: str) -> bool:
     return host in LOCAL_HOSTS or host.startswith("/")
 
 
+def _value(conn: psycopg.Connection[Any], query: str) -> Any:
+    """The one value a ``SHOW`` answers (a server that answers nothing is not PostgreSQL)."""
+    row = conn.execute(query).fetchone()
+    if row is None:
+        raise psycopg.DataError(f"{query} returned no row")
+    return row[0]
+
+
 def postgres_facts(dsn: str, timeout: float, target: str) -> PostgresFacts:
     """Connect within ``timeout`` and read what the database checks need."""
     params = dsn_params(dsn)
@@ -71,9 +80,9 @@ def postgres_facts(dsn: str, timeout: float, target: str) -> PostgresFacts:
                              options=f"-c statement_timeout={int(timeout * 1000)}",
                              autocommit=True) as conn:
             one = conn.execute("SELECT 1").fetchone()
-            max_connections = int(conn.execute("SHOW max_connections").fetchone()[0])
-            reserved = int(conn.execute("SHOW superuser_reserved_connections").fetchone()[0])
-            version = str(conn.execute("SHOW server_version").fetchone()[0])
+            max_connections = int(_value(conn, "SHOW max_connections"))
+            reserved = int(_value(conn, "SHOW superuser_reserved_connections"))
+            version = str(_value(conn, "SHOW server_version"))
             row = conn.execute(
                 "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
             ssl_in_use = bool(row and row[0])

@@ -37,10 +37,6 @@ class Response:
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
-    def shown_headers(self) -> dict[str, str]:
-        """Header values truncated for evidence (target data, untrusted and unbounded)."""
-        return {k: truncate(v) for k, v in sorted(self.headers.items())}
-
 
 def truncate(value: str, limit: int = MAX_HEADER_SHOWN) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"

@@ -153,13 +153,6 @@ def cert_facts(cert: x509.Certificate, now: dt.datetime | None = None) -> CertFa
         self_signed=cert.issuer == cert.subject)
 
 
-def common_name(facts: CertFacts) -> str:
-    for part in facts.subject.split(","):
-        if part.startswith("CN="):
-            return part[3:]
-    return ""
-
-
 def _handshake(conn: SSL.Connection, sock: socket.socket, deadline: Deadline) -> None:
     """pyOpenSSL over a non-blocking socket: wait for readiness within the deadline."""
     while True:
@@ -223,7 +216,7 @@ def verify_chain(host: str, port: int, server_name: str, deadline: Deadline,
                  ca_bundle: str | None = None) -> Verification:
     """Handshake with verification on (hostname is judged separately, from the SANs)."""
     ctx = ssl.create_default_context(cafile=ca_bundle)
-    # readiness: ignore[tls.verify-off] the chain is verified; tls.hostname judges the SANs
+    # readiness: ignore[auth.tls-verification] the chain is verified; tls.hostname judges the SANs
     ctx.check_hostname = False
     # Key size and digest have their own checks; trust is only about the chain here.
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
@@ -253,9 +246,9 @@ def accepts_protocol(host: str, port: int, server_name: str, version: str,
     """Whether the server completes a handshake pinned to ``version`` (no verification)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     # Handshake only, no data sent: the certificate is judged by the other tls.* checks.
-    # readiness: ignore[tls.verify-off] protocol-version probe; trust is judged elsewhere
+    # readiness: ignore[auth.tls-verification] protocol-version probe; trust is judged elsewhere
     ctx.check_hostname = False
-    # readiness: ignore[tls.verify-off] protocol-version probe; trust is judged elsewhere
+    # readiness: ignore[auth.tls-verification] protocol-version probe; trust is judged elsewhere
     ctx.verify_mode = ssl.CERT_NONE
     ctx.set_ciphers("ALL:@SECLEVEL=0")
     try:

@@ -191,7 +191,7 @@ def _document(project: Project, rel: str, read: Reader, depth: int) -> SourcedDi
         project.problems.append(Problem("invalid", message, rel, line or None))
     if found or not isinstance(raw, LineDict):
         return None
-    document = sourced(raw, rel)
+    document: SourcedDict = sourced(raw, rel)
     _interpolate(project, document)
     _include(project, document, rel, read, depth)
     return document
@@ -298,7 +298,7 @@ def _extended(project: Project, name: str, spec: SourcedDict, read: Reader,
                                         "cannot be resolved (missing, or a cycle)", file, line))
         return spec
     seen.add(key)
-    pool = services
+    pool: SourcedDict = services
     if target.get("file"):
         other = join(posixpath.dirname(file), str(target["file"]))
         document = _document(project, other, read, depth + 1) if other else None
@@ -307,8 +307,8 @@ def _extended(project: Project, name: str, spec: SourcedDict, read: Reader,
                                             f"{base_name} from a file that cannot be read",
                                             file, line))
             return spec
-        pool = document.get("services") if isinstance(document.get("services"),
-                                                      SourcedDict) else new_dict(file, line)
+        found = document.get("services")
+        pool = found if isinstance(found, SourcedDict) else new_dict(file, line)
         project.service_dirs[name] = posixpath.dirname(other or "")
     base = pool.get(base_name)
     if not isinstance(base, SourcedDict):
@@ -321,6 +321,6 @@ def _extended(project: Project, name: str, spec: SourcedDict, read: Reader,
     for k, v in spec.items():
         if k != "extends":
             put(own, k, v, spec.file_of(k), spec.line_of(k))
-    merged = merge(base, own, ("services", name))
+    merged: SourcedDict = merge(base, own, ("services", name))
     merged.file, merged.line = spec.file, spec.line  # the service is declared here
     return merged

@@ -47,7 +47,7 @@ def _what(error: ValidationError, failing: set[tuple[Any, ...]]) -> str:
         unknown = _unknown_keys(error, failing)
         return f"has unknown key(s): {', '.join(unknown)}" if unknown else ""
     if kind == "required":
-        return error.message  # names keys, never values
+        return str(error.message)  # names keys, never values
     if kind in ("oneOf", "anyOf"):
         return "matches none of the allowed forms"
     if kind == "pattern" or kind == "format":

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
@@ -190,13 +189,6 @@ def compose_sets(projects: list[object]) -> list[EnvSet]:
                         for key in re.findall(r"(?:^|\s)([A-Za-z_]\w*)[= ]", instruction.value):
                             out.append(EnvSet(key, df.rel, instruction.line, "dockerfile"))
     return out
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def missing(reads: list[EnvRead], provided: list[EnvSet]) -> list[EnvRead]:
