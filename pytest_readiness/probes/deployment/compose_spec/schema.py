@@ -82,6 +82,10 @@ def problems(data: Any, raw: Any) -> list[tuple[str, int]]:
             except (KeyError, IndexError, TypeError):
                 break
         what = _what(error, failing)
+        if error.validator in ("additionalProperties", "unevaluatedProperties"):
+            unknown = _unknown_keys(error, failing)
+            if unknown:  # the first unknown key's own line
+                line = line_of(container, unknown[0], line)
         if what:
             out.append((f"{_key_path(list(error.absolute_path))} {what}", line))
     return out
