@@ -30,7 +30,8 @@ def _first(*names: str) -> ModuleType:
 def secret_patterns() -> list[tuple[str, str, int]]:
     """(rule id, regex source, re flags) of every secret pattern the tool's secret scan runs."""
     secrets = _first("pytest_readiness.probes.code.secrets", "pytest_readiness.probes.secrets")
-    return [(rule.id, rule.pattern.pattern, rule.pattern.flags) for rule in secrets.RULES]
+    rules = getattr(secrets, "SECRET_PATTERNS", None) or secrets.RULES
+    return [(rule.id, rule.pattern.pattern, rule.pattern.flags) for rule in rules]
 
 
 def option_names() -> set[str]:

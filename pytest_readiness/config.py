@@ -19,6 +19,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pytest_readiness.plumbing import yamlpos
+from pytest_readiness.plumbing.reader import DEFAULT_MAX_FILE_BYTES, Reader
 from pytest_readiness.vocabulary import CATEGORIES, Severity
 
 CONFIG_FILENAMES = ("readiness.yaml", "readiness.yml")
@@ -49,14 +51,22 @@ class _SourceInt(int):
     source: str
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(yamlpos.SafeLoader):
+    """Bounded (depth, node count, alias expansion: plumbing/yamlpos.py); ints keep their
+    source text."""
+
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         value = _SourceInt(super().construct_yaml_int(node))
         value.source = str(node.value)
         return value
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+def _construct_int(loader: _Loader, node: yaml.Node) -> int:
+    assert isinstance(node, yaml.ScalarNode)  # the tag of scalars only
+    return loader.construct_yaml_int(node)
+
+
+yaml.add_constructor("tag:yaml.org,2002:int", _construct_int, Loader=_Loader)
 
 
 def parse_mode(text: str | int) -> int:
@@ -348,6 +358,25 @@ class DocsConfig(_Model):
     min_steps: int = Field(3, ge=0)
 
 
+class TreeConfig(_Model):
+    """How the audited tree is read (plumbing/reader.py, plumbing/tree.py)."""
+
+    # A bigger file is not read (reported "not read: N bytes > cap"); "4 MB" or bytes.
+    max_file_bytes: int = Field(DEFAULT_MAX_FILE_BYTES, ge=1024)
+    # Directory levels walked below a codebase root; deeper ones are reported, not walked.
+    max_depth: int = Field(100, ge=1, le=10_000)
+
+    @field_validator("max_file_bytes", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> Any:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?)\s*", value, re.I) \
+            if isinstance(value, str) else None
+        if match:
+            unit = 1024 ** (" kmg".index(match[2][0].lower()))
+            return int(float(match[1]) * unit)
+        return value
+
+
 # --- scoring and waivers ---------------------------------------------------
 
 
@@ -412,6 +441,7 @@ class ReadinessConfig(_Model):
     workflows: list[str] = []
     monitoring: MonitoringConfig = MonitoringConfig()
     docs: DocsConfig = DocsConfig()
+    tree: TreeConfig = TreeConfig()
     checks: list[str] = []
     scoring: ScoringConfig = ScoringConfig()
     waivers: list[Waiver] = []
@@ -561,12 +591,14 @@ def parse_config(text: str, source: str = "readiness.yaml",
     """Parse readiness.yaml text; raise ConfigError naming source, key path and problem."""
     environ = os.environ if environ is None else environ
     try:
-        tree = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        tree = yamlpos.document(text, _Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{source}:{where}: invalid YAML: {problem}") from None
+    except RecursionError:  # a bound above should have stopped it first
+        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
     if tree is None:
         raise ConfigError(f"{source}: the file is empty; expected a mapping such as 'system: name'")
     if not isinstance(tree, dict):
@@ -600,10 +632,14 @@ def load_config(path: Path | None) -> tuple[ReadinessConfig, Path | None]:
     """Load and validate a config file; no file means the embedded default."""
     if path is None:
         return ReadinessConfig(), None
+    return parse_config(read_config_text(path), str(path)), path
+
+
+def read_config_text(path: Path) -> str:
+    """readiness.yaml's text. It may come with the repository under audit, so it is read
+    like the tree (plumbing/reader.py): a regular file, at most 4 MB, UTF-8."""
+    real = Path(os.path.realpath(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    return parse_config(text, str(path)), path
+        return Reader(real.parent).text(real)
+    except OSError as exc:  # Unread: says why, never what the file holds
+        raise ConfigError(f"{path}: {exc}") from None

@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pytest_readiness.config import escape_interpolation
-from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing import tree, yamlpos
+from pytest_readiness.plumbing.reader import Reader
 
 # --- what serves a port ---------------------------------------------------------
 # Images whose main protocol is not HTTP: (protocol, container ports that do serve HTTP).
@@ -190,11 +189,12 @@ def dev_server(services: Any) -> str | None:
     return "Compose watch, develop:" if any("develop" in s for s in specs) else None
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """``KEY=VALUE`` lines of a Compose ``.env``, values interpolated in order."""
+def read_env_file(path: Path, reader: Reader | None = None) -> dict[str, str]:
+    """``KEY=VALUE`` lines of a Compose ``.env``, values interpolated in order (read through
+    ``reader``, default one rooted at the file's directory; nothing if it is not read)."""
     env: dict[str, str] = {}
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = (reader or Reader(path.parent)).read(path).text
     except OSError:
         return env
     for line in text.splitlines():
@@ -269,11 +269,14 @@ def health_url(healthcheck: Any, env: dict[str, str]) -> tuple[int, str] | None:
     return port, match["path"] or "/"
 
 
-def _read_compose(path: Path, rel: str, found: Discovery) -> None:
+def _read_compose(path: Path, rel: str, found: Discovery, reader: Reader) -> None:
     try:
-        tree = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, yaml.YAMLError) as exc:
-        found.problems.append(f"{rel}: not parsed ({str(exc).splitlines()[0]})")
+        tree = yamlpos.safe_load(reader.read(path).text, rel)
+    except OSError as exc:
+        found.problems.append(f"{rel}: not parsed ({exc})")
+        return
+    except yamlpos.ParseError as exc:
+        found.problems.append(f"{rel}: not parsed ({exc.problem})")
         return
     role = file_role(rel, tree)
     if role:
@@ -284,7 +287,7 @@ def _read_compose(path: Path, rel: str, found: Discovery) -> None:
     if not isinstance(services, dict):
         found.problems.append(f"{rel}: no 'services' mapping")
         return
-    env = read_env_file(path.parent / ".env")
+    env = read_env_file(path.parent / ".env", reader)
     for name, service in services.items():
         if isinstance(service, dict):
             _read_service(str(name), service, rel, env, found, production=role is None)
@@ -350,10 +353,10 @@ def discover(root: Path) -> Discovery:
     for f in inventory.python:
         found.python_files += 1
         if not found.async_code:
-            text = tree.read_text(f) or ""
+            text = inventory.text(f) or ""
             found.async_code = "async def " in text
     for f in inventory.compose:
-        _read_compose(f.path, f.rel, found)
+        _read_compose(f.path, f.rel, found, inventory.reader or Reader(root))
     _merge_health(found)
     return found
 

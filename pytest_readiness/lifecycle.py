@@ -4,15 +4,19 @@ Every way out goes through pytest's own KeyboardInterrupt path, so pytest still
 runs ``pytest_sessionfinish``: the controller then writes the partial record and
 every report, marked incomplete, with the checks that did not run listed.
 
-Also here: host affinity under xdist (all checks of one host on one worker, so a
-worker opens one connection per host, not every worker one per host).
+Also here: affinity under xdist. All checks of one host run on one worker, so a worker
+opens one connection per host, not every worker one per host; all code and deployment
+checks of one codebase run on one worker, so its index (plumbing/tree.py: the walk, each
+file read and parsed once) is built once per run, not once per worker.
 """
 
 from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -21,6 +25,7 @@ from typing import Any
 import pytest
 
 from pytest_readiness.fixtures import target_of
+from pytest_readiness.targets import CodebaseTarget
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -81,6 +86,26 @@ class Stopper:
             raise reason
 
 
+@contextmanager
+def time_limit(seconds: float | None, what: str) -> Iterator[None]:
+    """Raise TimeoutError when the block (in the main thread) runs longer than ``seconds``:
+    the run deadline, before the Stopper is installed (loading readiness.yaml)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError(f"{what} took longer than --readiness-timeout {seconds:g}s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def interruption(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[str, str]:
     """(reason, message) for the note on an incomplete record."""
     if excinfo is not None and isinstance(excinfo.value, RunInterrupted):
@@ -88,11 +113,11 @@ def interruption(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[s
     return "interrupted", "the audit was interrupted (Ctrl-C)"
 
 
-# -- host affinity under xdist ------------------------------------------------
+# -- host and codebase affinity under xdist -----------------------------------
 #
 # xdist's own ``loadgroup`` renames node ids (``id@group``), which newer pytest
 # versions no longer allow; so the grouping travels beside the ids instead: each
-# worker writes {node id: host} to a file named in its workerinput while it
+# worker writes {node id: scope} to a file named in its workerinput while it
 # collects, and the controller's scheduler (xdist's LoadScope with our scopes)
 # reads them when it first splits the collection, after every worker collected.
 
@@ -107,9 +132,19 @@ def wants_host_groups(config: pytest.Config) -> bool:
     return not any(a == "--dist" or a.startswith("--dist=") or a == "-d" for a in args)
 
 
+def scope_of(item: pytest.Item) -> str | None:
+    """``host:NAME`` for a host check, ``codebase:ROOT`` for a check of a codebase or of a
+    file in one; None for the rest (each its own scope)."""
+    target = target_of(item)
+    if target.host is not None:
+        return f"host:{target.host.name}"
+    value = target.value
+    codebase = value if isinstance(value, CodebaseTarget) else getattr(value, "codebase", None)
+    return f"codebase:{codebase.root}" if isinstance(codebase, CodebaseTarget) else None
+
+
 def write_host_groups(directory: str, worker: str, items: list[pytest.Item]) -> None:
-    groups = {item.nodeid: host.name for item in items
-              if (host := target_of(item).host) is not None}
+    groups = {item.nodeid: scope for item in items if (scope := scope_of(item)) is not None}
     target = Path(directory, f"{worker}.json")
     partial = target.with_suffix(".tmp")
     partial.write_text(json.dumps(groups), encoding="utf-8")
@@ -124,7 +159,8 @@ def read_host_groups(directory: str) -> dict[str, str]:
 
 
 def host_scheduler(config: pytest.Config, log: Any, directory: str) -> Any:
-    """A LoadScope scheduler whose scopes are hosts (other checks: one scope each)."""
+    """A LoadScope scheduler whose scopes are hosts and codebases (other checks: one scope
+    each)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class HostScheduling(LoadScopeScheduling):  # type: ignore[misc]
@@ -133,8 +169,7 @@ def host_scheduler(config: pytest.Config, log: Any, directory: str) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             if self._groups is None:
                 self._groups = read_host_groups(directory)
-            host = self._groups.get(nodeid)
-            return f"host:{host}" if host is not None else nodeid
+            return self._groups.get(nodeid, nodeid)
 
     return HostScheduling(config, log)
 

@@ -29,6 +29,7 @@ from pytest_readiness.lifecycle import (
     HOST_GROUPS,
     Stopper,
     host_scheduler,
+    time_limit,
     wants_host_groups,
     write_host_groups,
 )
@@ -146,9 +147,12 @@ def _load_context(config: pytest.Config) -> Context:
             raise pytest.UsageError(f"{given}: readiness config not found")
     else:
         path = find_config(config.rootpath, config.invocation_params.dir)
+    timeout = option(config, "readiness_timeout")
     try:
-        model, found = load_config(path)
-    except ConfigError as exc:
+        with time_limit(float(timeout) if timeout not in (None, "") else None,
+                        f"loading {path or 'the config'}"):
+            model, found = load_config(path)
+    except (ConfigError, TimeoutError) as exc:
         raise pytest.UsageError(str(exc)) from None
     base = found.parent if found else Path(config.invocation_params.dir)
     return Context(model, base.resolve(), found)

@@ -20,6 +20,7 @@ from pytest_readiness.marker import CheckMeta
 from pytest_readiness.outcomes import CheckError, WarnOutcome
 from pytest_readiness.plumbing import pyast, suppress
 from pytest_readiness.plumbing.findings import Finding, LineSource, qualify, summary
+from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.suppress import Suppression
 from pytest_readiness.targets import Artefact, CodebaseTarget, ComposeTarget, Context, ProtoGroup
 from pytest_readiness.vocabulary import LEVELS, Level, Outcome, worst_level
@@ -45,14 +46,20 @@ def _no_lines(rel: str) -> list[str]:
     return []
 
 
-def file_lines(paths: dict[str, Path]) -> LineSource:
-    """Lines of the files named (rel -> path), for findings in files outside the target."""
+def file_lines(paths: dict[str, Path], context: Context | None = None) -> LineSource:
+    """Lines of the files named (rel -> path), for findings in files outside the target;
+    read through the audit's readers (plumbing/reader.py: bounded, contained, once)."""
     def lines_of(rel: str) -> list[str]:
         path = paths.get(rel)
-        try:
-            return path.read_text(encoding="utf-8").splitlines() if path else []
-        except (OSError, UnicodeDecodeError):
+        if path is None:
             return []
+        reader = context.reader_for(path) if context is not None else Reader(path.parent)
+        try:
+            content = reader.read(path)
+            content.utf8()  # what is not UTF-8 has no lines to show
+        except OSError:
+            return []
+        return content.lines
     return lines_of
 
 
@@ -122,9 +129,10 @@ class Recorder:
         if isinstance(self.target, CodebaseTarget) and self.context is not None:
             return pyast.lines_of(self.context.inventory(self.target))
         if isinstance(self.target, Artefact):
-            return file_lines({self.target.rel: self.target.path})
+            return file_lines({self.target.rel: self.target.path}, self.context)
         if isinstance(self.target, ProtoGroup):
-            return file_lines(dict(zip(self.target.rels, self.target.paths, strict=True)))
+            return file_lines(dict(zip(self.target.rels, self.target.paths, strict=True)),
+                              self.context)
         return _no_lines
 
     def level_of(self, finding: Finding) -> str:
@@ -175,6 +183,11 @@ class Recorder:
             self.evidence(deprecated_rule_names=filtered.deprecated)
         if code and codebase is not None and codebase.spec.exclude:
             self.evidence(excluded_paths=list(codebase.spec.exclude))
+        if isinstance(self.target, CodebaseTarget) and self.context is not None:
+            # What the codebase's rules could not read is said, never passed in silence.
+            unread = self.context.inventory(self.target).not_read()
+            if unread:
+                self.evidence(not_read=unread)
         worst = worst_level(self.level_of(f) for f in kept)
         outcome = worst.outcome if worst is not None else Outcome.PASS
         shown_errors, shown_warnings = SHOWN_CODE if code else SHOWN_FILES

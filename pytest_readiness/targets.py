@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pytest_readiness.config import Codebase, FileSpec, Host, ReadinessConfig, ServiceSpec
 from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.probes.deployment import compose
 from pytest_readiness.probes.deployment.compose_spec import project as compose_project
 from pytest_readiness.probes.deployment.compose_spec import variants
@@ -115,6 +116,7 @@ class Context:
     _inventories: dict[Path, tree.Inventory] = field(default_factory=dict)
     _compose: dict[Path, list[ComposeTarget]] = field(default_factory=dict)
     _projects: dict[tuple[Path, str], compose.ComposeProject] = field(default_factory=dict)
+    _readers: dict[Path, Reader] = field(default_factory=dict)
 
     def resolve(self, path: str) -> Path:
         candidate = Path(path).expanduser()
@@ -145,10 +147,30 @@ class Context:
         return [CodebaseTarget(self.resolve(s.path), s) for s in specs]
 
     def inventory(self, target: CodebaseTarget) -> tree.Inventory:
+        """The codebase's index: walked once, each file read once (plumbing/tree.py)."""
         if target.root not in self._inventories:
-            self._inventories[target.root] = tree.inventory(
-                target.root, target.spec.exclude)
+            limits = self.config.tree
+            found = tree.inventory(target.root, target.spec.exclude,
+                                   max_bytes=limits.max_file_bytes, max_depth=limits.max_depth)
+            self._inventories[target.root] = found
+            assert found.reader is not None
+            self._readers[found.root] = found.reader
         return self._inventories[target.root]
+
+    def reader_for(self, path: Path) -> Reader:
+        """The reader for a file: its codebase's (the index's own, so a file is read once),
+        else one rooted at the audit's directory, else at the file's own directory (a file
+        readiness.yaml names outside the tree). Nothing outside that root is read."""
+        for cb in sorted(self.codebases, key=lambda c: len(c.root.parts), reverse=True):
+            if _inside(Path(path), cb.root):
+                if cb.root.is_dir():
+                    self.inventory(cb)
+                    return self._readers[cb.root.resolve()]
+        root = self.base_dir if _inside(Path(path), self.base_dir) else Path(path).parent
+        root = root.resolve()
+        if root not in self._readers:
+            self._readers[root] = Reader(root, self.config.tree.max_file_bytes)
+        return self._readers[root]
 
     def empty(self, target: CodebaseTarget) -> bool:
         """A codebase directory with no file at all: nothing to assess, not a clean bill."""
@@ -179,19 +201,20 @@ class Context:
         found = variants.of_tree(
             [f.rel for f in inventory.compose],
             [f.rel for f in inventory.files if variants.is_command_source(f.rel)],
-            compose_project.read_in_tree(cb.root), file_role, entries)
+            compose_project.read_in_tree(cb.root, self.reader_for(cb.root)), file_role, entries)
         return [ComposeTarget(v, cb) for v in found]
 
     def compose_project(self, target: ComposeTarget) -> compose.ComposeProject:
         """The project loaded as Compose loads it (cached for the session)."""
         key = (target.codebase.root, target.target_name)
         if key not in self._projects:
-            read = compose_project.read_in_tree(target.codebase.root)
+            files = self.reader_for(target.codebase.root)
+            read = compose_project.read_in_tree(target.codebase.root, files)
             model = compose_project.load_project(
                 target.files, read, env_files=target.variant.env_files,
                 profiles=target.variant.profiles)
             self._projects[key] = compose.project(target.target_name, model,
-                                                  target.codebase.root, read)
+                                                  target.codebase.root, read, files)
         return self._projects[key]
 
     def image_uses(self, codebase: CodebaseTarget, dockerfile: str) -> list[compose.ImageUse]:

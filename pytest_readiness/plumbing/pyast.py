@@ -1,12 +1,13 @@
-"""Python source, parsed once per session and shared by every code rule.
+"""Python source, parsed once per run and shared by every code rule.
 
-:func:`module` parses a file (cached by path, mtime and size) and walks its
-tree once, recording what the rules ask about: every call with its resolved
-dotted name and the function it sits in, imports, simple assignments and
-docstring lines. Aliases are followed (``import time as t`` makes ``t.sleep``
-``time.sleep``; ``from time import sleep`` makes ``sleep`` ``time.sleep``), and
-names bound to a constructor (``s = requests.Session()``) resolve their method
-calls to ``requests.Session().get``. No pytest here.
+:func:`module` parses a file of the codebase index (once: the parse is kept with the
+file's content, see plumbing/tree.py) and walks its tree once, recording what the
+rules ask about: every call with its resolved dotted name and the function it sits
+in, imports, simple assignments and docstring lines. Aliases are followed (``import
+time as t`` makes ``t.sleep`` ``time.sleep``; ``from time import sleep`` makes
+``sleep`` ``time.sleep``), and names bound to a constructor (``s =
+requests.Session()``) resolve their method calls to ``requests.Session().get``.
+No pytest here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
+from pytest_readiness.plumbing.reader import Content
+from pytest_readiness.plumbing.tree import Inventory, SourceFile
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 _Node = TypeVar("_Node", bound=ast.AST)
@@ -92,31 +94,19 @@ class Module:
         return dotted(node, self.aliases, self.bindings)
 
 
-_CACHE: dict[Path, tuple[tuple[int, int], Module]] = {}
+def module(inventory: Inventory, file: SourceFile) -> Module | None:
+    """The parsed module of a ``.py`` file of the index (None for files not read); parsed
+    once per run, however many rules ask."""
+    def make(content: Content) -> Module:
+        return parse(content.text, file.rel, file.path, content.lines)
 
-
-def module(file: SourceFile) -> Module | None:
-    """The parsed module of a ``.py`` file (None for unreadable files); cached."""
-    try:
-        info = file.path.stat()
-    except OSError:
-        return None
-    key = (info.st_mtime_ns, info.st_size)
-    cached = _CACHE.get(file.path)
-    if cached and cached[0] == key:
-        return cached[1]
-    text = read_text(file)
-    if text is None:
-        return None
-    parsed = parse(text, file.rel, file.path)
-    _CACHE[file.path] = (key, parsed)
-    return parsed
+    return inventory.memo(file, "python", make)
 
 
 def modules(inventory: Inventory) -> Iterator[Module]:
     """Every parseable Python module of a codebase, in inventory order."""
     for file in inventory.python:
-        found = module(file)
+        found = module(inventory, file)
         if found is not None and found.tree is not None:
             yield found
 
@@ -125,21 +115,28 @@ def parse_errors(inventory: Inventory) -> list[tuple[str, str]]:
     """(file, problem) for Python files that do not parse: named, never fatal."""
     out = []
     for file in inventory.python:
-        found = module(file)
+        found = module(inventory, file)
         if found is not None and found.error:
             out.append((found.rel, found.error))
     return out
 
 
-def parse(text: str, rel: str = "<string>", path: Path | None = None) -> Module:
+def parse(text: str, rel: str = "<string>", path: Path | None = None,
+          lines: list[str] | None = None) -> Module:
+    """``text`` parsed and walked once; a file that does not parse is a Module whose
+    ``error`` says where and why (never quoting the source)."""
     try:
         tree = ast.parse(text, filename=rel)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         where = f"line {exc.lineno}: " if isinstance(exc, SyntaxError) and exc.lineno else ""
-        msg = exc.msg if isinstance(exc, SyntaxError) else str(exc)
-        return Module(rel, path or Path(rel), text, None, f"{where}{msg}")
-    found = Module(rel, path or Path(rel), text, tree)
-    _Walker(found).run(tree)
+        msg = exc.msg if isinstance(exc, SyntaxError) else \
+            "nested too deeply" if isinstance(exc, (RecursionError, MemoryError)) else str(exc)
+        return Module(rel, path or Path(rel), text, None, f"{where}{msg}", _lines=lines)
+    found = Module(rel, path or Path(rel), text, tree, _lines=lines)
+    try:
+        _Walker(found).run(tree)
+    except RecursionError:  # a tree deeper than the walk can follow: not read, said so
+        return Module(rel, path or Path(rel), text, None, "nested too deeply", _lines=lines)
     return found
 
 
@@ -282,22 +279,10 @@ def lines_of(inventory: Inventory) -> LineReader:
 
 
 class LineReader:
-    """``reader(rel)`` -> the file's lines, from the parse cache when it is Python."""
+    """``reader(rel)`` -> the file's lines, from the index (read and split once)."""
 
     def __init__(self, inventory: Inventory) -> None:
         self.inventory = inventory
-        self._by_rel = {f.rel: f for f in inventory.files}
-        self._texts: dict[str, list[str]] = {}
 
     def __call__(self, rel: str) -> list[str]:
-        file = self._by_rel.get(rel)
-        if file is None:
-            return []
-        if rel.endswith(".py"):
-            found = module(file)
-            if found is not None:
-                return found.lines
-        if rel not in self._texts:
-            text = read_text(file)
-            self._texts[rel] = [] if text is None else text.splitlines()
-        return self._texts[rel]
+        return self.inventory.lines(rel)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pytest_readiness.plumbing.names import SESSION_WORDS, words_pattern
+from pytest_readiness.plumbing.names import SECRET_WORDS, SESSION_WORDS, words_pattern
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<at>@)")
 
@@ -83,32 +84,52 @@ class SecretPattern:
     pattern: re.Pattern[str]
     group: int = 0  # the capture group holding the secret
     generic: bool = False  # a name=value match: needs a value that looks real
+    # Literals every match contains (lower case when the pattern ignores case): a text
+    # with none of them is not searched at all, and only lines holding one are matched.
+    anchors: tuple[str, ...] = ()
 
+    @property
+    def ignores_case(self) -> bool:
+        return bool(self.pattern.flags & re.IGNORECASE)
+
+
+def _literal_head(word: str) -> str:
+    """The letters a word regex always starts with: ``api[_-]?key`` -> ``api``,
+    ``credentials?`` -> ``credential``."""
+    head = re.match(r"[a-z0-9]*", word)
+    literal = head.group(0) if head else ""
+    return literal[:-1] if word[len(literal):][:1] in ("?", "*", "{") else literal
+
+
+WORD_ANCHORS = tuple(dict.fromkeys(_literal_head(w) for w in SECRET_WORDS))
 
 SECRET_PATTERNS: tuple[SecretPattern, ...] = (
     SecretPattern("private-key", "private key",
          re.compile(r"-----BEGIN (?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?"
-                    r"PRIVATE KEY(?: BLOCK)?-----")),
+                    r"PRIVATE KEY(?: BLOCK)?-----"), anchors=("-----BEGIN ",)),
     SecretPattern("aws-access-key", "AWS access key id",
-         re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+         re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), anchors=("AKIA", "ASIA")),
     SecretPattern("api-key", "API key (sk-...)",
-         re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|live-|test-|ant-)?[A-Za-z0-9_-]{20,}")),
+         re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|live-|test-|ant-)?[A-Za-z0-9_-]{20,}"),
+         anchors=("sk-",)),
     SecretPattern("stripe-key", "Stripe live key",
-                  re.compile(r"\b[rs]k_live_[0-9A-Za-z]{16,}")),
+                  re.compile(r"\b[rs]k_live_[0-9A-Za-z]{16,}"), anchors=("k_live_",)),
     SecretPattern("github-token", "GitHub token",
-         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")),
+         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+         anchors=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
     SecretPattern("slack-token", "Slack token",
-                  re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+                  re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), anchors=("xox",)),
     SecretPattern("google-api-key", "Google API key",
-                  re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+                  re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), anchors=("AIza",)),
     SecretPattern("jwt", "JSON Web Token",
-         re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+         re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+         anchors=("eyJ",)),
     SecretPattern("dsn-password", "password inside a connection string",
          re.compile(r"\b[a-z][a-z0-9+.-]*://[^:/@\s'\"]+:([^@\s'\"/]{3,})@[\w.-]+"), group=1,
-         generic=True),
+         generic=True, anchors=("://",)),
     SecretPattern("hardcoded-password", "hardcoded password or token",
          re.compile(rf"(?i)\b(?:{words_pattern()})\b['\"]?\s*[:=]\s*[rbuf]?['\"]"
-                    r"([^'\"\s]{8,})['\"]"), group=1, generic=True),
+                    r"([^'\"\s]{8,})['\"]"), group=1, generic=True, anchors=WORD_ANCHORS),
 )
 PLACEHOLDER_WORDS = ("xxx", "changeme", "change-me", "change_me", "example", "placeholder",
                      "redacted", "your_", "your-", "yourkey", "dummy", "fake", "sample", "todo",
@@ -160,22 +181,104 @@ def looks_real(value: str) -> bool:
     return entropy(value) >= 2.5
 
 
+LONG_LINE = 4000  # characters of a line matched (a minified bundle's line is cut here)
+# Non-ASCII letters a case-insensitive pattern matches to ASCII ones (İ ı ſ and the
+# Kelvin sign): a text holding one is searched by the pattern itself, not its anchors.
+_CASE_ODDITIES = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+class _LineTable:
+    """``text.splitlines()`` and where each line starts, to place an offset on its line."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.starts = [0]
+        for piece in text.splitlines(keepends=True):
+            self.starts.append(self.starts[-1] + len(piece))
+        self.end = len(text)
+
+    def lines_holding(self, haystack: str, anchors: Iterable[str]) -> set[int]:
+        """Indexes of the lines where any of ``anchors`` occurs in ``haystack`` (the text,
+        or its case-folded twin of the same length)."""
+        found: set[int] = set()
+        for anchor in anchors:
+            at = haystack.find(anchor)
+            while at != -1:
+                index = bisect_right(self.starts, at) - 1
+                found.add(index)
+                at = haystack.find(anchor, self.starts[index + 1]) \
+                    if index + 1 < len(self.starts) else -1
+        return found
+
+
+def _folded(text: str) -> str | None:
+    """``text`` in lower case with every offset unchanged, or None when a case-insensitive
+    match could hold a letter lower-casing does not give (see _CASE_ODDITIES)."""
+    if text.isascii():
+        return text.lower()
+    if _CASE_ODDITIES.search(text):
+        return None
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else None
+
+
+def _candidate_lines(text: str, rules: Iterable[SecretPattern]
+                     ) -> tuple[_LineTable | None, list[tuple[SecretPattern, set[int] | None]]]:
+    """The rules that may match ``text``, each with the lines it may match on (None: all).
+
+    A rule's anchors are literals every match holds, so a line without one cannot hold a
+    match: the whole buffer is searched for the literals (at memory speed) and the regex
+    runs on the few lines that hold one. Where a line is cut at LONG_LINE the rule must
+    also match the whole text, as it had to when every line was matched.
+    """
+    table: _LineTable | None = None
+    folded: str | None | bool = False  # not computed yet
+    active: list[tuple[SecretPattern, set[int] | None]] = []
+    for rule in rules:
+        haystack: str | None = text
+        if rule.ignores_case:
+            if folded is False:
+                folded = _folded(text)
+            haystack = folded if isinstance(folded, str) else None
+        if not rule.anchors or haystack is None:
+            if rule.pattern.search(text):
+                active.append((rule, None))
+            continue
+        if not any(anchor in haystack for anchor in rule.anchors):
+            continue
+        table = table or _LineTable(text)
+        lines = table.lines_holding(haystack, rule.anchors)
+        if any(len(table.lines[i]) > LONG_LINE for i in lines) and not rule.pattern.search(text):
+            continue
+        active.append((rule, lines))
+    return table, active
+
+
 def pattern_hits(text: str, rules: Iterable[SecretPattern] = SECRET_PATTERNS
                   ) -> Iterator[tuple[int, str, SecretPattern, str]]:
     """(line number, line, rule, raw value) for every pattern match that looks like a secret.
 
-    Lines are matched one by one (a value never spans lines), but only for the rules
-    that match the whole text somewhere: most files match none, and one search per
-    rule per file is far cheaper than one per line.
+    Matches are found line by line (a value never spans lines; a line is cut at
+    LONG_LINE characters), but only on the lines a rule's literal anchors occur on, found
+    over the whole buffer (:func:`_candidate_lines`): most files hold no anchor at all.
     """
-    rules = [rule for rule in rules if rule.pattern.search(text)]
-    if not rules:
+    table, active = _candidate_lines(text, rules)
+    if not active:
         return
+    table = table or _LineTable(text)
+    if any(lines is None for _, lines in active):
+        indexes: Iterable[int] = range(len(table.lines))
+    else:
+        indexes = sorted(set().union(*(lines for _, lines in active if lines is not None)))
     hits = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if len(line) > 4000:
-            line = line[:4000]
-        for rule in rules:
+    for index in indexes:
+        line = table.lines[index]
+        number = index + 1
+        if len(line) > LONG_LINE:
+            line = line[:LONG_LINE]
+        for rule, lines in active:
+            if lines is not None and index not in lines:
+                continue
             for match in rule.pattern.finditer(line):
                 value = match.group(rule.group)
                 if rule.generic and not looks_real(value):

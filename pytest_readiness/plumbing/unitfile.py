@@ -46,7 +46,7 @@ def parse_unit(text: str, unit: Unit | None = None) -> Unit:
         key, sep, value = line.partition("=")
         if not sep or not key.strip() or section is None:
             where = "before any [section]" if section is None and sep else "not key=value"
-            raise UnitSyntaxError(f"line {number}: {where}: {line[:80]!r}")
+            raise UnitSyntaxError(f"line {number}: {where}")  # never the line: it may be a secret
         values = parsed[section].setdefault(key.strip(), [])
         if value.strip():
             values.append(value.strip())

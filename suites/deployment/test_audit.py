@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_readiness import Context, Recorder
+from pytest_readiness.config import read_config_text
 from pytest_readiness.probes.deployment import audit
 
 pytestmark = pytest.mark.readiness(section="Audit Configuration", category="security")
@@ -22,7 +23,7 @@ def test_config_holds_no_literal_secrets(readiness_context: Context,
     if path is None:
         pytest.skip("not applicable: no readiness.yaml (built-in defaults)")
     readiness.target = path.name
-    found = audit.literal_secrets(path.read_text(encoding="utf-8"))
+    found = audit.literal_secrets(read_config_text(path))
     readiness.evidence(config=readiness_context.display(path), literal_secrets=len(found))
     written = f"credential(s) written into {path.name}"
     readiness.conclude(audit.literal_secret_findings(found, path.name), written,

@@ -21,7 +21,8 @@ def _pipelines(codebase: CodebaseTarget, ctx: Context, readiness: Recorder,
     pipelines = []
     for artefact in artefacts:
         try:
-            pipelines.append(ci.load_pipeline(artefact.path, artefact.rel))
+            pipelines.append(ci.load_pipeline(artefact.path, artefact.rel,
+                                              ctx.reader_for(artefact.path)))
         except ParseError as exc:
             raise CheckError(str(exc)) from None
     readiness.evidence(workflows=[p.file for p in pipelines])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, ProtoGroup, Recorder
-from pytest_readiness.plumbing.tree import Inventory, read_text
+from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError
 from pytest_readiness.probes.deployment.contracts import envvars, proto
 from pytest_readiness.recorder import file_lines
@@ -20,7 +20,8 @@ def _compile(path: Path, rel: str, ctx: Context) -> proto.Shape:
     includes = [ctx.resolve(p) for p in ctx.config.contracts.include]
     try:
         return proto.shape_of(proto.compile_proto(path, rel, includes,
-                                                  ctx.config.contracts.timeout))
+                                                  ctx.config.contracts.timeout,
+                                                  ctx.reader_for(path)))
     except ParseError as exc:
         raise CheckError(str(exc)) from None
 
@@ -37,7 +38,7 @@ def _compare_copies(readiness: Recorder, ctx: Context, paths: dict[str, Path]) -
         found += proto.locate(diffs, shapes[rel], rel, "", reference)
     readiness.evidence(reference=rels[0], copies=rels[1:], differences=drift,
                        messages=sorted(reference.messages))
-    readiness.conclude(found, f"difference(s) from {rels[0]}", lines=file_lines(paths))
+    readiness.conclude(found, f"difference(s) from {rels[0]}", lines=file_lines(paths, ctx))
 
 
 @pytest.mark.readiness(id="contracts.proto-copies", severity="high",
@@ -81,7 +82,7 @@ def test_generated_stubs_match_protos(inventory: Inventory, readiness: Recorder,
     checked, orphans = {}, []
     for stub in stubs:
         try:
-            fdp = proto.stub_descriptor(read_text(stub) or "", stub.rel)
+            fdp = proto.stub_descriptor(inventory.text(stub) or "", stub.rel)
         except ParseError as exc:
             found.append(Finding("", exc.problem, stub.rel, exc.line))
             continue
@@ -125,7 +126,7 @@ def test_no_breaking_proto_changes(codebase: CodebaseTarget, inventory: Inventor
                 new.append(f.rel)
                 continue
             old = proto.shape_of(proto.compile_old_version(codebase.root, f.rel, old_text, rels,
-                                                           timeout))
+                                                           timeout, inventory.reader))
         except ParseError as exc:
             raise CheckError(f"{exc} (at {ref})") from None
         current = _compile(f.path, f.rel, readiness_context)
@@ -179,8 +180,8 @@ def test_deployment_env_vars_are_read(codebase: CodebaseTarget, inventory: Inven
     readiness.conclude(envvars.unused_findings(extra), "variable(s) set but never read")
 
 
-def _text(path: Path) -> str:
+def _text(path: Path, ctx: Context) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return ctx.reader_for(path).text(path)
+    except OSError:  # not read (a FIFO, a link out of the tree, too big, not UTF-8)
         return ""

@@ -21,12 +21,12 @@ pytestmark = pytest.mark.readiness(section="Dockerfiles", category="deployment")
 
 
 @pytest.fixture
-def parsed_dockerfile(dockerfile: Artefact, readiness: Recorder) -> Dockerfile:
+def parsed_dockerfile(dockerfile: Artefact, readiness: Recorder,
+                      readiness_context: Context) -> Dockerfile:
     """The Dockerfile, parsed; one that cannot be read or parsed ends the check with an error."""
     try:
-        parsed = probe.parse(dockerfile.path.read_text(encoding="utf-8"), dockerfile.rel)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CheckError(f"{dockerfile.rel}: cannot read: {exc}") from None
+        parsed = probe.load(dockerfile.path, dockerfile.rel,
+                            readiness_context.reader_for(dockerfile.path))
     except ParseError as exc:
         raise CheckError(str(exc)) from None
     readiness.evidence(**probe.summary(parsed))

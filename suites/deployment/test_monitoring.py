@@ -11,7 +11,7 @@ import pytest
 
 from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Recorder
 from pytest_readiness.plumbing.tree import Inventory
-from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.plumbing.yamlpos import ParseError, read_file
 from pytest_readiness.probes.deployment import monitoring
 
 pytestmark = pytest.mark.readiness(section="Monitoring Configuration", category="monitoring")
@@ -35,11 +35,11 @@ def _files(codebase: CodebaseTarget, inventory: Inventory, ctx: Context, configu
     return [(f.path, f.rel) for f in monitoring.discover(inventory, predicate)]
 
 
-def _read(path: Path, rel: str) -> str:
+def _read(path: Path, rel: str, ctx: Context) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CheckError(f"{rel}: cannot read: {exc}") from None
+        return read_file(path, rel, ctx.reader_for(path))
+    except ParseError as exc:
+        raise CheckError(str(exc)) from None
 
 
 @pytest.mark.readiness(id="monitoring.alert-rules", severity="high",
@@ -56,7 +56,8 @@ def test_alert_rules_complete(codebase: CodebaseTarget, inventory: Inventory,
     counts = {}
     for path, rel in files:
         try:
-            problems, counts[rel] = monitoring.rule_findings(_read(path, rel), rel)
+            problems, counts[rel] = monitoring.rule_findings(_read(path, rel, readiness_context),
+                                                               rel)
         except ParseError as exc:
             raise CheckError(str(exc)) from None
         found += problems
@@ -80,7 +81,8 @@ def test_alertmanager_routes_somewhere(codebase: CodebaseTarget, inventory: Inve
     receivers = {}
     for path, rel in files:
         try:
-            problems, receivers[rel] = monitoring.alertmanager_findings(_read(path, rel), rel)
+            problems, receivers[rel] = monitoring.alertmanager_findings(
+                _read(path, rel, readiness_context), rel)
         except ParseError as exc:
             raise CheckError(str(exc)) from None
         found += problems

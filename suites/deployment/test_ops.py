@@ -10,7 +10,7 @@ import pytest
 
 from pytest_readiness import CodebaseTarget, Context, Finding, Recorder
 from pytest_readiness.plumbing.findings import LineSource
-from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
+from pytest_readiness.plumbing.tree import Inventory, SourceFile
 from pytest_readiness.probes.deployment import compose, ops
 
 pytestmark = pytest.mark.readiness(section="Operations Readiness", category="operations")
@@ -29,7 +29,17 @@ def _docs(codebase: CodebaseTarget, inventory: Inventory, ctx: Context) -> list[
             if rel not in seen and path.is_file():
                 seen.add(rel)
                 files.append(SourceFile(path, rel, path.stat().st_size, 0o644))
-    return ops.documents(files)
+
+    def read(file: SourceFile) -> str | None:
+        if inventory.get(file.rel) is file:
+            return inventory.text(file)
+        try:
+            content = ctx.reader_for(file.path).read(file.path)
+        except OSError:  # not read: a FIFO, a link out of the tree, too big
+            return None
+        return None if content.binary else content.text
+
+    return ops.documents(files, read)
 
 
 def _document_check(topic: str, codebase: CodebaseTarget, inventory: Inventory,
@@ -191,7 +201,7 @@ def test_load_balancer_config_parses(inventory: Inventory, readiness: Recorder) 
     found: list[Finding] = []
     pools = {}
     for file in files:
-        text = read_text(file) or ""
+        text = inventory.text(file) or ""
         parse = ops.haproxy_problems if file.name.endswith(".cfg") else ops.nginx_problems
         problems, upstreams = parse(text, file.rel)
         found += problems

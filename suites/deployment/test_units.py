@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness import Artefact, CheckError, Recorder
+from pytest_readiness import Artefact, CheckError, Context, Recorder
 from pytest_readiness.plumbing import unitfile
 from pytest_readiness.probes.deployment import units
 from pytest_readiness.recorder import Message
@@ -14,10 +14,12 @@ pytestmark = pytest.mark.readiness(section="Service Ordering and Restart", categ
 
 
 @pytest.fixture
-def unit_facts(unit_file: Artefact, readiness: Recorder) -> unitfile.UnitFacts:
+def unit_facts(unit_file: Artefact, readiness: Recorder,
+               readiness_context: Context) -> unitfile.UnitFacts:
     """The unit file with its drop-ins applied; one that does not parse is an error."""
     try:
-        found = units.read_unit_file(unit_file.path, unit_file.rel)
+        found = units.read_unit_file(unit_file.path, unit_file.rel,
+                                     readiness_context.reader_for(unit_file.path))
     except units.UnitFileError as exc:
         raise CheckError(str(exc)) from None
     readiness.evidence(**found.facts.evidence(), drop_ins=list(found.drop_ins))

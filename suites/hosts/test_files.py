@@ -49,7 +49,7 @@ def test_configured_file_mode_and_owner(host: Any, host_file: HostFile,
                            "readable by group or others")
 def test_secret_files_private(inventory: Inventory, readiness: Recorder) -> None:
     """Secret-looking files (*.key, private *.pem, id_rsa*, .env*, *.p12) are owner-only."""
-    checked = sum(files.looks_secret(f) for f in inventory.files)
+    checked = sum(files.looks_secret(f, inventory) for f in inventory.files)
     if not checked:
         pytest.skip("not applicable: no secret-looking files (*.key, private *.pem, id_rsa*, "
                     ".env*, *.p12) in the codebase")

@@ -140,3 +140,50 @@ def test_checks_of_one_host_share_one_worker(pytester: pytest.Pytester) -> None:
     assert sorted(workers) == [f"h{i}" for i in range(6)]
     assert all(len(w) == 1 for w in workers.values()), workers
     assert len(set().union(*workers.values())) == 2  # both workers got hosts
+
+
+CODEBASE_AFFINITY = '''
+import os
+import pytest
+
+pytestmark = pytest.mark.readiness(section="Aff", category="operations", severity="low")
+
+@pytest.mark.readiness(id="aff.code")
+def test_code(readiness, inventory):
+    readiness.evidence(worker=os.environ.get("PYTEST_XDIST_WORKER"), files=len(inventory.files))
+
+@pytest.mark.readiness(id="aff.more-code")
+def test_more_code(readiness, codebase):
+    readiness.evidence(worker=os.environ.get("PYTEST_XDIST_WORKER"))
+
+@pytest.mark.readiness(id="aff.compose")
+def test_compose(readiness, compose_file):
+    readiness.evidence(worker=os.environ.get("PYTEST_XDIST_WORKER"))
+    readiness.target = compose_file.codebase.target_name
+'''
+
+
+def test_checks_of_one_codebase_share_one_worker(pytester: pytest.Pytester) -> None:
+    """Code checks and checks of a codebase's files run where its index was built."""
+    names = [f"cb{i}" for i in range(6)]
+    for name in names:
+        pytester.mkdir(name)
+        (pytester.path / name / "app.py").write_text("x = 1\n")
+        (pytester.path / name / "docker-compose.yml").write_text("services: {a: {image: x}}\n")
+    codebases = "\n".join(f"  - {{path: {name}}}" for name in names)
+    pytester.makefile(".yaml", readiness=f"system: Aff\nchecks: [checks]\ncodebases:\n"
+                                         f"{codebases}\n")
+    pytester.mkdir("checks")
+    (pytester.path / "checks" / "test_aff.py").write_text(CODEBASE_AFFINITY)
+    result = pytester.runpytest_subprocess("--readiness", "--readiness-suite", "aff",
+                                           "--readiness-json", "out.json",
+                                           "-n", "2", "-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str()
+    record = json.loads((pytester.path / "out.json").read_text())
+    workers: dict[str, set[str]] = {}
+    for check in record["checks"]:
+        workers.setdefault(check["target"], set()).add(check["evidence"]["worker"])
+    assert sorted(workers) == names
+    assert len(record["checks"]) == 18
+    assert all(len(w) == 1 for w in workers.values()), workers
+    assert len(set().union(*workers.values())) == 2  # both workers got codebases

@@ -77,7 +77,7 @@ def test_dockerfile_suite_and_inline_suppression(run_suite) -> None:
     assert run.outcome("dockerfile.base-pinned", "Dockerfile") == "pass"
     junk = run.check("dockerfile.base-pinned", "junk/Dockerfile")
     assert junk["outcome"] == "error"
-    assert junk["message"].endswith("junk/Dockerfile:2: unknown instruction 'PLEASE'")
+    assert junk["message"].endswith("junk/Dockerfile:2: unknown instruction")
 
 
 PROTO = ('syntax = "proto3";\npackage shop;\n'

@@ -156,7 +156,7 @@ def test_dev_image_needs_a_production_stage_or_file() -> None:
 
 
 @pytest.mark.parametrize(("text", "line", "problem"), [
-    ("FROM a:1\nthis is junk\n", 2, "unknown instruction 'THIS'"),
+    ("FROM a:1\nthis is junk\n", 2, "unknown instruction"),
     ("RUN echo hi\nFROM a:1\n", 1, "RUN before the first FROM"),
     ("# only a comment\n", None, "no FROM instruction: not a Dockerfile"),
 ])

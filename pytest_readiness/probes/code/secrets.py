@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tomllib
-import yaml
 
-from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing import pyast, yamlpos
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.names import is_secret_name
+from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.redact import (
     SECRET_PATTERNS,
     X_RUN,
@@ -38,7 +38,6 @@ from pytest_readiness.plumbing.tree import (
     Inventory,
     SourceFile,
     context_of,
-    read_text,
 )
 from pytest_readiness.vocabulary import Level
 
@@ -75,13 +74,13 @@ def scan_text(text: str, rel: str, rules: Iterable[SecretPattern] = SECRET_PATTE
             yield SecretFinding(rule.id, rule.title, rel, number, redact(value), snippet, context)
 
 
-def scan_file(file: SourceFile) -> list[SecretFinding]:
+def scan_file(inventory: Inventory, file: SourceFile) -> list[SecretFinding]:
     """Pattern hits, plus AST rules for Python files; docstring examples count as docs."""
     if file.rel.endswith(".py") and not file.is_symlink:
-        parsed = pyast.module(file)
+        parsed = pyast.module(inventory, file)
         if parsed is not None:
             return scan_module(parsed)
-    text = read_text(file)
+    text = inventory.text(file)
     return [] if text is None else list(scan_text(text, file.rel))
 
 
@@ -116,7 +115,7 @@ def scan_module(module: pyast.Module) -> list[SecretFinding]:
 def scan(inventory: Inventory) -> list[SecretFinding]:
     found: list[SecretFinding] = []
     for file in inventory.files:
-        found.extend(scan_file(file))
+        found.extend(scan_file(inventory, file))
     return found
 
 
@@ -240,7 +239,7 @@ def env_files(inventory: Inventory, tracked: set[str] | None) -> list[EnvFile]:
     for f in inventory.files:
         if not is_env_file(f.rel) or context_of(f.rel) == "test":
             continue
-        text = read_text(f) or ""
+        text = inventory.text(f) or ""
         found.append(EnvFile(f.rel, None if tracked is None else f.rel in tracked,
                              len(parse_env(text))))
     return found
@@ -269,7 +268,7 @@ def template_findings(inventory: Inventory) -> list[SecretFinding]:
     for f in inventory.files:
         if context_of(f.rel) != "template":
             continue
-        text = read_text(f)
+        text = inventory.text(f)
         if text is None:
             continue
         found.extend(replace(x, context="code") for x in scan_text(text, f.rel))
@@ -294,12 +293,13 @@ class ConfigKeyProblem:
     line: int | None = None
 
 
-def load_config_file(path: Path) -> dict[str, object]:
-    """Parse by extension: YAML, JSON, TOML, INI/CFG/CONF, else .env lines."""
-    text = path.read_text(encoding="utf-8", errors="replace")
+def load_config_file(path: Path, reader: Reader | None = None) -> dict[str, object]:
+    """Parse by extension: YAML, JSON, TOML, INI/CFG/CONF, else .env lines; read through
+    ``reader`` (default: one rooted at the file's directory)."""
+    text = (reader or Reader(path.parent)).read(path).text
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        data = yaml.safe_load(text)
+        data = yamlpos.safe_load(text, path.name)
     elif suffix == ".json":
         data = json.loads(text)
     elif suffix == ".toml":
@@ -337,10 +337,11 @@ def lookup(data: dict[str, object], key: str) -> tuple[bool, object]:
 
 
 def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
-                         mode: int | None) -> tuple[list[ConfigKeyProblem], dict[str, object]]:
+                         mode: int | None, reader: Reader | None = None
+                         ) -> tuple[list[ConfigKeyProblem], dict[str, object]]:
     """Missing file, unparseable file, missing or empty keys, a mode looser than wanted.
 
-    Only key names are reported, never values.
+    Only key names are reported, never values (nor the lines a parser would quote).
     """
     path = Path(rel) if Path(rel).is_absolute() else root / rel
     facts: dict[str, object] = {"file": rel}
@@ -354,10 +355,15 @@ def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
     if mode is not None and actual & ~mode:
         problems.append(ConfigKeyProblem(rel, f"mode 0{actual:03o} is looser than 0{mode:03o}"))
     try:
-        data = load_config_file(path)
-    except Exception as exc:  # every parser has its own error type; the message is what matters
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        line = line + 1 if line is not None else getattr(exc, "lineno", None)
+        data = load_config_file(path, reader)
+    except OSError as exc:  # not read: a FIFO, a link out of the tree, too big
+        problems.append(ConfigKeyProblem(rel, f"{rel}: {exc}"))
+        return problems, facts
+    except yamlpos.ParseError as exc:
+        problems.append(ConfigKeyProblem(rel, f"cannot parse {rel}: {exc.problem}", exc.line))
+        return problems, facts
+    except Exception as exc:  # every parser has its own error type; its first line (which
+        line = getattr(exc, "lineno", None)  # never quotes the file) is what matters
         problems.append(ConfigKeyProblem(rel, f"cannot parse {rel}: {type(exc).__name__}: "
                                               f"{str(exc).splitlines()[0][:200]}", line))
         return problems, facts

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from pytest_readiness.plumbing import yamlpos
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.redact import is_placeholder, pattern_values, redact
@@ -62,8 +63,8 @@ def _judge(key: str, value: str) -> tuple[str, str] | None:
 def literal_secrets(text: str) -> list[LiteralSecret]:
     """Every credential written literally into a readiness.yaml text."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        root = yamlpos.compose(text, "readiness.yaml")
+    except yamlpos.ParseError:
         return []  # the config loader reports broken YAML, with its position
     if root is None:
         return []

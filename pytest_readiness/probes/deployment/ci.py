@@ -15,8 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.plumbing.tree import Inventory, read_text
-from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, as_list, line_of, load
+from pytest_readiness.plumbing.reader import Reader
+from pytest_readiness.plumbing.tree import Inventory
+from pytest_readiness.plumbing.yamlpos import (
+    LineDict,
+    ParseError,
+    as_list,
+    line_of,
+    load,
+    read_file,
+)
 from pytest_readiness.vocabulary import Level
 
 TESTS = re.compile(r"(?<![\w-])(pytest|py\.test|tox|nox|unittest|go test|cargo test|"
@@ -129,12 +137,8 @@ def parse_gitlab(data: LineDict, rel: str) -> Pipeline:
     return pipeline
 
 
-def load_pipeline(path: Path, rel: str) -> Pipeline:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError(rel, f"cannot read: {exc}") from None
-    data = load(text, rel)
+def load_pipeline(path: Path, rel: str, reader: Reader | None = None) -> Pipeline:
+    data = load(read_file(path, rel, reader), rel)
     if not isinstance(data, LineDict):
         raise ParseError(rel, "expected a mapping at the top level of a CI file")
     return parse_gitlab(data, rel) if rel.endswith(".gitlab-ci.yml") else parse_github(data, rel)
@@ -313,7 +317,7 @@ def dependency_findings(inventory: Inventory) -> tuple[list[Finding], list[str]]
     for file in inventory.files:
         if REQUIREMENTS.search(file.rel) and file.rel.endswith(".txt"):
             requirement_dirs.add(file.rel.rpartition("/")[0])
-            out += unpinned_requirements(read_text(file) or "", file.rel)
+            out += unpinned_requirements(inventory.text(file) or "", file.rel)
     for file in inventory.files:
         name = file.name
         if name not in MANIFESTS:
@@ -322,7 +326,7 @@ def dependency_findings(inventory: Inventory) -> tuple[list[Finding], list[str]]
         directory = file.rel.rpartition("/")[0]
         prefix = f"{directory}/" if directory else ""
         found = [prefix + lock for lock in lock_names if prefix + lock in rels]
-        if not found and ecosystem == "go" and "require" not in (read_text(file) or ""):
+        if not found and ecosystem == "go" and "require" not in (inventory.text(file) or ""):
             continue  # a module with no dependencies has no go.sum
         if not found and ecosystem == "python" and directory in requirement_dirs:
             continue  # pinned requirements files are the lock (checked line by line above)

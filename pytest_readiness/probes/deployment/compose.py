@@ -22,6 +22,7 @@ from typing import Any
 
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.names import is_secret_name
+from pytest_readiness.plumbing.reader import Reader as FileReader
 from pytest_readiness.plumbing.redact import is_placeholder, mask_url_password, redact
 from pytest_readiness.plumbing.yamlpos import ParseError, as_list, as_mapping, line_of
 from pytest_readiness.probes.deployment import dockerfile as dockerfile_probe
@@ -191,6 +192,8 @@ class ComposeProject:
     read: Reader
     services: list[Service] = field(default_factory=list)
     _dockerfiles: dict[str, dockerfile_probe.Dockerfile | None] = field(default_factory=dict)
+    # The audit's bounded reader the project's files are read through (plumbing/reader.py).
+    files: FileReader | None = field(default=None, repr=False)
 
     def service(self, name: str) -> Service | None:
         return next((s for s in self.services if s.name == name), None)
@@ -213,8 +216,9 @@ class ComposeProject:
         return self._dockerfiles[rel]
 
 
-def project(name: str, model: Project, root: Path, read: Reader) -> ComposeProject:
-    built = ComposeProject(name, model, root, read)
+def project(name: str, model: Project, root: Path, read: Reader,
+            files: FileReader | None = None) -> ComposeProject:
+    built = ComposeProject(name, model, root, read, files=files)
     services = model.data.get("services")
     built.services = [Service(n, spec, built, where(services, n)) for n, spec in
                       model.services.items()]

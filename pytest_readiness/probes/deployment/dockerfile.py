@@ -19,8 +19,9 @@ from dockerfile_parse import DockerfileParser
 
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.names import is_secret_name
+from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.redact import redact
-from pytest_readiness.plumbing.yamlpos import ParseError
+from pytest_readiness.plumbing.yamlpos import ParseError, read_file
 from pytest_readiness.probes.deployment import images
 from pytest_readiness.vocabulary import Level
 
@@ -161,14 +162,15 @@ def parse(text: str, rel: str) -> Dockerfile:
     try:
         structure = parser.structure
     except Exception as exc:  # dockerfile-parse raises plain exceptions on odd input
-        raise ParseError(rel, f"cannot parse Dockerfile: {exc}") from None
+        raise ParseError(rel, f"cannot parse Dockerfile ({type(exc).__name__})") from None
     global_args: dict[str, str] = {}
     stages: list[Stage] = []
     preamble: list[Instruction] = []
     for item in structure:
         name, line = item["instruction"].upper(), item["startline"] + 1
         if name not in INSTRUCTIONS:
-            raise ParseError(rel, f"unknown instruction {item['instruction'][:30]!r}", line)
+            # The word is not quoted: a file that is not a Dockerfile may hold a secret.
+            raise ParseError(rel, "unknown instruction", line)
         if name == "COMMENT":
             continue
         flags, value = _split_flags(item["value"])
@@ -196,12 +198,15 @@ def parse(text: str, rel: str) -> Dockerfile:
     return Dockerfile(rel, stages, global_args, preamble)
 
 
-def load(path: Path, rel: str) -> Dockerfile:
+def load(path: Path, rel: str, reader: Reader | None = None) -> Dockerfile:
+    """The Dockerfile at ``path``, read through ``reader`` (plumbing/reader.py) and parsed
+    once per run; ParseError naming ``rel`` when it is not read or does not parse."""
+    reader = reader or Reader(path.parent)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParseError(rel, f"cannot read: {exc}") from None
-    return parse(text, rel)
+        content = reader.read(path)
+    except OSError as exc:  # Unread: a FIFO, a link out of the tree, too big
+        raise ParseError(rel, str(exc)) from None
+    return content.memo(("dockerfile", rel), lambda: parse(read_file(path, rel, reader), rel))
 
 
 # --- rules -------------------------------------------------------------------------

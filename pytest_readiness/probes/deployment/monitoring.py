@@ -15,7 +15,8 @@ from pathlib import Path
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
+from pytest_readiness.plumbing.reader import Reader
+from pytest_readiness.plumbing.tree import Inventory, SourceFile, walk
 from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, as_list, line_of, load
 from pytest_readiness.probes.deployment.compose import ComposeProject, bind_sources
 from pytest_readiness.probes.deployment.compose_spec.merge import SourcedList
@@ -54,7 +55,7 @@ def discover(inventory: Inventory, predicate) -> list[SourceFile]:  # type: igno
     for file in inventory.files:
         if not file.rel.endswith((".yml", ".yaml")) or file.size > 512 * 1024:
             continue
-        text = read_text(file)
+        text = inventory.text(file)
         if text is not None and predicate(file.rel, text):
             found.append(file)
     return found
@@ -169,17 +170,19 @@ def _routes(route: LineDict) -> list[LineDict]:
     return found
 
 
-def config_file_problem(path: Path) -> str | None:
-    """Why a mounted config file is unusable (missing, or YAML/JSON that does not parse)."""
+def config_file_problem(path: Path, reader: Reader | None = None) -> str | None:
+    """Why a mounted config file is unusable (missing, not read, or YAML/JSON that does
+    not parse); read through ``reader`` (default: one rooted at the file's directory)."""
     if not path.exists():
         return "does not exist"
     if path.is_dir():
-        for child in sorted(path.rglob("*")):
-            if child.is_file() and (problem := config_file_problem(child)):
+        reader = reader or Reader(path)
+        for child in sorted(walk(path), key=lambda f: f.path):
+            if not child.is_symlink and (problem := config_file_problem(child.path, reader)):
                 return f"{child.name}: {problem}"
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (reader or Reader(path.parent)).text(path)
         if path.suffix in (".yml", ".yaml"):
             load(text, path.name)
         elif path.suffix == ".json":
@@ -188,8 +191,8 @@ def config_file_problem(path: Path) -> str | None:
         return exc.problem + (f" (line {exc.line})" if exc.line else "")
     except ValueError as exc:
         return f"invalid JSON: {exc}"
-    except OSError as exc:
-        return f"cannot read: {exc.strerror}"
+    except OSError as exc:  # Unread: says why (a FIFO, a link out of the tree, too big)
+        return str(exc)
     return None
 
 
@@ -203,11 +206,15 @@ def mounted_config_findings(project: ComposeProject) -> tuple[list[str], list[Fi
             continue
         volumes = volumes_of[service.name]
         for index, (source, _, _, _, line) in enumerate(bind_sources(service)):
-            rel = join(service.directory, source) if source.startswith(".") else None
-            if rel is None:
+            if not source.startswith("."):
+                continue
+            rel = join(service.directory, source)
+            reader = project.files or Reader(project.root)
+            if rel is None or not reader.contains(project.root / rel):
+                checked.append(f"{service.name}: {source} (outside the audited tree: not read)")
                 continue
             checked.append(f"{service.name}: {source}")
-            problem = config_file_problem((project.root / rel).resolve())
+            problem = config_file_problem((project.root / rel).resolve(), reader)
             if problem:
                 file = volumes.file_of(index) if isinstance(volumes, SourcedList) \
                     else service.file
@@ -276,7 +283,7 @@ def json_logging(inventory: Inventory) -> list[Route]:
     for file in inventory.files:
         if file.rel.endswith((".yml", ".yaml", ".json", ".ini", ".conf", ".toml")) and \
                 "log" in file.rel.lower():
-            text = read_text(file) or ""
+            text = inventory.text(file) or ""
             match = JSON_LOGGING.search(text)
             if match:
                 line = text[:match.start()].count("\n") + 1

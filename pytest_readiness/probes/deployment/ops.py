@@ -10,7 +10,7 @@ TODO stub. No pytest here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,12 +115,15 @@ class Doc:
         return Section(self.file, self.sections[0].title if self.sections else "", 0, 1, lines)
 
 
-def documents(files: Iterable[SourceFile]) -> list[Doc]:
+def documents(files: Iterable[SourceFile],
+              read: Callable[[SourceFile], str | None] = read_text) -> list[Doc]:
+    """The documents among ``files``, each read with ``read`` (the codebase index's
+    ``Inventory.text``; by default a bounded read of a file outside any index)."""
     out = []
     for file in files:
         if not file.rel.lower().endswith((".md", ".markdown", ".rst", ".txt")):
             continue
-        text = read_text(file)
+        text = read(file)
         if text is not None:
             out.append(Doc(file.rel, file.path, sections(text, file.rel)))
     return out
@@ -212,18 +215,18 @@ def backup_schedules(inventory: Inventory) -> list[Schedule]:
         name = file.name.lower()
         rel = file.rel.lower()
         if name.endswith((".yml", ".yaml")):
-            text = read_text(file) or ""
+            text = inventory.text(file) or ""
             if "backup" in rel and re.search(r"(?m)^kind:\s*CronJob", text):
                 found.append(Schedule("kubernetes", file.rel, 1, "CronJob"))
         elif "cron" in rel and not name.endswith((".md", ".py")):
-            text = read_text(file) or ""
+            text = inventory.text(file) or ""
             for number, line in enumerate(text.splitlines(), start=1):
                 if "backup" in line.lower() and not line.lstrip().startswith("#") and \
                         re.match(r"^\s*([@\d*]|\w+=)", line):
                     found.append(Schedule("cron", file.rel, number, line.strip()[:100]))
         elif name.endswith(".timer"):
             service = by_rel.get(file.rel[: -len(".timer")] + ".service")
-            service_text = read_text(service) if service else ""
+            service_text = inventory.text(service) if service else ""
             if "backup" in name or "backup" in (service_text or "").lower():
                 found.append(Schedule("systemd-timer", file.rel, 1, file.name))
     return found

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.unitfile import (
     Unit,
     UnitFacts,
@@ -31,14 +32,21 @@ class UnitFile:
     drop_ins: tuple[str, ...]  # names of the drop-ins applied, in order
 
 
-def read_unit_file(path: Path, rel: str) -> UnitFile:
-    """The unit as systemd would load it from the tree: the file, then its drop-ins."""
+def read_unit_file(path: Path, rel: str, reader: Reader | None = None) -> UnitFile:
+    """The unit as systemd would load it from the tree: the file, then its drop-ins (read
+    through ``reader``, default one rooted at the unit's directory)."""
+    reader = reader or Reader(path.parent)
     paths = [path, *sorted(path.parent.joinpath(path.name + ".d").glob("*.conf"))]
     parsed: Unit = {}
     for each in paths:
         try:
-            parsed = parse_unit(each.read_text(encoding="utf-8", errors="replace"), parsed)
-        except (OSError, UnitSyntaxError, ValueError) as exc:
+            text = reader.read(each).text
+        except OSError as exc:  # Unread: a FIFO, a link out of the tree, too big
+            what = "" if each == path else f"{each.name}: "
+            raise UnitFileError(f"{rel}: {what}{exc}") from None
+        try:
+            parsed = parse_unit(text, parsed)
+        except (UnitSyntaxError, ValueError) as exc:
             raise UnitFileError(f"{rel}: cannot parse {each.name}: {exc}") from None
     return UnitFile(facts_from_unit(path.name, parsed, rel), tuple(p.name for p in paths[1:]))
 

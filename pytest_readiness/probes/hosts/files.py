@@ -30,19 +30,18 @@ class ModeProblem:
     reason: str
 
 
-def looks_secret(file: SourceFile) -> bool:
-    """A file whose name says it holds a secret; a .pem/.crt holding only certificates does not."""
+def looks_secret(file: SourceFile, inventory: Inventory | None = None) -> bool:
+    """A file whose name says it holds a secret; a .pem/.crt holding only certificates does
+    not (read through the codebase index: a .pem it cannot read counts as a secret)."""
     name = file.name
     if name.endswith(NOT_SECRET_SUFFIXES) or file.is_symlink:
         return False
     if not any(fnmatch.fnmatchcase(name, glob) for glob in SECRET_GLOBS):
         return False
     if name.endswith(".pem"):
-        try:
-            head = file.path.read_bytes()[:65536]
-        except OSError:
-            return True
-        return any(marker in head for marker in PEM_SECRET_MARKERS)
+        content = (inventory or Inventory(file.path.parent)).content(file)
+        return content is None or any(marker in content.data[:65536]
+                                       for marker in PEM_SECRET_MARKERS)
     return True
 
 
@@ -52,7 +51,7 @@ def loose_secret_files(inventory: Inventory) -> list[ModeProblem]:
         ModeProblem(f.rel, mode_string(f.mode),
                     ("readable by " if f.mode & 0o044 else "accessible by ") + _who(f.mode))
         for f in inventory.files
-        if f.mode & 0o077 and looks_secret(f)
+        if f.mode & 0o077 and looks_secret(f, inventory)
     ]
 
 

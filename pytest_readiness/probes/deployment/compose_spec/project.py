@@ -17,13 +17,12 @@ What cannot be judged is said: a file Compose would refuse makes the project
 from __future__ import annotations
 
 import posixpath
-import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing.reader import Reader as FileReader
 from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, load
 from pytest_readiness.probes.deployment.compose_spec import schema
 from pytest_readiness.probes.deployment.compose_spec.interpolation import (
@@ -119,21 +118,17 @@ def join(directory: str, path: str) -> str | None:
         "" if joined == "." else joined)
 
 
-def read_in_tree(root: Path) -> Reader:
-    """A :data:`Reader` for files under ``root`` (regular files only, through the tree's
-    bounded reader; symlinks and oversize files give None)."""
-    root = root.resolve()
+def read_in_tree(root: Path, reader: FileReader | None = None) -> Reader:
+    """A :data:`Reader` for files under ``root``, through the audit's bounded reader
+    (plumbing/reader.py: regular files inside the root, at most its cap, read once);
+    a file it refuses gives None (the project reports it as not read)."""
+    files = reader or FileReader(root)
 
     def read(rel: str) -> str | None:
-        path = root / rel
         try:
-            info = path.lstat()
-        except OSError:
+            return files.text(root / rel)
+        except OSError:  # Unread: a FIFO, a link out of the tree, too big, not UTF-8
             return None
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        return tree.read_text(tree.SourceFile(path, rel, info.st_size,
-                                              stat.S_IMODE(info.st_mode)))
     return read
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.plumbing.tree import Inventory, context_of, read_text
+from pytest_readiness.plumbing.tree import Inventory, context_of
 from pytest_readiness.vocabulary import Level
 
 GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb"})
@@ -140,7 +140,7 @@ def template_sets(inventory: Inventory) -> list[EnvSet]:
     out = []
     for file in inventory.files:
         if TEMPLATE_NAMES.search(file.rel):
-            text = read_text(file)
+            text = inventory.text(file)
             if text is not None:
                 out += env_file_keys(text, file.rel, "template")
     return out
@@ -149,7 +149,7 @@ def template_sets(inventory: Inventory) -> list[EnvSet]:
 def unit_sets(inventory: Inventory) -> list[EnvSet]:
     out = []
     for file in inventory.units:
-        text = read_text(file) or ""
+        text = inventory.text(file) or ""
         for number, line in enumerate(text.splitlines(), start=1):
             match = UNIT_ENV.match(line)
             if match:

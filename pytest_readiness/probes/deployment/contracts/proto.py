@@ -27,6 +27,8 @@ from google.protobuf.descriptor_pb2 import FileDescriptorProto as FDP
 from google.protobuf.message import DecodeError
 
 from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.reader import Reader
+from pytest_readiness.plumbing.tree import SourceFile, walk
 from pytest_readiness.plumbing.yamlpos import ParseError
 from pytest_readiness.vocabulary import Level
 
@@ -124,27 +126,39 @@ def _line(shape: Shape, key: str, lines: dict[tuple[int, ...], int], path: tuple
 # --- compiling -----------------------------------------------------------------------
 
 _CACHE: dict[tuple[Path, int, int, tuple[Path, ...]], FDP] = {}
+_PROTOS: dict[Path, list[SourceFile]] = {}  # the .proto files under an import directory
 _PROTOC_ERROR = re.compile(r"^(?P<file>[^:\n]+\.proto):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$",
                            re.MULTILINE)
 
 
 def compile_proto(path: Path, rel: str, include_dirs: Iterable[Path] = (),
-                  timeout: float = 60.0) -> FDP:
-    """The FileDescriptorProto of one .proto; ParseError (file:line) when it does not compile."""
+                  timeout: float = 60.0, reader: Reader | None = None) -> FDP:
+    """The FileDescriptorProto of one .proto; ParseError (file:line) when it does not compile.
+
+    protoc never reads the tree itself: the .proto files of every import directory inside
+    the audited root are read through ``reader`` (default: one rooted at the file's
+    directory) and copied into a private directory protoc compiles from, so a FIFO, a link
+    out of the tree or a huge file among them is not read (import directories outside
+    the root are the user's own, from readiness.yaml, and passed as they are).
+    """
+    reader = reader or Reader(path.parent)
+    try:
+        reader.read(path)
+        info = path.stat()
+    except OSError as exc:  # Unread: a FIFO, a link out of the tree, too big
+        raise ParseError(rel, str(exc) if str(exc).startswith("not read") else
+                         f"cannot read: {exc.strerror or exc}") from None
     path = path.resolve()
     includes = tuple(dict.fromkeys([path.parent, *(p.resolve() for p in include_dirs)]))
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise ParseError(rel, f"cannot read: {exc.strerror}") from None
     key = (path, info.st_mtime_ns, info.st_size, includes)
     if key in _CACHE:
         return _CACHE[key]
     with tempfile.TemporaryDirectory(prefix="readiness-proto-") as tmp:
         out = Path(tmp) / "set.pb"
-        command = [sys.executable, "-m", "grpc_tools.protoc", *(f"-I{d}" for d in includes),
+        mirrored = [_mirror(d, Path(tmp, f"i{n}"), reader) for n, d in enumerate(includes)]
+        command = [sys.executable, "-m", "grpc_tools.protoc", *(f"-I{d}" for d in mirrored),
                    f"--descriptor_set_out={out}", "--include_imports", "--include_source_info",
-                   str(path)]
+                   str(mirrored[0] / path.name)]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                                   check=False)
@@ -157,6 +171,25 @@ def compile_proto(path: Path, rel: str, include_dirs: Iterable[Path] = (),
     fdp = next((f for f in descriptor_set.file if f.name == wanted), descriptor_set.file[-1])
     _CACHE[key] = fdp
     return fdp
+
+
+def _mirror(directory: Path, into: Path, reader: Reader) -> Path:
+    """The .proto files under ``directory`` copied (through ``reader``) into ``into``; a
+    directory outside the reader's root is returned as it is."""
+    if not reader.contains(directory):
+        return directory
+    into.mkdir()
+    if directory not in _PROTOS:
+        _PROTOS[directory] = [f for f in walk(directory) if f.rel.endswith(".proto")]
+    for file in _PROTOS[directory]:
+        try:
+            data = reader.read(file.path).data
+        except OSError:  # not read: protoc will say the import is missing
+            continue
+        target = into / file.rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return into
 
 
 def _compile_error(rel: str, stderr: str) -> ParseError:
@@ -389,15 +422,17 @@ def file_at_ref(root: Path, rel: str, ref: str, timeout: float) -> str | None:
 
 
 def compile_old_version(root: Path, rel: str, text: str, protos: Iterable[str],
-                        timeout: float) -> FDP:
-    """Compile a past version of ``rel`` beside today's other protos (for its imports)."""
+                        timeout: float, reader: Reader | None = None) -> FDP:
+    """Compile a past version of ``rel`` beside today's other protos (for its imports, read
+    through ``reader``, default one rooted at ``root``)."""
+    reader = reader or Reader(root)
     with tempfile.TemporaryDirectory(prefix="readiness-base-") as tmp:
         base = Path(tmp)
         for other in protos:
             target = base / other
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                target.write_bytes((root / other).read_bytes())
+                target.write_bytes(reader.read(root / other).data)
             except OSError:
                 continue
         (base / rel).parent.mkdir(parents=True, exist_ok=True)
