@@ -107,6 +107,9 @@ class Host(Target):
     known_hosts: str | None = None
     ansible_inventory: str | None = None
     service_user: str | None = None
+    # Output of one host command (stdout and stderr together) read at most; past it the
+    # command is stopped and its check ends in error (a host that floods costs this much).
+    max_output_kb: int = Field(4096, gt=0)
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
 

@@ -13,6 +13,7 @@ file read and parsed once) is built once per run, not once per worker.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -84,6 +85,28 @@ class Stopper:
         if self.stopped is None:  # raise once; let pytest's teardown finish after that
             self.stopped = reason
             raise reason
+
+
+def end_on_sigterm(cleanup: Callable[[], None]) -> None:
+    """In an xdist worker: SIGTERM first ends what the worker started, then the worker.
+
+    A cancelled CI job signals the whole process group; a worker killed by the
+    default handler would leave its SSH masters, the host commands it was running
+    (each in its own process group) and their sockets behind. The controller takes
+    the :class:`Stopper` path instead and cleans up at the end of the session.
+    """
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        try:
+            cleanup()
+        finally:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # pragma: no cover - not the main thread: nothing to install
+        pass
 
 
 @contextmanager

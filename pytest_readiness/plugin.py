@@ -28,11 +28,13 @@ from pytest_readiness.fixtures import (  # noqa: F401 - readiness is a fixture, 
 from pytest_readiness.lifecycle import (
     HOST_GROUPS,
     Stopper,
+    end_on_sigterm,
     host_scheduler,
     time_limit,
     wants_host_groups,
     write_host_groups,
 )
+from pytest_readiness.probes.hosts.connect import close_all as close_hosts
 from pytest_readiness.report.outputs import ReportOutputs
 from pytest_readiness.selection import (
     catalogue,
@@ -208,6 +210,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.dist = "no"  # the catalogue needs no workers
     config.pluginmanager.register(Fixtures(), "readiness-fixtures")
     config.pluginmanager.register(runtest, "readiness-runtest")
+    # Nothing an audit starts outlives it: SSH masters, host commands, control sockets.
+    config.add_cleanup(close_hosts)
+    if hasattr(config, "workerinput"):
+        end_on_sigterm(close_hosts)
     if not hasattr(config, "workerinput"):
         fail_under = option(config, "readiness_fail_under")
         timeout = option(config, "readiness_timeout")

@@ -20,7 +20,7 @@ import pytest
 
 from pytest_readiness.fixtures import CONTEXT_KEY, RECORDER_KEY, result_target, target_of
 from pytest_readiness.marker import META_KEY, CheckMeta
-from pytest_readiness.outcomes import WarnOutcome, first_line
+from pytest_readiness.outcomes import CheckError, WarnOutcome, first_line
 from pytest_readiness.plumbing.redact import scrub
 from pytest_readiness.results import CheckPayload
 from pytest_readiness.vocabulary import Outcome
@@ -115,7 +115,10 @@ def _check_longrepr(meta: CheckMeta, target: str | None, outcome: str, message: 
 
     A check's locals hold what it read from the target (file contents, responses), so
     ``--showlocals`` and assertion introspection must not reach the output. An unexpected
-    exception keeps a short traceback (no locals) so that a broken check can be fixed.
+    exception keeps a short traceback (no locals) so that a broken check can be fixed;
+    a CheckError (the check could not run, and its message says why and where) has none:
+    it is the audit's answer, not a bug, and formatting a traceback costs pytest a parse
+    of every module on it (a tree of unreadable files would pay that for each check).
     """
     name = f"{meta.id}[{target}]" if target else meta.id
     lines = [f"{name} {str(outcome).upper()}: {message}"]
@@ -123,7 +126,8 @@ def _check_longrepr(meta: CheckMeta, target: str | None, outcome: str, message: 
         shown = json.dumps(evidence, default=str, sort_keys=True)
         lines.append("evidence: " + (shown if len(shown) <= 2000 else shown[:1999] + "…"))
     lines.append(f"fix: {meta.fix}")
-    if outcome == Outcome.ERROR and call.excinfo is not None:
+    if outcome == Outcome.ERROR and call.excinfo is not None and \
+            not call.excinfo.errisinstance(CheckError):
         trace = call.excinfo.getrepr(style="short", showlocals=False, funcargs=False)
         lines += ["", str(trace)]
     return scrub("\n".join(lines))

@@ -205,10 +205,13 @@ def document(text: str, loader: type[SafeLoader] = SafeLoader) -> Any:
         parser.dispose()
 
 
-def load(text: str, file: str) -> Any:
+LineLoader = _Loader  # subclass it to add a format's own tags (GitLab's !reference)
+
+
+def load(text: str, file: str, loader: type[_Loader] = _Loader) -> Any:
     """Parse one YAML document with line numbers; ParseError names file:line on bad input."""
     try:
-        return document(text, _Loader)
+        return document(text, loader)
     except yaml.YAMLError as exc:
         raise yaml_error(exc, file) from None
 

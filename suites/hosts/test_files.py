@@ -77,11 +77,15 @@ def test_host_sensitive_files_private(host: Any, host_config: Host,
     """Private keys and credential files on the host are not open to group or others."""
     configured = [f.path for f in readiness_config.files
                   if f.secret and (not f.hosts or host_config.name in f.hosts)]
-    found = files.stat_files(host, files.sensitive_paths(host, configured))
-    problems = [p for p in map(files.exposure, found) if p]
-    readiness.evidence(host=host_config.name,
-                       checked={f.path: f.mode_text for f in found}, exposed=problems)
+    listed = files.sensitive_paths(host, configured)
+    stats = files.stat_files(host, listed.paths)
+    problems = [p for p in map(files.exposure, stats.found) if p]
+    unreadable = listed.unreadable + stats.unreadable
+    readiness.evidence(host=host_config.name, checked={f.path: f.mode_text for f in stats.found},
+                       exposed=problems, unreadable=unreadable)
     assert not problems, f"{host_config.name}: " + "; ".join(problems)
+    if unreadable:  # what could not be read is not a pass
+        readiness.warn(f"{host_config.name}: could not read " + "; ".join(unreadable[:5]))
 
 
 @pytest.mark.readiness(id="files.docker-socket", severity="critical",
@@ -89,12 +93,15 @@ def test_host_sensitive_files_private(host: Any, host_config: Host,
 def test_docker_socket_not_world_accessible(host: Any, host_config: Host,
                                             readiness: Recorder) -> None:
     """The Docker socket is not accessible to every local user."""
-    found = files.stat_files(host, list(files.DOCKER_SOCKETS))
-    if not found:
+    stats = files.stat_files(host, list(files.DOCKER_SOCKETS))
+    if not stats.found and not stats.unreadable:
         pytest.skip(f"not applicable: no Docker socket on {host_config.name}")
-    readiness.evidence(host=host_config.name, sockets={f.path: f.mode_text for f in found})
-    problems = [p for p in map(files.socket_exposure, found) if p]
+    readiness.evidence(host=host_config.name, sockets={f.path: f.mode_text for f in stats.found},
+                       unreadable=stats.unreadable)
+    problems = [p for p in map(files.socket_exposure, stats.found) if p]
     assert not problems, f"{host_config.name}: " + "; ".join(problems)
+    if stats.unreadable:
+        readiness.warn(f"{host_config.name}: could not read " + "; ".join(stats.unreadable))
 
 
 @pytest.mark.readiness(id="files.secret-owner", severity="high",
@@ -106,7 +113,10 @@ def test_secret_file_owned_by_service_user(host: Any, host_file: HostFile,
     spec, model = host_file.spec, host_file.host
     if not spec.secret:
         pytest.skip(f"not applicable: {spec.path} is not marked secret")
-    found = files.stat_files(host, [spec.path])
+    stats = files.stat_files(host, [spec.path])
+    if stats.unreadable:
+        readiness.error(f"{spec.path} on {model.name}: " + "; ".join(stats.unreadable))
+    found = stats.found
     assert found, f"{spec.path} does not exist on {model.name}"
     allowed = ["root", *([model.service_user] if model.service_user else [])]
     readiness.evidence(path=spec.path, owner=found[0].owner, allowed=allowed)

@@ -74,6 +74,9 @@ def test_role_has_same_package_versions(readiness_config: ReadinessConfig,
     if not readiness_config.fleet.packages or "packages" not in readiness_config.fleet.facts:
         pytest.skip("not applicable: no fleet.packages configured")
     per_role = _role_facts(readiness_config, readiness)
+    invalid = fleet.invalid_packages(readiness_config.fleet)
+    if invalid:  # never run on a host; the valid names were gathered above
+        readiness.error("fleet.packages: " + "; ".join(invalid))
     for package in readiness_config.fleet.packages:
         _compare(readiness, per_role, f"package {package}",
                  functools.partial(_package, package=package))

@@ -15,6 +15,7 @@ from pytest_readiness import CheckError, Context, Recorder
 from pytest_readiness.config import Database
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.probes.code import pools
+from pytest_readiness.probes.hosts import commands
 from pytest_readiness.probes.hosts.connect import connect
 from pytest_readiness.probes.network import db
 
@@ -119,16 +120,21 @@ def test_sqlite_integrity(database: Database, readiness_context: Context,
         pytest.skip(f"not applicable: {database.name} is not a SQLite database")
     if database.host:
         model = next(h for h in readiness_context.hosts if h.name == database.host)
+        problem = commands.absolute_path_problem(database.sqlite)
+        if problem:  # "-cmd", ":memory:", a relative path: never handed to sqlite3
+            raise CheckError(f"databases[].sqlite of {database.name}: {problem}")
         command = db.sqlite_integrity_command(database.sqlite)
         readiness.evidence(host=model.name, command=command)
         result = connect(model).run("sqlite3 -readonly %s %s", database.sqlite,
-                                          "PRAGMA integrity_check;")
-        if result.rc != 0 and not result.stdout.strip():
-            raise CheckError(f"{database.name} on {model.name}: sqlite3 failed: "
-                             + (result.stderr.strip()[:200] or f"exit status {result.rc}"))
-        found = db.integrity_rows(database.sqlite, result.stdout.splitlines())
+                                    "PRAGMA integrity_check;")
+        rows = commands.output_of(result, f"sqlite3 on {model.name} ({database.name})")
+        found = db.integrity_rows(database.sqlite, rows.splitlines())
     else:
-        found = db.sqlite_integrity(readiness_context.resolve(database.sqlite), database.timeout)
+        path = readiness_context.resolve(database.sqlite)
+        if not path.is_file():  # a database that is not there cannot be checked
+            raise CheckError(f"{database.name}: {readiness_context.display(str(path))} does not "
+                             "exist or is not a regular file")
+        found = db.sqlite_integrity(path, database.timeout)
         found = replace(found, path=readiness_context.display(found.path))
     readiness.evidence(path=found.path, problems=found.problems)
     assert found.ok, f"{found.path}: " + "; ".join(found.problems[:3])

@@ -40,7 +40,7 @@ def line_by_line(text: str, rules: Iterable[SecretPattern] = SECRET_PATTERNS
 
 
 @pytest.mark.parametrize("rule", SECRET_PATTERNS, ids=lambda r: r.id)
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_match_holds_an_anchor(rule: SecretPattern, data: st.DataObject) -> None:
     match = data.draw(st.from_regex(rule.pattern, fullmatch=True))
@@ -63,7 +63,7 @@ pieces = st.one_of(
 texts = st.lists(pieces, max_size=40).map("".join)
 
 
-@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts)
 @example("password = 'Zq8vLm3xT9wR2pK'\n" + "x" * 3995 + "AKIA" + "Q" * 16 + "QQ\n")
 @example("token:\n'Zq8vLm3xT9wR2pK'")

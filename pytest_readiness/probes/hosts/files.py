@@ -11,6 +11,7 @@ from typing import Any
 
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile
+from pytest_readiness.probes.hosts import commands
 
 SECRET_GLOBS = ("*.key", "*.pem", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".env",
                 ".env.*", "*.env", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx")
@@ -103,14 +104,29 @@ def parse_stat(text: str) -> list[FileStat]:
     return found
 
 
-def stat_files(host: Any, paths: list[str]) -> list[FileStat]:
+@dataclass(frozen=True)
+class HostStat:
+    """What ``stat`` told about some paths: their facts, and what it could not read."""
+
+    found: list[FileStat]
+    unreadable: list[str]  # stat's complaints other than "No such file or directory"
+
+
+def stat_files(host: Any, paths: list[str]) -> HostStat:
     if not paths:
-        return []
+        return HostStat([], [])
     out = host.run("stat -L -c '%%a|%%U|%%G|%%n' -- " + " ".join(["%s"] * len(paths)), *paths)
-    return parse_stat(out.stdout)
+    unreadable = commands.complaints(out.stderr) if out.rc != 0 else []
+    return HostStat(parse_stat(out.stdout), unreadable)
 
 
-def sensitive_paths(host: Any, extra: list[str] = ()) -> list[str]:  # type: ignore[assignment]
+@dataclass(frozen=True)
+class SensitivePaths:
+    paths: list[str]
+    unreadable: list[str]  # directories ``ls`` could not list (and why)
+
+
+def sensitive_paths(host: Any, extra: list[str] = ()) -> SensitivePaths:  # type: ignore[assignment]
     """Well-known secret files present on the host, plus ``extra`` (configured secrets)."""
     dirs = list(SENSITIVE_DIRS)
     out = host.run("ls -1 -q -- " + " ".join(["%s"] * len(dirs)), *dirs)
@@ -121,7 +137,8 @@ def sensitive_paths(host: Any, extra: list[str] = ()) -> list[str]:  # type: ign
             current = line[:-1]
         elif line and current and re.fullmatch(SENSITIVE_DIRS[current], line):
             paths.append(f"{current}/{line}")
-    return list(dict.fromkeys([*paths, *extra]))
+    unreadable = commands.complaints(out.stderr) if out.rc != 0 else []
+    return SensitivePaths(list(dict.fromkeys([*paths, *extra])), unreadable)
 
 
 def exposure(f: FileStat) -> str | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_readiness.config import FleetConfig, Host
-from pytest_readiness.probes.hosts import clock
+from pytest_readiness.probes.hosts import clock, commands
 from pytest_readiness.probes.hosts.connect import connect
 
 ALL_HOSTS_ROLE = "all"
@@ -54,17 +54,39 @@ class HostFacts:
     error: str | None = None
 
 
+_NOT_INSTALLED = ("no packages found matching", "is not installed")
+
+
 def _package_version(tinfra: Any, package: str) -> str:
-    out = tinfra.run("dpkg-query -W -f '${Version}' %s", package)
-    if out.rc == 0:
-        return out.stdout.strip() or "(not installed)"
-    out = tinfra.run("rpm -q --qf '%%{VERSION}-%%{RELEASE}' %s", package)
-    return out.stdout.strip() if out.rc == 0 else "(not installed)"
+    """The installed version, ``(not installed)`` when a package manager says so; a host
+    where neither dpkg-query nor rpm answers raises (nothing read is not "not installed")."""
+    dpkg = tinfra.run("dpkg-query -W -f '${Version}' -- %s", package)
+    if dpkg.rc == 0:
+        return str(dpkg.stdout).strip() or "(not installed)"
+    rpm = tinfra.run("rpm -q --qf '%%{VERSION}-%%{RELEASE}' -- %s", package)
+    if rpm.rc == 0:
+        return str(rpm.stdout).strip()
+    said = " ".join([dpkg.stdout, dpkg.stderr, rpm.stdout, rpm.stderr])
+    if any(answer in said for answer in _NOT_INSTALLED):
+        return "(not installed)"
+    raise commands.HostCommandFailed(
+        f"package {package}: neither dpkg-query nor rpm answered "
+        f"({commands.first_complaint(dpkg)}; {commands.first_complaint(rpm)})")
 
 
 def _checksum(tinfra: Any, path: str) -> str:
     out = tinfra.run("sha256sum -- %s", path)
-    return out.stdout.split()[0][:16] if out.rc == 0 and out.stdout.split() else "(missing)"
+    if out.rc == 0 and out.stdout.split():
+        return str(out.stdout.split()[0][:16])
+    said = commands.complaints(out.stderr)
+    if said or out.rc == 0:
+        raise commands.HostCommandFailed(f"sha256sum {path}: " + "; ".join(said[:2]))
+    return "(missing)"
+
+
+def invalid_packages(fleet: FleetConfig) -> list[str]:
+    """Why entries of ``fleet.packages`` are not package names (they are never run)."""
+    return [problem for p in fleet.packages if (problem := commands.package_name_problem(p))]
 
 
 @functools.cache
@@ -74,9 +96,10 @@ def gather(host: Host, fleet: FleetConfig) -> HostFacts:
     try:
         tinfra = connect(host)
         if "kernel" in fleet.facts:
-            facts.kernel = tinfra.run("uname -r").stdout.strip()
+            facts.kernel = commands.output_of(tinfra.run("uname -r"), "uname -r").strip()
         if "packages" in fleet.facts:
-            facts.packages = {p: _package_version(tinfra, p) for p in fleet.packages}
+            facts.packages = {p: _package_version(tinfra, p) for p in fleet.packages
+                              if commands.package_name_problem(p) is None}
         if "files" in fleet.facts:
             facts.files = {f: _checksum(tinfra, f) for f in fleet.files}
         if "ntp_offset" in fleet.facts:

@@ -17,6 +17,7 @@ from pytest_readiness.plumbing.unitfile import (
     parse_timespan,
     parse_unit,
 )
+from pytest_readiness.probes.hosts import commands
 
 UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system",
              "/usr/lib/systemd/system")
@@ -62,30 +63,50 @@ def systemd_running(host: Any) -> bool:
 
 @functools.lru_cache(maxsize=512)
 def read_host_unit(host: Any, unit: str) -> HostUnit:
-    """The unit as the host sees it; cached per (connection, unit) for all its checks."""
+    """The unit as the host sees it; cached per (connection, unit) for all its checks.
+
+    ``unit`` must be a systemd unit name (it becomes part of paths on the host); a
+    command that fails, or a directory the host cannot list, ends the check in error
+    rather than passing (or failing) on what was not read.
+    """
+    problem = commands.unit_name_problem(unit)
+    if problem:
+        raise commands.CommandRefused(f"services[].unit: {problem}")
     if systemd_running(host):
         keys = ("After", "Wants", "Requires", "BindsTo", "Restart", "RestartUSec",
                 "UnitFileState", "ActiveState", "LoadState", "Type")
         out = host.run("systemctl show " + " ".join(f"-p {k}" for k in keys) + " -- %s", unit)
-        show = parse_show(out.stdout)
+        show = parse_show(commands.output_of(out, f"systemctl show {unit}"))
         if show.get("LoadState") == "not-found":
             return HostUnit(None, True)
+        if "LoadState" not in show:
+            raise commands.HostCommandFailed(f"systemctl show {unit} answered no LoadState")
         return HostUnit(facts_from_show(unit, show), True, ["systemctl show"])
     candidates = [f"{d}/{unit}" for d in UNIT_DIRS]
     found = host.run("ls -1 -d -- " + " ".join(["%s"] * len(candidates)), *candidates)
+    _believe(found, f"looking for {unit}")
     existing = [line for line in found.stdout.splitlines() if line in candidates]
     if not existing:
         return HostUnit(None, False)
     files = [existing[0], *_host_dropins(host, unit)]
     parsed: Unit = {}
     for path in files:
-        parsed = parse_unit(host.file(path).content_string, parsed)
+        text = commands.output_of(host.run("cat -- %s", path), f"reading {path}")
+        parsed = parse_unit(text, parsed)
     return HostUnit(facts_from_unit(unit, parsed, existing[0]), False, files)
+
+
+def _believe(result: Any, what: str) -> None:
+    """A listing with complaints other than "no such file" cannot be believed."""
+    said = commands.complaints(result.stderr) if result.rc != 0 else []
+    if said:
+        raise commands.HostCommandFailed(f"{what}: " + "; ".join(said[:3]))
 
 
 def _host_dropins(host: Any, unit: str) -> list[str]:
     dirs = [f"{d}/{unit}.d" for d in reversed(UNIT_DIRS)]  # /etc last: it overrides
     out = host.run("ls -1 -q -- " + " ".join(["%s"] * len(dirs)), *dirs)
+    _believe(out, f"looking for drop-ins of {unit}")
     return dropins_from_listing(out.stdout, dirs)
 
 

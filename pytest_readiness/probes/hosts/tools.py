@@ -33,4 +33,4 @@ def needed_tools(config: ReadinessConfig, host: Host) -> list[NeededTool]:
 
 
 def missing_tools(host: Any, tools: list[NeededTool]) -> list[NeededTool]:
-    return [t for t in tools if host.run("command -v %s", t.name).rc != 0]
+    return [t for t in tools if host.run("command -v -- %s", t.name).rc != 0]

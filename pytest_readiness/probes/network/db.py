@@ -9,8 +9,11 @@ driver errors are masked before they leave this module.
 from __future__ import annotations
 
 import math
+import os
 import re
+import socket
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,30 +66,67 @@ def is_local_host(host: str) -> bool:
     return host in LOCAL_HOSTS or host.startswith("/")
 
 
-def _value(conn: psycopg.Connection[Any], query: str) -> Any:
-    """The one value a ``SHOW`` answers (a server that answers nothing is not PostgreSQL)."""
-    row = conn.execute(query).fetchone()
-    if row is None:
-        raise psycopg.DataError(f"{query} returned no row")
-    return row[0]
+class QueryDeadline:
+    """A client-side deadline on each query of one connection.
+
+    The server's ``statement_timeout`` bounds a server that works; a peer that lets the
+    client in and never answers is bounded only here: when a query is not answered
+    within ``seconds``, a timer shuts the connection's socket down, the blocked read
+    ends with an error, and :attr:`expired` says why.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], seconds: float) -> None:
+        self.conn = conn
+        self.seconds = seconds
+        self.expired: str | None = None
+
+    def run(self, sql: str) -> Any:
+        timer = threading.Timer(self.seconds, self._cut, args=(sql,))
+        timer.daemon = True
+        timer.start()
+        try:
+            return self.conn.execute(sql).fetchone()
+        finally:
+            timer.cancel()
+
+    def value(self, sql: str) -> Any:
+        """The one value a ``SHOW`` answers (a server that answers nothing is not PostgreSQL)."""
+        row = self.run(sql)
+        if row is None:
+            raise psycopg.DataError(f"{sql} returned no row")
+        return row[0]
+
+    def _cut(self, sql: str) -> None:
+        self.expired = f"no answer to {sql.split()[0]} ... within {self.seconds:g}s"
+        try:
+            with socket.socket(fileno=os.dup(self.conn.pgconn.socket)) as sock:
+                sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, psycopg.Error):
+            pass
 
 
 def postgres_facts(dsn: str, timeout: float, target: str) -> PostgresFacts:
-    """Connect within ``timeout`` and read what the database checks need."""
+    """Connect within ``timeout`` and read what the database checks need; every query
+    has a client-side deadline of ``timeout`` too (:class:`QueryDeadline`)."""
     params = dsn_params(dsn)
     host = params.get("host", "")
+    deadline: QueryDeadline | None = None
     try:
         with psycopg.connect(dsn, connect_timeout=max(2, math.ceil(timeout)),
                              options=f"-c statement_timeout={int(timeout * 1000)}",
                              autocommit=True) as conn:
-            one = conn.execute("SELECT 1").fetchone()
-            max_connections = int(_value(conn, "SHOW max_connections"))
-            reserved = int(_value(conn, "SHOW superuser_reserved_connections"))
-            version = str(_value(conn, "SHOW server_version"))
-            row = conn.execute(
-                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
+            deadline = QueryDeadline(conn, timeout)
+            one = deadline.run("SELECT 1")
+            max_connections = int(deadline.value("SHOW max_connections"))
+            reserved = int(deadline.value("SHOW superuser_reserved_connections"))
+            version = str(deadline.value("SHOW server_version"))
+            row = deadline.run("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
             ssl_in_use = bool(row and row[0])
     except psycopg.Error as exc:
+        if deadline is not None and deadline.expired:
+            raise DatabaseUnavailable(f"{target} ({mask_dsn(dsn)}): {deadline.expired} "
+                                      "(the server accepted the connection, then stalled)"
+                                      ) from None
         detail = " ".join(str(exc).split())
         raise DatabaseUnavailable(f"{target} ({mask_dsn(dsn)}): connect or query failed "
                                   f"within {timeout:g}s: {_scrub(detail, dsn)}") from None

@@ -77,7 +77,7 @@ class HostAnswer:
 def host_resolve(host: Any, host_name: str, name: str, rtype: str = "A") -> HostAnswer:
     """Resolve ``name`` on a host with its own resolver configuration (getent)."""
     family = {"A": "ahostsv4", "AAAA": "ahostsv6"}.get(rtype, "ahosts")
-    out = host.run(f"getent {family} %s", name)
+    out = host.run(f"getent {family} -- %s", name)
     if out.rc == 2:
         return HostAnswer(host_name, problem="does not resolve (getent: not found)")
     if out.rc != 0:
