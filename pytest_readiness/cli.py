@@ -117,6 +117,10 @@ def merge(args: argparse.Namespace) -> int:
     systems = {r.system for r in records}
     if len(systems) > 1:
         raise ValueError(f"the records are of different systems: {', '.join(sorted(systems))}")
+    graded = {r.profile for r in records}
+    if len(graded) > 1:
+        raise ValueError(f"the records were graded by different profiles: "
+                         f"{', '.join(sorted(graded))}")
     merged = merge_records(records)
     merged.notes = list(dict.fromkeys(n for r in records for n in r.notes))
     merged.notes += missing_shards([r.shard for r in records])

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pytest_readiness.plumbing import yamlpos
 from pytest_readiness.plumbing.reader import DEFAULT_MAX_FILE_BYTES, Reader
-from pytest_readiness.vocabulary import CATEGORIES, Severity
+from pytest_readiness.profiles import DEFAULT_PROFILE, profile_named
+from pytest_readiness.vocabulary import CATEGORIES, Level, Severity
 
 CONFIG_FILENAMES = ("readiness.yaml", "readiness.yml")
 
@@ -352,10 +353,17 @@ class MonitoringConfig(_Model):
     alertmanager: list[str] = []
 
 
+# Operations documents a team may keep outside the repository (docs.elsewhere keys).
+DOC_TOPICS = ("runbooks", "incident-response", "backup-restore", "rollback",
+              "capacity-planning", "backups-scheduled", "restore-tested")
+
+
 class DocsConfig(_Model):
     # Extra documents (globs relative to readiness.yaml) besides those found in codebases.
     paths: list[str] = []
     runbooks: list[str] = []
+    # Documents kept outside the repository (a wiki, a runbook tool): topic -> link.
+    elsewhere: dict[str, str] = {}
     # A procedure shorter than this (words, steps) is reported as a stub.
     min_words: int = Field(60, ge=0)
     min_steps: int = Field(3, ge=0)
@@ -398,6 +406,9 @@ class ScoringConfig(_Model):
     # Category weights; a key that is not a default category defines a new one.
     weights: dict[str, float] = {}
     thresholds: Thresholds = Thresholds()
+    # A category assessed by fewer distinct checks than this has insufficient evidence:
+    # no score, left out of the overall (0: every assessed category is scored).
+    min_checks: int = Field(3, ge=0)
 
     @field_validator("weights")
     @classmethod
@@ -422,8 +433,23 @@ class Override(_Model):
     category: str | None = None
 
 
+class System(_Model):
+    """What is audited: its name in reports, and whether it is a deployment or an upstream
+    library (``None``: not said; audited as a deployment, and the checks say so)."""
+
+    name: str = "Unnamed system"
+    kind: Literal["deployment", "library"] | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ReadinessConfig(_Model):
-    system: str = "Unnamed system"
+    system: System = System()
+    # The policy profile (profiles.py): baseline, restricted; --readiness-profile wins.
+    profile: str = DEFAULT_PROFILE
+    # Level overrides: rule id, check id or glob -> error | warning | note.
+    levels: dict[str, Level] = {}
     timeout: float = 10.0
     hosts: list[Host] = []
     endpoints: list[Endpoint] = []
@@ -451,6 +477,26 @@ class ReadinessConfig(_Model):
     overrides: list[Override] = []
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @field_validator("system", mode="before")
+    @classmethod
+    def _system(cls, value: Any) -> Any:
+        # ``system: "name"`` is the short form of ``system: {name: "name"}``
+        return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: str) -> str:
+        profile_named(value)  # ValueError naming the choices
+        return value
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, value: dict[str, Level]) -> dict[str, Level]:
+        for pattern in value:
+            if not pattern.strip():
+                raise ValueError("expected a rule id, check id or glob as key (got '')")
+        return value
 
     @field_validator("hosts")
     @classmethod
@@ -488,6 +534,11 @@ class ReadinessConfig(_Model):
         for i, d in enumerate(self.dns):
             if d.endpoint and d.endpoint not in endpoint_names:
                 raise _KeyedError(f"dns[{i}].endpoint", f"endpoint {d.endpoint!r} is not defined")
+        for topic in self.docs.elsewhere:
+            if topic not in DOC_TOPICS:
+                raise _KeyedError(f"docs.elsewhere.{topic}",
+                                  f"unknown topic {topic!r}; expected one of "
+                                  f"{', '.join(DOC_TOPICS)}")
         categories = self.categories
         for i, o in enumerate(self.overrides):
             if o.category and o.category not in categories:

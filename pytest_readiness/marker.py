@@ -1,7 +1,8 @@
 """The ``readiness`` marker: a check's identity (its id, written only there) and metadata.
 
 Module ``pytestmark`` gives defaults, a function's marker overrides them; ``rules``
-names the rules of a check that has several (their ids are ``<check id>:<rule>``).
+names the rules of a check that has several (their ids are ``<check id>:<rule>``);
+``levels`` says which level each rule sets and when (the catalogue lists it).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.vocabulary import SEVERITIES, priority_of
+from pytest_readiness.plumbing.findings import RuleLevel
+from pytest_readiness.vocabulary import SEVERITIES, Level, priority_of
 
 # The item's CheckMeta, set by selection.select for every check it keeps.
 META_KEY = pytest.StashKey["CheckMeta"]()
@@ -29,6 +31,7 @@ class CheckMeta:
     severity: str
     fix: str
     rules: tuple[str, ...] = ()  # a check's own rules, when it has several
+    levels: tuple[RuleLevel, ...] = ()  # the level each rule sets, and when (the catalogue)
 
     @property
     def priority(self) -> str:
@@ -62,7 +65,14 @@ def check_meta(item: pytest.Item) -> CheckMeta | None:
         severity=str(merged.get("severity", "medium")),
         fix=str(merged.get("fix", "")),
         rules=_names(merged.get("rules", ())),
+        levels=_levels(merged.get("levels", ())),
     )
+
+
+def _levels(value: Any) -> tuple[RuleLevel, ...]:
+    """``levels=`` as :class:`RuleLevel` items or ``(rule, level, when)`` triples."""
+    return tuple(item if isinstance(item, RuleLevel) else
+                 RuleLevel(str(item[0]), Level(item[1]), str(item[2])) for item in value)
 
 
 def _names(value: Any) -> tuple[str, ...]:

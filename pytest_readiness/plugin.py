@@ -35,6 +35,7 @@ from pytest_readiness.lifecycle import (
     write_host_groups,
 )
 from pytest_readiness.probes.hosts.connect import close_all as close_hosts
+from pytest_readiness.profiles import profile_named
 from pytest_readiness.report.outputs import ReportOutputs
 from pytest_readiness.selection import (
     catalogue,
@@ -70,6 +71,7 @@ OPTIONS: list[tuple[str, dict[str, Any], str | None]] = [
     ("--readiness-no-regressions", {"action": "store_true", "default": None}, "bool"),
     ("--readiness-shard", {"metavar": "I/N"}, None),
     ("--readiness-local-host", {"action": "store_true", "default": None}, "bool"),
+    ("--readiness-profile", {"metavar": "NAME"}, "string"),
 ]
 HELP = {
     "--readiness": "run the production-readiness audit (bundled suites and your own checks)",
@@ -96,6 +98,9 @@ HELP = {
     "--readiness-shard": "run only shard I of N (deterministic; one host's checks stay together)",
     "--readiness-local-host": "audit the machine running pytest as host 'local' (by default it "
                               "is a target only when readiness.yaml names a local:// host)",
+    "--readiness-profile": "policy profile that grades findings: baseline (default: what a "
+                           "production reviewer requires) or restricted (hardening); wins over "
+                           "readiness.yaml profile:",
 }
 
 
@@ -206,6 +211,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if CONTEXT_KEY not in config.stash:
         config.stash[CONTEXT_KEY] = _load_context(config)
     _name_local_host(config, config.stash[CONTEXT_KEY])
+    _choose_profile(config, config.stash[CONTEXT_KEY])
     if config.getoption("readiness_list"):
         config.option.dist = "no"  # the catalogue needs no workers
     config.pluginmanager.register(Fixtures(), "readiness-fixtures")
@@ -247,6 +253,18 @@ def _name_local_host(config: pytest.Config, context: Context) -> None:
             f"--readiness-local-host: readiness.yaml already has a host named 'local' "
             f"({clash.connection}); rename it or leave the option out")
     context.local_host = True
+
+
+def _choose_profile(config: pytest.Config, context: Context) -> None:
+    """``--readiness-profile``: the policy profile, over readiness.yaml's ``profile:``."""
+    name = option(config, "readiness_profile")
+    if not name:
+        return
+    try:
+        profile_named(str(name))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--readiness-profile: {exc}") from None
+    context.profile_name = str(name)
 
 
 def _outputs(config: pytest.Config) -> ReportOutputs:

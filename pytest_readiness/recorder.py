@@ -10,18 +10,20 @@ place where the level of the findings a check keeps decides its outcome.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_readiness import profiles
 from pytest_readiness.marker import CheckMeta
 from pytest_readiness.outcomes import CheckError, WarnOutcome
 from pytest_readiness.plumbing import pyast, suppress
 from pytest_readiness.plumbing.findings import Finding, LineSource, qualify, summary
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.suppress import Suppression
+from pytest_readiness.profiles import BASELINE, Profile, level_for
 from pytest_readiness.targets import Artefact, CodebaseTarget, ComposeTarget, Context, ProtoGroup
 from pytest_readiness.vocabulary import LEVELS, Level, Outcome, worst_level
 
@@ -80,6 +82,9 @@ class Recorder:
     context: Context | None = None
     values: dict[str, JsonValue] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    # False: the result rests on what was not found, and is no evidence that its category
+    # was assessed (scoring.py: insufficient evidence). See :meth:`not_assessed`.
+    assessed: bool = True
 
     @property
     def target_name(self) -> str | None:
@@ -99,6 +104,14 @@ class Recorder:
         found = Finding(rule, message, file, line, snippet, level)
         self.findings.append(found)
         return found
+
+    def not_assessed(self, why: str) -> None:
+        """Say that this result rests on the absence of its subject, not on evidence (no
+        runbook in a tree whose kind is not declared). It is reported and counts in a
+        category that other checks assessed, but alone it gives the category no score:
+        the absence of evidence is never a verdict."""
+        self.assessed = False
+        self.evidence(not_assessed=why)
 
     def warn(self, message: str) -> None:
         __tracebackhide__ = True
@@ -135,10 +148,32 @@ class Recorder:
                               self.context)
         return _no_lines
 
-    def level_of(self, finding: Finding) -> str:
-        """The level a finding counts at. The place where a policy (issue 14: profiles)
-        re-grades a finding; today its own level."""
-        return finding.level
+    @property
+    def profile(self) -> Profile:
+        """The policy profile the audit runs under (``baseline`` without a context)."""
+        return self.context.profile if self.context is not None else BASELINE
+
+    def level_of(self, finding: Finding) -> Level:
+        """The level a finding counts at under the audit's profile (and readiness.yaml's
+        ``levels:``), from the level its rule found: :func:`profiles.level_for`."""
+        check_id = self.check.id if self.check is not None else ""
+        return level_for(check_id, finding.rule, finding.level, self.profile)
+
+    def graded(self, findings: Iterable[Finding]) -> list[Finding]:
+        """Findings at the level they count at; what the profile or readiness.yaml changed
+        is kept in the evidence (``regraded``: rule -> "found -> level (by what)")."""
+        check_id = self.check.id if self.check is not None else ""
+        out = []
+        changed: dict[str, str] = dict(self.values.get("regraded") or {})
+        for found in findings:
+            level, by = profiles.graded(check_id, found.rule, found.level, self.profile)
+            if level != found.level:
+                changed[found.rule] = f"{found.level} -> {level} ({by})"
+                found = replace(found, level=level)
+            out.append(found)
+        if changed:
+            self.evidence(regraded=changed)
+        return out
 
     def conclude(self, findings: Iterable[Finding], what: Message, *,
                  warning: Message | None = None, lines: LineSource | None = None,
@@ -147,13 +182,15 @@ class Recorder:
 
         Rule ids are made full (``check id`` or ``check id:rule``), inline
         ``# readiness: ignore[...]`` comments and the codebase's ``ignore:`` entries
-        are applied, and findings and suppressions go to the evidence. Then any
-        ``error`` fails the check ("N what: file:line message; ..."), else any
-        ``warning`` warns (``warning``, default "N what (warning): ..."), else it passes
-        (notes stay in the evidence). ``lines`` reads a file's lines by its path
-        (default: from the target). ``code=True`` for findings in source code: those
-        outside live code (tests, docs, templates) become notes, and the evidence
-        counts findings by level.
+        are applied, and findings and suppressions go to the evidence. Each finding is
+        then graded: the level its rule found, re-graded by the profile and
+        readiness.yaml's ``levels:`` (:meth:`graded`), then capped at note where it is
+        not live (below). Then any ``error`` fails the check ("N what: file:line
+        message; ..."), else any ``warning`` warns (``warning``, default "N what
+        (warning): ..."), else it passes (notes stay in the evidence). ``lines`` reads a
+        file's lines by its path (default: from the target). ``code=True`` for findings
+        in source code: those outside live code (tests, docs, templates) become notes,
+        whatever the profile says, and the evidence counts findings by level.
         """
         __tracebackhide__ = True
         findings = list(findings)
@@ -167,15 +204,17 @@ class Recorder:
         lines_of = lines or self.lines()
         filtered = suppress.apply([qualify(f, check_id) for f in findings], lines_of,
                                   codebase.spec.ignore if codebase else ())
+        graded_findings = self.graded(filtered.kept)
+        # Caps come after the profile: a finding that is not live stays a note whatever
+        # the profile or readiness.yaml says.
         if code:
             kept = [suppress.demote_non_live(suppress.with_snippet(f, lines_of))
-                    for f in filtered.kept]
+                    for f in graded_findings]
         else:
-            kept = [suppress.with_config_snippet(f, lines_of) for f in filtered.kept]
+            kept = [suppress.with_config_snippet(f, lines_of) for f in graded_findings]
         self.findings.extend(kept)
         if code:
-            self.evidence(findings_by_level={str(level): sum(self.level_of(f) == level
-                                                             for f in kept)
+            self.evidence(findings_by_level={str(level): sum(f.level == level for f in kept)
                                              for level in LEVELS})
         if filtered.suppressed:
             self.evidence(suppressed=[s.to_dict() for s in filtered.suppressed])
@@ -188,14 +227,14 @@ class Recorder:
             unread = self.context.inventory(self.target).not_read()
             if unread:
                 self.evidence(not_read=unread)
-        worst = worst_level(self.level_of(f) for f in kept)
+        worst = worst_level(f.level for f in kept)
         outcome = worst.outcome if worst is not None else Outcome.PASS
         shown_errors, shown_warnings = SHOWN_CODE if code else SHOWN_FILES
         if outcome == Outcome.FAIL:
-            errors = [f for f in kept if self.level_of(f) == Level.ERROR]
+            errors = [f for f in kept if f.level == Level.ERROR]
             pytest.fail(_say(what, errors, shown_errors), pytrace=False)
         if outcome == Outcome.WARN:
-            warnings = [f for f in kept if self.level_of(f) == Level.WARNING]
+            warnings = [f for f in kept if f.level == Level.WARNING]
             said = warning if warning is not None else (
                 f"{what} (warning)" if isinstance(what, str) else what)
             self.warn(_say(said, warnings, shown_warnings))

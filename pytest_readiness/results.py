@@ -64,6 +64,7 @@ class CheckPayload:
     message: str
     evidence: Mapping[str, Any] = field(default_factory=dict)  # JSON-able, redacted
     waiver: AppliedWaiver | None = None
+    assessed: bool = True  # False: rests on what was not found (Recorder.not_assessed)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -100,6 +101,7 @@ class CheckResult:
     fix: str = ""
     waiver: AppliedWaiver | None = None
     duration_s: float = 0.0
+    assessed: bool = True  # False: rests on what was not found; no evidence for its category
 
     @property
     def label(self) -> str:
@@ -179,6 +181,9 @@ class Record:
     baseline: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     shard: str | None = None  # "2/3": this record is one shard's part of the audit
+    profile: str = "baseline"  # the policy profile that graded the findings (profiles.py)
+    levels: dict[str, str] = field(default_factory=dict)  # readiness.yaml levels: overrides
+    kind: str | None = None  # system.kind: deployment, library, or None (not declared)
 
     @property
     def partial(self) -> bool:
@@ -189,6 +194,9 @@ class Record:
         data: dict[str, Any] = {
             "schema": SCHEMA,
             "system": self.system,
+            "system_kind": self.kind,
+            "profile": self.profile,
+            "levels": self.levels,
             "started": self.started,
             "finished": self.finished,
             "duration_s": round(self.duration_s, 3),
@@ -222,8 +230,10 @@ def build_record(system: str, checks: Iterable[CheckResult], policy: Policy, *,
 
 
 def policy_from_dict(data: Mapping[str, Any]) -> Policy:
+    # A record written before insufficient evidence existed scored every category: 0.
     return Policy(weights=dict(data["weights"]), ready=float(data["ready"]),
-                  conditional=float(data["conditional"]))
+                  conditional=float(data["conditional"]),
+                  min_checks=int(data.get("min_checks", 0)))
 
 
 def record_from_dict(data: Mapping[str, Any]) -> Record:
@@ -238,7 +248,8 @@ def record_from_dict(data: Mapping[str, Any]) -> Record:
         incomplete=bool(data.get("incomplete", False)), not_run=list(data.get("not_run", [])),
         config=data.get("config"), command=data.get("command", "pytest --readiness"),
         baseline=data.get("baseline"), notes=list(data.get("notes", [])),
-        shard=data.get("shard"),
+        shard=data.get("shard"), profile=str(data.get("profile") or "baseline"),
+        levels=dict(data.get("levels") or {}), kind=data.get("system_kind"),
     )
 
 
@@ -276,5 +287,6 @@ def merge_records(records: list[Record]) -> Record:
         hosts=sorted({h for r in records for h in r.hosts}),
         incomplete=any(r.incomplete for r in records),
         not_run=sorted({n for r in records for n in r.not_run}),
-        config=first.config, command=first.command,
+        config=first.config, command=first.command, profile=first.profile,
+        levels=first.levels, kind=first.kind,
     )

@@ -89,6 +89,7 @@ def pytest_runtest_makereport(
         # JSON-able and redacted as one text, exactly what every report shows
         evidence=json.loads(scrub(json.dumps(evidence, default=str, sort_keys=True))),
         waiver=decision.waiver,
+        assessed=recorder.assessed if recorder else True,
     )
     setattr(report, PAYLOAD_ATTR, payload.to_dict())
     item.user_properties[:] = [p for p in item.user_properties if not str(p[0]).startswith(PREFIX)]

@@ -28,8 +28,9 @@ from typing import Any
 
 import pytest
 
+from pytest_readiness import profiles
 from pytest_readiness.config import ReadinessConfig
-from pytest_readiness.fixtures import result_target
+from pytest_readiness.fixtures import CONTEXT_KEY, result_target
 from pytest_readiness.marker import META_KEY, CheckMeta, check_meta, rule_ids, validate_meta
 
 # Notes on the selection for the record (a target selector that matched nothing): written
@@ -127,10 +128,24 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
         (keep if wanted else dropped).append(item)
     notes = unmatched_targets(checks, [(m, result_target(i)) for i, m in metas])
     config.stash[NOTES_KEY] = notes
+    mark_not_applicable(config, keep, model)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
     return notes
+
+
+def mark_not_applicable(config: pytest.Config, items: Iterable[pytest.Item],
+                        model: ReadinessConfig) -> None:
+    """Skip, with the reason, the checks the audit's profile and the system's kind rule out
+    (an upstream library has no runbooks to audit: profiles.NOT_FOR_LIBRARY)."""
+    context = config.stash.get(CONTEXT_KEY, None)
+    profile = context.profile if context is not None else profiles.resolve(
+        model.profile, model.levels, model.system.kind)
+    for item in items:
+        why = profiles.not_applicable(item.stash[META_KEY].id, profile)
+        if why:
+            item.add_marker(pytest.mark.skip(reason=why))
 
 
 def _choices(word: str, choices: Iterable[str], label: str) -> str:
@@ -250,9 +265,14 @@ def _distinct(items: Iterable[pytest.Item]) -> list[CheckMeta]:
 
 
 def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, Any]]:
-    """Every distinct check with its metadata, sorted by id (``--readiness-list`` as JSON)."""
+    """Every distinct check with its metadata, sorted by id (``--readiness-list`` as JSON):
+    its rules, the level each sets and when, and what each profile makes of them."""
     return [{"id": m.id, "section": m.section, "suite": m.suite, "category": m.category,
-             "severity": m.severity, "title": m.title, "fix": m.fix, "rules": rule_ids(m)}
+             "severity": m.severity, "title": m.title, "fix": m.fix, "rules": rule_ids(m),
+             "levels": [{"rule": profiles.rule_id(m.id, lv.rule), "level": str(lv.level),
+                         "when": lv.when} for lv in m.levels],
+             "profiles": {name: profiles.table_for(m.id, rule_ids(m), profile)
+                          for name, profile in profiles.PROFILES.items()}}
             for m in _distinct(items)]
 
 

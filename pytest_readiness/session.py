@@ -127,20 +127,23 @@ class ReadinessSession:
     def policy(self) -> Policy:
         scoring = self.context.config.scoring
         return Policy(weights=self.context.config.categories,
-                      ready=scoring.thresholds.ready, conditional=scoring.thresholds.conditional)
+                      ready=scoring.thresholds.ready, conditional=scoring.thresholds.conditional,
+                      min_checks=scoring.min_checks)
 
     def build(self, incomplete: bool = False) -> Record:
         root = self.context.base_dir
         config_path = self.context.config_path
         notes = self.config.stash.get(NOTES_KEY, None) or self.selection_notes
         record = build_record(
-            self.context.config.system, self.check_results(), self.policy(),
+            self.context.config.system.name, self.check_results(), self.policy(),
             started=self.started, finished=now_iso(), duration_s=time.monotonic() - self._t0,
             hosts=[h.name for h in self.context.hosts], incomplete=incomplete,
             not_run=self.not_run() if incomplete else [],
             config=display_path(config_path, root) if config_path else None,
             command=command_line(self.config.invocation_params.args, root),
-            notes=list(notes), shard=self.shard,
+            notes=list(notes), shard=self.shard, profile=self.context.profile.name,
+            levels={k: str(v) for k, v in self.context.config.levels.items()},
+            kind=self.context.config.system.kind,
         )
         adjusted = self.config.hook.pytest_readiness_scorecard(
             scorecard=record.scorecard, config=self.config)

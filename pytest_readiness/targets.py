@@ -16,6 +16,7 @@ from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.probes.deployment import compose
 from pytest_readiness.probes.deployment.compose_spec import project as compose_project
 from pytest_readiness.probes.deployment.compose_spec import variants
+from pytest_readiness.profiles import Profile, resolve
 from pytest_readiness.results import display_path
 
 LOCAL_HOST = Host(name="local", connection="local://")
@@ -113,10 +114,21 @@ class Context:
     base_dir: Path
     config_path: Path | None = None
     local_host: bool = False  # --readiness-local-host: audit this machine as host "local"
+    profile_name: str | None = None  # --readiness-profile (wins over readiness.yaml profile:)
     _inventories: dict[Path, tree.Inventory] = field(default_factory=dict)
     _compose: dict[Path, list[ComposeTarget]] = field(default_factory=dict)
     _projects: dict[tuple[Path, str], compose.ComposeProject] = field(default_factory=dict)
     _readers: dict[Path, Reader] = field(default_factory=dict)
+    _profile: Profile | None = None
+
+    @property
+    def profile(self) -> Profile:
+        """The policy profile of this audit, with readiness.yaml's ``levels:`` and the
+        checks the system's kind rules out (profiles.py)."""
+        if self._profile is None:
+            self._profile = resolve(self.profile_name or self.config.profile,
+                                    self.config.levels, self.config.system.kind)
+        return self._profile
 
     def resolve(self, path: str) -> Path:
         candidate = Path(path).expanduser()

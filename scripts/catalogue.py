@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from pytest_readiness.profiles import NOT_FOR_LIBRARY, PROFILES  # noqa: E402
+
 DOC = ROOT / "docs" / "catalogue.md"
 SUITES = ROOT / "suites"
 AREAS = ("hosts", "network", "code", "deployment")
@@ -49,6 +52,45 @@ def rules(row: dict[str, Any]) -> str:
     return ", ".join(f"`{i}`" for i in ids) or "-"
 
 
+def level_rows(items: list[dict[str, Any]]) -> list[str]:
+    """One row per (rule, level) a check declares, and what each profile makes of it; a
+    check that declares none fails on any finding ("error")."""
+    names = list(PROFILES)
+    out = []
+    for r in items:
+        tables = r.get("profiles", {})
+        declared = r.get("levels") or []
+        rules = [(lv["rule"], lv["level"], lv["when"]) for lv in declared]
+        if not rules and any(tables.get(n) for n in names):
+            rules = [(rule, "error", "any finding") for rule in r.get("rules", [r["id"]])]
+        for rule, level, when in rules:
+            graded = [_graded(tables.get(n, {}), r["id"], rule, level) for n in names]
+            out.append(f"| `{rule}` | {level} | {cell(when)} | " + " | ".join(graded) + " |")
+    return out
+
+
+def _graded(table: dict[str, str], check: str, rule: str, level: str) -> str:
+    """The level a profile's table gives a rule (the rule's own id first, then its check's)."""
+    graded = table.get(rule) or table.get(check)
+    return level if graded is None or graded == level else f"**{graded}**"
+
+
+def profiles_section() -> list[str]:
+    """The profiles, and the checks a system's kind rules out."""
+    lines = ["## Profiles and levels", "",
+             "A rule sets the level of each finding from what it found (error fails the "
+             "check, warning warns, note is shown and never fails); the policy profile "
+             "(`--readiness-profile`, readiness.yaml `profile:`) re-grades rules, and "
+             "readiness.yaml `levels:` overrides both ([scoring.md](scoring.md)). Each suite "
+             "below lists the levels its rules set; in the profile columns a level in bold is "
+             "the profile's re-grading. A check that lists none fails on any finding.", "",
+             "| profile | what it asks for |", "|---|---|"]
+    lines += [f"| `{name}` | {cell(p.summary)} |" for name, p in PROFILES.items()]
+    lines += ["", "With `system: {kind: library}` these checks are not applicable: "
+              + ", ".join(f"`{pattern}`" for pattern in NOT_FOR_LIBRARY) + ".", ""]
+    return lines
+
+
 def counts(rows: list[dict[str, Any]]) -> str:
     return f"{len(rows)} checks in {len({r['suite'] for r in rows})} suites"
 
@@ -63,7 +105,7 @@ def render(rows: list[dict[str, Any]]) -> str:
              "`pytest_readiness/probes/AREA/SUITE.py`, and SUITE is the prefix of its check ids.",
              "A finding's rule id is its check's id, or `<check id>:<rule>` for a check with "
              "several rules (listed): `# readiness: ignore[...]` and `ignore:` entries in "
-             "readiness.yaml take either, or a glob.", ""]
+             "readiness.yaml take either, or a glob.", "", *profiles_section()]
     order = {area: i for i, area in enumerate(AREAS)}
     by_suite = sorted(rows, key=lambda r: (order.get(area_of(r["suite"]), 9), r["suite"],
                                            r["id"]))
@@ -77,6 +119,10 @@ def render(rows: list[dict[str, Any]]) -> str:
             lines += [f"| `{r['id']}` | {r['category']} | {r['severity']} | {cell(r['title'])} | "
                       f"{cell(r['fix'])} | {rules(r)} |" for r in items]
             lines.append("")
+            graded = level_rows(items)
+            if graded:
+                lines += ["| rule | level | when | " + " | ".join(PROFILES) + " |",
+                          "|---|---|---|" + "---|" * len(PROFILES), *graded, ""]
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ Run on purpose, never as a test (issue 13, item 8; docs/precision.md):
     python scripts/precision.py --keep /tmp/corpus --no-audit   # recompare the kept records
     python scripts/precision.py --json p.json --markdown docs/precision.md
     python scripts/precision.py --strict               # exit 1 on a false result, a miss
+    python scripts/precision.py --profile baseline --profile restricted   # both profiles
 
 Each archive of the corpus (README.md and labels.yaml beside them) is extracted and
 audited as a new user would: ``python -m pytest --readiness --readiness-json ...`` run
@@ -40,6 +41,7 @@ from precision_compare import (  # noqa: E402
     MustFind,
     compare_tree,
     compose_carry,
+    profile_summary,
     strict_failures,
     summarise,
 )
@@ -180,6 +182,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--local-host", action="store_true",
                         help=f"also audit this machine ({LOCAL_HOST_OPTION}, when the plugin "
                              "has it; the corpus labels its host checks false)")
+    parser.add_argument("--profile", action="append", metavar="NAME",
+                        help="audit under this policy profile (--readiness-profile; "
+                             "repeatable: the first fills the precision tables, each gets "
+                             "its columns in the outcomes-per-check table; default: the "
+                             "plugin's default, no option passed)")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter whose pytest-readiness audits (default: this one)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per tree audit")
@@ -202,28 +209,37 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     extra = [LOCAL_HOST_OPTION] if args.local_host and option else []
     records = scratch / "records"
     records.mkdir(parents=True, exist_ok=True)
-    compared = []
+    profiles: list[str | None] = list(args.profile or [None])
+    by_profile: dict[str, list[dict[str, Any]]] = {}
+    kept: dict[str, list[Mapping[str, Any]]] = {}
     for tree in trees:
         root = scratch / str(tree["tree"])
         if not root.is_dir():
             root = extract(args.corpus / str(tree["archive"]), scratch, str(tree["commit"]))
-        path = records / f"{tree['tree']}.json"
-        if args.no_audit:
-            record, elapsed, code = json.loads(path.read_text(encoding="utf-8")), 0.0, None
-        else:
-            record, elapsed, code = audit(root, path, args.python, extra, args.timeout)
         facts = compose_facts(root)
         musts = [m for m in MUST_FIND if m.tree == tree["tree"]]
-        row = compare_tree(tree, record, partial(compose_carry, facts=facts), musts,
-                           CHECK_RENAMES)
-        compared.append({**row, "record": str(path), "seconds": round(elapsed, 1),
-                         "exit_code": code})
+        for profile in profiles:
+            name = profile or "default"
+            path = records / (f"{tree['tree']}.json" if profile is None
+                              else f"{tree['tree']}.{profile}.json")
+            chosen = extra + (["--readiness-profile", profile] if profile else [])
+            if args.no_audit:
+                record, elapsed, code = json.loads(path.read_text(encoding="utf-8")), 0.0, None
+            else:
+                record, elapsed, code = audit(root, path, args.python, chosen, args.timeout)
+            row = compare_tree(tree, record, partial(compose_carry, facts=facts), musts,
+                               CHECK_RENAMES)
+            by_profile.setdefault(name, []).append(
+                {**row, "record": str(path), "seconds": round(elapsed, 1), "exit_code": code})
+            kept.setdefault(name, []).append(record)
+    compared = by_profile[profiles[0] or "default"] if trees else []
     return {
         "schema": "pytest-readiness-precision/1",
         "labels": str(labels_path), "scratch": str(scratch),
         "versions": compared[0]["versions"] if compared else {},
         "local_host": {"option": option, "asked": args.local_host, "passed": bool(extra)},
         "trees": compared, **summarise(compared),
+        "profiles": {name: profile_summary(rows, kept[name]) for name, rows in by_profile.items()},
     }
 
 

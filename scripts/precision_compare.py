@@ -47,6 +47,7 @@ class Result:
     files: frozenset[str] = frozenset()  # files of its error/warning findings
     warn_only: frozenset[str] = frozenset()  # of those, files with warnings and no error
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    assessed: bool = True  # False: rests on what was not found (no evidence for a category)
 
     @property
     def name(self) -> str:
@@ -350,12 +351,14 @@ def policy_of(record: Mapping[str, Any]) -> scoring.Policy:
     default = scoring.Policy()
     return scoring.Policy(weights=policy.get("weights") or default.weights,
                           ready=policy.get("ready", default.ready),
-                          conditional=policy.get("conditional", default.conditional))
+                          conditional=policy.get("conditional", default.conditional),
+                          min_checks=int(policy.get("min_checks", 0)))
 
 
 def rescore(results: Sequence[Result], outcomes: Sequence[str],
             policy: scoring.Policy) -> dict[str, Any]:
-    checks = [scoring.ScoredCheck(r.check, r.target or None, r.category, r.severity, o)
+    checks = [scoring.ScoredCheck(r.check, r.target or None, r.category, r.severity, o,
+                                  r.assessed)
               for r, o in zip(results, outcomes, strict=True)]
     return scoring.scorecard_to_dict(scoring.score(checks, policy))
 
@@ -429,6 +432,7 @@ def record_results(record: Mapping[str, Any]) -> list[Result]:
             category=str(check.get("category") or ""), message=str(check.get("message") or ""),
             files=files, warn_only=files - errors,
             evidence=evidence if isinstance(evidence, dict) else {},
+            assessed=check.get("assessed", True) is not False,
         ))
     return results
 
@@ -506,4 +510,25 @@ def strict_failures(report: Mapping[str, Any]) -> list[str]:
                     for m in tree["must_find"] if not m["found"]]
     return reasons
 
+
+# --- profiles ------------------------------------------------------------------------------
+
+def outcome_distribution(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """Check id -> outcome -> how many results had it, over every record."""
+    out: dict[str, dict[str, int]] = {}
+    for record in records:
+        for check in record.get("checks") or []:
+            outcomes = out.setdefault(str(check["id"]), {})
+            outcome = str(check["outcome"])
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def profile_summary(trees: list[dict[str, Any]],
+                    records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """What one profile made of the corpus: outcomes per check, label counts per check and
+    in total, and each tree's printed score."""
+    return {"outcomes": outcome_distribution(records), **summarise(trees),
+            "scores": {tree["tree"]: {k: tree["printed"].get(k) for k in ("overall", "verdict")}
+                       for tree in trees}}
 

@@ -104,6 +104,57 @@ def scorecard_rows(tree: Mapping[str, Any]) -> list[list[str]]:
     return rows
 
 
+OUTCOME_ORDER = ("fail", "warn", "error", "pass", "waived", "skip")
+
+
+def outcomes_cell(outcomes: Mapping[str, int]) -> str:
+    """``fail 2, warn 3, pass 10`` (outcomes that occurred, worst first)."""
+    return ", ".join(f"{o} {outcomes[o]}" for o in OUTCOME_ORDER if outcomes.get(o)) or "–"
+
+
+def labelled_cell(counts: Mapping[str, Any] | None) -> str:
+    """What a profile did with the labels of one check."""
+    if not counts:
+        return "–"
+    true = counts["true_kept"] + counts["true_missed"]
+    debatable = counts["debatable_fail"] + counts["debatable_warn"] + counts["debatable_gone"]
+    false = counts["false_reported"] + counts["false_gone"]
+    parts = []
+    if true:
+        parts.append(f"true {counts['true_kept']}/{true} kept")
+    if false:
+        parts.append(f"false {counts['false_reported']}/{false} reported")
+    if debatable:
+        parts.append(f"debatable {counts['debatable_fail']} fail, {counts['debatable_warn']} warn")
+    return "; ".join(parts) or "–"
+
+
+def profile_rows(report: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Outcomes per check under each profile, with what each did to the labels."""
+    profiles = report.get("profiles") or {}
+    names = list(profiles)
+    header = ["check", *(f"{n}: {h}" for n in names for h in ("outcomes", "labels"))]
+    # checks that were not applicable anywhere under any profile say nothing: left out
+    checks = sorted({c for p in profiles.values() for c, o in p["outcomes"].items()
+                     if set(o) - {"skip"}})
+    rows = [[check, *(cell for n in names for cell in (
+        outcomes_cell(profiles[n]["outcomes"].get(check, {})),
+        labelled_cell(profiles[n]["checks"].get(check))))] for check in checks]
+    return header, rows
+
+
+def profile_score_rows(report: Mapping[str, Any]) -> list[list[str]]:
+    rows = []
+    for name, summary in (report.get("profiles") or {}).items():
+        t = summary["totals"]
+        for tree, printed in summary["scores"].items():
+            rows.append([name, tree, score(printed)])
+        rows.append([name, "all", f"true kept {t['true_kept']}, false reported "
+                     f"{t['false_reported']}, debatable fail {t['debatable_fail']} / warn "
+                     f"{t['debatable_warn']}"])
+    return rows
+
+
 def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
@@ -146,6 +197,11 @@ def render_text(report: Mapping[str, Any]) -> str:
                                                        check_rows(report["checks"]))]
     out += ["", "== must-find (corpus README)", *text_table(
         ["tree", "where", "what", "checks", "reported by"], must_rows(report))]
+    if len(report.get("profiles") or {}) > 1:
+        header, rows = profile_rows(report)
+        out += ["", "== outcomes per check under each profile", *text_table(header, rows),
+                "", "== scores under each profile", *text_table(
+                    ["profile", "tree", "printed score"], profile_score_rows(report))]
     out += ["", "== totals (strict = true/(true+false+debatable) of fail/warn; acceptable "
             "counts a debatable warn as right)", *text_table(TOTALS_HEADER, totals_rows(report))]
     return "\n".join(out)
@@ -215,6 +271,11 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                                                           check_rows(report["checks"])),
            "", "### Must-find (corpus README)", "",
            *md_table(["tree", "where", "what", "checks", "reported by"], must_rows(report))]
+    if len(report.get("profiles") or {}) > 1:
+        header, rows = profile_rows(report)
+        out += ["", "### Outcomes per check under each profile", "", *md_table(header, rows),
+                "", "### Scores under each profile", "",
+                *md_table(["profile", "tree", "printed score"], profile_score_rows(report))]
     for tree in report["trees"]:
         out += ["", f"### {tree['tree']}", "",
                 *md_table(["category", "weight", "printed", "true findings only"],

@@ -48,6 +48,18 @@ class Finding:
         return {k: v for k, v in data.items() if v not in (None, "")}
 
 
+@dataclass(frozen=True)
+class RuleLevel:
+    """When a rule reports a finding at a level (one line of the catalogue): the rule
+    (``""`` for the check's own rule), the level it sets and in what case. Declared
+    beside the rule, handed to the marker (``levels=``); a policy profile may re-grade
+    it (profiles.py)."""
+
+    rule: str
+    level: Level
+    when: str
+
+
 def qualify(finding: Finding, check_id: str) -> Finding:
     """The finding with its full rule id: the check id, or ``<check id>:<rule>``."""
     if finding.rule == check_id or finding.rule.startswith(check_id + RULE_SEPARATOR):

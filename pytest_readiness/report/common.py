@@ -8,7 +8,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_readiness.profiles import PROFILES
 from pytest_readiness.results import CheckResult, Record, rerun_command
+from pytest_readiness.scoring import INSUFFICIENT, CategoryScore
 from pytest_readiness.vocabulary import PROBLEMS, Severity, Verdict, priority_of
 
 MAX_VALUE = 500  # characters of one evidence value shown in a report
@@ -46,12 +48,35 @@ def verdict_text(record: Record) -> str:
     return verdict
 
 
+def grading(record: Record) -> str:
+    """How findings were graded: the profile, readiness.yaml's level overrides, the kind."""
+    profile = PROFILES.get(record.profile)
+    said = f"Profile: {record.profile}" + (f" ({profile.summary})" if profile else "")
+    if record.levels:
+        said += f"; {len(record.levels)} level override(s) from readiness.yaml"
+    kind = record.kind or "not declared (audited as a deployment)"
+    return f"{said}; system kind: {kind}."
+
+
+def basis_text(record: Record) -> str:
+    """What the verdict rests on: the categories scored and their checks."""
+    return f"The verdict {record.scorecard.basis}."
+
+
+def category_score_text(category: CategoryScore, short: bool = False) -> str:
+    """A category's score, or why it has none (absent, insufficient evidence)."""
+    if category.status == INSUFFICIENT:
+        return "too few" if short else "insufficient evidence"
+    return fmt_score(category.score)
+
+
 def caveats(record: Record) -> list[str]:
     """What a reader must know before trusting the scorecard, one sentence each."""
     lines = []
     if record.scorecard.verdict == Verdict.NOT_ASSESSED:
-        lines.append("Nothing was assessed: every check was not applicable or none was "
-                     "selected, so there is no verdict (see docs/scoring.md).")
+        lines.append("Nothing was assessed enough for a verdict: every check was not "
+                     "applicable, none was selected, or no category was assessed by enough "
+                     "checks (see docs/scoring.md).")
     if record.partial:
         lines.append(f"PARTIAL: shard {record.shard} of a sharded run; this scorecard covers "
                      "that shard's checks only. Merge the shards (pytest-readiness merge) "

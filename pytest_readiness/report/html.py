@@ -21,10 +21,13 @@ from pytest_readiness.report.charts import scorecard_bars, series_from_history, 
 from pytest_readiness.report.common import (
     MAX_VALUE,
     action_items,
+    basis_text,
+    category_score_text,
     caveats,
     counts,
     finding_location,
     fmt_score,
+    grading,
     truncate,
     verdict_text,
 )
@@ -149,7 +152,9 @@ def _banner(record: Record) -> list[str]:
            f"not applicable: {tally.get(Outcome.SKIP, 0)}</p>",
            f'<p class="muted">Audited {e(record.started)} in {record.duration_s:.1f}s · hosts: '
            f"{e(', '.join(record.hosts) or '-')} · config: {e(record.config or '(none)')}</p>",
-           f'<p class="muted" id="command">Command: <code>{e(record.command, 2000)}</code></p>']
+           f'<p class="muted" id="command">Command: <code>{e(record.command, 2000)}</code></p>',
+           f'<p id="basis">{e(basis_text(record), 2000)}</p>',
+           f'<p class="muted" id="profile">{e(grading(record), 2000)}</p>']
     if card.blockers:
         out.append('<p id="blockers"><b>Blockers:</b> '
                    + ", ".join(f"<code>{e(b)}</code>" for b in card.blockers) + "</p>")
@@ -169,7 +174,7 @@ def _scorecard(record: Record) -> list[str]:
             continue
         outcomes = ", ".join(f"{n} {o}" for o, n in sorted(cat.counts.items())) or "-"
         rows.append(f'<tr data-category="{e(cat.name)}"><td>{e(cat.name)}</td>'
-                    f'<td class="num cat-score">{fmt_score(cat.score)}</td>'
+                    f'<td class="num cat-score">{category_score_text(cat)}</td>'
                     f'<td class="num">{cat.weight:g}</td><td class="num">{cat.weighted:.1f}</td>'
                     f"<td>{e(outcomes)}</td></tr>")
     rows.append(f'<tr><th>Overall</th><th class="num">{fmt_score(card.overall)}</th>'

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pytest_readiness.report.common import (
     action_items,
+    basis_text,
     by_section,
+    category_score_text,
     caveats,
     counts,
     evidence_items,
     finding_location,
     fmt_score,
+    grading,
     md,
     verdict_text,
 )
@@ -54,6 +57,8 @@ def _summary(record: Record) -> list[str]:
         f"- Audited: {record.started} in {record.duration_s:.1f}s; hosts: "
         f"{md(', '.join(record.hosts)) or '-'}; config: {md(record.config or '(none)')}",
         f"- Command: `{_code(record.command)}`",
+        f"- {md(basis_text(record), 1000)}",
+        f"- {md(grading(record), 1000)}",
     ]
     if card.blockers:
         lines.append(f"- Blockers: {', '.join(md(b) for b in card.blockers)}")
@@ -76,7 +81,7 @@ def _scorecard(record: Record) -> list[str]:
         if cat.score is None and not cat.counts:
             continue
         outcomes = ", ".join(f"{n} {o}" for o, n in sorted(cat.counts.items())) or "-"
-        lines.append(f"| {md(cat.name)} | {fmt_score(cat.score)} | {cat.weight:g} | "
+        lines.append(f"| {md(cat.name)} | {category_score_text(cat)} | {cat.weight:g} | "
                      f"{cat.weighted:.1f} | {outcomes} |")
     lines.append(f"| **Overall** | **{fmt_score(card.overall)}** | | | |")
     if card.absent:

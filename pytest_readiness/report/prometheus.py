@@ -44,6 +44,8 @@ def registry_for(record: Record) -> CollectorRegistry:
                     ["system", "verdict"], registry=registry)
     for name in VERDICTS:
         verdict.labels(system, name).set(1 if card.verdict == name else 0)
+    Gauge("readiness_profile_info", "1 for the policy profile that graded the last audit",
+          ["system", "profile"], registry=registry).labels(system, record.profile).set(1)
     Gauge("readiness_blockers", "Failed or errored critical checks", ["system"],
           registry=registry).labels(system).set(len(card.blockers))
     Gauge("readiness_incomplete", "1 when the last audit was interrupted", ["system"],

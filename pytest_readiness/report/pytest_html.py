@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 
 from pytest_readiness.report.charts import scorecard_bars
-from pytest_readiness.report.common import caveats, fmt_score, truncate, verdict_text
+from pytest_readiness.report.common import (
+    basis_text,
+    category_score_text,
+    caveats,
+    fmt_score,
+    grading,
+    truncate,
+    verdict_text,
+)
 from pytest_readiness.runtest import payload_of
 from pytest_readiness.vocabulary import PROBLEMS
 
@@ -38,7 +46,7 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
         return
     card = record.scorecard
     rows = "".join(
-        f"<tr><td>{escape(c.name)}</td><td>{fmt_score(c.score)}</td><td>{c.weight:g}</td>"
+        f"<tr><td>{escape(c.name)}</td><td>{category_score_text(c)}</td><td>{c.weight:g}</td>"
         f"<td>{c.weighted:.1f}</td></tr>"
         for c in card.categories if c.score is not None or c.counts)
     prefix.append(
@@ -46,6 +54,8 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
         f'<p class="readiness-verdict"><b>{escape(verdict_text(record))}</b> — overall score '
         f"<b>{fmt_score(card.overall)}</b> / 100</p>"
         + "".join(f'<p class="readiness-caveat">{escape(line)}</p>' for line in caveats(record))
+        + f'<p class="readiness-basis">{escape(basis_text(record))}</p>'
+        + f'<p class="readiness-profile">{escape(grading(record))}</p>'
         + f"{scorecard_bars(card)}"
         f'<table class="readiness-scorecard"><tr><th>Category</th><th>Score</th><th>Weight</th>'
         f"<th>Weighted</th></tr>{rows}</table>"

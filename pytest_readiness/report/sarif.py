@@ -96,6 +96,7 @@ def render(record: Record, root: Path | None = None) -> dict[str, Any]:
                              "commandLine": record.command,
                              "startTimeUtc": record.started, "endTimeUtc": record.finished,
                              "properties": {"verdict": record.scorecard.verdict,
+                                            "profile": record.profile,
                                             "partial": record.partial, "shard": record.shard,
                                             "incomplete": record.incomplete}}],
             "results": results,

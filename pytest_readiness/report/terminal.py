@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pytest_readiness.report.common import (
     action_items,
+    basis_text,
+    category_score_text,
     caveats,
     counts,
     fmt_score,
+    grading,
     truncate,
     verdict_text,
 )
@@ -23,7 +26,7 @@ def render(record: Record, fail_under: float | None = None) -> list[str]:
         outcomes = ", ".join(f"{n} {o}" for o, n in sorted(cat.counts.items()))
         if cat.score is None and not cat.counts:
             continue
-        lines.append(f"{cat.name:<14}{fmt_score(cat.score):>8}{cat.weight:>8g}"
+        lines.append(f"{cat.name:<14}{category_score_text(cat, short=True):>8}{cat.weight:>8g}"
                      f"{cat.weighted:>10.1f}  {outcomes or '-'}")
     lines.append(f"{'overall':<14}{fmt_score(card.overall):>8}")
     if card.absent:
@@ -36,6 +39,7 @@ def render(record: Record, fail_under: float | None = None) -> list[str]:
         met = card.overall >= fail_under
         gate = f" (fail-under {fail_under:g}: {'met' if met else 'NOT met'})"
     lines.append(f"VERDICT: {verdict_text(record)}{gate}")
+    lines += [basis_text(record), grading(record)]
     lines += caveats(record)
     lines += [f"note: {truncate(n, 300)}" for n in record.notes]
     if card.blockers:

@@ -44,7 +44,8 @@ def test_cors_no_wildcard_with_credentials(python_modules: list[pyast.Module],
                        "CORS configuration(s) with * and credentials", code=True)
 
 
-@pytest.mark.readiness(id="auth.jwt-secret-strength", severity="high",
+@pytest.mark.readiness(id="auth.jwt-secret-strength", levels=auth.JWT_LEVELS,
+                       severity="high",
                        fix="Read the signing key from the environment and refuse to start when "
                            "it is shorter than 32 bytes (if len(key) < 32: raise ...); never "
                            "accept alg 'none' or decode without verifying the signature")
@@ -83,7 +84,8 @@ def test_passwords_hashed_with_a_slow_hash(python_modules: list[pyast.Module],
     readiness.conclude(hashing.weak, "weak password hash(es)", code=True)
 
 
-@pytest.mark.readiness(id="auth.token-revocation", severity="medium",
+@pytest.mark.readiness(id="auth.token-revocation", levels=auth.REVOCATION_LEVELS,
+                       severity="medium",
                        fix="Add a revocation path (deny-list by jti, or a token version per "
                            "user) and call it from logout and password change")
 def test_token_revocation_path_is_called(inventory: Inventory,
@@ -108,7 +110,8 @@ def test_token_revocation_path_is_called(inventory: Inventory,
                        code=True)
 
 
-@pytest.mark.readiness(id="auth.events-logged", severity="medium", category="monitoring",
+@pytest.mark.readiness(id="auth.events-logged", levels=auth.EVENTS_LEVELS,
+                       severity="medium", category="monitoring",
                        fix="Log login success and failure, token issue and revocation "
                            "(user id, source address; never the password or token)")
 def test_auth_events_logged(python_modules: list[pyast.Module], readiness: Recorder) -> None:

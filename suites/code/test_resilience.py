@@ -19,7 +19,18 @@ def _outbound(inventory: Inventory) -> tuple[list[pyast.Module], list[resilience
     return modules, resilience.http_calls(modules), resilience.grpc_channels(modules)
 
 
-@pytest.mark.readiness(id="resilience.http-timeout", severity="high",
+def _not_read(inventory: Inventory) -> dict[str, int]:
+    return resilience.other_languages(f.rel for f in inventory.files)
+
+
+def _said_not_read(inventory: Inventory) -> str:
+    """`` (Go, Java not read)`` for a polyglot tree: what a warning rests on."""
+    others = _not_read(inventory)
+    return f" ({', '.join(others)} not read)" if others else ""
+
+
+@pytest.mark.readiness(id="resilience.http-timeout", levels=resilience.TIMEOUT_LEVELS,
+                       severity="high",
                        fix="Pass an explicit timeout to every call or client "
                            "(requests: timeout=(3.05, 27); httpx.Client(timeout=10); "
                            "aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)))")
@@ -39,7 +50,8 @@ def test_http_calls_have_explicit_timeouts(inventory: Inventory, readiness: Reco
                        warning="call(s) rely on the library's default timeout", code=True)
 
 
-@pytest.mark.readiness(id="resilience.retry-backoff", severity="medium",
+@pytest.mark.readiness(id="resilience.retry-backoff", levels=resilience.RETRY_LEVELS,
+                       severity="medium",
                        fix="Retry idempotent outbound calls with exponential backoff and jitter "
                            "(tenacity, backoff, urllib3 Retry via HTTPAdapter(max_retries=...))")
 def test_outbound_calls_retry_with_backoff(inventory: Inventory, readiness: Recorder) -> None:
@@ -49,16 +61,19 @@ def test_outbound_calls_retry_with_backoff(inventory: Inventory, readiness: Reco
     if not sites:
         pytest.skip("not applicable: no outbound HTTP or gRPC calls in live code")
     found = resilience.retry_mechanisms(modules)
-    readiness.evidence(outbound_call_sites=len(sites), retry=[m.__dict__ for m in found[:20]])
+    readiness.evidence(outbound_call_sites=len(sites), retry=[m.__dict__ for m in found[:20]],
+                       languages_not_read=_not_read(inventory))
     if found:
         return
     readiness.conclude(
         resilience.site_findings(sites, "no retry with backoff anywhere in live code"),
         lambda errors: f"{len(errors)} outbound call site(s) and no retry with backoff anywhere "
-                       f"in live code: {summary(errors, 5)}", code=True)
+                       f"in live Python code{_said_not_read(inventory)}: {summary(errors, 5)}",
+        code=True)
 
 
-@pytest.mark.readiness(id="resilience.circuit-breaker", severity="medium",
+@pytest.mark.readiness(id="resilience.circuit-breaker", levels=resilience.CIRCUIT_BREAKER_LEVELS,
+                       severity="medium",
                        rules=resilience.CIRCUIT_BREAKER_RULES,
                        fix="Wrap calls to each external dependency in a circuit breaker "
                            "(pybreaker, aiobreaker, purgatory) and apply it on the call path")
@@ -71,11 +86,13 @@ def test_circuit_breaker_used_on_production_path(inventory: Inventory,
     if not sites and not breakers.defined:
         pytest.skip("not applicable: no outbound calls in live code and no circuit breaker")
     readiness.evidence(defined=[m.__dict__ for m in breakers.defined[:20]],
-                       used=[m.__dict__ for m in breakers.used[:20]])
+                       used=[m.__dict__ for m in breakers.used[:20]],
+                       languages_not_read=_not_read(inventory))
     if not breakers.defined:
         readiness.conclude(
             resilience.site_findings(sites, "no circuit breaker in the codebase"),
-            lambda errors: f"no circuit breaker for the outbound calls: {summary(errors, 5)}",
+            lambda errors: f"no circuit breaker for the outbound calls in Python code"
+                           f"{_said_not_read(inventory)}: {summary(errors, 5)}",
             code=True)
     elif not breakers.used:
         readiness.conclude(
@@ -85,7 +102,8 @@ def test_circuit_breaker_used_on_production_path(inventory: Inventory,
             code=True)
 
 
-@pytest.mark.readiness(id="resilience.grpc-keepalive", severity="medium",
+@pytest.mark.readiness(id="resilience.grpc-keepalive", levels=resilience.KEEPALIVE_LEVELS,
+                       severity="medium",
                        fix="Create channels with options=[('grpc.keepalive_time_ms', 30000), "
                            "('grpc.keepalive_timeout_ms', 10000)] so dead peers are detected")
 def test_grpc_channels_have_keepalive(inventory: Inventory, readiness: Recorder) -> None:
@@ -94,6 +112,7 @@ def test_grpc_channels_have_keepalive(inventory: Inventory, readiness: Recorder)
     if not channels:
         pytest.skip("not applicable: no gRPC channels created")
     readiness.evidence(channels=len(channels),
-                       with_keepalive=sum(bool(c.keepalive) for c in channels))
+                       with_keepalive=sum(bool(c.keepalive) for c in channels),
+                       languages_not_read=_not_read(inventory))
     readiness.conclude(resilience.keepalive_findings(channels), "channel(s) without keepalive",
                        warning=lambda warnings: summary(warnings, 5), code=True)

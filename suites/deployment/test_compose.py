@@ -55,7 +55,7 @@ def _conclude(readiness: Recorder, project: ComposeProject, findings: Iterable[F
     readiness.conclude(found, what, lines=project.lines)
 
 
-@pytest.mark.readiness(id="compose.valid", severity="high",
+@pytest.mark.readiness(id="compose.valid", levels=compose.LEVELS["valid"], severity="high",
                        fix="Make every file of the project load: fix the YAML, the keys the "
                            "Compose specification does not know, and the values of the wrong "
                            "type")
@@ -70,7 +70,8 @@ def test_project_loads(compose_target: ComposeTarget, readiness: Recorder,
     _conclude(readiness, project, compose.validity(project), "problem(s) loading the project")
 
 
-@pytest.mark.readiness(id="compose.healthcheck", severity="high",
+@pytest.mark.readiness(id="compose.healthcheck", levels=compose.LEVELS["healthcheck"],
+                       severity="high",
                        fix="Add a healthcheck to the service (or a HEALTHCHECK to its Dockerfile)")
 def test_every_service_has_healthcheck(compose_project: ComposeProject,
                                        readiness: Recorder) -> None:
@@ -79,7 +80,9 @@ def test_every_service_has_healthcheck(compose_project: ComposeProject,
               "service(s) without a healthcheck")
 
 
-@pytest.mark.readiness(id="compose.depends-on-healthy", severity="medium",
+@pytest.mark.readiness(id="compose.depends-on-healthy", rules=("", "stated"),
+                       levels=compose.LEVELS["depends-on-healthy"],
+                       severity="medium",
                        fix="Use depends_on: {db: {condition: service_healthy}} for dependencies "
                            "that have a healthcheck")
 def test_depends_on_waits_for_healthy(compose_project: ComposeProject,
@@ -89,7 +92,8 @@ def test_depends_on_waits_for_healthy(compose_project: ComposeProject,
               "dependency(ies) started without waiting for health")
 
 
-@pytest.mark.readiness(id="compose.restart-policy", severity="medium",
+@pytest.mark.readiness(id="compose.restart-policy", levels=compose.LEVELS["restart-policy"],
+                       severity="medium",
                        fix="Set restart: unless-stopped (or deploy.restart_policy)")
 def test_restart_policy(compose_project: ComposeProject, readiness: Recorder) -> None:
     """Every service restarts on failure (restart or deploy.restart_policy)."""
@@ -97,7 +101,8 @@ def test_restart_policy(compose_project: ComposeProject, readiness: Recorder) ->
               "service(s) without a restart policy")
 
 
-@pytest.mark.readiness(id="compose.resource-limits", severity="medium",
+@pytest.mark.readiness(id="compose.resource-limits", levels=compose.LEVELS["resource-limits"],
+                       severity="medium",
                        fix="Set deploy.resources.limits.memory and cpus (or mem_limit / cpus)")
 def test_resource_limits(compose_project: ComposeProject, readiness: Recorder) -> None:
     """Every service has a memory limit (and a CPU limit)."""
@@ -105,7 +110,8 @@ def test_resource_limits(compose_project: ComposeProject, readiness: Recorder) -
               "service(s) without resource limits")
 
 
-@pytest.mark.readiness(id="compose.non-root", severity="high", category="security",
+@pytest.mark.readiness(id="compose.non-root", levels=compose.LEVELS["non-root"],
+                       severity="high", category="security",
                        fix="Set user: to a non-root uid, or USER in the service's Dockerfile")
 def test_containers_run_as_non_root(compose_project: ComposeProject,
                                     readiness: Recorder) -> None:
@@ -114,7 +120,8 @@ def test_containers_run_as_non_root(compose_project: ComposeProject,
               "service(s) running as root")
 
 
-@pytest.mark.readiness(id="compose.read-only-rootfs", severity="medium", category="security",
+@pytest.mark.readiness(id="compose.read-only-rootfs", levels=compose.LEVELS["read-only-rootfs"],
+                       severity="medium", category="security",
                        fix="Set read_only: true and mount tmpfs for the paths the app writes")
 def test_read_only_root_filesystem(compose_project: ComposeProject,
                                    readiness: Recorder) -> None:
@@ -123,7 +130,9 @@ def test_read_only_root_filesystem(compose_project: ComposeProject,
               "service(s) with a writable root filesystem")
 
 
-@pytest.mark.readiness(id="compose.capabilities", severity="medium", category="security",
+@pytest.mark.readiness(id="compose.capabilities", rules=compose.CAPABILITY_RULES,
+                       levels=compose.LEVELS["capabilities"],
+                       severity="medium", category="security",
                        fix="Set cap_drop: [ALL]; add back only what is needed, each cap_add with "
                            "a comment saying why")
 def test_capabilities_dropped(compose_project: ComposeProject, readiness: Recorder) -> None:
@@ -132,7 +141,8 @@ def test_capabilities_dropped(compose_project: ComposeProject, readiness: Record
               "capability problem(s)")
 
 
-@pytest.mark.readiness(id="compose.no-new-privileges", severity="medium", category="security",
+@pytest.mark.readiness(id="compose.no-new-privileges", levels=compose.LEVELS["no-new-privileges"],
+                       severity="medium", category="security",
                        fix="Add security_opt: [\"no-new-privileges:true\"]")
 def test_no_new_privileges(compose_project: ComposeProject, readiness: Recorder) -> None:
     """Containers cannot gain privileges (no-new-privileges)."""
@@ -140,7 +150,8 @@ def test_no_new_privileges(compose_project: ComposeProject, readiness: Recorder)
               "service(s) without no-new-privileges")
 
 
-@pytest.mark.readiness(id="compose.host-access", severity="high", category="security",
+@pytest.mark.readiness(id="compose.host-access", levels=compose.LEVELS["host-access"],
+                       severity="high", category="security",
                        fix="Do not give containers the host: no Docker socket (use a socket "
                            "proxy with a read-only API allowlist), no host /, /proc, /sys, no "
                            "privileged, no host namespaces, no SYS_ADMIN-class capabilities")
@@ -161,8 +172,8 @@ def test_no_literal_secrets(compose_project: ComposeProject, readiness: Recorder
               "literal credential(s)")
 
 
-@pytest.mark.readiness(id="compose.exposed-datastores", severity="high", category="security",
-                       rules=["admin-ui"],
+@pytest.mark.readiness(id="compose.exposed-datastores", levels=compose.LEVELS["exposed-datastores"],
+                       severity="high", category="security", rules=["admin-ui"],
                        fix="Publish databases, caches and admin UIs on 127.0.0.1 only (or not "
                            "at all), turn authentication on with a real password, and keep "
                            "admin UIs off public reverse-proxy routes")
@@ -181,7 +192,9 @@ def test_bind_mount_sources_exist(compose_project: ComposeProject, readiness: Re
               "missing bind-mount source(s)")
 
 
-@pytest.mark.readiness(id="compose.images-pinned", severity="medium",
+@pytest.mark.readiness(id="compose.images-pinned", rules=compose.IMAGE_PIN_RULES,
+                       levels=compose.LEVELS["images-pinned"],
+                       severity="medium",
                        fix="Pin every image to a version tag or a digest (never latest)")
 def test_images_pinned(compose_project: ComposeProject, readiness: Recorder) -> None:
     """Images are pinned to a tag or digest, not latest."""

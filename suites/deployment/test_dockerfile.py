@@ -79,7 +79,8 @@ def test_build_tools_not_in_final_image(parsed_dockerfile: Dockerfile,
                        "build tool install(s) in the final image")
 
 
-@pytest.mark.readiness(id="dockerfile.healthcheck", severity="medium",
+@pytest.mark.readiness(id="dockerfile.healthcheck", levels=probe.HEALTHCHECK_LEVELS,
+                       severity="medium",
                        fix="Add a HEALTHCHECK that probes the app's own protocol and port")
 def test_healthcheck_speaks_app_protocol(dockerfile: Artefact, parsed_dockerfile: Dockerfile,
                                          readiness: Recorder,
@@ -95,14 +96,17 @@ def test_healthcheck_speaks_app_protocol(dockerfile: Artefact, parsed_dockerfile
                                            "healthcheck"), "healthcheck problem(s)")
 
 
-@pytest.mark.readiness(id="dockerfile.base-pinned", severity="medium",
+@pytest.mark.readiness(id="dockerfile.base-pinned", rules=probe.BASE_PIN_RULES,
+                       levels=probe.BASE_PIN_LEVELS,
+                       severity="medium",
                        fix="Pin FROM images to a version tag or a digest (never latest)")
 def test_base_images_pinned(parsed_dockerfile: Dockerfile, readiness: Recorder) -> None:
     """Base images are pinned to a tag or digest."""
     readiness.conclude(probe.base_pinned(parsed_dockerfile), "unpinned base image(s)")
 
 
-@pytest.mark.readiness(id="dockerfile.no-secrets", severity="critical", category="security",
+@pytest.mark.readiness(id="dockerfile.no-secrets", levels=probe.NO_SECRETS_LEVELS,
+                       severity="critical", category="security",
                        fix="Remove the value, rotate it, and pass secrets at run time or with "
                            "RUN --mount=type=secret")
 def test_no_secrets_in_env_or_arg(parsed_dockerfile: Dockerfile, readiness: Recorder) -> None:

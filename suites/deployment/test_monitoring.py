@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Recorder
+from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Level, Recorder
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError, read_file
 from pytest_readiness.probes.deployment import monitoring
@@ -141,7 +141,8 @@ def test_app_exposes_metrics(inventory: Inventory, readiness: Recorder) -> None:
     assert metrics, "no /metrics route or Prometheus exporter found in the code"
 
 
-@pytest.mark.readiness(id="monitoring.structured-logging", severity="medium",
+@pytest.mark.readiness(id="monitoring.structured-logging", levels=monitoring.LOGGING_LEVELS,
+                       severity="medium",
                        fix="Log JSON (python-json-logger, structlog JSONRenderer, loguru "
                            "serialize=True) so logs can be searched and alerted on")
 def test_structured_logging(inventory: Inventory, readiness: Recorder) -> None:
@@ -150,4 +151,7 @@ def test_structured_logging(inventory: Inventory, readiness: Recorder) -> None:
         pytest.skip("not applicable: no Python code in this codebase")
     found = monitoring.json_logging(inventory)
     readiness.evidence(json_logging=[f"{r.file}:{r.line} {r.path}" for r in found][:20])
-    assert found, "no JSON logging configuration found (formatter, renderer or log config)"
+    # Plain-text logs work; JSON is what makes them searchable: a warning, not a failure.
+    readiness.conclude([] if found else [Finding(
+        "", "no JSON logging configuration found (formatter, renderer or log config)",
+        level=Level.WARNING)], lambda warned: warned[0].message)

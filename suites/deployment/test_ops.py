@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import CodebaseTarget, Context, Finding, Recorder
+from pytest_readiness import CodebaseTarget, Context, Finding, Level, Recorder
 from pytest_readiness.plumbing.findings import LineSource
 from pytest_readiness.plumbing.tree import Inventory, SourceFile
 from pytest_readiness.probes.deployment import compose, ops
@@ -17,7 +17,10 @@ pytestmark = pytest.mark.readiness(section="Operations Readiness", category="ope
 
 
 def _docs(codebase: CodebaseTarget, inventory: Inventory, ctx: Context) -> list[ops.Doc]:
-    files = list(inventory.docs)
+    """Every document a procedure may be written in: docs/, ops/, runbooks/, a docs site,
+    a README anywhere (ops.is_operations_doc), and the paths readiness.yaml names."""
+    files = [f for f in inventory.files if f.rel in {d.rel for d in inventory.docs}
+             or ops.is_operations_doc(f.rel)]
     seen = {f.rel for f in files}
     for pattern in [*ctx.config.docs.paths, *ctx.config.docs.runbooks]:
         for match in sorted(glob.glob(str(ctx.resolve(pattern)), recursive=True)):
@@ -42,35 +45,83 @@ def _docs(codebase: CodebaseTarget, inventory: Inventory, ctx: Context) -> list[
     return ops.documents(files, read)
 
 
+def _missing_level(ctx: Context) -> Level:
+    """What a missing operations document counts as: an error for a system declared a
+    deployment; a warning when readiness.yaml does not say what the system is (it may be an
+    upstream repository: nothing is inferred, and the finding says how to tell)."""
+    return Level.ERROR if ctx.config.system.kind == "deployment" else Level.WARNING
+
+
+UNDECLARED = ("; readiness.yaml does not say what the system is: set system.kind (deployment: "
+              "required, library: not applicable) or docs.elsewhere.{topic}: LINK")
+
+
+def _kept_elsewhere(topic: str, readiness: Recorder, ctx: Context,
+                    docs: list[ops.Doc] | None = None) -> bool:
+    """True when the topic's document lives outside the tree: a link in readiness.yaml
+    (``docs.elsewhere``) or one found in the tree's documents. The link is the evidence;
+    what it points to is not read, and the evidence says so."""
+    configured = ctx.config.docs.elsewhere.get(topic)
+    if configured:
+        readiness.evidence(kept_elsewhere={"link": configured, "from": "readiness.yaml "
+                                           f"docs.elsewhere.{topic}", "content": "not read"})
+        return True
+    links = ops.topic_links(docs, ops.DOC_TOPIC_OF.get(topic, topic)) if docs else []
+    if links:
+        readiness.evidence(kept_elsewhere={"link": links[0].url, "text": links[0].text,
+                                           "from": f"{links[0].file}:{links[0].line}",
+                                           "content": "not read"})
+        return True
+    return False
+
+
+def _missing(topic: str, said: str, readiness: Recorder, ctx: Context) -> None:
+    """End a check whose document (or schedule) was not found, at the level the system's
+    kind calls for; undeclared, the result is no evidence that the category was assessed."""
+    level = _missing_level(ctx)
+    if level != Level.ERROR:
+        readiness.not_assessed(f"no {said} found and system.kind is not declared")
+        said += UNDECLARED.format(topic=topic)
+    readiness.conclude([Finding("", f"no {said}", level=level)],
+                       lambda found: found[0].message)
+
+
 def _document_check(topic: str, codebase: CodebaseTarget, inventory: Inventory,
                     readiness: Recorder, ctx: Context) -> None:
     docs = _docs(codebase, inventory, ctx)
     config = ctx.config.docs
-    found = ops.topic_sections(docs, topic)
-    if topic == "runbook" and config.runbooks:
+    subject = ops.DOC_TOPIC_OF[topic]
+    found = ops.topic_sections(docs, subject)
+    if subject == "runbook" and config.runbooks:
         found += [d.whole() for d in docs if d.file in config.runbooks]
     section, problem = ops.best(found, config.min_words, config.min_steps)
     readiness.evidence(documents_searched=len(docs),
                        candidates=[f"{s.file}:{s.line} {s.title}".strip() for s in found][:10])
-    assert section is not None, (f"no {topic.replace('-', ' ')} document: no file named for it "
-                                 "and no section with such a heading")
+    if section is None:
+        if _kept_elsewhere(topic, readiness, ctx, docs):
+            return
+        _missing(topic, f"{subject.replace('-', ' ')} document: no file named for it, no "
+                        "section with such a heading and no link to one", readiness, ctx)
+        return
     readiness.evidence(document=f"{section.file}:{section.line}", words=section.words,
                        steps=section.steps)
     readiness.conclude([Finding("", f"{section.title or section.file}: {problem}", section.file,
-                                section.line)] if problem else [],
-                       f"{topic} document problem(s)")
+                                section.line, level=_missing_level(ctx))] if problem else [],
+                       f"{subject} document problem(s)")
 
 
-@pytest.mark.readiness(id="ops.runbooks", severity="medium",
+@pytest.mark.readiness(id="ops.runbooks", levels=ops.DOCUMENT_LEVELS,
+                       severity="medium",
                        fix="Write runbooks: one section per alert or failure, with the steps "
                            "to diagnose and recover")
 def test_runbooks_exist(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
                         readiness_context: Context) -> None:
     """Runbooks exist with real content (headings and steps, not a stub)."""
-    _document_check("runbook", codebase, inventory, readiness, readiness_context)
+    _document_check("runbooks", codebase, inventory, readiness, readiness_context)
 
 
-@pytest.mark.readiness(id="ops.incident-response", severity="medium",
+@pytest.mark.readiness(id="ops.incident-response", levels=ops.DOCUMENT_LEVELS,
+                       severity="medium",
                        fix="Document severities, who is on call, escalation and communication")
 def test_incident_response_plan(codebase: CodebaseTarget, inventory: Inventory,
                                 readiness: Recorder, readiness_context: Context) -> None:
@@ -78,7 +129,8 @@ def test_incident_response_plan(codebase: CodebaseTarget, inventory: Inventory,
     _document_check("incident-response", codebase, inventory, readiness, readiness_context)
 
 
-@pytest.mark.readiness(id="ops.backup-restore", severity="high",
+@pytest.mark.readiness(id="ops.backup-restore", levels=ops.DOCUMENT_LEVELS,
+                       severity="high",
                        fix="Document what is backed up, where, how often, and the exact "
                            "restore steps")
 def test_backup_restore_procedure(codebase: CodebaseTarget, inventory: Inventory,
@@ -87,7 +139,8 @@ def test_backup_restore_procedure(codebase: CodebaseTarget, inventory: Inventory
     _document_check("backup-restore", codebase, inventory, readiness, readiness_context)
 
 
-@pytest.mark.readiness(id="ops.rollback", severity="medium",
+@pytest.mark.readiness(id="ops.rollback", levels=ops.DOCUMENT_LEVELS,
+                       severity="medium",
                        fix="Document how to roll back a release (images, migrations, config)")
 def test_rollback_procedure(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
                             readiness_context: Context) -> None:
@@ -95,7 +148,8 @@ def test_rollback_procedure(codebase: CodebaseTarget, inventory: Inventory, read
     _document_check("rollback", codebase, inventory, readiness, readiness_context)
 
 
-@pytest.mark.readiness(id="ops.capacity-planning", severity="low",
+@pytest.mark.readiness(id="ops.capacity-planning", levels=ops.DOCUMENT_LEVELS,
+                       severity="low",
                        fix="Document current load, limits found by load tests and when to scale")
 def test_capacity_planning(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
                            readiness_context: Context) -> None:
@@ -132,7 +186,8 @@ def _compose_projects(codebase: CodebaseTarget, ctx: Context,
     return projects
 
 
-@pytest.mark.readiness(id="ops.backups-scheduled", severity="high",
+@pytest.mark.readiness(id="ops.backups-scheduled", levels=ops.SCHEDULE_LEVELS,
+                       severity="high",
                        fix="Schedule backups (cron, a systemd timer or a backup service) and "
                            "commit the schedule")
 def test_backups_scheduled(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
@@ -143,8 +198,10 @@ def test_backups_scheduled(codebase: CodebaseTarget, inventory: Inventory, readi
                 for s in cp.services]
     schedules = ops.backup_schedules(inventory) + ops.compose_backup_services(services)
     readiness.evidence(schedules=[f"{s.kind} {s.file}:{s.line} {s.what}" for s in schedules])
-    assert schedules, ("no backup schedule found (crontab line, systemd timer, compose backup "
-                       "service or CronJob mentioning backup)")
+    if schedules or _kept_elsewhere("backups-scheduled", readiness, readiness_context):
+        return
+    _missing("backups-scheduled", "backup schedule (crontab line, systemd timer, compose "
+             "backup service or CronJob mentioning backup)", readiness, readiness_context)
 
 
 @pytest.mark.readiness(id="ops.restore-tested", severity="medium",
@@ -152,6 +209,8 @@ def test_backups_scheduled(codebase: CodebaseTarget, inventory: Inventory, readi
 def test_restore_test_documented(codebase: CodebaseTarget, inventory: Inventory,
                                  readiness: Recorder, readiness_context: Context) -> None:
     """Restoring from backup is tested, and the test is documented."""
+    if _kept_elsewhere("restore-tested", readiness, readiness_context):
+        return
     docs = _docs(codebase, inventory, readiness_context)
     found = ops.topic_sections(docs, "backup-restore")
     if not found:
@@ -163,7 +222,8 @@ def test_restore_test_documented(codebase: CodebaseTarget, inventory: Inventory,
     readiness.evidence(restore_test=f"{section.file}:{section.line}")
 
 
-@pytest.mark.readiness(id="ops.high-availability", severity="medium", category="resilience",
+@pytest.mark.readiness(id="ops.high-availability", levels=ops.AVAILABILITY_LEVELS,
+                       severity="medium", category="resilience",
                        fix="Run two or more replicas of stateless services, or document the "
                            "active-passive failover")
 def test_high_availability(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
@@ -190,7 +250,8 @@ def _compose_lines(files: list[compose.ComposeProject]) -> LineSource:
     return lines
 
 
-@pytest.mark.readiness(id="ops.load-balancer-config", severity="medium", category="resilience",
+@pytest.mark.readiness(id="ops.load-balancer-config", levels=ops.BALANCER_LEVELS,
+                       severity="medium", category="resilience",
                        fix="Fix the load balancer configuration so it parses; give upstreams "
                            "more than one server")
 def test_load_balancer_config_parses(inventory: Inventory, readiness: Recorder) -> None:

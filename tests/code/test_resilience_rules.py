@@ -128,9 +128,10 @@ def test_suite_outcomes(run_suite) -> None:
     assert check["evidence"]["library_defaults"] == {"requests": "no timeout: waits forever"}
     assert check["evidence"]["http_calls"] == {"requests": {"missing": 1}}
     assert run.outcome("resilience.retry-backoff") == "pass"
-    assert run.outcome("resilience.circuit-breaker") == "fail"
+    # breakers and keepalive may live where the AST does not look: warnings (baseline)
+    assert run.outcome("resilience.circuit-breaker") == "warn"
     assert "never used" in run.check("resilience.circuit-breaker")["message"]
-    assert run.outcome("resilience.grpc-keepalive") == "fail"
+    assert run.outcome("resilience.grpc-keepalive") == "warn"
 
 
 def test_suite_warns_on_library_defaults_and_skips_without_calls(run_suite) -> None:
@@ -138,8 +139,8 @@ def test_suite_warns_on_library_defaults_and_skips_without_calls(run_suite) -> N
         "app/client.py": "import httpx\nhttpx.get('u')\n",
     })
     assert run.outcome("resilience.http-timeout") == "warn"
-    assert run.outcome("resilience.retry-backoff") == "fail"
-    assert run.outcome("resilience.circuit-breaker") == "fail"
+    assert run.outcome("resilience.retry-backoff") == "warn"
+    assert run.outcome("resilience.circuit-breaker") == "warn"
     assert run.outcome("resilience.grpc-keepalive") == "skip"
 
 

@@ -34,7 +34,7 @@ overrides: [{check: "secrets.*", severity: high, category: privacy}]
 
 def test_full_example_loads() -> None:
     cfg = parse_config(FULL, "readiness.yaml", environ={})
-    assert cfg.system == "Example platform"
+    assert cfg.system.name == "Example platform" and cfg.system.kind is None
     assert [h.name for h in cfg.hosts] == ["vps", "lab"]
     assert cfg.files[0].mode == 0o600
     assert cfg.databases[0].dsn == "postgresql://app@127.0.0.1/app"

@@ -47,7 +47,9 @@ PLAIN = 'def test_unmarked():\n    pass\n'
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".yaml", readiness="system: Test system\nchecks: [checks]\n")
+    # min_checks 1: these few checks are scored (insufficient evidence: test_scoring.py)
+    pytester.makefile(".yaml", readiness="system: Test system\nchecks: [checks]\n"
+                                         "scoring: {min_checks: 1}\n")
     pytester.mkdir("checks")
     (pytester.path / "checks" / "test_mine.py").write_text(CHECKS)
     (pytester.path / "checks" / "test_plain.py").write_text(PLAIN)
@@ -108,6 +110,7 @@ def test_one(readiness):
 def test_two():
     pass
 ''')
+    pytester.makefile(".yaml", readiness="scoring: {min_checks: 1}\n")
     result = pytester.runpytest("--readiness", "test_w.py", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["test_w.py W.*", "*1 passed, 1 warn*"])
     assert result.ret == 6  # warn 0.5 -> score 50: NOT READY is a failed gate
@@ -136,6 +139,7 @@ def test_waivers_live_and_expired(project: pytest.Pytester) -> None:
     project.makefile(".yaml", readiness="""
 system: Test system
 checks: [checks]
+scoring: {min_checks: 1}
 waivers:
   - {check: mine.failed, reason: "accepted until the migration", owner: ops, expires: 2999-01-01}
   - {check: mine.errored, reason: "lab machine", expires: 2001-01-01}
@@ -257,7 +261,7 @@ def test_one(): pass
 
 
 def test_custom_category_from_config(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".yaml", readiness="scoring: {weights: {privacy: 10}}\n")
+    pytester.makefile(".yaml", readiness="scoring: {weights: {privacy: 10}, min_checks: 1}\n")
     pytester.makepyfile(test_p='''
 import pytest
 @pytest.mark.readiness(id="p.one", section="P", category="privacy", severity="high")

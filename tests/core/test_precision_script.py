@@ -229,7 +229,7 @@ def test_scorecard_from_true_findings_only() -> None:
         scoring.ScoredCheck("c.two", ".", "deployment", "medium", "warn"),
         scoring.ScoredCheck("d.one", ".", "deployment", "low", "fail"),
         scoring.ScoredCheck("e.one", ".", "deployment", "high", "error"),
-    ])
+    ], scoring.Policy(min_checks=0))  # a record that names no min_checks scored every category
     assert row["recomputed"] == scoring.scorecard_to_dict(expected)
     assert row["recomputed"]["blockers"] == []
     assert row["rescored"]["blockers"] == ["b.one[f.yml]"]

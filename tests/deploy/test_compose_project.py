@@ -129,6 +129,7 @@ def test_extends_and_include(tmp_path: Path) -> None:
               api:
                 extends: base
                 user: "0"
+                ports: ["8080:80"]
               worker:
                 extends: {file: common.yaml, service: job}
             """,
@@ -146,7 +147,7 @@ def test_extends_and_include(tmp_path: Path) -> None:
     assert names["api"].spec["restart"] == "always" and names["api"].spec["mem_limit"] == "128m"
     assert names["worker"].spec["image"] == "job:2"
     assert names["cache"].file == "infra/compose.yaml"
-    assert ("compose.yaml", 6, "error") in found(cp, "non-root")  # user: "0" of api
+    assert ("compose.yaml", 6, "error") in found(cp, "non-root")  # user: "0", published
 
 
 def test_profiles_make_a_service_optional(tmp_path: Path) -> None:
@@ -277,12 +278,13 @@ def test_compose_user_and_image_table(tmp_path: Path) -> None:
         services:
           k6: {image: "grafana/k6:0.50"}
           db: {image: "postgres:16"}
-          proxy: {image: "traefik:3.0"}
+          proxy: {image: "traefik:3.0", ports: ["80:80"]}
           tool: {image: "example.com/tool:1"}
           root: {image: "grafana/k6:0.50", user: "0:0"}
         """})
+    # root reachable from outside: error; internal root or an unknown image: warning
     assert found(cp, "non-root") == [("compose.yaml", 4, "error"), ("compose.yaml", 5, "warning"),
-                                     ("compose.yaml", 6, "error")]
+                                     ("compose.yaml", 6, "warning")]
 
 
 # --- must-finds --------------------------------------------------------------------------

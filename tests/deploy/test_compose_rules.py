@@ -26,7 +26,7 @@ HARDENED = """
     services:
       api:
         <<: *hardening
-        image: shop/api:1.4.2
+        image: shop/api:1.4.2@DIGEST_A
         environment:
           DB_PASSWORD: ${DB_PASSWORD}
           LOG_LEVEL: info
@@ -36,11 +36,11 @@ HARDENED = """
         volumes: ["./config:/etc/app:ro"]
       db:
         <<: *hardening
-        image: postgres:16.3
+        image: postgres:16.3@DIGEST_B
         ports: ["127.0.0.1:5432:5432"]
         environment: ["POSTGRES_PASSWORD=${DB_PASSWORD}"]
         healthcheck: {test: ["CMD", "pg_isready"]}
-    """
+    """.replace("DIGEST_A", "sha256:" + "a" * 64).replace("DIGEST_B", "sha256:" + "b" * 64)
 
 
 def parsed(tmp_path: Path, text: str, extra: dict[str, str] | None = None
@@ -95,7 +95,22 @@ def test_cap_add_needs_a_justification_comment(tmp_path: Path) -> None:
               - SETUID
         """)
     assert messages(cf, "capabilities") == [
-        (9, "error", "service web adds SETUID without a justification comment")]
+        (9, "warning", "service web adds SETUID without a justification comment")]
+
+
+def test_capability_levels_hardening_and_host_power(tmp_path: Path) -> None:
+    """Not dropping ALL is hardening (the baseline profile makes it a note); an unexplained
+    capability with power over the host is an error whatever the profile."""
+    cf = parsed(tmp_path, """
+        services:
+          agent:
+            image: agent:1
+            cap_add: [SYS_ADMIN, NET_RAW]
+        """)
+    found = compose.capabilities(cf)
+    assert [(f.rule, f.line, f.level) for f in found] == [
+        ("not-dropped", 2, "error"), ("cap-add", 4, "error"), ("cap-add", 4, "warning")]
+    assert "power over the host" in found[1].message
 
 
 def test_depends_on_forms_and_conditions(tmp_path: Path) -> None:
@@ -115,13 +130,15 @@ def test_depends_on_forms_and_conditions(tmp_path: Path) -> None:
             image: "api:1"
             depends_on: {db: {condition: service_healthy}}
         """)
+    # no condition: a gap (warning); a condition written out: a stated choice (note)
     assert messages(cf, "depends-on-healthy") == [
-        (6, "error", "service api waits for db with no condition, not service_healthy (it has "
-                     "a healthcheck)"),
+        (6, "warning", "service api waits for db with no condition, not service_healthy (it "
+                       "has a healthcheck)"),
         (10, "note", "service worker waits for db with condition service_started, not "
                      "service_healthy (it has a healthcheck)"),
         (11, "error", "service worker depends on ghost, which is not defined in this project"),
     ]
+    assert [f.rule for f in compose.depends_on_healthy(cf)] == ["", "stated", ""]
 
 
 def test_healthcheck_and_user_come_from_the_dockerfile(tmp_path: Path) -> None:
@@ -135,8 +152,59 @@ def test_healthcheck_and_user_come_from_the_dockerfile(tmp_path: Path) -> None:
     })
     assert messages(cf, "healthcheck") == [(3, "error", "service admin healthcheck is disabled")]
     assert messages(cf, "non-root") == [
-        (3, "error", "service admin runs as root (no USER; base image python:3.12-slim: "
-                     "python: the image's default user is root)")]
+        (3, "warning", "service admin runs as root (no USER; base image python:3.12-slim: "
+                       "python: the image's default user is root; internal: no published "
+                       "port)")]
+
+
+@pytest.mark.parametrize(("extra", "reached"), [
+    pytest.param('ports: ["8080:80"]', "publishes 80 on all interfaces", id="ports"),
+    pytest.param('ports: ["0.0.0.0:8080:80"]', "publishes 80 on all interfaces", id="any-ip"),
+    pytest.param("network_mode: host", "uses the host's network", id="host-network"),
+    pytest.param('labels: ["traefik.enable=true"]', "is routed by a reverse proxy",
+                 id="traefik-enable"),
+    pytest.param('labels: {"traefik.http.routers.web.rule": "Host(`x`)"}',
+                 "is routed by a reverse proxy", id="traefik-router"),
+    pytest.param('ports: ["127.0.0.1:8080:80"]', None, id="loopback-only"),
+    pytest.param('labels: ["traefik.enable=false", "traefik.http.routers.web.rule=x"]', None,
+                 id="traefik-disabled"),
+    pytest.param('expose: ["80"]', None, id="expose-is-internal"),
+])
+def test_root_is_an_error_where_the_service_is_reachable(tmp_path: Path, extra: str,
+                                                         reached: str | None) -> None:
+    """A root container published on the internet: error; an internal one: warning."""
+    cf = parsed(tmp_path, f"""
+        services:
+          web:
+            image: web:1
+            user: root
+            {extra}
+        """)
+    [found] = compose.non_root(cf)
+    assert compose.exposure(cf.services[0]) == reached
+    if reached:
+        said = f"service web runs as root (user: root) and {reached}"
+        assert (found.level, found.message) == ("error", said)
+    else:
+        assert found.level == "warning" and "internal" in found.message
+
+
+def test_optional_services_warn_and_digests_are_their_own_rule(tmp_path: Path) -> None:
+    cf = parsed(tmp_path, """
+        services:
+          debug:
+            image: busybox:1.36
+            profiles: [debug]
+          api:
+            image: api:1@sha256:%s
+        """ % ("c" * 64))
+    assert [(f.line, f.level) for f in compose.healthcheck(cf)] == [(2, "warning"), (5, "error")]
+    assert [(f.line, f.level) for f in compose.restart_policy(cf)] == [(2, "warning"),
+                                                                       (5, "error")]
+    # an optional service's findings are warnings, whichever rule
+    assert [(f.rule, f.line, f.level, f.message) for f in compose.images_pinned(cf)] == [
+        ("digest", 3, "warning", "service debug: image busybox:1.36 is pinned by tag, not by "
+                                 "digest (profile debug: not started by default)")]
 
 
 def test_literal_credentials_in_both_environment_forms(tmp_path: Path) -> None:

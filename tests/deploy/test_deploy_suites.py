@@ -39,8 +39,9 @@ def test_compose_suite_outcomes_and_broken_file_is_an_error(run_suite) -> None:
     assert run.outcome("compose.non-root", target) == "pass"
     assert run.outcome("compose.restart-policy", target) == "pass"
     assert run.outcome("compose.resource-limits", target) == "warn"
-    assert run.outcome("compose.capabilities", target) == "fail"
-    assert run.where("compose.capabilities", target=target) == ["docker-compose.yml:18"]
+    # an unexplained cap_add of a capability without power over the host: a warning
+    assert run.outcome("compose.capabilities", target) == "warn"
+    assert run.where("compose.capabilities", "warning", target) == ["docker-compose.yml:18"]
     check = run.check("compose.literal-secrets", target)
     assert check["outcome"] == "fail"
     assert run.where("compose.literal-secrets", target=target) == ["docker-compose.yml:11"]
@@ -177,18 +178,19 @@ def test_monitoring_and_operations_on_a_bare_service(run_suite) -> None:
     }, "monitoring: {alertmanager: [code/alertmanager.yml]}\n")
     assert run.outcome("monitoring.health-endpoint") == "fail"
     assert run.outcome("monitoring.metrics-endpoint") == "fail"
-    assert run.outcome("monitoring.structured-logging") == "fail"
+    assert run.outcome("monitoring.structured-logging") == "warn"
     assert run.where("monitoring.alert-rules") == ["alerts/rules.yml:4", "alerts/rules.yml:4"]
     broken = run.check("monitoring.alertmanager-routes")
     assert broken["outcome"] == "error" and "alertmanager.yml:2: invalid YAML" in broken["message"]
     assert run.outcome("monitoring.mounted-configs") == "skip"
+    # system.kind is not declared: missing or stub documents warn (test_ops_kinds.py)
     runbook = run.check("ops.runbooks")
-    assert runbook["outcome"] == "fail"
+    assert runbook["outcome"] == "warn"
     assert runbook["evidence"]["document"] == "docs/runbook.md:1"
-    assert run.outcome("ops.backup-restore") == "fail"
+    assert run.outcome("ops.backup-restore") == "warn"
     assert run.outcome("ops.restore-tested") == "skip"
-    assert run.outcome("ops.backups-scheduled") == "fail"
-    assert run.where("ops.high-availability") == ["docker-compose.yml:2"]
+    assert run.outcome("ops.backups-scheduled") == "warn"
+    assert run.where("ops.high-availability", "warning") == ["docker-compose.yml:2"]
     assert run.outcome("ops.load-balancer-config") == "skip"
 
 

@@ -63,7 +63,10 @@ def test_per_box(box, readiness):
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makefile(".yaml", readiness="system: Demo system\nchecks: [checks]\n")
+    # a handful of demo checks, one per category: score each category that has one
+    # (the insufficient-evidence threshold is tested in tests/core/test_scoring.py)
+    pytester.makefile(".yaml", readiness="system: Demo system\nchecks: [checks]\n"
+                                         "scoring: {min_checks: 0}\n")
     pytester.mkdir("checks")
     (pytester.path / "checks" / "test_demo.py").write_text(CHECKS)
     return pytester
@@ -91,7 +94,7 @@ def check(id: str, outcome: str, *, severity: str = "high", category: str = "sec
 
 
 def make_record(checks: list[CheckResult], system: str = "Hand-built system") -> Record:
-    return build_record(system, checks, Policy(), started="2025-01-01T00:00:00+00:00",
+    return build_record(system, checks, Policy(min_checks=0), started="2025-01-01T00:00:00+00:00",
                         finished="2025-01-01T00:01:00+00:00", duration_s=60.0,
                         hosts=["web1", "db1"])
 

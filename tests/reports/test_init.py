@@ -60,7 +60,7 @@ def test_init_writes_a_config_that_loads(tmp_path: Path,
     text = (root / "readiness.yaml").read_text()
     model, found = load_config(root / "readiness.yaml")
     assert found == root / "readiness.yaml"
-    assert model.system == "demo"
+    assert model.system.name == "demo"
     assert {e.name: e.url for e in model.endpoints} == {
         "web": "http://localhost:8080", "web-8443": "https://localhost:8443",
         "api": "http://localhost:9000"}  # db's "5432" publishes no fixed host port
@@ -226,7 +226,7 @@ def test_generated_values_are_never_interpolated(tmp_path: Path,
     compose = ("services:\n  api${CI_SECRET_TOKEN}:\n    image: nginx\n    ports: ['8080:80']\n"
                "  db$x:\n    image: postgres\n")
     text, model = _init(root, {"compose.yml": compose})
-    assert model.system == "shop$${HOME}"
+    assert model.system.name == "shop$${HOME}"
     assert [e.name for e in model.endpoints] == ["api${CI_SECRET_TOKEN}"]
     assert "s3cr3t" not in str(model.model_dump())
 

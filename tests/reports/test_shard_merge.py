@@ -44,7 +44,8 @@ def test_not_applicable(host_config):
 @pytest.fixture
 def fleet(pytester: pytest.Pytester) -> pytest.Pytester:
     hosts = "".join(f"  - {{name: {h}, connection: 'local://'}}\n" for h in HOSTS)
-    pytester.makefile(".yaml", readiness=f"system: Fleet\nchecks: [checks]\nhosts:\n{hosts}")
+    pytester.makefile(".yaml", readiness=f"system: Fleet\nchecks: [checks]\n"
+                                          f"scoring: {{min_checks: 0}}\nhosts:\n{hosts}")
     pytester.mkdir("checks")
     (pytester.path / "checks" / "test_myfleet.py").write_text(FLEET_CHECKS)
     (pytester.path / "checks" / "test_demo.py").write_text(

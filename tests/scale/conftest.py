@@ -65,7 +65,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshFleet]:
 def write_audit(directory: Path, hosts: list[dict[str, object]]) -> None:
     (directory / "checks").mkdir(exist_ok=True)
     (directory / "checks" / "test_scale.py").write_text(CHECKS)
-    config = {"system": "scale lab", "hosts": hosts, "checks": ["checks"]}
+    # two checks, one category: scored (the threshold is tested in tests/core/test_scoring.py)
+    config = {"system": "scale lab", "hosts": hosts, "checks": ["checks"],
+              "scoring": {"min_checks": 0}}
     (directory / "readiness.yaml").write_text(yaml.safe_dump(config))
 
 

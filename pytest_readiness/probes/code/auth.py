@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pytest_readiness.plumbing import pyast
-from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.redact import redact, redact_line
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
@@ -23,6 +23,16 @@ from pytest_readiness.probes.code.secrets import FALLBACK_CALLS, judge_value
 from pytest_readiness.vocabulary import Level
 
 TLS_RULES = ("verify-off",)
+JWT_LEVELS = (
+    RuleLevel("", Level.ERROR, "a hardcoded signing key, alg 'none' accepted, or signature "
+                               "verification switched off"),
+    RuleLevel("", Level.WARNING, "a key from settings used with no length or entropy check"))
+REVOCATION_LEVELS = (
+    RuleLevel("", Level.WARNING, "tokens are issued and no revocation path is called "
+                                 "(short-lived tokens without one are a design choice)"),)
+EVENTS_LEVELS = (
+    RuleLevel("", Level.WARNING, "a login, logout or token function logs no success or "
+                                 "failure"),)
 PASSWORD_HASHING_RULES = ("weak-hash", "plaintext")
 VERIFY_SETTING = re.compile(r"(?i)(?:^|_)(?:verify(?:_?ssl|_?tls|_?certs?|_?certificates?)?|"
                             r"ssl_?verify|tls_?verify|check_?cert(?:ificate)?s?)$")
@@ -350,8 +360,12 @@ def jwt_findings(uses: Iterable[JwtUse]) -> list[Finding]:
         if u.verify_off:
             problems.append("signature verification switched off")
         if problems:
+            # A key read from settings with no length check is a gap to close (warning);
+            # a hardcoded key, alg none or verification off is a hole (error).
+            unguarded_only = not (u.hardcoded or u.weak_algorithm or u.verify_off)
             out.append(Finding("", f"{u.call}(): {'; '.join(problems)}",
-                                   u.file, u.line, u.snippet))
+                               u.file, u.line, u.snippet,
+                               Level.WARNING if unguarded_only else Level.ERROR))
     return out
 
 
@@ -571,8 +585,9 @@ def revocation_findings(found: Revocation, lines_of: object) -> list[Finding]:
     for rel, line, call in found.issued:
         lines = lines_of(rel)  # type: ignore[operator]
         text = lines[line - 1] if 0 < line <= len(lines) else ""
+        # short-lived tokens without revocation are a design choice: a warning
         out.append(Finding("", f"{call}() issues tokens; {said}", rel,
-                               line, snippet(text)))
+                           line, snippet(text), Level.WARNING))
     return out
 
 
@@ -600,8 +615,8 @@ def unlogged_auth_events(modules: Iterable[pyast.Module]) -> tuple[int, list[Fin
                 continue
             seen += 1
             if not _logs(m, fn):
-                found.append(_finding(m, "",
-                                      f"{fn.name}() logs no success or failure", fn.lineno))
+                found.append(_finding(m, "", f"{fn.name}() logs no success or failure",
+                                      fn.lineno, Level.WARNING))
     return seen, found
 
 

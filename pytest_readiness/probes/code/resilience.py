@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pytest_readiness.plumbing import pyast
-from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
 from pytest_readiness.vocabulary import Level
@@ -324,25 +324,64 @@ def _has_keepalive(options: ast.expr | None) -> bool | None:
 # --- findings the suite concludes on ----------------------------------------------------
 
 CIRCUIT_BREAKER_RULES = ("", "unused")
+RETRY_LEVELS = (
+    RuleLevel("", Level.WARNING, "live outbound calls and no retry with backoff anywhere in "
+                                 "the Python code (other languages are not read: named in "
+                                 "the evidence)"),)
+CIRCUIT_BREAKER_LEVELS = (
+    RuleLevel("", Level.WARNING, "live outbound calls and no circuit breaker in the Python "
+                                 "code"),
+    RuleLevel("unused", Level.WARNING, "a circuit breaker is defined and never applied"))
+KEEPALIVE_LEVELS = (
+    RuleLevel("", Level.WARNING, "a gRPC channel without keepalive options, or with options "
+                                 "built where the code does not show them"),)
+TIMEOUT_LEVELS = (
+    RuleLevel("", Level.ERROR, "a call or client that can wait forever (no timeout, or "
+                               "timeout=None)"),
+    RuleLevel("", Level.WARNING, "a call relying on its library's default timeout"))
 
 
 def site_findings(sites: Iterable[tuple[str, int, str]], what: str) -> list[Finding]:
     """One finding per live call site, so a deliberate one can carry an explained
-    ``# readiness: ignore[...]`` (a probe that must not retry, say)."""
-    return [Finding("", f"{call}: {what}", file, line) for file, line, call in sites]
+    ``# readiness: ignore[...]`` (a probe that must not retry, say). A warning: retries
+    and breakers may live where the AST does not look (a service mesh, a gateway, code
+    in another language)."""
+    return [Finding("", f"{call}: {what}", file, line, level=Level.WARNING)
+            for file, line, call in sites]
 
 
 def unused_breaker_findings(breakers: Breakers) -> list[Finding]:
-    """Breakers defined but never applied on a live call path."""
-    return [Finding("unused", f"{m.detail}: defined, never applied", m.file, m.line or None)
-            for m in breakers.defined]
+    """Breakers defined but never applied on a live call path (a warning: one applied
+    through indirection the AST does not follow looks the same)."""
+    return [Finding("unused", f"{m.detail}: defined, never applied", m.file, m.line or None,
+                    level=Level.WARNING) for m in breakers.defined]
+
+
+# Source files of languages these rules do not read, by suffix: named in the evidence so a
+# polyglot tree's pass or warning says what it rests on.
+OTHER_LANGUAGES = {".go": "Go", ".java": "Java", ".kt": "Kotlin", ".cs": "C#", ".rs": "Rust",
+                   ".ts": "TypeScript", ".js": "JavaScript", ".rb": "Ruby", ".php": "PHP",
+                   ".ex": "Elixir", ".cpp": "C++", ".scala": "Scala"}
+
+
+def other_languages(rels: Iterable[str]) -> dict[str, int]:
+    """Files per language the resilience rules do not read (Python is the one they read)."""
+    counts: dict[str, int] = {}
+    for rel in rels:
+        suffix = "." + rel.rsplit(".", 1)[-1] if "." in rel.rsplit("/", 1)[-1] else ""
+        language = OTHER_LANGUAGES.get(suffix)
+        if language and not rel.endswith((".min.js", ".d.ts")):
+            counts[language] = counts.get(language, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def keepalive_findings(channels: Iterable[Channel]) -> list[Finding]:
-    """Channels created without keepalive options (error), or with options built elsewhere
-    that the code does not show (warning: keepalive not verified)."""
+    """Channels created without keepalive options, or with options built elsewhere that the
+    code does not show (keepalive not verified): warnings, since keepalive may come from
+    the environment (``GRPC_ARG_KEEPALIVE_*``, a mesh sidecar); restricted makes them
+    errors."""
     return [Finding("", f"{c.call}() " + ("without keepalive options" if c.keepalive is False
                                           else "with options built elsewhere: keepalive not "
                                                "verified"),
-                    c.file, c.line, level=Level.ERROR if c.keepalive is False else Level.WARNING)
+                    c.file, c.line, level=Level.WARNING)
             for c in channels if not c.keepalive]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.reader import Reader as FileReader
 from pytest_readiness.plumbing.redact import is_placeholder, mask_url_password, redact
@@ -299,12 +299,13 @@ def depends_on_healthy(cp: ComposeProject) -> list[Finding]:
                                      "defined in this project", at=at))
             elif has_healthcheck(target) and condition not in (
                     "service_healthy", "service_completed_successfully"):
+                # No condition: start order only, a gap (warning). A condition written out
+                # (service_started) is a stated choice: a note.
                 said = f"condition {condition}" if condition else "no condition"
-                # an explicit service_started is a stated choice, not an oversight
-                level = Level.NOTE if condition == "service_started" else Level.ERROR
                 out.append(s.finding(f"service {s.name} waits for {dep} with {said}, not "
                                      "service_healthy (it has a healthcheck)", at=at,
-                                     level=level))
+                                     rule="" if condition is None else "stated",
+                                     level=Level.WARNING if condition is None else Level.NOTE))
     return out
 
 
@@ -358,12 +359,47 @@ def runtime_user(service: Service) -> tuple[bool | None, str, str | None]:
     return image_user.runs_as_root, image_user.why, None
 
 
+def exposure(service: Service) -> str | None:
+    """How a service is reachable from outside the host, in words (None: internal): ports
+    published on all interfaces, the host's network, or a reverse proxy routing to it
+    (traefik/caddy labels)."""
+    published = [port for host_ip, port, _ in published_ports(service)
+                 if host_ip.strip("[]") in ALL_INTERFACES or host_ip in ALL_INTERFACES]
+    if published:
+        return f"publishes {', '.join(published[:3])} on all interfaces"
+    if str(service.spec.get("network_mode", "")) == "host":
+        return "uses the host's network"
+    labels = _labels(service)
+    proxied = labels.get("traefik.enable", "").lower() == "true" or any(
+        k.startswith(("traefik.http.routers.", "traefik.tcp.routers.", "caddy")) for k in labels)
+    if proxied and labels.get("traefik.enable", "").lower() != "false":
+        return "is routed by a reverse proxy"
+    return None
+
+
+def _labels(service: Service) -> dict[str, str]:
+    """A service's labels from the mapping or the ``key=value`` list form."""
+    labels = service.spec.get("labels")
+    if isinstance(labels, dict):
+        return {str(k): str(v) for k, v in labels.items()}
+    pairs = (str(item).partition("=") for item in as_list(labels))
+    return {key: value for key, _, value in pairs}
+
+
 def non_root(cp: ComposeProject) -> list[Finding]:
+    """Root in a service reachable from outside is an error; in an internal one (a worker,
+    a batch job) a warning; an image's unknown default user a warning."""
     out = []
     for s in cp.services:
         root, why, key = runtime_user(s)
         if root is True:
-            out.append(s.finding(f"service {s.name} runs as root ({why})", key))
+            reached = exposure(s)
+            if reached:
+                out.append(s.finding(f"service {s.name} runs as root ({why}) and {reached}",
+                                     key))
+            else:
+                out.append(s.finding(f"service {s.name} runs as root ({why}; internal: no "
+                                     "published port)", key, level=Level.WARNING))
         elif root is None:
             out.append(s.finding(f"service {s.name} runs as an unknown user ({why}); "
                                  "set user:", key, level=Level.WARNING))
@@ -390,6 +426,12 @@ def _justified(lines: list[str], line: int) -> bool:
     return False
 
 
+CAPABILITY_RULES = ("not-dropped", "cap-add")
+# Capabilities that give a container power over the host (or every capability at once).
+DANGEROUS_CAPS = frozenset({"ALL", "SYS_ADMIN", "NET_ADMIN", "SYS_PTRACE", "SYS_MODULE",
+                            "SYS_RAWIO", "DAC_READ_SEARCH", "SYS_BOOT", "BPF", "PERFMON"})
+
+
 def capabilities(cp: ComposeProject) -> list[Finding]:
     out = []
     for s in cp.services:
@@ -397,15 +439,18 @@ def capabilities(cp: ComposeProject) -> list[Finding]:
         if "ALL" not in dropped:
             out.append(s.finding(f"service {s.name} does not drop all capabilities "
                                  "(cap_drop: [ALL])", "cap_drop" if "cap_drop" in s.spec
-                                 else None))
+                                 else None, rule="not-dropped"))
         added = s.spec.get("cap_add")
         key_file, key_line = s.where("cap_add")
         for index, cap in enumerate(as_list(added)):
             file, line = where(added, index, (key_file, key_line))
             lines = cp.lines(file)
             if not (_justified(lines, line) or _justified(cp.lines(key_file), key_line)):
+                dangerous = str(cap).upper().removeprefix("CAP_") in DANGEROUS_CAPS
                 out.append(s.finding(f"service {s.name} adds {cap} without a justification "
-                                     "comment", at=(file, line)))
+                                     "comment" + (" (power over the host)" if dangerous else ""),
+                                     at=(file, line), rule="cap-add",
+                                     level=Level.ERROR if dangerous else Level.WARNING))
     return out
 
 
@@ -719,6 +764,9 @@ def _exists(cp: ComposeProject, rel: str) -> bool:
     return (cp.root / rel).exists()
 
 
+IMAGE_PIN_RULES = ("", "digest")
+
+
 def images_pinned(cp: ComposeProject) -> list[Finding]:
     out = []
     for s in cp.services:
@@ -727,6 +775,9 @@ def images_pinned(cp: ComposeProject) -> list[Finding]:
         problem = dockerfile_probe.image_pin_problem(s.image)
         if problem:
             out.append(s.finding(f"service {s.name}: {problem[1]}", "image", level=problem[0]))
+        elif not dockerfile_probe.digest_pinned(s.image):
+            out.append(s.finding(f"service {s.name}: image {s.image} is pinned by tag, not by "
+                                 "digest", "image", rule="digest"))
     return out
 
 
@@ -767,6 +818,52 @@ def validity(cp: ComposeProject) -> list[Finding]:
         level = Level.NOTE if problem.kind in ("required", "unresolved") else Level.ERROR
         out.append(Finding("", problem.message, problem.file, problem.line, level=level))
     return out
+
+
+# The level each rule sets, and when (the catalogue lists them; profiles.py re-grades).
+E, W, N = Level.ERROR, Level.WARNING, Level.NOTE
+LEVELS: dict[str, tuple[RuleLevel, ...]] = {
+    "healthcheck": (RuleLevel("", E, "a service that always runs has no healthcheck (or it is "
+                                     "disabled)"),
+                    RuleLevel("", W, "an optional service (profiles:) has none")),
+    "depends-on-healthy": (
+        RuleLevel("", E, "a dependency is not defined in the project"),
+        RuleLevel("", W, "depends_on without a condition on a service that has a healthcheck"),
+        RuleLevel("stated", N, "a condition written out (service_started): a stated choice")),
+    "restart-policy": (RuleLevel("", E, "a service that always runs has no restart policy"),
+                       RuleLevel("", W, "an optional service (profiles:) has none")),
+    "resource-limits": (RuleLevel("", E, "no memory limit"),
+                        RuleLevel("", W, "a memory limit but no CPU limit")),
+    "non-root": (RuleLevel("", E, "runs as root and is reachable from outside (ports on all "
+                                  "interfaces, host network, reverse-proxy labels)"),
+                 RuleLevel("", W, "runs as root, internal (no published port)"),
+                 RuleLevel("", W, "runs as an image's default user that is not known")),
+    "read-only-rootfs": (RuleLevel("", E, "the root filesystem is writable (hardening: baseline "
+                                          "note)"),),
+    "capabilities": (
+        RuleLevel("not-dropped", E, "cap_drop is not [ALL] (hardening: baseline note)"),
+        RuleLevel("cap-add", E, "cap_add of a capability with power over the host (SYS_ADMIN, "
+                                "NET_ADMIN, SYS_PTRACE, ALL, ...) without a comment saying why"),
+        RuleLevel("cap-add", W, "any other cap_add without a comment saying why")),
+    "no-new-privileges": (RuleLevel("", E, "no security_opt no-new-privileges (hardening: "
+                                           "baseline note)"),),
+    "exposed-datastores": (
+        RuleLevel("", E, "a database or cache published on all interfaces, authentication off, "
+                         "unknown or a weak/placeholder password"),
+        RuleLevel("", W, "the same with a real password"),
+        RuleLevel("admin-ui", E, "a database or Docker admin UI (adminer, phpMyAdmin, pgAdmin, "
+                                 "...; traefik --api.insecure) on all interfaces or routed to "
+                                 "a public host")),
+    "host-access": (RuleLevel("", E, "the Docker socket (even :ro), /, /proc, /sys or "
+                                     "/var/lib/docker mounted; privileged, pid/ipc/network "
+                                     "host, or a capability with power over the host"),),
+    "valid": (RuleLevel("", E, "a file of the project does not load (YAML, Compose schema)"),
+              RuleLevel("", N, "a required ${X:?} variable the tree does not set")),
+    "images-pinned": (RuleLevel("", E, "an image without a tag, or :latest"),
+                      RuleLevel("", W, "the tag comes from a variable that is not set"),
+                      RuleLevel("digest", E, "pinned by tag, not by digest (hardening: "
+                                             "baseline note)")),
+}
 
 
 # Every rule, by its check: ``compose.<name>`` is the check id (the suite calls the rule).

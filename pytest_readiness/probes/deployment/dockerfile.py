@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dockerfile_parse import DockerfileParser
 
-from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.redact import redact
@@ -317,11 +317,15 @@ def app_protocol(stage: Stage) -> tuple[str | None, int | None]:
 
 
 def healthcheck(df: Dockerfile) -> list[Finding]:
+    """A missing HEALTHCHECK is a warning (orchestrators run their own probes: a compose
+    healthcheck or a Kubernetes probe covers the image); one that probes the wrong
+    protocol or port is an error (it reports a broken service as healthy)."""
     stage = df.final
     check = stage.last("HEALTHCHECK")
     if check is None or check.value.strip().upper().startswith("NONE"):
         line = check.line if check else stage.line
-        return [Finding("", "final stage has no HEALTHCHECK", df.rel, line)]
+        return [Finding("", "final stage has no HEALTHCHECK", df.rel, line,
+                        level=Level.WARNING)]
     probe, probe_port = healthcheck_protocol(substitute(check.value, stage.args))
     served, served_port = app_protocol(stage)
     out = []
@@ -350,6 +354,14 @@ def image_pin_problem(image: str) -> tuple[str, str] | None:
     return None
 
 
+def digest_pinned(image: str) -> bool:
+    """Pinned by content (``@sha256:...``), not only by a tag that can be moved."""
+    return "@sha256:" in image or image == "scratch"
+
+
+BASE_PIN_RULES = ("", "digest")
+
+
 def base_pinned(df: Dockerfile) -> list[Finding]:
     names = set()
     out = []
@@ -359,9 +371,26 @@ def base_pinned(df: Dockerfile) -> list[Finding]:
             if problem:
                 out.append(Finding("", problem[1], df.rel, stage.line,
                                    level=problem[0]))
+            elif not digest_pinned(stage.base):
+                out.append(Finding("digest", f"image {stage.base} is pinned by tag, not by "
+                                   "digest", df.rel, stage.line))
         if stage.name:
             names.add(stage.name)
     return out
+
+
+HEALTHCHECK_LEVELS = (
+    RuleLevel("", Level.WARNING, "the final stage has no HEALTHCHECK (an orchestrator's probe "
+                                 "may cover it)"),
+    RuleLevel("", Level.ERROR, "the HEALTHCHECK probes another protocol or port than the app "
+                               "serves"))
+BASE_PIN_LEVELS = (
+    RuleLevel("", Level.ERROR, "a base image without a tag, or :latest"),
+    RuleLevel("", Level.WARNING, "the base image comes from a build argument with no default"),
+    RuleLevel("digest", Level.ERROR, "pinned by tag, not by digest (hardening: baseline note)"))
+NO_SECRETS_LEVELS = (
+    RuleLevel("", Level.ERROR, "ENV or ARG with a secret-named key holds a value"),
+    RuleLevel("", Level.WARNING, "a build ARG is named like a secret (kept in the history)"))
 
 
 def no_secrets(df: Dockerfile) -> list[Finding]:

@@ -14,14 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_readiness.plumbing import pyast
-from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.tree import Inventory, SourceFile, walk
 from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, as_list, line_of, load
 from pytest_readiness.probes.deployment.compose import ComposeProject, bind_sources
 from pytest_readiness.probes.deployment.compose_spec.merge import SourcedList
 from pytest_readiness.probes.deployment.compose_spec.project import join
+from pytest_readiness.vocabulary import Level
 
+LOGGING_LEVELS = (
+    RuleLevel("", Level.WARNING, "no JSON logging configuration is found (plain-text logs "
+                                 "work; JSON makes them searchable)"),)
 DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
 MONITORING_IMAGES = re.compile(r"(?i)(prometheus|grafana|alertmanager|loki|promtail|tempo|"
                                r"otel|opentelemetry|vector|fluent-?bit|blackbox)")

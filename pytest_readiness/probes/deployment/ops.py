@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
 from pytest_readiness.probes.deployment.compose import Service
 from pytest_readiness.vocabulary import Level
@@ -26,6 +26,27 @@ TOPICS: dict[str, re.Pattern[str]] = {
     "rollback": re.compile(r"(?i)roll-?\s?backs?|rolling back"),
     "capacity-planning": re.compile(r"(?i)capacity|sizing|load test|scaling plan"),
 }
+DOCUMENT_LEVELS = (
+    RuleLevel("", Level.ERROR, "system.kind is deployment and no document is found (in the "
+                               "tree, linked from it, or in docs.elsewhere), or the best is a "
+                               "stub"),
+    RuleLevel("", Level.WARNING, "the same when system.kind is not declared (then the result "
+                                 "is no evidence that operations were assessed)"))
+SCHEDULE_LEVELS = (
+    RuleLevel("", Level.ERROR, "system.kind is deployment and no backup schedule is found (or "
+                               "linked in docs.elsewhere)"),
+    RuleLevel("", Level.WARNING, "the same when system.kind is not declared"))
+AVAILABILITY_LEVELS = (
+    RuleLevel("", Level.WARNING, "a service built from the code runs one instance and no "
+                                 "active-passive plan is written down"),)
+BALANCER_LEVELS = (
+    RuleLevel("", Level.ERROR, "a load balancer configuration does not parse"),
+    RuleLevel("", Level.WARNING, "an upstream or backend has fewer than two servers"))
+
+# readiness.yaml's docs.elsewhere topics (the ops.* check names) -> the TOPICS they search.
+DOC_TOPIC_OF = {"runbooks": "runbook", "incident-response": "incident-response",
+                "backup-restore": "backup-restore", "rollback": "rollback",
+                "capacity-planning": "capacity-planning"}
 STUB = re.compile(r"(?i)\b(todo|tbd|tbc|coming soon|lorem ipsum|to be written|fill me in|"
                   r"placeholder)\b")
 STEP = re.compile(r"^\s*(\d+[.)]|[-*+])\s+\S")
@@ -127,6 +148,59 @@ def documents(files: Iterable[SourceFile],
         if text is not None:
             out.append(Doc(file.rel, file.path, sections(text, file.rel)))
     return out
+
+
+# Where a team keeps operations documents besides docs/: any Markdown, reStructuredText or
+# AsciiDoc file of the tree (ops/, runbooks/, a docs site's website/docs/, a deploy/README.md),
+# apart from tests, examples, vendored code and the files no procedure lives in.
+PROSE = (".md", ".markdown", ".rst", ".adoc")
+NOT_PROCEDURES = re.compile(r"(?i)^(changelog|changes|history|release[-_ ]?notes|news|license|"
+                            r"licence|notice|authors|contributors|code[-_]of[-_]conduct|"
+                            r"security|third[-_]party)")
+NOT_OPERATIONS_DIRS = frozenset({"tests", "test", "testing", "fixtures", "testdata",
+                                 "__tests__", "spec", "examples", "example", "vendor",
+                                 "third_party", "third-party", "node_modules"})
+
+
+def is_operations_doc(rel: str) -> bool:
+    """A document an operations procedure may live in, wherever the team keeps it."""
+    parts = rel.split("/")
+    name = parts[-1]
+    if not name.lower().endswith(PROSE) or NOT_PROCEDURES.match(name):
+        return False
+    return not any(part.lower() in NOT_OPERATIONS_DIRS for part in parts[:-1])
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to a document kept outside the tree (a wiki page, a runbook tool)."""
+
+    file: str
+    line: int
+    text: str
+    url: str
+
+
+LINK = re.compile(r"\[(?P<text>[^\]\n]{1,200})\]\((?P<url>https?://[^)\s]+)\)|"
+                  r"<(?P<auto>https?://[^>\s]+)>")
+
+
+def topic_links(docs: list[Doc], topic: str) -> list[Link]:
+    """Links to outside documents on a topic, found by the link's text or its address
+    (``[Runbooks](https://wiki.example.com/ops/runbooks)``)."""
+    pattern = TOPICS[topic]
+    found = []
+    for doc in docs:
+        for section in doc.sections:
+            for offset, line in enumerate(section.lines):
+                for match in LINK.finditer(line):
+                    url = match["url"] or match["auto"]
+                    words = url.split("://", 1)[1].split("/", 1)[-1]
+                    words = re.sub(r"[-_/.+]", " ", words)
+                    if pattern.search(match["text"] or "") or pattern.search(words):
+                        found.append(Link(doc.file, section.body_line + offset,
+                                          (match["text"] or url).strip(), url))
+    return found
 
 
 def topic_sections(docs: list[Doc], topic: str) -> list[Section]:
@@ -268,7 +342,10 @@ def single_instance_findings(built: Iterable[Service]) -> list[Finding]:
         scale = s.spec.get("scale", 1)
         if max(int(str(replicas)) if str(replicas).isdigit() else 1,
                int(str(scale)) if str(scale).isdigit() else 1) < 2:
-            single.append(Finding("", f"service {s.name} runs one instance", s.file, s.line))
+            # one instance may be the design (active-passive elsewhere, a small system):
+            # a warning for a reviewer, an error under restricted
+            single.append(Finding("", f"service {s.name} runs one instance", s.file, s.line,
+                                  level=Level.WARNING))
     return single
 
 
