@@ -17,6 +17,7 @@ from pytest_readiness.targets import (  # noqa: E402
     ComposeTarget,
     Context,
     HostFile,
+    HostMount,
     HostService,
     ProtoGroup,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Context",
     "Finding",
     "HostFile",
+    "HostMount",
     "HostService",
     "Level",
     "Outcome",

@@ -127,16 +127,76 @@ class FileSpec(_Model):
     group: str | None = None
     exists: bool = True
     secret: bool = False
+    # Keys the file (YAML, JSON, TOML, INI or .env, read on the host) must define.
+    required_keys: list[str] = []
+    # The file's format; None: from its extension (anything else is read as .env lines).
+    format: Literal["yaml", "json", "toml", "ini", "env"] | None = None
+    # At most this mode (no permission bit beyond it); what a file beyond it gives.
+    max_mode: int | None = None
+    max_mode_level: Level = Level.ERROR
 
-    @field_validator("mode", mode="before")
+    @field_validator("mode", "max_mode", mode="before")
     @classmethod
     def _mode(cls, value: Any) -> int | None:
         return None if value is None else parse_mode(value)
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"expected an absolute path on the host (got {value!r})")
+        return value
+
+    @field_validator("max_mode_level")
+    @classmethod
+    def _level(cls, value: Level) -> Level:
+        if value == Level.NOTE:
+            raise ValueError(f"expected {Level.ERROR} or {Level.WARNING} (got {value})")
+        return value
+
+    @field_validator("required_keys")
+    @classmethod
+    def _keys(cls, value: list[str]) -> list[str]:
+        if any(not key.strip() for key in value):
+            raise ValueError("a required key is empty")
+        return value
+
+    @model_validator(mode="after")
+    def _keys_need_a_file(self) -> FileSpec:
+        if self.required_keys and not self.exists:
+            raise ValueError("required_keys needs a file that exists (exists: true)")
+        return self
+
+
+class MountSpec(_Model):
+    """A path on hosts that must be a mount point (of a type, a size, with free space)."""
+
+    path: str
+    hosts: list[str] = []
+    # Accepted file-system types (as /proc/mounts names them: ext4, xfs, nfs4, tmpfs...).
+    fstype: list[str] = []
+    min_size_gb: float | None = Field(None, gt=0)
+    min_free_gb: float | None = Field(None, ge=0)
+    min_free_percent: float | None = Field(None, ge=0, le=100)
+
+    @field_validator("fstype", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"expected an absolute path on the host (got {value!r})")
+        return value
 
 
 class ServiceSpec(_Model):
     unit: str
     hosts: list[str] = []
+    # The user the service must run as (services.runtime-user); root always warns.
+    user: str | None = None
     after: list[str] = []
     wants: list[str] = []
     requires: list[str] = []
@@ -150,6 +210,10 @@ class NtpConfig(_Model):
     warn_ms: float = 100.0
     fail_ms: float = 1000.0
     timeout: float = 5.0
+    # Fewer servers answering fails (an NTP client needs several to outvote a wrong one).
+    min_servers: int = Field(1, ge=1)
+    # Largest spread between the answering servers' clocks; None: fail_ms.
+    max_skew_ms: float | None = Field(None, gt=0)
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
 
@@ -158,6 +222,10 @@ class NtpConfig(_Model):
         if self.warn_ms < 0 or self.fail_ms < 0 or self.fail_ms < self.warn_ms:
             raise ValueError("expected 0 <= warn_ms <= fail_ms")
         return self
+
+    @property
+    def skew_limit_ms(self) -> float:
+        return self.fail_ms if self.max_skew_ms is None else self.max_skew_ms
 
 
 class FleetConfig(_Model):
@@ -169,6 +237,61 @@ class FleetConfig(_Model):
         "ntp_offset",
         "files",
     ]
+
+
+# Programs a user may never add to the host allowlist: they run other programs, write,
+# delete, signal or reconfigure (a readiness.yaml cannot turn an audit into a change).
+NEVER_ALLOWED = frozenset("""
+    sh bash dash zsh ksh csh tcsh fish busybox env xargs nohup timeout nice ionice chroot
+    nsenter unshare setsid sudo su doas pkexec runuser ssh scp sftp rsync curl wget nc ncat
+    socat telnet ftp python python2 python3 perl ruby node php lua tclsh awk gawk mawk sed
+    ed vi vim nano emacs find rm rmdir mv cp ln install chmod chown chgrp chattr touch mkdir
+    mknod mkfifo tee truncate dd shred kill pkill killall reboot shutdown halt poweroff init
+    telinit mount umount swapon swapoff mkfs fdisk sfdisk parted wipefs iptables ip6tables
+    nft ufw firewall-cmd crontab at batch systemd-run passwd chpasswd useradd usermod userdel
+    groupadd groupmod groupdel visudo apt apt-get aptitude dpkg yum dnf zypper pacman snap
+    flatpak pip pip3 npm gem cargo go make git docker podman kubectl helm
+""".split())
+# First arguments that change state, whatever the program.
+STATE_VERBS = frozenset("""
+    start stop restart reload enable disable mask unmask kill rm remove delete del set write
+    create add apply edit install uninstall upgrade update purge exec run reset clear flush
+    destroy prune push import load unload format mount umount attach detach scrub resize
+    rollback snapshot send receive online offline replace clean drop truncate move copy
+""".split())
+_PROGRAM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
+_FIRST_ARG = re.compile(r"-{0,2}[A-Za-z0-9][A-Za-z0-9._:=,@+-]{0,63}")
+
+
+class HostCommandSpec(_Model):
+    """A read-only command the user allows on hosts, for checks of their own."""
+
+    program: str
+    # The first arguments it may be given (a subcommand or an option): at least one.
+    first: list[str] = Field(..., min_length=1)
+    # What values placed in its command must be: word, path, unit or package.
+    values: Literal["word", "path", "unit", "package"] = "word"
+
+    @field_validator("program")
+    @classmethod
+    def _program(cls, value: str) -> str:
+        if not _PROGRAM.fullmatch(value):
+            raise ValueError(f"expected a program name, not a path or words (got {value!r})")
+        base = value.lower()
+        if base in NEVER_ALLOWED or base.startswith(("mkfs", "python", "perl")):
+            raise ValueError(f"{value!r} can change a host or run other programs: it is never "
+                             "allowed")
+        return value
+
+    @field_validator("first")
+    @classmethod
+    def _first(cls, value: list[str]) -> list[str]:
+        for arg in value:
+            if not _FIRST_ARG.fullmatch(arg):
+                raise ValueError(f"{arg!r} is not a subcommand or option word")
+            if arg.lstrip("-").lower() in STATE_VERBS:
+                raise ValueError(f"{arg!r} changes state: only read-only uses may be allowed")
+        return value
 
 
 class ToolSpec(_Model):
@@ -213,6 +336,8 @@ class Endpoint(Target):
     redirect_http: bool = True
     # The plain-HTTP address that must redirect to HTTPS (default: the url on port 80).
     http_url: str | None = None
+    # The host that terminates TLS for it (tls.auto-renewal looks there for renewal).
+    host: str | None = None
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
 
@@ -241,10 +366,32 @@ class DnsName(Target):
     type: Literal["A", "AAAA", "CNAME", "MX", "TXT"] = "A"
     from_: list[str] = Field(default_factory=list, alias="from")
     resolver: str | None = None
+    # Several resolvers asked for the same name (dns.agreement compares their answers).
+    resolvers: list[str] = []
+    # False: the answers may differ on purpose (a deliberate split horizon).
+    agree: bool = True
     timeout: float = 5.0
     endpoint: str | None = None
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
+
+    @field_validator("resolvers")
+    @classmethod
+    def _resolvers(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a resolver is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _one_way(self) -> DnsName:
+        if self.resolver and self.resolvers:
+            raise ValueError("expected 'resolver' or 'resolvers', not both")
+        return self
+
+    @property
+    def resolver_list(self) -> list[str | None]:
+        """The resolvers asked from the auditing machine (None: the system's)."""
+        return list(self.resolvers) or [self.resolver]
 
     @property
     def target_name(self) -> str:
@@ -456,9 +603,12 @@ class ReadinessConfig(_Model):
     dns: list[DnsName] = []
     ntp: NtpConfig = NtpConfig()
     files: list[FileSpec] = []
+    mounts: list[MountSpec] = []
     services: list[ServiceSpec] = []
     fleet: FleetConfig = FleetConfig()
     tools: list[ToolSpec] = []
+    # Extra read-only host commands for the user's own checks (docs/writing-checks.md).
+    host_commands: list[HostCommandSpec] = []
     databases: list[Database] = []
     grpc: list[GrpcService] = []
     codebases: list[Codebase] = []
@@ -523,9 +673,11 @@ class ReadinessConfig(_Model):
         refs: list[tuple[str, Iterable[str]]] = []
         refs += [(f"files[{i}].hosts", f.hosts) for i, f in enumerate(self.files)]
         refs += [(f"services[{i}].hosts", s.hosts) for i, s in enumerate(self.services)]
+        refs += [(f"mounts[{i}].hosts", m.hosts) for i, m in enumerate(self.mounts)]
         refs += [(f"tools[{i}].hosts", t.hosts) for i, t in enumerate(self.tools)]
         refs += [(f"dns[{i}].from", d.from_) for i, d in enumerate(self.dns)]
         refs += [(f"databases[{i}].host", [d.host]) for i, d in enumerate(self.databases) if d.host]
+        refs += [(f"endpoints[{i}].host", [e.host]) for i, e in enumerate(self.endpoints) if e.host]
         for where, names in refs:
             for name in names:
                 if name not in host_names:

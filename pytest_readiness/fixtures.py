@@ -11,6 +11,7 @@ once and skipped as not applicable, with the reason.
 | ``host_config`` | configured host                               | config.Host           |
 | ``host_file``   | (file, host) pair of ``files:``               | HostFile              |
 | ``host_service``| (unit, host) pair of ``services:``            | HostService           |
+| ``host_mount``  | (mount, host) pair of ``mounts:``             | HostMount             |
 | ``endpoint``    | ``endpoints:`` entry                          | config.Endpoint       |
 | ``dns_name``    | ``dns:`` entry                                | config.DnsName        |
 | ``database``    | ``databases:`` entry                          | config.Database       |
@@ -41,6 +42,7 @@ from pytest_readiness.targets import (
     CodebaseTarget,
     Context,
     HostFile,
+    HostMount,
     HostService,
 )
 
@@ -56,6 +58,8 @@ def _targets(ctx: Context) -> dict[str, Callable[[], list[Any]]]:
         "host_file": lambda: [HostFile(h, f) for f in cfg.files for h in ctx.hosts_named(f.hosts)],
         "host_service": lambda: [
             HostService(h, s) for s in cfg.services for h in ctx.hosts_named(s.hosts)],
+        "host_mount": lambda: [
+            HostMount(h, m) for m in cfg.mounts for h in ctx.hosts_named(m.hosts)],
         "endpoint": lambda: list(cfg.endpoints),
         "dns_name": lambda: list(cfg.dns),
         "database": lambda: list(cfg.databases),
@@ -71,6 +75,7 @@ def _targets(ctx: Context) -> dict[str, Callable[[], list[Any]]]:
 
 
 _NOUN = {"host_config": "hosts", "host_file": "files", "host_service": "services",
+         "host_mount": "mounts",
          "endpoint": "endpoints", "dns_name": "dns names", "database": "databases",
          "grpc_service": "grpc services", "codebase": "codebases",
          "compose_file": "compose files", "compose_target": "compose projects",
@@ -121,7 +126,7 @@ def result_target(item: pytest.Item) -> str | None:
 def generate_targets(metafunc: pytest.Metafunc, ctx: Context) -> None:
     """Parametrise every target fixture a check asks for; host checks get hosts."""
     names = set(metafunc.fixturenames)
-    if "host" in names and not names & {"host_config", "host_file", "host_service"}:
+    if "host" in names and not names & _HOST_FIXTURES:
         names.add("host_config")
         metafunc.fixturenames.append("host_config")
     for name, build in _targets(ctx).items():
@@ -145,7 +150,7 @@ def _not_applicable(name: str, ctx: Context) -> str:
     return f"not applicable: no {_NOUN[name]} configured or found"
 
 
-_HOST_FIXTURES = {"host_config", "host_file", "host_service"}
+_HOST_FIXTURES = {"host_config", "host_file", "host_service", "host_mount"}
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ every report, marked incomplete, with the checks that did not run listed.
 Also here: affinity under xdist. All checks of one host run on one worker, so a worker
 opens one connection per host, not every worker one per host; all code and deployment
 checks of one codebase run on one worker, so its index (plumbing/tree.py: the walk, each
-file read and parsed once) is built once per run, not once per worker.
+file read and parsed once) is built once per run, not once per worker; all checks of
+one endpoint run on one worker, so a dead endpoint costs its timeout once
+(plumbing/netpool.DeadTargets), not once per worker.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from pytest_readiness.config import Endpoint
 from pytest_readiness.fixtures import target_of
 from pytest_readiness.targets import CodebaseTarget
 
@@ -156,12 +159,15 @@ def wants_host_groups(config: pytest.Config) -> bool:
 
 
 def scope_of(item: pytest.Item) -> str | None:
-    """``host:NAME`` for a host check, ``codebase:ROOT`` for a check of a codebase or of a
-    file in one; None for the rest (each its own scope)."""
+    """``host:NAME`` for a host check, ``endpoint:NAME`` for a check of an endpoint,
+    ``codebase:ROOT`` for a check of a codebase or of a file in one; None for the rest
+    (each its own scope)."""
     target = target_of(item)
     if target.host is not None:
         return f"host:{target.host.name}"
     value = target.value
+    if isinstance(value, Endpoint):
+        return f"endpoint:{value.name}"
     codebase = value if isinstance(value, CodebaseTarget) else getattr(value, "codebase", None)
     return f"codebase:{codebase.root}" if isinstance(codebase, CodebaseTarget) else None
 
@@ -182,8 +188,8 @@ def read_host_groups(directory: str) -> dict[str, str]:
 
 
 def host_scheduler(config: pytest.Config, log: Any, directory: str) -> Any:
-    """A LoadScope scheduler whose scopes are hosts and codebases (other checks: one scope
-    each)."""
+    """A LoadScope scheduler whose scopes are hosts, endpoints and codebases (other checks:
+    one scope each)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class HostScheduling(LoadScopeScheduling):  # type: ignore[misc]

@@ -34,6 +34,7 @@ from pytest_readiness.lifecycle import (
     wants_host_groups,
     write_host_groups,
 )
+from pytest_readiness.probes.hosts import commands
 from pytest_readiness.probes.hosts.connect import close_all as close_hosts
 from pytest_readiness.profiles import profile_named
 from pytest_readiness.report.outputs import ReportOutputs
@@ -161,6 +162,10 @@ def _load_context(config: pytest.Config) -> Context:
             model, found = load_config(path)
     except (ConfigError, TimeoutError) as exc:
         raise pytest.UsageError(str(exc)) from None
+    try:
+        commands.allow_user_commands(model.host_commands)
+    except ValueError as exc:  # a built-in program named under host_commands
+        raise pytest.UsageError(f"{found}: {exc}") from None
     base = found.parent if found else Path(config.invocation_params.dir)
     return Context(model, base.resolve(), found)
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_readiness.config import Codebase, FileSpec, Host, ReadinessConfig, ServiceSpec
+from pytest_readiness.config import (
+    Codebase,
+    FileSpec,
+    Host,
+    MountSpec,
+    ReadinessConfig,
+    ServiceSpec,
+)
 from pytest_readiness.plumbing import tree
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.probes.deployment import compose
@@ -48,6 +55,16 @@ class HostService:
     @property
     def target_name(self) -> str:
         return f"{self.host.name}:{self.spec.unit}"
+
+
+@dataclass(frozen=True)
+class HostMount:
+    host: Host
+    spec: MountSpec
+
+    @property
+    def target_name(self) -> str:
+        return f"{self.host.name}:{self.spec.path}"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,11 @@ Two things every network probe needs:
   submits that kind for *every* target at once, so 50 endpoints cost about as much
   as the slowest few instead of their sum. Results (or the exception) are shared by
   every check that reads them.
+- **A dead target costs its timeout once.** :class:`DeadTargets` remembers an
+  address (host and port) that timed out, or refused the connection, before it
+  ever answered in this session; every later probe of it fails at once with
+  :class:`DeadTarget`, naming that first failure. An address that answered once
+  is never marked dead by a later timeout (a slow request is not a dead server).
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ import time
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 DEFAULT_WORKERS = 32
 
@@ -46,6 +52,66 @@ class ProbeFailure(ConnectionError):
         self.target = target
         self.phase = phase
         self.detail = detail
+
+
+class DeadTarget(ProbeFailure):
+    """A probe not attempted: an earlier probe proved the address dead in this session."""
+
+    def __init__(self, target: str, first: str) -> None:
+        ConnectionError.__init__(self, f"{target}: not probed again: {first}")
+        self.target = target
+        self.phase = "earlier probe"
+        self.detail = first
+
+
+def proves_dead(exc: BaseException) -> bool:
+    """A failure that shows nothing answers at the address: a timeout in any phase, or a
+    connection that could not be made. A bad certificate or HTTP error does not."""
+    if isinstance(exc, DeadTarget):
+        return False
+    return isinstance(exc, ProbeTimeout) or (
+        isinstance(exc, ProbeFailure) and exc.phase == "connect")
+
+
+T = TypeVar("T")
+
+
+class DeadTargets:
+    """Addresses proved dead in this session, and those that answered at least once.
+
+    ``call(address, name, probe)`` runs ``probe`` unless the address is dead (then
+    raises :class:`DeadTarget` at once); a failure that :func:`proves_dead` marks the
+    address dead unless it answered before. Thread-safe: pooled probes share it.
+    """
+
+    def __init__(self) -> None:
+        self._dead: dict[Hashable, str] = {}
+        self._alive: set[Hashable] = set()
+        self._lock = threading.Lock()
+
+    def first_failure(self, address: Hashable) -> str | None:
+        with self._lock:
+            return self._dead.get(address)
+
+    def check(self, address: Hashable, name: str) -> None:
+        """Raise :class:`DeadTarget` when ``address`` is already known dead."""
+        first = self.first_failure(address)
+        if first is not None:
+            raise DeadTarget(name, first)
+
+    def call(self, address: Hashable, name: str, probe: Callable[[], T]) -> T:
+        self.check(address, name)
+        try:
+            result = probe()
+        except (TimeoutError, ConnectionError) as exc:
+            if proves_dead(exc):
+                with self._lock:
+                    if address not in self._alive:
+                        self._dead.setdefault(address, str(exc))
+            raise
+        with self._lock:
+            self._alive.add(address)
+        return result
 
 
 @dataclass
@@ -108,6 +174,14 @@ class Watchdog:
 Probe = Callable[[Any], Any]
 
 
+def address(url: str) -> tuple[str, int]:
+    """(host, port) of a URL: what a dead mark is kept by (http:// and https:// on one
+    port are one listener)."""
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme, 0)
+    return (parts.hostname or "").lower(), parts.port or default
+
+
 class NetPool:
     """Run each (kind, target) probe once, concurrently, and share the result.
 
@@ -124,6 +198,11 @@ class NetPool:
         self._probes: dict[str, tuple[Probe, list[Hashable]]] = {}
         self._futures: dict[tuple[str, Hashable], Future[Any]] = {}
         self._lock = threading.Lock()
+        self.dead = DeadTargets()
+
+    def call(self, url: str, name: str, probe: Callable[[], T]) -> T:
+        """``probe()`` of the address of ``url``, unless an earlier probe proved it dead."""
+        return self.dead.call(address(url), name, probe)
 
     def register(self, kind: str, probe: Probe, targets: Iterable[Hashable]) -> None:
         with self._lock:

@@ -109,6 +109,8 @@ class UnitFacts:
     active_state: str | None = None
     is_service: bool = True
     service_type: str = "simple"
+    user: str | None = None  # User= (None: not read; "": unset, the service runs as root)
+    dynamic_user: bool = False
 
     def evidence(self) -> dict[str, Any]:
         return {"unit": self.name, "source": self.source, "after": list(self.after),
@@ -131,7 +133,20 @@ def facts_from_unit(name: str, unit: Unit, source: str) -> UnitFacts:
         requires=_words(u.get("Requires", []) + u.get("BindsTo", [])),
         restart=(s.get("Restart") or ["no"])[-1], restart_sec=restart_sec,
         is_service=name.endswith(".service") or "Service" in unit,
-        service_type=(s.get("Type") or ["simple"])[-1])
+        service_type=(s.get("Type") or ["simple"])[-1], user=(s.get("User") or [""])[-1],
+        dynamic_user=(s.get("DynamicUser") or ["no"])[-1].lower() in TRUE_WORDS)
+
+
+# systemd.syntax(7): booleans.
+TRUE_WORDS = ("1", "yes", "true", "on")
+
+
+def runs_as_root(facts: UnitFacts) -> bool | None:
+    """Whether a service runs as root: no User= (or root, 0) and no DynamicUser=; None for
+    a unit that is not a service or whose user was not read."""
+    if not facts.is_service or facts.user is None:
+        return None
+    return not facts.dynamic_user and facts.user in ("", "root", "0")
 
 
 # --- rules (pure) ------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_host_clock_ntp_synchronised(host: Any, host_config: Host, readiness: Re
                            "replace a server whose time is wrong")
 def test_ntp_servers_agree_with_our_clock(readiness_config: ReadinessConfig,
                                           readiness: Recorder) -> None:
-    """Configured NTP servers answer, and their time agrees with ours within thresholds."""
+    """Enough NTP servers answer, they agree with each other, and with our clock."""
     policy = readiness_config.ntp
     if not policy.servers:
         pytest.skip("not applicable: no ntp.servers configured")
@@ -59,6 +59,17 @@ def test_ntp_servers_agree_with_our_clock(readiness_config: ReadinessConfig,
                        unreachable=unreachable)
     if not samples:
         readiness.error("; ".join(unreachable))
+    spread = ntp.spread_ms(samples)
+    readiness.evidence(answering=len(samples), min_servers=policy.min_servers,
+                       spread_ms=round(spread, 3), max_skew_ms=policy.skew_limit_ms)
+    assert len(samples) >= policy.min_servers, (
+        f"{len(samples)} of {len(policy.servers)} NTP servers answer, the policy needs at "
+        f"least {policy.min_servers} (ntp.min_servers)"
+        + (": " + "; ".join(unreachable) if unreachable else ""))
+    assert spread <= policy.skew_limit_ms, (
+        f"the NTP servers disagree by {spread:.1f} ms, beyond ntp.max_skew_ms "
+        f"({policy.skew_limit_ms:g} ms): " + ", ".join(
+            f"{s.server} {s.offset_s * 1000:+.1f} ms" for s in samples))
     worst = max(samples, key=lambda s: abs(s.offset_s))
     _judge(readiness, f"NTP server {worst.server}", worst.offset_s * 1000, policy)
     if unreachable:

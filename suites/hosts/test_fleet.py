@@ -42,7 +42,8 @@ def _compare(readiness: Recorder, per_role: dict[str, list[fleet.HostFacts]], fa
         drift = fleet.find_outliers({h: repr(v) for h, v in values.items()})
         if drift.outliers:
             shown = ", ".join(f"{h}={values[h]}" for h in drift.outliers)
-            base = f"majority {drift.majority}" if drift.majority else "no majority"
+            base = f"majority {drift.majority}" if drift.majority else \
+                "no majority: every value shown, none named right"
             drifted.append(f"role {role}: {fact} differs on {shown} ({base})")
     readiness.evidence(**{fact: seen}, unreachable=sorted(set(unreachable)))
     if drifted:
@@ -95,19 +96,22 @@ def test_role_has_same_files(readiness_config: ReadinessConfig, readiness: Recor
 @pytest.mark.readiness(id="fleet.ntp-offset", severity="medium",
                        fix="Synchronise the outliers' clocks (see clock.ntp-synchronised)")
 def test_role_clocks_agree(readiness_config: ReadinessConfig, readiness: Recorder) -> None:
-    """Clocks of the hosts of a role agree within the NTP warn threshold."""
+    """Clocks of the hosts of a role agree within the NTP warn threshold (without a majority:
+    each host's clock agrees with ours)."""
     if "ntp_offset" not in readiness_config.fleet.facts:
         pytest.skip("not applicable: ntp_offset not in fleet.facts")
     per_role = _role_facts(readiness_config, readiness)
     tolerance = readiness_config.ntp.warn_ms
-    drifted, offsets = [], {}
+    drifted, offsets, bases = [], {}, {}
     for role, facts in per_role.items():
         offsets[role] = {f.host: f.ntp_offset_ms for f in facts if f.ntp_offset_ms is not None}
-        outliers = fleet.offset_outliers(offsets[role], tolerance)
-        if outliers:
-            shown = ", ".join(f"{h}={v:+.1f} ms" for h, v in outliers.items())
-            drifted.append(f"role {role}: clock offset beyond {tolerance:g} ms of the role's "
-                           f"median on {shown}")
-    readiness.evidence(offsets_ms=offsets)
+        found = fleet.offset_outliers(offsets[role], tolerance)
+        bases[role] = found.basis
+        if found.outliers:
+            shown = ", ".join(f"{h}={v:+.1f} ms" for h, v in found.outliers.items())
+            everyone = ", ".join(f"{h}={v:+.1f} ms" for h, v in sorted(offsets[role].items()))
+            drifted.append(f"role {role}: clock offset beyond {tolerance:g} ms of "
+                           f"{found.basis} on {shown} (offsets from our clock: {everyone})")
+    readiness.evidence(offsets_ms=offsets, compared_with=bases)
     if drifted:
         readiness.warn("; ".join(drifted))

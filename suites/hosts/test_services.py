@@ -79,3 +79,26 @@ def test_unit_enabled_and_active(host: Any, host_service: HostService,
     if spec.active and facts.active_state != "active":
         wrong.append(f"not active (ActiveState={facts.active_state})")
     assert not wrong, f"{host_service.target_name}: " + "; ".join(wrong)
+
+
+@pytest.mark.readiness(id="services.runtime-user", severity="medium", category="security",
+                       fix="Run the service as an unprivileged user: User= (or DynamicUser=yes) "
+                           "in its [Service] section")
+def test_unit_runs_as_unprivileged_user(host: Any, host_service: HostService,
+                                        readiness: Recorder) -> None:
+    """The service's effective User= (systemctl show, else its unit file) is not root, and is
+    the configured ``user`` when one is given."""
+    facts = _host_unit(host, host_service, readiness)
+    if not facts.is_service:
+        pytest.skip(f"not applicable: {host_service.spec.unit} is not a service")
+    root = unitfile.runs_as_root(facts)
+    readiness.evidence(user=facts.user, dynamic_user=facts.dynamic_user,
+                       expected_user=host_service.spec.user)
+    if root is None:
+        readiness.error(f"{host_service.target_name}: the unit's user could not be read")
+    wanted = host_service.spec.user
+    who = "a dynamic user" if facts.dynamic_user else (facts.user or "root (no User=)")
+    assert wanted is None or facts.user == wanted, (
+        f"{host_service.target_name} runs as {who}, expected {wanted}")
+    if root and wanted not in ("root", "0"):  # root by choice is said in readiness.yaml
+        readiness.warn(f"{host_service.target_name} runs as {who}")

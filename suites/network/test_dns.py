@@ -28,17 +28,30 @@ def _judge(where: str, answers: tuple[str, ...], problem: str | None, expect: li
 
 @pytest.mark.readiness(id="dns.resolves", severity="high", fix=_FIX)
 def test_name_resolves_to_expected_addresses(dns_name: DnsName, readiness: Recorder) -> None:
-    """The name resolves from the auditing machine, to the expected addresses when given."""
-    try:
-        answer = dns_probe.resolve(dns_name.name, dns_name.type, dns_name.resolver,
-                                   dns_name.timeout)
-    except dns_probe.DnsError as exc:
-        readiness.error(str(exc))
-    readiness.evidence(resolver=answer.resolver, type=dns_name.type, answers=list(answer.answers),
-                       expected=dns_name.expect, elapsed_ms=answer.elapsed_ms)
-    problem = _judge(f"{dns_name.name} via {answer.resolver}", answer.answers, answer.problem,
-                     dns_name.expect)
-    assert not problem, problem
+    """The name resolves from the auditing machine (through each of its resolvers), to the
+    expected addresses when given."""
+    problems, errors, seen = [], [], {}
+    for resolver in dns_name.resolver_list:
+        try:
+            answer = dns_probe.resolve(dns_name.name, dns_name.type, resolver, dns_name.timeout)
+        except dns_probe.DnsError as exc:
+            errors.append(str(exc))
+            continue
+        seen[answer.resolver] = {"answers": list(answer.answers),
+                                 "elapsed_ms": answer.elapsed_ms}
+        problems.append(_judge(f"{dns_name.name} via {answer.resolver}", answer.answers,
+                               answer.problem, dns_name.expect))
+    if len(dns_name.resolver_list) == 1 and seen:
+        ((label, only),) = seen.items()
+        readiness.evidence(resolver=label, answers=only["answers"],
+                           elapsed_ms=only["elapsed_ms"])
+    else:
+        readiness.evidence(resolvers=seen)
+    readiness.evidence(type=dns_name.type, expected=dns_name.expect, unanswered=errors)
+    failed = [p for p in problems if p]
+    assert not failed, "; ".join(failed)
+    if errors:
+        readiness.error("; ".join(errors))
 
 
 @pytest.mark.readiness(id="dns.resolves-on-hosts", severity="high", fix=_FIX)
@@ -64,3 +77,45 @@ def test_name_resolves_on_hosts(dns_name: DnsName, readiness_context: Context,
     assert not problems, "; ".join(problems)
     if errors:
         readiness.error("; ".join(errors))
+
+
+@pytest.mark.readiness(id="dns.agreement", severity="high",
+                       fix="Make the resolvers (and the hosts' resolver configuration) serve "
+                           "the same records; if the split horizon is deliberate, set "
+                           "`agree: false` or list every valid address under `expect`")
+def test_resolvers_and_hosts_agree(dns_name: DnsName, readiness_context: Context,
+                                   readiness: Recorder) -> None:
+    """Every resolver and host asked for the name gives the same answer (split horizon)."""
+    sources = len(dns_name.resolver_list) + len(dns_name.from_)
+    if sources < 2:
+        pytest.skip(f"not applicable: {dns_name.name} is asked from one place only "
+                    "(list several `resolvers` or hosts under `from`)")
+    if not dns_name.agree:
+        pytest.skip(f"not applicable: agree: false for {dns_name.name} (deliberate split horizon)")
+    if dns_name.expect:
+        pytest.skip(f"not applicable: {dns_name.name} has `expect`: dns.resolves and "
+                    "dns.resolves-on-hosts judge each answer against it")
+    views, errors = {}, []
+    for resolver in dns_name.resolver_list:
+        try:
+            answer = dns_probe.resolve(dns_name.name, dns_name.type, resolver, dns_name.timeout)
+        except dns_probe.DnsError as exc:
+            errors.append(str(exc))
+            continue
+        views[f"resolver {answer.resolver}"] = dns_probe.answer_key(answer.answers,
+                                                                    answer.problem)
+    for model in readiness_context.hosts_named(dns_name.from_):
+        try:
+            found = dns_probe.host_resolve(connect(model), model.name, dns_name.name,
+                                           dns_name.type)
+        except Exception as exc:  # one unreachable host must not hide the others
+            errors.append(f"{model.name}: {exc}")
+            continue
+        views[f"host {model.name}"] = dns_probe.answer_key(found.answers, found.problem)
+    readiness.evidence(answers=views, unanswered=errors)
+    split = dns_probe.disagreement(views)
+    assert not split, f"{dns_name.name} resolves differently: " + "; ".join(
+        f"{', '.join(sources)} -> {answer}" for answer, sources in split.items())
+    if errors:
+        readiness.error(f"{dns_name.name}: only {len(views)} of {sources} sources answered "
+                        "(they agree): " + "; ".join(errors))

@@ -18,9 +18,12 @@ from pytest_readiness.probes.network import http
 pytestmark = pytest.mark.readiness(section="HTTP Security Headers", category="security")
 
 
-def _fetch(endpoint: Endpoint) -> http.Response:
-    return http.fetch(endpoint.url, endpoint.timeout, endpoint.tls.ca_bundle, endpoint.name,
-                      headers={"Origin": http.PROBE_ORIGIN})
+def _fetcher(pool: netpool.NetPool) -> netpool.Probe:
+    def fetch(endpoint: Endpoint) -> http.Response:
+        return pool.call(endpoint.url, endpoint.name, lambda: http.fetch(
+            endpoint.url, endpoint.timeout, endpoint.tls.ca_bundle, endpoint.name,
+            headers={"Origin": http.PROBE_ORIGIN}))
+    return fetch
 
 
 def _headers_on(endpoint: Endpoint) -> None:
@@ -35,7 +38,7 @@ def http_response(endpoint: Endpoint, readiness_context: Context,
     error naming the phase; an endpoint with ``headers: false`` is not applicable."""
     _headers_on(endpoint)
     pool = netpool.pool_for(readiness_context)
-    pool.register("headers", _fetch, readiness_context.config.endpoints)
+    pool.register("headers", _fetcher(pool), readiness_context.config.endpoints)
     try:
         response: http.Response = pool.get("headers", endpoint, wait=endpoint.timeout + 5)
     except (ProbeTimeout, ProbeFailure) as exc:
@@ -142,14 +145,16 @@ def test_cors_not_open_with_credentials(endpoint: Endpoint, http_response: http.
 
 @pytest.mark.readiness(id="http.redirect-https", severity="high",
                        fix="Answer plain HTTP with a 301/308 redirect to the https:// URL")
-def test_http_redirects_to_https(endpoint: Endpoint, readiness: Recorder) -> None:
+def test_http_redirects_to_https(endpoint: Endpoint, readiness_context: Context,
+                                 readiness: Recorder) -> None:
     """Plain HTTP redirects to HTTPS."""
     if not endpoint.redirect_http:
         pytest.skip(f"not applicable: redirect_http is false for {endpoint.name}")
     url = endpoint.url if endpoint.url.startswith("http://") else \
         endpoint.http_url or http.plain_http_url(endpoint.url)
     try:
-        response = http.fetch(url, endpoint.timeout, target=f"{endpoint.name} ({url})")
+        response = netpool.pool_for(readiness_context).call(url, endpoint.name, lambda: http.fetch(
+            url, endpoint.timeout, target=f"{endpoint.name} ({url})"))
     except (ProbeTimeout, ProbeFailure) as exc:
         raise CheckError(str(exc)) from None
     location = http.redirect_target(response)

@@ -6,21 +6,28 @@ The handshakes of every HTTPS endpoint are gathered once per session, concurrent
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from pytest_readiness import CheckError, Context, Outcome, Recorder
 from pytest_readiness.config import Endpoint
 from pytest_readiness.plumbing import netpool
 from pytest_readiness.plumbing.netpool import ProbeFailure, ProbeTimeout
+from pytest_readiness.probes.deployment import certmanager
+from pytest_readiness.probes.hosts import renewal
+from pytest_readiness.probes.hosts.connect import connect
 from pytest_readiness.probes.network import tls
 from pytest_readiness.probes.network.tls import TlsReport
 
 pytestmark = pytest.mark.readiness(section="TLS Certificate", category="security")
 
 
-def _gather(endpoint: Endpoint) -> TlsReport:
-    return tls.probe_endpoint(endpoint.url, endpoint.timeout, endpoint.tls.ca_bundle,
-                              endpoint.name)
+def _gatherer(pool: netpool.NetPool) -> netpool.Probe:
+    def gather(endpoint: Endpoint) -> TlsReport:
+        return pool.call(endpoint.url, endpoint.name, lambda: tls.probe_endpoint(
+            endpoint.url, endpoint.timeout, endpoint.tls.ca_bundle, endpoint.name))
+    return gather
 
 
 @pytest.fixture
@@ -31,7 +38,7 @@ def tls_report(endpoint: Endpoint, readiness_context: Context, readiness: Record
         pytest.skip(f"not applicable: {endpoint.name} is plain HTTP ({endpoint.url})")
     pool = netpool.pool_for(readiness_context)
     https = [e for e in readiness_context.config.endpoints if e.url.startswith("https://")]
-    pool.register("tls", _gather, https)
+    pool.register("tls", _gatherer(pool), https)
     try:
         report: TlsReport = pool.get("tls", endpoint, wait=endpoint.timeout * 8 + 5)
     except (ProbeTimeout, ProbeFailure) as exc:
@@ -152,3 +159,46 @@ def test_sans_cover_dns_names(endpoint: Endpoint, readiness_context: Context, re
     readiness.evidence(dns_names=names)
     uncovered = [n for n in names if not tls.hostname_matches(n, leaf.sans)]
     assert not uncovered, f"not in the certificate's SANs: {', '.join(uncovered)}"
+
+
+def _manifests(context: Context) -> list[tuple[str, str]]:
+    """(file, text) of the codebases' YAML files: where cert-manager resources live."""
+    found = []
+    for codebase in context.codebases:
+        if not codebase.root.is_dir():
+            continue
+        index = context.inventory(codebase)
+        for f in index.files:
+            if f.rel.endswith((".yaml", ".yml")) and f.size <= certmanager.MAX_MANIFEST_BYTES:
+                text = index.text(f)  # through the bounded reader; None when not read
+                if text is not None:
+                    found.append((f.rel, text))
+    return found
+
+
+@pytest.mark.readiness(id="tls.auto-renewal", severity="medium",
+                       fix="Schedule renewal (the certbot/ACME client timer or cron job, Caddy's "
+                           "automatic HTTPS, a cert-manager Certificate) and set endpoints[].host "
+                           "to the host that renews, so the audit can confirm it")
+def test_certificate_renews_automatically(endpoint: Endpoint, readiness_context: Context,
+                                          readiness: Recorder) -> None:
+    """Renewal of the certificate is automatic and can be confirmed (a running ACME timer or
+    cron job or Caddy on the endpoint's host, or a cert-manager Certificate for its name)."""
+    if not endpoint.url.startswith("https://"):
+        pytest.skip(f"not applicable: {endpoint.name} is plain HTTP ({endpoint.url})")
+    hostname = urlsplit(endpoint.url).hostname or ""
+    managed = certmanager.renewing(_manifests(readiness_context), hostname)
+    readiness.evidence(hostname=hostname, cert_manager=managed[:10], host=endpoint.host)
+    if managed:
+        return
+    if endpoint.host is None:
+        readiness.warn(f"cannot confirm automatic renewal of {hostname}'s certificate: no "
+                       "cert-manager Certificate for it in the codebase, and endpoints[].host "
+                       "does not name the host that renews it")
+    model = next(h for h in readiness_context.hosts if h.name == endpoint.host)
+    evidence = renewal.gather(connect(model))
+    verdict = renewal.judge(evidence)
+    readiness.evidence(**evidence.as_dict(), verdict=verdict.reason)
+    assert verdict.outcome != Outcome.FAIL, f"{endpoint.name} on {model.name}: {verdict.reason}"
+    if verdict.outcome == Outcome.WARN:
+        readiness.warn(f"{endpoint.name} on {model.name}: {verdict.reason}")

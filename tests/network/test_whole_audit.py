@@ -72,6 +72,10 @@ def _system(tmp: Path, flawed: bool, started: list[Any]) -> dict[str, Any]:
 
 def _audit(pytester: pytest.Pytester, config: dict[str, Any]) -> dict[str, Any]:
     (pytester.path / "readiness.yaml").write_text(json.dumps(config), encoding="utf-8")
+    # cert-manager renews the shop's certificate (tls.auto-renewal confirms it).
+    (pytester.path / "certificate.yaml").write_text(
+        "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: shop}\n"
+        "spec: {secretName: shop-tls, dnsNames: [localhost]}\n", encoding="utf-8")
     args = ["--readiness", "--readiness-json", "out.json", "-p", "no:cacheprovider"]
     for suite in ("tls", "http", "health", "db", "grpc"):
         args += ["--readiness-suite", suite]

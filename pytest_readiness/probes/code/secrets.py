@@ -8,8 +8,6 @@ which every secret on the line is redacted: the raw value never leaves
 from __future__ import annotations
 
 import ast
-import configparser
-import json
 import re
 import stat
 import subprocess
@@ -17,9 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import tomllib
-
-from pytest_readiness.plumbing import pyast, yamlpos
+from pytest_readiness.plumbing import configfile, pyast, yamlpos
+from pytest_readiness.plumbing.configfile import ENV_LINE, parse_env
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.reader import Reader
@@ -206,7 +203,6 @@ def _assignment_findings(module: pyast.Module, node: ast.AST
 # --- files: committed .env files, templates, required configuration -------------
 
 ENV_NAME = re.compile(r"^(?:\.env(?:\.[\w-]+)?|[\w.-]+\.env)$")
-ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$")
 
 
 def is_env_file(rel: str) -> bool:
@@ -245,23 +241,6 @@ def env_files(inventory: Inventory, tracked: set[str] | None) -> list[EnvFile]:
     return found
 
 
-def parse_env(text: str) -> dict[str, str]:
-    """KEY=value lines of a .env file (quotes removed, comments and blanks skipped)."""
-    values: dict[str, str] = {}
-    for line in text.splitlines():
-        if line.lstrip().startswith("#"):
-            continue
-        match = ENV_LINE.match(line)
-        if match:
-            value = match[2]
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-                value = value[1:-1]
-            elif " #" in value:
-                value = value.split(" #", 1)[0].rstrip()
-            values[match[1]] = value
-    return values
-
-
 def template_findings(inventory: Inventory) -> list[SecretFinding]:
     """Real-looking secrets in config templates (``.env.example``, ``*.sample``, ...)."""
     found: list[SecretFinding] = []
@@ -297,43 +276,7 @@ def load_config_file(path: Path, reader: Reader | None = None) -> dict[str, obje
     """Parse by extension: YAML, JSON, TOML, INI/CFG/CONF, else .env lines; read through
     ``reader`` (default: one rooted at the file's directory)."""
     text = (reader or Reader(path.parent)).read(path).text
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        data = yamlpos.safe_load(text, path.name)
-    elif suffix == ".json":
-        data = json.loads(text)
-    elif suffix == ".toml":
-        data = tomllib.loads(text)
-    elif suffix in (".ini", ".cfg", ".conf"):
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read_string(text, source=str(path))
-        data = {name: dict(parser[name]) for name in parser.sections()}
-        data.update(parser.defaults())
-    else:
-        data = parse_env(text)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError(f"expected a mapping at the top level (got {type(data).__name__})")
-    return data
-
-
-def lookup(data: dict[str, object], key: str) -> tuple[bool, object]:
-    """A dotted key (``database.url``); INI keys are also found in any section."""
-    if key in data:
-        return True, data[key]
-    node: object = data
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            break
-        node = node[part]
-    else:
-        return True, node
-    for value in data.values():
-        if isinstance(value, dict) and key in value and \
-                all(isinstance(v, str) for v in value.values()):
-            return True, value[key]
-    return False, None
+    return configfile.parse_text(text, configfile.format_of(path.name), path.name)
 
 
 def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
@@ -362,18 +305,11 @@ def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
     except yamlpos.ParseError as exc:
         problems.append(ConfigKeyProblem(rel, f"cannot parse {rel}: {exc.problem}", exc.line))
         return problems, facts
-    except Exception as exc:  # every parser has its own error type; its first line (which
-        line = getattr(exc, "lineno", None)  # never quotes the file) is what matters
-        problems.append(ConfigKeyProblem(rel, f"cannot parse {rel}: {type(exc).__name__}: "
-                                              f"{str(exc).splitlines()[0][:200]}", line))
+    except Exception as exc:  # every parser has its own error type; the message is what matters
+        message, line = configfile.parse_problem(exc, rel)
+        problems.append(ConfigKeyProblem(rel, message, line))
         return problems, facts
-    missing, empty = [], []
-    for key in required_keys:
-        present, value = lookup(data, key)
-        if not present:
-            missing.append(key)
-        elif value is None or (isinstance(value, str) and not value.strip()):
-            empty.append(key)
+    missing, empty = configfile.missing_and_empty(data, list(required_keys))
     facts.update(keys_checked=list(required_keys), missing=missing, empty=empty)
     problems += [ConfigKeyProblem(rel, f"required key {k!r} is missing") for k in missing]
     problems += [ConfigKeyProblem(rel, f"required key {k!r} is empty") for k in empty]

@@ -27,9 +27,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pytest_readiness.outcomes import CheckError
+
+if TYPE_CHECKING:
+    from pytest_readiness.config import HostCommandSpec
 
 # systemd.unit(5): "name.type", at most 255 characters of ASCII letters, digits, ":",
 # "-", "_", ".", "\\"; a template instance carries "@" (unit@instance.type). systemctl
@@ -70,6 +75,16 @@ def absolute_path_problem(value: str) -> str | None:
     return None
 
 
+_CONTAINER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def container_problem(value: str) -> str | None:
+    """A container id or name (what ``docker ps`` prints); never an option or a path."""
+    if not _CONTAINER.fullmatch(value):
+        return f"{value[:80]!r} is not a container id or name (letters, digits, '_', '.', '-')"
+    return None
+
+
 def word_problem(value: str) -> str | None:
     """Any value: it must not be an option where it is placed, nor hold NUL."""
     if "\0" in value:
@@ -80,6 +95,7 @@ def word_problem(value: str) -> str | None:
 # Kinds of value a program accepts for its ``%s`` placeholders.
 VALUE_KINDS = {"unit": lambda value: unit_name_problem(value, typed=False),
                "package": package_name_problem, "path": absolute_path_problem,
+               "container": container_problem,
                "word": word_problem}
 
 
@@ -120,7 +136,33 @@ HOST_COMMANDS: dict[str, Allowed] = {
     "dpkg-query": _allow("-W", "-f", values="package"),
     "rpm": _allow("-q", values="package"),
     "apk": _allow("info", values="package"),
+    # Containers' runtime user: ps and inspect read; no other subcommand (run, exec, rm,
+    # stop, kill, cp...), no global option (-H, --context) ever reaches docker.
+    "docker": _allow("ps", "inspect", "version", values="container"),
 }
+# Programs the user allowed in readiness.yaml (``host_commands``) for checks of their own:
+# set for each session from its config (:func:`allow_user_commands`); never a built-in.
+USER_COMMANDS: dict[str, Allowed] = {}
+
+
+def allow_user_commands(specs: Iterable[HostCommandSpec]) -> None:
+    """Make the session's ``host_commands`` the user's allowlist (replacing the last one).
+
+    Each entry was validated when readiness.yaml was read (config.HostCommandSpec: a
+    program name that neither runs others nor changes a host, first arguments that do not
+    change state); a built-in program cannot be extended. Its commands then pass the same
+    guard as the built-in ones, with the same deadline and output cap.
+    """
+    added: dict[str, Allowed] = {}
+    for index, spec in enumerate(specs):
+        if spec.program in HOST_COMMANDS:
+            raise ValueError(f"host_commands[{index}].program: {spec.program!r} is already "
+                             "allowed, with fixed uses; a built-in program cannot be extended")
+        added[spec.program] = Allowed(frozenset(spec.first), spec.values)
+    USER_COMMANDS.clear()
+    USER_COMMANDS.update(added)
+
+
 # Subcommands of programs whose first argument is an option.
 _CHRONYC_READS = frozenset({"tracking", "sources", "sourcestats"})
 # Values of these programs that are not of the program's kind: sqlite3's SQL statement.
@@ -188,11 +230,12 @@ def guard_command(command: str, *args: object) -> None:
     except ValueError:
         raise CommandRefused(f"refused host command {command!r}: unbalanced quotes") from None
     program = os.path.basename(words[0]) if words else ""
-    if program not in HOST_COMMANDS:
+    allowed = HOST_COMMANDS.get(program) or USER_COMMANDS.get(program)
+    if allowed is None:
         raise CommandRefused(f"refused host command {command!r}: {program!r} is not on the "
                              "read-only allowlist (HOST_COMMANDS in "
-                             "pytest_readiness/probes/hosts/commands.py)")
-    allowed = HOST_COMMANDS[program]
+                             "pytest_readiness/probes/hosts/commands.py, or host_commands in "
+                             "readiness.yaml: docs/writing-checks.md)")
     first = words[1] if len(words) > 1 else ""
     if allowed.first is not None and first not in allowed.first:  # "%s" could be anything
         raise CommandRefused(f"refused host command {command!r}: {program} {first} is not a "

@@ -6,9 +6,11 @@ from __future__ import annotations
 import fnmatch
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_readiness.outcomes import CheckError
+from pytest_readiness.plumbing import configfile
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile
 from pytest_readiness.probes.hosts import commands
@@ -159,3 +161,115 @@ def socket_exposure(f: FileStat) -> str | None:
 def mode_findings(problems: list[ModeProblem]) -> list[Finding]:
     """Each file with a mode that is too open, as a finding of the file."""
     return [Finding("", f"mode {p.mode}: {p.reason}", p.file) for p in problems]
+
+
+# --- config files on hosts -------------------------------------------------------
+
+_NO_SUCH_FILE = "No such file or directory"
+
+
+@dataclass(frozen=True)
+class ConfigKeys:
+    """What a config file read on a host defines of its required keys (names only)."""
+
+    path: str
+    format: str
+    missing: list[str]
+    empty: list[str]
+    parse_problem: str | None = None
+
+    @property
+    def problems(self) -> list[str]:
+        if self.parse_problem:
+            return [self.parse_problem]
+        return ([f"required key {k!r} is missing" for k in self.missing]
+                + [f"required key {k!r} is empty" for k in self.empty])
+
+
+def read_host_file(host: Any, path: str) -> str | None:
+    """The text of a file on the host (``cat``), None when it does not exist; a file that
+    exists but cannot be read raises :class:`CheckError` (nothing read proves nothing)."""
+    out = host.run("cat -- %s", path)
+    if out.rc == 0:
+        return str(out.stdout)
+    said = str(out.stderr).strip()
+    if _NO_SUCH_FILE in said:
+        return None
+    raise CheckError(f"cannot read {path}: {said.splitlines()[0][:200] if said else out.rc}")
+
+
+def config_keys(text: str, path: str, keys: list[str], kind: str | None = None) -> ConfigKeys:
+    """Parse ``text`` (by ``kind``, else the file's extension) and look up ``keys``."""
+    kind = kind or configfile.format_of(path)
+    try:
+        data = configfile.parse_text(text, kind, path)
+    except Exception as exc:  # every parser has its own error type; the message is what matters
+        message, line = configfile.parse_problem(exc, path)
+        where = f" (line {line})" if line else ""
+        return ConfigKeys(path, kind, [], [], message + where)
+    missing, empty = configfile.missing_and_empty(data, keys)
+    return ConfigKeys(path, kind, missing, empty)
+
+
+# --- globs and mode policy --------------------------------------------------------
+
+_GLOB = re.compile(r"[*?\[]")
+MAX_GLOB_MATCHES = 500
+MAX_GLOB_LISTINGS = 100
+
+
+def is_glob(path: str) -> bool:
+    return bool(_GLOB.search(path))
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """The paths a glob matched on a host, and what bounded or hid the answer."""
+
+    paths: list[str]
+    truncated: bool = False  # more matches (or directories) than the bounds allow
+    unreadable: list[str] = field(default_factory=list)  # directories ``ls`` could not list
+
+
+def _matches(name: str, part: str) -> bool:
+    # As the shell: a leading dot is matched only by a pattern that starts with one.
+    return (not name.startswith(".") or part.startswith(".")) and \
+        fnmatch.fnmatchcase(name, part) and name not in (".", "..")
+
+
+def expand_glob(host: Any, pattern: str) -> Expansion:
+    """Expand ``pattern`` (``*``, ``?``, ``[...]`` in any component) on the host, read-only
+    and bounded: one ``ls`` per directory listed, at most :data:`MAX_GLOB_LISTINGS` of
+    them and :data:`MAX_GLOB_MATCHES` paths."""
+    current, truncated, unreadable = ["/"], False, []
+    listings = 0
+    for part in [p for p in pattern.split("/") if p]:
+        if not is_glob(part):
+            current = [f"{c.rstrip('/')}/{part}" for c in current]
+            continue
+        found: list[str] = []
+        for directory in current:
+            if listings >= MAX_GLOB_LISTINGS or len(found) >= MAX_GLOB_MATCHES:
+                truncated = True
+                break
+            listings += 1
+            out = host.run("ls -1 -A -- %s", directory)
+            if out.rc != 0:
+                unreadable += [f"{directory}: {c}" for c in _complaints(str(out.stderr))]
+            found += [f"{directory.rstrip('/')}/{name}" for name in str(out.stdout).splitlines()
+                      if _matches(name, part)]
+        current = sorted(found)[:MAX_GLOB_MATCHES]
+        truncated = truncated or len(found) > MAX_GLOB_MATCHES
+    return Expansion(current, truncated, unreadable)
+
+
+def _complaints(stderr: str) -> list[str]:
+    """What ``ls`` said other than "no such file" (a directory that is not there is an
+    answer; "Permission denied" is not)."""
+    return [line.strip()[:200] for line in stderr.splitlines()
+            if line.strip() and _NO_SUCH_FILE not in line]
+
+
+def beyond(mode: int, limit: int) -> int:
+    """Permission bits of ``mode`` that ``limit`` does not allow (0: within it)."""
+    return stat.S_IMODE(mode) & ~limit & 0o7777

@@ -117,10 +117,31 @@ def gather_all(members: list[Host], fleet: FleetConfig) -> list[HostFacts]:
         return list(pool.map(lambda h: gather(h, fleet), members))
 
 
-def offset_outliers(offsets: Mapping[str, float], tolerance_ms: float) -> dict[str, float]:
-    """Hosts whose clock offset is further than ``tolerance_ms`` from the role's median."""
+@dataclass(frozen=True)
+class ClockOutliers:
+    outliers: dict[str, float]  # host -> its offset from the auditing machine's clock (ms)
+    basis: str  # what they were compared with
+
+
+ROLE_MEDIAN = "the role's median"
+OUR_CLOCK = "the auditing machine's clock (no majority of the role agrees)"
+
+
+def offset_outliers(offsets: Mapping[str, float], tolerance_ms: float) -> ClockOutliers:
+    """Hosts whose clock is further than ``tolerance_ms`` from the rest of their role.
+
+    When more than half of the role agrees (within the tolerance of the median), the
+    others are outliers. Without such a majority (two hosts that disagree, a role split
+    down the middle) the role cannot say which clock is right, so each host is compared
+    with the auditing machine's clock instead: its offset is measured against it anyway.
+    """
     if not offsets:
-        return {}
+        return ClockOutliers({}, ROLE_MEDIAN)
     ordered = sorted(offsets.values())
     median = ordered[len(ordered) // 2]
-    return {h: v for h, v in sorted(offsets.items()) if abs(v - median) > tolerance_ms}
+    agreeing = [h for h, v in offsets.items() if abs(v - median) <= tolerance_ms]
+    if len(agreeing) * 2 > len(offsets):
+        return ClockOutliers({h: v for h, v in sorted(offsets.items())
+                              if abs(v - median) > tolerance_ms}, ROLE_MEDIAN)
+    return ClockOutliers({h: v for h, v in sorted(offsets.items()) if abs(v) > tolerance_ms},
+                         OUR_CLOCK)

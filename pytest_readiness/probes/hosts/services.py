@@ -11,6 +11,7 @@ from typing import Any
 
 from pytest_readiness.plumbing.unitfile import (
     DEFAULT_RESTART_SEC,
+    TRUE_WORDS,
     Unit,
     UnitFacts,
     facts_from_unit,
@@ -44,7 +45,9 @@ def facts_from_show(name: str, show: dict[str, str]) -> UnitFacts:
         restart=show.get("Restart", "no") or "no", restart_sec=restart_sec,
         unit_file_state=show.get("UnitFileState") or None,
         active_state=show.get("ActiveState") or None,
-        service_type=show.get("Type") or "simple")
+        service_type=show.get("Type") or "simple",
+        user=show.get("User") if "User" in show else None,
+        dynamic_user=show.get("DynamicUser", "no").lower() in TRUE_WORDS)
 
 
 
@@ -74,7 +77,7 @@ def read_host_unit(host: Any, unit: str) -> HostUnit:
         raise commands.CommandRefused(f"services[].unit: {problem}")
     if systemd_running(host):
         keys = ("After", "Wants", "Requires", "BindsTo", "Restart", "RestartUSec",
-                "UnitFileState", "ActiveState", "LoadState", "Type")
+                "UnitFileState", "ActiveState", "LoadState", "Type", "User", "DynamicUser")
         out = host.run("systemctl show " + " ".join(f"-p {k}" for k in keys) + " -- %s", unit)
         show = parse_show(commands.output_of(out, f"systemctl show {unit}"))
         if show.get("LoadState") == "not-found":

@@ -98,3 +98,18 @@ def compare(answers: tuple[str, ...], expected: list[str]) -> Comparison:
     unexpected = sorted(got - wanted)
     missing = sorted(wanted - got) if not got & wanted else []
     return Comparison(unexpected, missing)
+
+
+def answer_key(answers: tuple[str, ...], problem: str | None) -> str:
+    """What one source says about a name, comparable across sources."""
+    if problem:
+        return problem
+    return ", ".join(sorted(a.lower() for a in answers)) if answers else "no answer"
+
+
+def disagreement(views: dict[str, str]) -> dict[str, list[str]]:
+    """{answer: [sources]} when the sources do not all say the same, else {}."""
+    grouped: dict[str, list[str]] = {}
+    for source, answer in views.items():
+        grouped.setdefault(answer, []).append(source)
+    return grouped if len(grouped) > 1 else {}

@@ -5,6 +5,7 @@ parse of a /metrics page. Requests go through probes/network/http.py. No pytest 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from pytest_readiness.probes.network.http import Response, truncate
 class LatencySample:
     timings_ms: list[float]
     errors: list[str] = field(default_factory=list)
+    # Requests not sent because the first ones all failed (a dead endpoint costs one wave).
+    abandoned: int = 0
 
     @property
     def count(self) -> int:
@@ -39,26 +42,47 @@ def latency_summary(timings_ms: list[float]) -> dict[str, float | int]:
             "max_ms": round(max(timings_ms), 1)}
 
 
+def give_up_after(concurrency: int) -> int:
+    """Consecutive failed requests (none succeeding) after which sampling stops: one wave,
+    and at least 3, so one refused request of a live service does not end the sample."""
+    return max(3, concurrency)
+
+
 def sample_latency(request: Callable[[], Response], samples: int, concurrency: int
                    ) -> LatencySample:
-    """``samples`` requests, ``concurrency`` at a time; each bounded by its own timeout."""
+    """``samples`` requests, ``concurrency`` at a time; each bounded by its own timeout.
+
+    Requests that fail in a row (timeouts, refused connections: not HTTP errors) stop the
+    sample after :func:`give_up_after` of them: the rest are counted as ``abandoned``.
+    """
     timings: list[float] = []
     errors: list[str] = []
+    streak = [0, 0]  # consecutive connection failures, requests abandoned
+    limit = give_up_after(concurrency)
+    lock = threading.Lock()
 
     def one(_: int) -> None:
+        with lock:
+            if streak[0] >= limit:
+                streak[1] += 1
+                return
         try:
             answer = request()
         except (TimeoutError, ConnectionError) as exc:
-            errors.append(str(exc))
+            with lock:
+                errors.append(str(exc))
+                streak[0] += 1
             return
-        if 200 <= answer.status < 400:
-            timings.append(answer.elapsed_ms)
-        else:
-            errors.append(f"HTTP {answer.status}")
+        with lock:
+            streak[0] = 0
+            if 200 <= answer.status < 400:
+                timings.append(answer.elapsed_ms)
+            else:
+                errors.append(f"HTTP {answer.status}")
 
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="readiness-lat") as pool:
         list(pool.map(one, range(samples)))
-    return LatencySample(timings, errors)
+    return LatencySample(timings, errors, streak[1])
 
 
 @dataclass(frozen=True)

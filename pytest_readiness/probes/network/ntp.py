@@ -94,3 +94,11 @@ def parse_reply(server: str, data: bytes, sent: tuple[int, int], t1: float,
     offset = ((t2 - t1) + (t3 - t4)) / 2
     delay = (t4 - t1) - (t3 - t2)
     return NtpSample(server, offset, max(delay, 0.0), stratum)
+
+
+def spread_ms(samples: list[NtpSample]) -> float:
+    """How far apart the servers' clocks are: the largest offset minus the smallest (ms)."""
+    if len(samples) < 2:
+        return 0.0
+    offsets = [s.offset_s for s in samples]
+    return (max(offsets) - min(offsets)) * 1000
