@@ -14,13 +14,22 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pytest_readiness.plumbing import yamlpos
 from pytest_readiness.plumbing.reader import DEFAULT_MAX_FILE_BYTES, Reader
+from pytest_readiness.plumbing.scope import Role, valid_glob
 from pytest_readiness.profiles import DEFAULT_PROFILE, profile_named
 from pytest_readiness.vocabulary import CATEGORIES, Level, Severity
 
@@ -484,6 +493,20 @@ class Codebase(Target):
         return self.name or self.path
 
 
+Glob = Annotated[str, AfterValidator(valid_glob)]
+
+
+class ScopeConfig(_Model):
+    """What is production (docs/configuration.md, "scope"): gitignore-style globs relative
+    to each codebase root. ``roles`` pins a role (the last matching glob wins, and wins over
+    every inferred role); ``exclude`` leaves files out of the audit; ``include``, when
+    given, audits only the files it matches."""
+
+    include: list[Glob] = []
+    exclude: list[Glob] = []
+    roles: dict[Glob, Role] = {}
+
+
 class ContractsConfig(_Model):
     # Git ref (tag, branch, commit) the protos are checked for breaking changes against.
     base_ref: str | None = None
@@ -612,6 +635,7 @@ class ReadinessConfig(_Model):
     databases: list[Database] = []
     grpc: list[GrpcService] = []
     codebases: list[Codebase] = []
+    scope: ScopeConfig = ScopeConfig()
     protos: list[list[str]] = []
     contracts: ContractsConfig = ContractsConfig()
     compose: list[str | list[str]] = []  # a file, or the -f files of one project

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_readiness.config import escape_interpolation
-from pytest_readiness.plumbing import tree, yamlpos
+from pytest_readiness.plumbing import scope, tree, yamlpos
+from pytest_readiness.plumbing.envfile import read_env_file, substitute
 from pytest_readiness.plumbing.reader import Reader
 
 # --- what serves a port ---------------------------------------------------------
@@ -70,17 +71,8 @@ HTTP_PORTS = frozenset({80, 3000, 5000, 8000, 8080, 8081, 8088, 8888, 9090, 4318
                         16686})
 DATABASE_KINDS = {"PostgreSQL": "postgresql", "MySQL": "mysql"}
 
-# --- what a file is for -------------------------------------------------------------
-TEST_WORDS = frozenset({"test", "tests", "testing", "e2e", "ci", "integration", "playwright",
-                        "cypress"})
-DEV_WORDS = frozenset({"dev", "develop", "development", "local", "debug"})
-CODEGEN_DIRS = frozenset({"genproto", "codegen"})
-DEV_SERVER = re.compile(
-    r"fastapi\s+dev\b|--reload\b|\brunserver\b|flask\s+run\b|\bnodemon\b|next\s+dev\b|"
-    r"(?:npm|yarn|pnpm|bun)\s+(?:run\s+)?dev\b|\bvite\b(?!\s+build)|ng\s+serve\b|--debug\b")
 LOCAL_URL = re.compile(r"(?P<scheme>https?)://(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
                        r"(?::(?P<port>\d+))?(?P<path>/[^\s'\"|;&)]*)?")
-_ENV_VAR = re.compile(r"\$(?:\{(?P<name>\w+)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}|(?P<bare>\w+))")
 
 
 @dataclass(frozen=True)
@@ -125,6 +117,7 @@ class Discovery:
     unpublished: list[Unpublished] = field(default_factory=list)
     databases: list[tuple[str, str]] = field(default_factory=list)  # (service, kind)
     not_production: dict[str, str] = field(default_factory=dict)  # file -> why
+    roles: dict[str, scope.Judgement] = field(default_factory=dict)  # glob -> inferred role
     problems: list[str] = field(default_factory=list)
 
 
@@ -154,81 +147,14 @@ def port_service(image: str, container_port: int) -> tuple[str, str]:
 
 
 def file_role(rel: str, tree: Any = None) -> str | None:
-    """Why a compose file or Dockerfile is not production, or None when it is.
-
-    From its name and directories (``docker-compose.test.yml``, ``compose.tests.yaml``,
-    ``Dockerfile.cypress``, ``test/``, ``compose.dev.yml``, ``genproto/``) and, for a
-    compose override, from what it runs (a dev server such as ``fastapi dev``).
-    """
-    parts = rel.lower().split("/")
-    words = set(re.split(r"[._-]+", parts[-1]))
-    if words & TEST_WORDS or set(parts[:-1]) & {"test", "tests", "testing", "e2e"}:
-        return "test: named for tests"
-    if words & DEV_WORDS:
-        return "development: named for development"
-    if set(parts[:-1]) & CODEGEN_DIRS:
-        return "tooling: a code-generation image"
-    if "override" in words and isinstance(tree, dict):
-        server = dev_server(tree.get("services"))
-        if server:
-            return f"development: a service runs a dev server ({server})"
-    return None
-
-
-def dev_server(services: Any) -> str | None:
-    """The first dev-server command (or Compose ``develop:`` watch) among services."""
-    specs = [s for s in services.values() if isinstance(s, dict)] \
-        if isinstance(services, dict) else []
-    for service in specs:
-        for key in ("command", "entrypoint"):
-            value = service.get(key)
-            text = " ".join(map(str, value)) if isinstance(value, list) else str(value or "")
-            match = DEV_SERVER.search(text)
-            if match:
-                return " ".join(match.group(0).split())
-    return "Compose watch, develop:" if any("develop" in s for s in specs) else None
-
-
-def read_env_file(path: Path, reader: Reader | None = None) -> dict[str, str]:
-    """``KEY=VALUE`` lines of a Compose ``.env``, values interpolated in order (read through
-    ``reader``, default one rooted at the file's directory; nothing if it is not read)."""
-    env: dict[str, str] = {}
-    try:
-        text = (reader or Reader(path.parent)).read(path).text
-    except OSError:
-        return env
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        env[key.strip()] = substitute(value, env) or ""
-    return env
-
-
-def substitute(text: str, env: dict[str, str]) -> str | None:
-    """Compose interpolation with ``env``; None when a variable has no value."""
-    missing = False
-
-    def one(match: re.Match[str]) -> str:
-        nonlocal missing
-        name = match["name"] or match["bare"]
-        value, op, arg = env.get(name), match["op"] or "", match["arg"] or ""
-        is_set = bool(value) if op.startswith(":") else value is not None
-        if op in (":-", "-"):
-            return value if is_set and value is not None else arg
-        if op in (":+", "+"):
-            return arg if is_set else ""
-        if value is None:
-            missing = True
-            return ""
-        return value
-
-    result = _ENV_VAR.sub(one, text.replace("$$", "\0")).replace("\0", "$")
-    return None if missing else result
+    """Why a file is not production (``role: reason``), or None when names and content say
+    it is, from the scope model (plumbing/scope.py): its names and directories
+    (``docker-compose.test.yml``, ``Dockerfile.cypress``, ``genproto/``) and, for a compose
+    overlay, what it runs (a dev server such as ``fastapi dev``)."""
+    judged = scope.compose_role(rel, tree) or scope.name_role(rel)
+    if judged is None or judged.production:
+        return None
+    return f"{judged.role}: {judged.reason}"
 
 
 def parse_port(entry: Any) -> tuple[int, int | None] | None:
@@ -278,9 +204,7 @@ def _read_compose(path: Path, rel: str, found: Discovery, reader: Reader) -> Non
     except yamlpos.ParseError as exc:
         found.problems.append(f"{rel}: not parsed ({exc.problem})")
         return
-    role = file_role(rel, tree)
-    if role:
-        found.not_production[rel] = role
+    role = found.not_production.get(rel)
     services = tree.get("services") if isinstance(tree, dict) else None
     if tree is None:
         return  # an empty (or comments-only) file: Compose loads it as empty
@@ -338,10 +262,12 @@ def discover(root: Path) -> Discovery:
     inventory = tree.inventory(root)
     found.compose = [f.rel for f in inventory.compose]
     found.dockerfiles = [f.rel for f in inventory.matching(tree.is_dockerfile)]
-    for rel in found.dockerfiles:
-        role = file_role(rel)
-        if role:
-            found.not_production[rel] = role
+    roles = scope.Scope(root, inventory.files, read=inventory.text)
+    for rel in [*found.compose, *found.dockerfiles]:
+        judged = roles.judge(rel)
+        if not judged.production:
+            found.not_production[rel] = f"{judged.role}: {judged.reason}"
+    found.roles = roles.not_production()
     found.units = [f.rel for f in inventory.matching(tree.is_unit)]
     found.workflows = [f.rel for f in inventory.matching(tree.is_workflow)]
     found.docs = [f.rel for f in inventory.matching(tree.is_doc)]
@@ -464,6 +390,32 @@ def _excluded(found: Discovery) -> list[str]:
     return out
 
 
+SCOPE_SHOWN = 40
+_ROLE_ORDER = [scope.Role.TEST, scope.Role.DEVELOPMENT, scope.Role.BUILD_ARTEFACT,
+               scope.Role.GENERATED, scope.Role.VENDORED, scope.Role.EXAMPLE,
+               scope.Role.DOCUMENTATION]
+
+
+def _scope(found: Discovery) -> list[str]:
+    """The roles inferred, as a commented ``scope:`` block that loads when uncommented."""
+    lines = ["# Scope: what is production. Checks judge production files; findings in the files",
+             "# below are notes at most. Inferred from names, content and what compose files, CI",
+             "# workflows, Makefiles and scripts use (docs/configuration.md, \"Scope\"). To pin a",
+             "# role, or leave files out of the audit, uncomment and edit (gitignore-style globs):"]
+    entries = sorted(found.roles.items(), key=lambda item: (
+        _ROLE_ORDER.index(item[1].role), item[0]))
+    if not entries:
+        return lines + ["# scope: {roles: {}, exclude: []}  (every file looks like production)"]
+    lines += ["# scope:", "#   roles:"]
+    for pattern, judged in entries[:SCOPE_SHOWN]:
+        anchored = pattern if "/" in pattern.rstrip("/") else "/" + pattern
+        lines.append(f"#     {q(anchored)}: {judged.role}  # {c(judged.reason)}")
+    if len(entries) > SCOPE_SHOWN:
+        rest = sorted({str(j.role) for _, j in entries[SCOPE_SHOWN:]})
+        lines.append(f"#     # ... and {len(entries) - SCOPE_SHOWN} more ({', '.join(rest)})")
+    return lines + ["#   exclude: []"]
+
+
 def render_config(found: Discovery) -> str:
     """A commented readiness.yaml for what was found (loads with config.load_config)."""
     lines = [
@@ -502,6 +454,7 @@ def render_config(found: Discovery) -> str:
     lines.append("# Protos: files with the same name in several places must agree.")
     lines += ["protos:"] + [f"  - [{', '.join(q(p) for p in group)}]" for group in found.protos] \
         if found.protos else ["# protos: []  (none found)"]
+    lines += ["", *_scope(found)]
     lines += ["", "# Documentation and runbooks.", "docs:"]
     lines += (["  paths:"] + [f"    - {q(d)}" for d in found.docs]) if found.docs \
         else ["  paths: []"]

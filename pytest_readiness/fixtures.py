@@ -17,6 +17,7 @@ once and skipped as not applicable, with the reason.
 | ``database``    | ``databases:`` entry                          | config.Database       |
 | ``grpc_service``| ``grpc:`` entry                               | config.GrpcService    |
 | ``codebase``    | codebase (default: the current directory)     | CodebaseTarget        |
+| ``codebase_scope`` | codebase                                   | Scope (file roles)    |
 | ``compose_file``, ``dockerfile``, ``unit_file``, ``workflow`` | such file | Artefact   |
 | ``compose_target`` | Compose project (default files or a ``-f`` variant) | ComposeTarget |
 | ``proto_group`` | group of copies of one .proto                 | ProtoGroup            |
@@ -35,6 +36,7 @@ from pytest_readiness.config import Host, ReadinessConfig
 from pytest_readiness.marker import META_KEY
 from pytest_readiness.outcomes import CheckError
 from pytest_readiness.plumbing import tree
+from pytest_readiness.plumbing.scope import Scope
 from pytest_readiness.probes.hosts.connect import connect
 from pytest_readiness.recorder import Recorder
 from pytest_readiness.targets import (
@@ -190,7 +192,13 @@ def inventory(codebase: CodebaseTarget, readiness_context: Context) -> tree.Inve
     return readiness_context.inventory(codebase)
 
 
-AUDIT_FIXTURES = (readiness_context, readiness_config, host, inventory)
+@pytest.fixture
+def codebase_scope(codebase: CodebaseTarget, readiness_context: Context) -> Scope:
+    """The roles of the codebase's files: what is production (plumbing/scope.py)."""
+    return readiness_context.scope(codebase)
+
+
+AUDIT_FIXTURES = (readiness_context, readiness_config, host, inventory, codebase_scope)
 
 
 def Fixtures() -> ModuleType:  # noqa: N802 - the name plugin.py registers

@@ -9,7 +9,7 @@ place where the level of the findings a check keeps decides its outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from pytest_readiness.outcomes import CheckError, WarnOutcome
 from pytest_readiness.plumbing import pyast, suppress
 from pytest_readiness.plumbing.findings import Finding, LineSource, qualify, summary
 from pytest_readiness.plumbing.reader import Reader
+from pytest_readiness.plumbing.scope import Role, Scope
 from pytest_readiness.plumbing.suppress import Suppression
 from pytest_readiness.profiles import BASELINE, Profile, level_for
 from pytest_readiness.targets import Artefact, CodebaseTarget, ComposeTarget, Context, ProtoGroup
@@ -136,6 +137,13 @@ class Recorder:
             return self.target.codebase
         return None
 
+    def scope(self) -> Scope | None:
+        """The roles of the files of the codebase the target belongs to."""
+        codebase = self.codebase()
+        if codebase is None or self.context is None:
+            return None
+        return self.context.scope(codebase)
+
     def lines(self) -> LineSource:
         """Where a finding's line is read (for its snippet and inline ignores): the
         codebase's files, the artefact's own file, the files of a proto group."""
@@ -175,9 +183,44 @@ class Recorder:
             self.evidence(regraded=changed)
         return out
 
+    def scoped(self, findings: Iterable[Finding],
+               judged_roles: Collection[Role] = ()) -> list[Finding]:
+        """Findings capped at note in a file that is not production (its role in brackets
+        after the message; the reason in the record's scope section), after the profile
+        graded them. A finding without a file takes the role of the artefact the check
+        audits, and keeps its level otherwise. Findings in files readiness.yaml's
+        ``scope:`` leaves out are dropped (counted in the evidence). ``judged_roles``:
+        roles this check judges as it judges production (the templates
+        ``secrets.template-values`` audits, the documents of ``ops.*``)."""
+        scope = self.scope()
+        audited = scope.judge(self.target.rel) if scope is not None and \
+            isinstance(self.target, Artefact) else None
+        if audited is not None and not audited.production:
+            self.evidence(role=str(audited.role), role_reason=audited.reason)
+        out: list[Finding] = []
+        left_out = capped = 0
+        for finding in findings:
+            judged = audited
+            if scope is not None and finding.file:
+                if scope.out_of_scope(finding.file):
+                    left_out += 1
+                    continue
+                judged = scope.judge(finding.file)
+            if judged is not None and not judged.production and finding.level != Level.NOTE \
+                    and judged.role not in judged_roles:
+                capped += 1
+                finding = replace(finding, level=Level.NOTE,
+                                  message=f"{finding.message} [{judged.role}]")
+            out.append(finding)
+        if capped:
+            self.evidence(not_production_notes=capped)
+        if left_out:
+            self.evidence(out_of_scope=left_out)
+        return out
+
     def conclude(self, findings: Iterable[Finding], what: Message, *,
                  warning: Message | None = None, lines: LineSource | None = None,
-                 code: bool = False) -> Concluded:
+                 code: bool = False, judged_roles: Collection[Role] = ()) -> Concluded:
         """Record ``findings`` and end the check by the worst level among those kept.
 
         Rule ids are made full (``check id`` or ``check id:rule``), inline
@@ -190,7 +233,9 @@ class Recorder:
         (warning): ..."), else it passes (notes stay in the evidence). ``lines`` reads a
         file's lines by its path (default: from the target). ``code=True`` for findings
         in source code: those outside live code (tests, docs, templates) become notes,
-        whatever the profile says, and the evidence counts findings by level.
+        whatever the profile says, and the evidence counts findings by level. Findings in
+        files that are not production are notes too (:meth:`scoped`; ``judged_roles`` for
+        a check whose subject is such files).
         """
         __tracebackhide__ = True
         findings = list(findings)
@@ -212,6 +257,7 @@ class Recorder:
                     for f in graded_findings]
         else:
             kept = [suppress.with_config_snippet(f, lines_of) for f in graded_findings]
+        kept = self.scoped(kept, judged_roles)
         self.findings.extend(kept)
         if code:
             self.evidence(findings_by_level={str(level): sum(f.level == level for f in kept)

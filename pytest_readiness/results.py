@@ -127,6 +127,39 @@ class CheckResult:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+@dataclass(frozen=True)
+class FileRole:
+    """One audited file's role and why (plumbing/scope.py)."""
+
+    file: str
+    role: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScopeSummary:
+    """The record's scope section: what is production. Files by role (all the audited
+    codebases together), and the role and reason of every file that has a finding."""
+
+    counts: dict[str, int]
+    files: list[FileRole] = field(default_factory=list)
+
+    @property
+    def not_production(self) -> list[FileRole]:
+        return [f for f in self.files if f.role != "production"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"counts": dict(self.counts), "files": [asdict(f) for f in self.files]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ScopeSummary | None:
+        if not data:
+            return None
+        return cls(counts={str(k): int(v) for k, v in (data.get("counts") or {}).items()},
+                   files=[FileRole(str(f.get("file", "")), str(f.get("role", "")),
+                                   str(f.get("reason", ""))) for f in data.get("files") or ()])
+
+
 def _typed_waiver(result: CheckPayload | CheckResult) -> None:
     """A waiver given as a mapping (read from JSON) becomes an :class:`AppliedWaiver`."""
     waiver: Any = result.waiver
@@ -184,6 +217,7 @@ class Record:
     profile: str = "baseline"  # the policy profile that graded the findings (profiles.py)
     levels: dict[str, str] = field(default_factory=dict)  # readiness.yaml levels: overrides
     kind: str | None = None  # system.kind: deployment, library, or None (not declared)
+    scope: ScopeSummary | None = None  # what is production, when codebases were audited
 
     @property
     def partial(self) -> bool:
@@ -212,6 +246,8 @@ class Record:
             "checks": [c.to_dict() for c in self.checks],
             "scorecard": scorecard_to_dict(self.scorecard),
         }
+        if self.scope is not None:
+            data["scope"] = self.scope.to_dict()
         if self.baseline is not None:
             data["baseline"] = self.baseline
         return data
@@ -248,7 +284,8 @@ def record_from_dict(data: Mapping[str, Any]) -> Record:
         incomplete=bool(data.get("incomplete", False)), not_run=list(data.get("not_run", [])),
         config=data.get("config"), command=data.get("command", "pytest --readiness"),
         baseline=data.get("baseline"), notes=list(data.get("notes", [])),
-        shard=data.get("shard"), profile=str(data.get("profile") or "baseline"),
+        shard=data.get("shard"), scope=ScopeSummary.from_dict(data.get("scope")),
+        profile=str(data.get("profile") or "baseline"),
         levels=dict(data.get("levels") or {}), kind=data.get("system_kind"),
     )
 
@@ -287,6 +324,16 @@ def merge_records(records: list[Record]) -> Record:
         hosts=sorted({h for r in records for h in r.hosts}),
         incomplete=any(r.incomplete for r in records),
         not_run=sorted({n for r in records for n in r.not_run}),
-        config=first.config, command=first.command, profile=first.profile,
+        config=first.config, command=first.command, scope=_merged_scope(records),
+        profile=first.profile,
         levels=first.levels, kind=first.kind,
     )
+
+
+def _merged_scope(records: list[Record]) -> ScopeSummary | None:
+    """Shards audit the same files: counts from the first that has them, file roles joined."""
+    scopes = [r.scope for r in records if r.scope is not None]
+    if not scopes:
+        return None
+    files = {f.file: f for scope in scopes for f in scope.files}
+    return ScopeSummary(scopes[0].counts, sorted(files.values(), key=lambda f: f.file))

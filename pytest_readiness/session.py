@@ -28,6 +28,7 @@ from pytest_readiness.results import (
     CheckPayload,
     CheckResult,
     Record,
+    ScopeSummary,
     build_record,
     display_path,
     output_path,
@@ -36,7 +37,7 @@ from pytest_readiness.runtest import payload_of
 from pytest_readiness.scoring import Policy, Scorecard
 from pytest_readiness.selection import NOTES_KEY
 from pytest_readiness.targets import Context
-from pytest_readiness.vocabulary import Verdict
+from pytest_readiness.vocabulary import Outcome, Verdict
 
 # What an xdist worker hands the controller in ``workeroutput`` (plain strings).
 USAGE_ERROR = "readiness_usage_error"
@@ -81,6 +82,7 @@ class ReadinessSession:
     shard: str | None = None  # "I/N" under --readiness-shard: the record is partial
     usage_error: str | None = None  # from an xdist worker's selection
     selection_notes: list[str] = field(default_factory=list)  # from xdist workers
+    scope_notes: list[str] = field(default_factory=list)  # what the scope section could not say
 
     # -- lifecycle -------------------------------------------------------
     def pytest_sessionstart(self) -> None:
@@ -133,15 +135,18 @@ class ReadinessSession:
     def build(self, incomplete: bool = False) -> Record:
         root = self.context.base_dir
         config_path = self.context.config_path
-        notes = self.config.stash.get(NOTES_KEY, None) or self.selection_notes
+        checks = self.check_results()
+        scope = self.scope_summary(checks)
+        notes = [*(self.config.stash.get(NOTES_KEY, None) or self.selection_notes),
+                 *self.scope_notes]
         record = build_record(
-            self.context.config.system.name, self.check_results(), self.policy(),
+            self.context.config.system.name, checks, self.policy(),
             started=self.started, finished=now_iso(), duration_s=time.monotonic() - self._t0,
             hosts=[h.name for h in self.context.hosts], incomplete=incomplete,
             not_run=self.not_run() if incomplete else [],
             config=display_path(config_path, root) if config_path else None,
             command=command_line(self.config.invocation_params.args, root),
-            notes=list(notes), shard=self.shard, profile=self.context.profile.name,
+            notes=list(notes), shard=self.shard, scope=scope, profile=self.context.profile.name,
             levels={k: str(v) for k, v in self.context.config.levels.items()},
             kind=self.context.config.system.kind,
         )
@@ -150,6 +155,22 @@ class ReadinessSession:
         if isinstance(adjusted, Scorecard):
             record.scorecard = adjusted
         return record
+
+    def scope_summary(self, checks: list[CheckResult]) -> ScopeSummary | None:
+        """What is production, for the record: when a codebase was audited (a check ran for
+        one, or a finding names a file in one)."""
+        names = {cb.target_name for cb in self.context.codebases}
+        files = {str(f["file"]) for c in checks for f in c.findings
+                 if isinstance(f.get("file"), str) and f["file"]
+                 and not f["file"].startswith("/") and "://" not in f["file"]}
+        if not files and not any(c.target in names and c.outcome != Outcome.SKIP
+                                 for c in checks):
+            return None
+        try:
+            return self.context.scope_summary(files)
+        except OSError as exc:  # a codebase that vanished: the record says so, not a crash
+            self.scope_notes.append(f"scope: files by role not counted ({exc})")
+            return None
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

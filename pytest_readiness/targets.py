@@ -7,8 +7,11 @@ Every target has a ``target_name``: its id in reports and in ``--readiness-check
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pytest_readiness.config import (
     Codebase,
@@ -20,11 +23,12 @@ from pytest_readiness.config import (
 )
 from pytest_readiness.plumbing import tree
 from pytest_readiness.plumbing.reader import Reader
+from pytest_readiness.plumbing.scope import Scope
 from pytest_readiness.probes.deployment import compose
 from pytest_readiness.probes.deployment.compose_spec import project as compose_project
 from pytest_readiness.probes.deployment.compose_spec import variants
 from pytest_readiness.profiles import Profile, resolve
-from pytest_readiness.results import display_path
+from pytest_readiness.results import FileRole, ScopeSummary, display_path
 
 LOCAL_HOST = Host(name="local", connection="local://")
 # Why host checks are skipped when no host is named (docs/hosts.md).
@@ -136,6 +140,7 @@ class Context:
     _compose: dict[Path, list[ComposeTarget]] = field(default_factory=dict)
     _projects: dict[tuple[Path, str], compose.ComposeProject] = field(default_factory=dict)
     _readers: dict[Path, Reader] = field(default_factory=dict)
+    _scopes: dict[Path, Scope] = field(default_factory=dict)
     _profile: Profile | None = None
 
     @property
@@ -186,6 +191,32 @@ class Context:
             self._readers[found.root] = found.reader
         return self._inventories[target.root]
 
+    def scope(self, target: CodebaseTarget) -> Scope:
+        """The roles of the codebase's files (plumbing/scope.py), with readiness.yaml's
+        ``scope:``."""
+        if target.root not in self._scopes:
+            inventory = self.inventory(target)
+            self._scopes[target.root] = Scope(target.root, inventory.files, self.config.scope,
+                                              inventory.text)
+        return self._scopes[target.root]
+
+    def scope_summary(self, files: Iterable[str]) -> ScopeSummary:
+        """The record's scope section: files by role over every codebase, and the role and
+        reason of each of ``files`` (those with findings), judged by the codebase that
+        holds it (else the first)."""
+        codebases = [cb for cb in self.codebases if cb.root.is_dir()]
+        counts: Counter[str] = Counter()
+        for cb in codebases:
+            counts.update(self.scope(cb).counts())
+        roles = []
+        for rel in sorted(set(files)):
+            scope = next((self.scope(cb) for cb in codebases if self.scope(cb).holds(rel)),
+                         self.scope(codebases[0]) if codebases else None)
+            if scope is not None:
+                judged = scope.judge(rel)
+                roles.append(FileRole(rel, str(judged.role), judged.reason))
+        return ScopeSummary(dict(counts), roles)
+
     def reader_for(self, path: Path) -> Reader:
         """The reader for a file: its codebase's (the index's own, so a file is read once),
         else one rooted at the audit's directory, else at the file's own directory (a file
@@ -216,8 +247,6 @@ class Context:
         return out
 
     def _find_compose(self, cb: CodebaseTarget) -> list[ComposeTarget]:
-        from pytest_readiness.discover import file_role  # the scope model, until plumbing has one
-
         entries = []
         for entry in self.config.compose:
             files = [entry] if isinstance(entry, str) else list(entry)
@@ -230,8 +259,20 @@ class Context:
         found = variants.of_tree(
             [f.rel for f in inventory.compose],
             [f.rel for f in inventory.files if variants.is_command_source(f.rel)],
-            compose_project.read_in_tree(cb.root, self.reader_for(cb.root)), file_role, entries)
+            compose_project.read_in_tree(cb.root, self.reader_for(cb.root)),
+            self._compose_role(cb), entries)
         return [ComposeTarget(v, cb) for v in found]
+
+    def _compose_role(self, cb: CodebaseTarget) -> Callable[[str, Any], str | None]:
+        """A compose file's role for the variants: None when the scope model
+        (plumbing/scope.py) judges it production, else "role: why"."""
+        scope = self.scope(cb) if cb.root.is_dir() else None
+
+        def role_of(rel: str, _data: Any) -> str | None:
+            judged = scope.judge(rel) if scope is not None else None
+            return None if judged is None or judged.production else \
+                f"{judged.role}: {judged.reason}"
+        return role_of
 
     def compose_project(self, target: ComposeTarget) -> compose.ComposeProject:
         """The project loaded as Compose loads it (cached for the session)."""
@@ -273,7 +314,8 @@ class Context:
         return projects, notes
 
     def artefacts(self, kind: str) -> list[Artefact]:
-        """Files of one kind: those named in config, else those discovered."""
+        """Files of one kind: those named in config, else those discovered (minus those
+        readiness.yaml's ``scope:`` leaves out)."""
         named: list[str] = getattr(self.config, kind)
         if kind == "compose":  # an entry may be a list of files (one project)
             named = [f for e in named for f in ([e] if isinstance(e, str) else e)]
@@ -285,8 +327,9 @@ class Context:
                     if _inside(path, cb.root):
                         found.append(Artefact(path, path.relative_to(cb.root).as_posix(), cb))
                 continue
-            for f in getattr(self.inventory(cb), kind):
-                found.append(Artefact(f.path, f.rel, cb))
+            scope = self.scope(cb)
+            found += [Artefact(f.path, f.rel, cb) for f in getattr(self.inventory(cb), kind)
+                      if not scope.out_of_scope(f.rel)]
         if named and not found:
             # Named files outside every codebase still get audited.
             root = self.codebases[0]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_readiness.profiles import PROFILES
-from pytest_readiness.results import CheckResult, Record, rerun_command
+from pytest_readiness.results import CheckResult, FileRole, Record, rerun_command
 from pytest_readiness.scoring import INSUFFICIENT, CategoryScore
 from pytest_readiness.vocabulary import PROBLEMS, Severity, Verdict, priority_of
 
@@ -84,6 +84,29 @@ def caveats(record: Record) -> list[str]:
     if record.incomplete:
         lines.append("INCOMPLETE: the audit was interrupted; results are partial.")
     return lines
+
+
+SCOPE_ROWS = 60  # files with findings listed in a report's scope section (all in the JSON)
+
+
+def scope_counts(record: Record) -> str:
+    """``487 production, 33 test, 18 generated`` (roles with files, production first)."""
+    if record.scope is None:
+        return ""
+    return ", ".join(f"{n} {role}" for role, n in record.scope.counts.items() if n)
+
+
+def scope_intro(record: Record) -> str:
+    """The first sentence of a report's scope section (plain text; escape it to render)."""
+    return (f"Files by role: {scope_counts(record) or 'none'}. Checks judge production; "
+            "findings in other files are notes at most.")
+
+
+def scope_files(record: Record) -> list[FileRole]:
+    """Files with findings, those that are not production first (their findings are notes)."""
+    if record.scope is None:
+        return []
+    return sorted(record.scope.files, key=lambda f: (f.role == "production", f.file))
 
 
 def counts(checks: Iterable[CheckResult]) -> Counter[str]:

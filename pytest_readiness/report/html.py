@@ -20,6 +20,7 @@ from pytest_readiness.baseline import fmt_delta
 from pytest_readiness.report.charts import scorecard_bars, series_from_history, trend_lines
 from pytest_readiness.report.common import (
     MAX_VALUE,
+    SCOPE_ROWS,
     action_items,
     basis_text,
     category_score_text,
@@ -28,6 +29,8 @@ from pytest_readiness.report.common import (
     finding_location,
     fmt_score,
     grading,
+    scope_files,
+    scope_intro,
     truncate,
     verdict_text,
 )
@@ -122,6 +125,7 @@ def render(record: Record, history: Sequence[Mapping[str, Any]] = ()) -> str:
         *_actions(record),
         *_waivers(record),
         *_checks(record),
+        *_scope(record),
         _footer(record),
     ]
     csp = (f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -259,6 +263,25 @@ def _waivers(record: Record) -> list[str]:
                    f"<td>{e(w.reason)}</td><td>{e(w.owner or '-')}</td>"
                    f"<td>{e(w.expires or 'never')}</td><td>{status}</td></tr>")
     return out + ["</tbody></table>"]
+
+
+def _scope(record: Record) -> list[str]:
+    """What is production: files by role, and the role and reason of each file with a
+    finding."""
+    if record.scope is None:
+        return []
+    files = scope_files(record)
+    out = ['<h2 id="scope">Scope: what is production</h2>',
+           f"<p>{e(scope_intro(record))}</p>"]
+    if files:
+        out.append("<table><thead><tr><th>File with findings</th><th>Role</th><th>Why</th>"
+                   "</tr></thead><tbody>")
+        out += [f"<tr><td><code>{e(f.file)}</code></td><td>{e(f.role)}</td><td>{e(f.reason)}"
+                "</td></tr>" for f in files[:SCOPE_ROWS]]
+        out.append("</tbody></table>")
+        if len(files) > SCOPE_ROWS:
+            out.append(f"<p>... and {len(files) - SCOPE_ROWS} more in the JSON record.</p>")
+    return out
 
 
 def _options(field: str, label: str, values: Iterable[str]) -> str:

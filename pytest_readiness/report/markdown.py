@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pytest_readiness.report.common import (
+    SCOPE_ROWS,
     action_items,
     basis_text,
     by_section,
@@ -14,6 +15,8 @@ from pytest_readiness.report.common import (
     fmt_score,
     grading,
     md,
+    scope_files,
+    scope_intro,
     verdict_text,
 )
 from pytest_readiness.results import CheckResult, Record, rerun_command
@@ -31,6 +34,7 @@ def render(record: Record) -> str:
     out += _critical_path(record)
     out += _actions(record)
     out += _sections(record)
+    out += _scope(record)
     out += _waivers(record)
     out += _baseline(record)
     return "\n".join(out).rstrip() + "\n"
@@ -156,6 +160,22 @@ def _check(c: CheckResult) -> list[str]:
     if c.waiver:
         lines.append(f"  - Waiver: {md(c.waiver.reason)}")
     return lines
+
+
+def _scope(record: Record) -> list[str]:
+    """What is production: files by role, and the role and reason of each file with a
+    finding (findings in files that are not production are notes)."""
+    if record.scope is None:
+        return []
+    files = scope_files(record)
+    lines = ["## Scope: what is production", "",
+             md(scope_intro(record)), ""]
+    if files:
+        lines += ["| File with findings | Role | Why |", "|---|---|---|"]
+        lines += [f"| {md(f.file)} | {md(f.role)} | {md(f.reason)} |" for f in files[:SCOPE_ROWS]]
+        if len(files) > SCOPE_ROWS:
+            lines.append(f"\n... and {len(files) - SCOPE_ROWS} more in the JSON record.")
+    return lines + [""]
 
 
 def _waivers(record: Record) -> list[str]:

@@ -52,6 +52,11 @@ def registry_for(record: Record) -> CollectorRegistry:
           registry=registry).labels(system).set(1 if record.incomplete else 0)
     Gauge("readiness_partial", "1 when the record is one shard of a sharded audit", ["system"],
           registry=registry).labels(system).set(1 if record.partial else 0)
+    if record.scope is not None:
+        files = Gauge("readiness_scope_files", "Audited files per role (what is production)",
+                      ["system", "role"], registry=registry)
+        for role, number in record.scope.counts.items():
+            files.labels(system, role).set(number)
     Gauge("readiness_last_run_timestamp_seconds", "When the last audit finished (unix time)",
           ["system"], registry=registry).labels(system).set(_timestamp(record.finished))
     return registry

@@ -47,7 +47,7 @@ def _rule(rule_id: str, check: Any) -> dict[str, Any]:
     }
 
 
-def _result(finding: Mapping[str, Any], check: Any, rule_index: int,
+def _result(finding: Mapping[str, Any], check: Any, rule_index: int, roles: Mapping[str, Any],
             root: Path | None) -> dict[str, Any]:
     level = str(finding.get("level", Level.ERROR))
     region: dict[str, Any] = {}
@@ -66,7 +66,9 @@ def _result(finding: Mapping[str, Any], check: Any, rule_index: int,
         "message": {"text": truncate(str(finding.get("message") or check.title), 1000)},
         "locations": [{"physicalLocation": location}],
         "properties": {"check": check.id, "target": check.target, "outcome": check.outcome,
-                       "category": check.category, "severity": check.severity},
+                       "category": check.category, "severity": check.severity,
+                       **({"role": roles[file].role, "roleReason": roles[file].reason}
+                          if (file := str(finding.get("file"))) in roles else {})},
     }
 
 
@@ -75,6 +77,7 @@ def render(record: Record, root: Path | None = None) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
     index: dict[str, int] = {}
     results: list[dict[str, Any]] = []
+    roles = {f.file: f for f in record.scope.files} if record.scope else {}
     for check in record.checks:
         for finding in check.findings:
             if not finding.get("file"):
@@ -83,7 +86,7 @@ def render(record: Record, root: Path | None = None) -> dict[str, Any]:
             if rule_id not in index:
                 index[rule_id] = len(rules)
                 rules[rule_id] = _rule(rule_id, check)
-            results.append(_result(finding, check, index[rule_id], root))
+            results.append(_result(finding, check, index[rule_id], roles, root))
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -98,7 +101,9 @@ def render(record: Record, root: Path | None = None) -> dict[str, Any]:
                              "properties": {"verdict": record.scorecard.verdict,
                                             "profile": record.profile,
                                             "partial": record.partial, "shard": record.shard,
-                                            "incomplete": record.incomplete}}],
+                                            "incomplete": record.incomplete,
+                                            **({"filesByRole": record.scope.counts}
+                                               if record.scope else {})}}],
             "results": results,
         }],
     }

@@ -10,6 +10,7 @@ from pytest_readiness.report.common import (
     counts,
     fmt_score,
     grading,
+    scope_counts,
     truncate,
     verdict_text,
 )
@@ -41,6 +42,11 @@ def render(record: Record, fail_under: float | None = None) -> list[str]:
     lines.append(f"VERDICT: {verdict_text(record)}{gate}")
     lines += [basis_text(record), grading(record)]
     lines += caveats(record)
+    if record.scope is not None:
+        other = record.scope.not_production
+        lines.append(f"scope: {scope_counts(record) or 'no files'}" + (
+            f"; {len(other)} file(s) with findings are not production (notes only)"
+            if other else ""))
     lines += [f"note: {truncate(n, 300)}" for n in record.notes]
     if card.blockers:
         lines.append("blockers: " + ", ".join(card.blockers))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness import CodebaseTarget, Recorder
+from pytest_readiness import CodebaseTarget, Recorder, Role, Scope
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.tree import Inventory, context_of
 from pytest_readiness.probes.code import secrets
@@ -30,19 +30,20 @@ def test_no_hardcoded_secrets(inventory: Inventory, readiness: Recorder) -> None
 @pytest.mark.readiness(id="secrets.env-committed", severity="high",
                        fix="git rm --cached the .env file, add it to .gitignore, rotate what it "
                            "held, and commit a .env.example with placeholders instead")
-def test_no_env_files_committed(codebase: CodebaseTarget, inventory: Inventory,
+def test_no_env_files_committed(inventory: Inventory, codebase_scope: Scope,
                                 readiness: Recorder) -> None:
-    """No .env file is committed (or shipped in a tree that is not a git repository)."""
-    tracked = secrets.git_tracked(codebase.root)
+    """Committed .env files hold no credentials (real ones fail, placeholders warn)."""
+    tracked = codebase_scope.tracked
     files = secrets.env_files(inventory, tracked)
     if not files:
         pytest.skip("not applicable: no .env file in the tree")
     readiness.evidence(git_repository=tracked is not None,
-                       env_files=[{"file": f.file, "tracked": f.tracked, "keys": f.keys}
-                                  for f in files])
+                       env_files=[{"file": f.file, "tracked": f.tracked, "keys": f.keys,
+                                   "credentials": len(f.credentials)} for f in files])
     readiness.conclude(secrets.env_file_findings(files),
-                       lambda bad: f"{len(bad)} .env file(s) committed: "
-                                   + ", ".join(str(f.file) for f in bad), code=True)
+                       "credential(s) in committed .env file(s)",
+                       warning="placeholder or weak credential(s) in committed .env file(s)",
+                       code=True)
 
 
 @pytest.mark.readiness(id="secrets.template-values", severity="medium",
@@ -58,7 +59,8 @@ def test_config_templates_hold_placeholders(inventory: Inventory, readiness: Rec
     # Templates are "template" context: their findings stay errors here on purpose (not code).
     readiness.conclude(secrets.template_value_findings(secrets.template_findings(inventory)),
                        lambda kept: f"{len(kept)} real-looking value(s) in templates: "
-                                    + ", ".join(f"{f.file}:{f.line}" for f in kept[:10]))
+                                    + ", ".join(f"{f.file}:{f.line}" for f in kept[:10]),
+                       judged_roles=(Role.EXAMPLE,))
 
 
 @pytest.mark.readiness(id="secrets.config-keys", severity="high",

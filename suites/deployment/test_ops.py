@@ -8,12 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from pytest_readiness import CodebaseTarget, Context, Finding, Level, Recorder
+from pytest_readiness import (
+    CodebaseTarget,
+    Context,
+    Finding,
+    Level,
+    Recorder,
+    Role,
+)
 from pytest_readiness.plumbing.findings import LineSource
 from pytest_readiness.plumbing.tree import Inventory, SourceFile
 from pytest_readiness.probes.deployment import compose, ops
 
 pytestmark = pytest.mark.readiness(section="Operations Readiness", category="operations")
+# Documents are what the document checks audit: their role does not cap those findings.
+DOCUMENTS = (Role.DOCUMENTATION, Role.EXAMPLE)
 
 
 def _docs(codebase: CodebaseTarget, inventory: Inventory, ctx: Context) -> list[ops.Doc]:
@@ -107,7 +116,7 @@ def _document_check(topic: str, codebase: CodebaseTarget, inventory: Inventory,
                        steps=section.steps)
     readiness.conclude([Finding("", f"{section.title or section.file}: {problem}", section.file,
                                 section.line, level=_missing_level(ctx))] if problem else [],
-                       f"{subject} document problem(s)")
+                       f"{subject} document problem(s)", judged_roles=DOCUMENTS)
 
 
 @pytest.mark.readiness(id="ops.runbooks", levels=ops.DOCUMENT_LEVELS,
@@ -175,7 +184,7 @@ def test_scripts_referenced_by_docs_exist(codebase: CodebaseTarget, inventory: I
     if not referenced:
         pytest.skip("not applicable: no operations document refers to a script")
     readiness.evidence(script_references=referenced)
-    readiness.conclude(found, "missing script(s)")
+    readiness.conclude(found, "missing script(s)", judged_roles=DOCUMENTS)
 
 
 def _compose_projects(codebase: CodebaseTarget, ctx: Context,

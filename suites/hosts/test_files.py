@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness import HostFile, Level, Recorder
+from pytest_readiness import HostFile, Level, Recorder, Scope
 from pytest_readiness.config import Host, ReadinessConfig
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.probes.hosts import files
@@ -113,25 +113,35 @@ def test_files_at_most_max_mode(host: Any, host_file: HostFile, readiness: Recor
 @pytest.mark.readiness(id="files.secret-file-mode", severity="critical",
                        fix="chmod 600 the file (owner-only); keys and .env files must not be "
                            "readable by group or others")
-def test_secret_files_private(inventory: Inventory, readiness: Recorder) -> None:
-    """Secret-looking files (*.key, private *.pem, id_rsa*, .env*, *.p12) are owner-only."""
+def test_secret_files_private(inventory: Inventory, codebase_scope: Scope,
+                              readiness: Recorder) -> None:
+    """Secret-looking files (*.key, private *.pem, id_rsa*, .env*, *.p12) are owner-only.
+
+    A file git tracks, or one of an unpacked archive, has no production mode (git keeps
+    no group or other bits): its finding is a note.
+    """
     checked = sum(files.looks_secret(f, inventory) for f in inventory.files)
     if not checked:
         pytest.skip("not applicable: no secret-looking files (*.key, private *.pem, id_rsa*, "
                     ".env*, *.p12) in the codebase")
     problems = files.loose_secret_files(inventory)
-    readiness.evidence(secret_files_checked=checked)
-    readiness.conclude(files.mode_findings(problems),
+    readiness.evidence(secret_files_checked=checked, files_from=codebase_scope.provenance)
+    readiness.conclude(files.mode_findings(problems, codebase_scope.repository_file),
                        _listed("secret files open to others: ", problems))
 
 
 @pytest.mark.readiness(id="files.world-writable", severity="high",
                        fix="Remove write permission for others (chmod o-w)")
-def test_no_world_writable_files(inventory: Inventory, readiness: Recorder) -> None:
-    """No file in the codebase is writable by everyone."""
+def test_no_world_writable_files(inventory: Inventory, codebase_scope: Scope,
+                                 readiness: Recorder) -> None:
+    """No file in the codebase is writable by everyone.
+
+    A file git tracks, or one of an unpacked archive, has no production mode: a note.
+    """
     problems = files.world_writable(inventory)
-    readiness.evidence(files_checked=len(inventory.files))
-    readiness.conclude(files.mode_findings(problems), _listed("world-writable files: ", problems))
+    readiness.evidence(files_checked=len(inventory.files), files_from=codebase_scope.provenance)
+    readiness.conclude(files.mode_findings(problems, codebase_scope.repository_file),
+                       _listed("world-writable files: ", problems))
 
 
 @pytest.mark.readiness(id="files.host-sensitive-paths", severity="critical",

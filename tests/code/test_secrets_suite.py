@@ -63,14 +63,14 @@ def test_inline_and_config_suppressions_are_reported(run_suite) -> None:
 
 def test_env_file_and_template_and_config_keys_fail(run_suite, pytester) -> None:
     run = run_suite("secrets", {
-        ".env": "DB_PASSWORD=x\n",
+        ".env": f"DB_PASSWORD={planted_password()}\n",
         ".env.example": f"DB_PASSWORD={planted_password()}\n",
         "deploy/agent.yaml": "site_id: 3\napi_key: ''\n",
     }, "{path: code, config_files: [{path: deploy/agent.yaml, "
        "required_keys: [site_id, api_key, api_endpoint], mode: '0600'}]}")
     assert run.outcome("secrets.env-committed") == "fail"
     assert run.check("secrets.env-committed")["evidence"]["env_files"] == [
-        {"file": ".env", "tracked": None, "keys": 1}]
+        {"file": ".env", "tracked": None, "keys": 1, "credentials": 1}]
     assert run.outcome("secrets.template-values") == "fail"
     check = run.check("secrets.config-keys")
     assert check["outcome"] == "fail"

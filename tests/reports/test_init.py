@@ -202,10 +202,12 @@ def test_health_paths_from_healthchecks_and_dev_overlays_commented(tmp_path: Pat
     assert model.dockerfiles == ["backend/Dockerfile"]
     assert "backend" not in {e.name for e in model.endpoints}
     lines = text.splitlines()
-    assert ('#   - "compose.override.yml"  # development: a service runs a dev server '
-            "(fastapi dev)") in lines
-    assert '#   - "docker-compose.test.yml"  # test: named for tests' in lines
-    assert '#   - "frontend/Dockerfile.playwright"  # test: named for tests' in lines
+    assert ('#   - "compose.override.yml"  # development: a compose overlay whose service '
+            "backend runs a dev server (fastapi dev)") in lines
+    assert ('#   - "docker-compose.test.yml"  # test: named for tests '
+            "(docker-compose.test.yml)") in lines
+    assert ('#   - "frontend/Dockerfile.playwright"  # test: named for tests '
+            "(Dockerfile.playwright)") in lines
     # The base file's healthcheck applies to the port the dev overlay publishes.
     assert ('#   - {name: "backend", url: "http://localhost:8000", '
             'health: "/api/v1/utils/health-check/"}') in lines
@@ -243,7 +245,7 @@ def test_escaped_text_loads_back_unchanged(text: str) -> None:
     ("docker-compose.test.yml", "test"), ("compose.tests.yaml", "test"),
     ("docker-compose.test.override.yml", "test"), ("compose.dev.yml", "development"),
     ("deploy/docker-compose.local.yaml", "development"), ("test/telemetry/Dockerfile", "test"),
-    ("src/frontend/Dockerfile.cypress", "test"), ("src/x/genproto/Dockerfile", "tooling"),
+    ("src/frontend/Dockerfile.cypress", "test"), ("src/x/genproto/Dockerfile", "generated"),
     ("compose.yml", None), ("compose.deploy.yml", None), ("docker-compose.override.yml", None),
     ("latest/Dockerfile", None), ("contest/compose.yml", None),
 ])

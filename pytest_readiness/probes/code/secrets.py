@@ -10,13 +10,12 @@ from __future__ import annotations
 import ast
 import re
 import stat
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_readiness.plumbing import configfile, pyast, yamlpos
-from pytest_readiness.plumbing.configfile import ENV_LINE, parse_env
+from pytest_readiness.plumbing.configfile import ENV_LINE
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.reader import Reader
@@ -30,6 +29,7 @@ from pytest_readiness.plumbing.redact import (
     redact,
     redact_line,
 )
+from pytest_readiness.plumbing.scope import git_tracked  # noqa: F401 - re-exported
 from pytest_readiness.plumbing.tree import (
     TEMPLATE_MARKERS,
     Inventory,
@@ -120,7 +120,8 @@ def scan(inventory: Inventory) -> list[SecretFinding]:
 
 WEAK_VALUES = frozenset({"admin", "password", "secret", "changeme", "change-me", "root", "toor",
                          "123456", "12345678", "default", "letmein", "pass", "passw0rd",
-                         "qwerty", "guest", "test", "admin123", "password1", "postgres"})
+                         "qwerty", "guest", "test", "admin123", "password1", "postgres",
+                         "changethis", "change_this", "change-this", "changeit", "change_me"})
 TEMPLATE_VALUE = re.compile(r"^\$\{.*\}$|^<.*>$|^\{\{.*\}\}$|^%\(.*\)s$|\*{3}|"
                             r"(?:xxx|redacted|your[_-]|placeholder|example)"
                             r"|(?:XXX|REDACTED|YOUR[_-]|PLACEHOLDER|EXAMPLE)"
@@ -211,23 +212,28 @@ def is_env_file(rel: str) -> bool:
     return bool(ENV_NAME.match(name)) and not any(m in name for m in TEMPLATE_MARKERS)
 
 
-def git_tracked(root: Path, timeout: float = 30.0) -> set[str] | None:
-    """Paths git tracks under ``root`` (relative to it), or None when it is not a git work tree."""
-    try:
-        done = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", "."],
-                              capture_output=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0:
-        return None
-    return {p for p in done.stdout.decode("utf-8", "replace").split("\0") if p}
+@dataclass(frozen=True)
+class EnvValue:
+    """A value a .env file holds, judged: real (a real-looking credential), weak, placeholder
+    (``changethis``: a credential to set at deploy time) or setting (ports, versions, image
+    pins, flags: not a credential). The value itself is kept only redacted."""
+
+    key: str
+    line: int
+    verdict: str
+    redacted: str
 
 
 @dataclass(frozen=True)
 class EnvFile:
     file: str
-    tracked: bool | None  # None: not a git work tree, judged by presence
+    tracked: bool | None  # None: not a git work tree (an archive ships it as a commit would)
     keys: int
+    values: tuple[EnvValue, ...] = ()
+
+    @property
+    def credentials(self) -> list[EnvValue]:
+        return [v for v in self.values if v.verdict != "setting"]
 
 
 def env_files(inventory: Inventory, tracked: set[str] | None) -> list[EnvFile]:
@@ -235,10 +241,58 @@ def env_files(inventory: Inventory, tracked: set[str] | None) -> list[EnvFile]:
     for f in inventory.files:
         if not is_env_file(f.rel) or context_of(f.rel) == "test":
             continue
-        text = inventory.text(f) or ""
+        values = env_values(inventory.text(f) or "")
         found.append(EnvFile(f.rel, None if tracked is None else f.rel in tracked,
-                             len(parse_env(text))))
+                             len(values), tuple(v for v in values if v.verdict)))
     return found
+
+
+def env_values(text: str) -> list[EnvValue]:
+    """Every ``KEY=value`` of a .env file, judged by what it holds (:func:`judge_env_value`);
+    an empty value has no verdict."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue
+        match = ENV_LINE.match(line)
+        if match:
+            value = _env_value(match[2])
+            found.append(EnvValue(match[1], number, judge_env_value(match[1], value) or "",
+                                  redact(value) if value else ""))
+    return found
+
+
+CHANGE_ME = frozenset({"changethis", "change_this", "change-this", "changeit", "change_it",
+                       "change-it", "changeme", "change-me", "change_me"})
+NOT_CREDENTIAL = re.compile(r"(?i)^(?:-?\d+(?:\.\d+)?[smhdkKMG]?|true|false|yes|no|on|off)$")
+
+
+def judge_env_value(key: str, value: str) -> str | None:
+    """real, weak, placeholder or setting; None for an empty value.
+
+    A known secret format anywhere is real; a credential-named key holds a real-looking
+    value (entropy, not a placeholder), a weak one (``postgres``, ``changeit``), or
+    anything else that is not a number or flag (a placeholder); every other key holds a
+    setting.
+    """
+    value = value.strip()
+    if not value:
+        return None
+    if any(not rule.generic for _, _, rule, _ in pattern_hits(value)):
+        return "real"
+    if not is_secret_name(key, anywhere=True) or NOT_CREDENTIAL.match(value) or \
+            re.fullmatch(r"\$\{?\w+(?::?[-?][^}]*)?\}?", value):
+        return "setting"
+    if value.lower() in CHANGE_ME:
+        return "placeholder"
+    verdict = judge_value(value)
+    return verdict if verdict in ("real", "weak") else "placeholder"
+
+
+def _env_value(raw: str) -> str:
+    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+        return raw[1:-1]
+    return raw.split(" #", 1)[0].rstrip()
 
 
 def template_findings(inventory: Inventory) -> list[SecretFinding]:
@@ -321,8 +375,11 @@ def config_file_problems(root: Path, rel: str, required_keys: Iterable[str],
 HARDCODED_RULES = (*(p.id for p in SECRET_PATTERNS), "fallback-default", "keyword-argument",
                    "assignment")
 TEMPLATE_RULES = ("", *(p.id for p in SECRET_PATTERNS))
-_ENV_SAID = {True: ".env file tracked by git", None: ".env file in the tree (not a git repository)",
-             False: ".env file present but not tracked by git"}
+_ENV_SAID = {True: "tracked by git", None: "in the tree (not a git repository)",
+             False: "present but not tracked by git"}
+_ENV_VERDICTS = {"real": (Level.ERROR, "a real-looking credential: rotate it"),
+                 "weak": (Level.WARNING, "a weak value: set a real one at deploy time"),
+                 "placeholder": (Level.WARNING, "a placeholder: set a real one at deploy time")}
 
 
 def as_finding(found: SecretFinding) -> Finding:
@@ -339,10 +396,25 @@ def template_value_findings(found: Iterable[SecretFinding]) -> list[Finding]:
 
 
 def env_file_findings(files: Iterable[EnvFile]) -> list[Finding]:
-    """A committed .env file (or one in a tree that is not a git repository) is an error; one
-    git does not track is a note."""
-    return [Finding("", _ENV_SAID[f.tracked], f.file,
-                    level=Level.NOTE if f.tracked is False else Level.ERROR) for f in files]
+    """A committed .env file (or one in a tree that is not a git repository) judged by what
+    it holds: each real-looking credential an error, each placeholder or weak one a warning;
+    settings alone (ports, versions, image pins) a note; an empty file nothing. A .env file
+    git does not track is a note whatever it holds."""
+    found = []
+    for f in files:
+        where = _ENV_SAID[f.tracked]
+        if f.tracked is False:
+            found.append(Finding("", f".env file {where}", f.file, level=Level.NOTE))
+            continue
+        for value in f.credentials:
+            level, said = _ENV_VERDICTS[value.verdict]
+            found.append(Finding("", f"{value.key} holds {said} (.env file {where})", f.file,
+                                 value.line, f"{value.key}={value.redacted}", level))
+        if f.values and not f.credentials:
+            found.append(Finding("", f".env file {where} holds {len(f.values)} setting(s), no "
+                                     "credential (ports, versions, image pins)", f.file,
+                                 level=Level.NOTE))
+    return found
 
 
 def config_key_findings(problems: Iterable[ConfigKeyProblem]) -> list[Finding]:

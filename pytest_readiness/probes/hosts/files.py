@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from pytest_readiness.plumbing import configfile
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, SourceFile
 from pytest_readiness.probes.hosts import commands
+from pytest_readiness.vocabulary import Level
 
 SECRET_GLOBS = ("*.key", "*.pem", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".env",
                 ".env.*", "*.env", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx")
@@ -158,11 +160,18 @@ def socket_exposure(f: FileStat) -> str | None:
     return None
 
 
-def mode_findings(problems: list[ModeProblem]) -> list[Finding]:
-    """Each file with a mode that is too open, as a finding of the file."""
-    return [Finding("", f"mode {p.mode}: {p.reason}", p.file) for p in problems]
-
-
+def mode_findings(problems: list[ModeProblem],
+                  not_a_fact: Callable[[str], str | None] = lambda rel: None) -> list[Finding]:
+    """Each file with a mode that is too open, as a finding of the file: an error, or a note
+    when the mode says nothing about production (``not_a_fact(rel)`` says why: a file git
+    tracks keeps no group or other bits, an unpacked archive has its packer's umask)."""
+    found = []
+    for p in problems:
+        why = not_a_fact(p.file)
+        found.append(Finding("", f"mode {p.mode}: {p.reason}", p.file) if why is None else
+                     Finding("", f"mode {p.mode}: {p.reason}; not a production fact: {why}",
+                             p.file, level=Level.NOTE))
+    return found
 # --- config files on hosts -------------------------------------------------------
 
 _NO_SUCH_FILE = "No such file or directory"
