@@ -23,8 +23,9 @@ pytestmark = pytest.mark.readiness(section="Docker Compose", category="deploymen
 
 
 def _describe(target: ComposeTarget, readiness: Recorder) -> None:
-    readiness.evidence(found_by=list(target.variant.sources)[:5],
-                       role=target.role or "production",
+    role, _, reason = (target.role or "production").partition(": ")
+    readiness.evidence(found_by=list(target.variant.sources)[:5], role=role,
+                       **({"role_reason": reason} if reason else {}),
                        **({"stands_for": list(target.variant.also)} if target.variant.also
                           else {}))
 

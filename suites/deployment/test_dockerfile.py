@@ -46,6 +46,8 @@ def _as_deployed(findings: Iterable[Finding], dockerfile: Artefact, ctx: Context
     readiness.evidence(run_by=sorted({f"{u.project}: {u.service}" for u in uses})[:10])
     if not production:
         readiness.evidence(deployed="built only by non-production compose projects")
+        if not ctx.scope(dockerfile.codebase).judge(dockerfile.rel).production:
+            return found  # the scope model caps the file's findings (its role in brackets)
         return [replace(f, level=Level.NOTE) for f in found]
     satisfied = {"user": all(u.non_root_user for u in production),
                  "healthcheck": all(u.healthcheck for u in production)}.get(covered or "")

@@ -250,7 +250,27 @@ def infer(compose_files: Sequence[str], texts: Mapping[str, str], role_of: RoleO
             add((base, rel), f"{rel} overlays {base} (it cannot run alone)")
         else:
             add((rel,), "a compose file no command names")
-    return _maximal([replace(v, role=_role(v.files, role_of)) for v in found.values()])
+    judged = [replace(v, role=_role(v.files, role_of)) for v in found.values()]
+    return _maximal(judged + _bases_alone(judged, compose_files, role_of))
+
+
+def _bases_alone(variants: list[Variant], compose_files: Sequence[str],
+                 role_of: RoleOf) -> list[Variant]:
+    """A default project whose override is not production (a development overlay) is
+    deployed from its base file alone (``docker compose -f compose.yml up``), unless a
+    production ``-f`` set of that base is known: that base alone, as a variant."""
+    out = []
+    for directory in sorted({posixpath.dirname(f) for f in compose_files}):
+        base = default_file(directory, compose_files)
+        override = override_of(base, compose_files) if base else None
+        if base is None or override is None:
+            continue
+        default = next((v for v in variants if v.files == (base, override)), None)
+        if default is None or default.role is None or role_of(base) or any(
+                v.files[0] == base and v.role is None for v in variants):
+            continue
+        out.append(Variant((base,), sources=(f"{base} without {override} ({default.role})",)))
+    return out
 
 
 def configured(entries: Sequence[str | Sequence[str]], role_of: RoleOf) -> list[Variant]:
