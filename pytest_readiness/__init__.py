@@ -16,6 +16,7 @@ from pytest_readiness.recorder import Recorder  # noqa: E402
 from pytest_readiness.targets import (  # noqa: E402
     Artefact,
     CodebaseTarget,
+    ComposeTarget,
     Context,
     HostFile,
     HostMount,
@@ -28,6 +29,7 @@ __all__ = [
     "Artefact",
     "CheckError",
     "CodebaseTarget",
+    "ComposeTarget",
     "Context",
     "Finding",
     "HostFile",

@@ -638,7 +638,7 @@ class ReadinessConfig(_Model):
     scope: ScopeConfig = ScopeConfig()
     protos: list[list[str]] = []
     contracts: ContractsConfig = ContractsConfig()
-    compose: list[str] = []
+    compose: list[str | list[str]] = []  # a file, or the -f files of one project
     dockerfiles: list[str] = []
     units: list[str] = []
     workflows: list[str] = []

@@ -19,6 +19,7 @@ once and skipped as not applicable, with the reason.
 | ``codebase``    | codebase (default: the current directory)     | CodebaseTarget        |
 | ``codebase_scope`` | codebase                                   | Scope (file roles)    |
 | ``compose_file``, ``dockerfile``, ``unit_file``, ``workflow`` | such file | Artefact   |
+| ``compose_target`` | Compose project (default files or a ``-f`` variant) | ComposeTarget |
 | ``proto_group`` | group of copies of one .proto                 | ProtoGroup            |
 """
 
@@ -67,6 +68,7 @@ def _targets(ctx: Context) -> dict[str, Callable[[], list[Any]]]:
         "grpc_service": lambda: list(cfg.grpc),
         "codebase": lambda: [cb for cb in ctx.codebases if not ctx.empty(cb)],
         "compose_file": lambda: ctx.artefacts("compose"),
+        "compose_target": lambda: ctx.compose_targets(),
         "dockerfile": lambda: ctx.artefacts("dockerfiles"),
         "unit_file": lambda: ctx.artefacts("units"),
         "workflow": lambda: ctx.artefacts("workflows"),
@@ -78,7 +80,8 @@ _NOUN = {"host_config": "hosts", "host_file": "files", "host_service": "services
          "host_mount": "mounts",
          "endpoint": "endpoints", "dns_name": "dns names", "database": "databases",
          "grpc_service": "grpc services", "codebase": "codebases",
-         "compose_file": "compose files", "dockerfile": "Dockerfiles",
+         "compose_file": "compose files", "compose_target": "compose projects",
+         "dockerfile": "Dockerfiles",
          "unit_file": "systemd unit files", "workflow": "CI workflows",
          "proto_group": "proto groups"}
 

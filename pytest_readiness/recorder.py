@@ -25,7 +25,7 @@ from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.scope import Role, Scope
 from pytest_readiness.plumbing.suppress import Suppression
 from pytest_readiness.profiles import BASELINE, Profile, level_for
-from pytest_readiness.targets import Artefact, CodebaseTarget, Context, ProtoGroup
+from pytest_readiness.targets import Artefact, CodebaseTarget, ComposeTarget, Context, ProtoGroup
 from pytest_readiness.vocabulary import LEVELS, Level, Outcome, worst_level
 
 JsonValue = Any  # str | int | float | bool | None | list | dict of those
@@ -133,7 +133,7 @@ class Recorder:
         """The codebase the target belongs to (its ``ignore:`` and ``exclude:``)."""
         if isinstance(self.target, CodebaseTarget):
             return self.target
-        if isinstance(self.target, Artefact):
+        if isinstance(self.target, (Artefact, ComposeTarget)):
             return self.target.codebase
         return None
 

@@ -8,9 +8,10 @@ Every target has a ``target_name``: its id in reports and in ``--readiness-check
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pytest_readiness.config import (
     Codebase,
@@ -23,6 +24,9 @@ from pytest_readiness.config import (
 from pytest_readiness.plumbing import tree
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.scope import Scope
+from pytest_readiness.probes.deployment import compose
+from pytest_readiness.probes.deployment.compose_spec import project as compose_project
+from pytest_readiness.probes.deployment.compose_spec import variants
 from pytest_readiness.profiles import Profile, resolve
 from pytest_readiness.results import FileRole, ScopeSummary, display_path
 
@@ -91,6 +95,28 @@ class Artefact:
 
 
 @dataclass(frozen=True)
+class ComposeTarget:
+    """A Compose project of a codebase: its files in ``-f`` order (a directory's default
+    files, or a named variant), where it was found, and its role."""
+
+    variant: variants.Variant
+    codebase: CodebaseTarget
+
+    @property
+    def target_name(self) -> str:
+        return self.variant.name
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.variant.files
+
+    @property
+    def role(self) -> str | None:
+        """None for production; else the role and why (``test: named for tests (x.yml)``)."""
+        return self.variant.role
+
+
+@dataclass(frozen=True)
 class ProtoGroup:
     paths: tuple[Path, ...]
     rels: tuple[str, ...]
@@ -111,6 +137,8 @@ class Context:
     local_host: bool = False  # --readiness-local-host: audit this machine as host "local"
     profile_name: str | None = None  # --readiness-profile (wins over readiness.yaml profile:)
     _inventories: dict[Path, tree.Inventory] = field(default_factory=dict)
+    _compose: dict[Path, list[ComposeTarget]] = field(default_factory=dict)
+    _projects: dict[tuple[Path, str], compose.ComposeProject] = field(default_factory=dict)
     _readers: dict[Path, Reader] = field(default_factory=dict)
     _scopes: dict[Path, Scope] = field(default_factory=dict)
     _profile: Profile | None = None
@@ -208,10 +236,89 @@ class Context:
         """A codebase directory with no file at all: nothing to assess, not a clean bill."""
         return target.root.is_dir() and not self.inventory(target).files
 
+    def compose_targets(self, codebase: CodebaseTarget | None = None) -> list[ComposeTarget]:
+        """The Compose projects of every codebase (or of one): those readiness.yaml names
+        under ``compose:`` (each a file or a list of files), else those inferred."""
+        out = []
+        for cb in [codebase] if codebase else self.codebases:
+            if cb.root not in self._compose:
+                self._compose[cb.root] = self._find_compose(cb)
+            out += self._compose[cb.root]
+        return out
+
+    def _find_compose(self, cb: CodebaseTarget) -> list[ComposeTarget]:
+        entries = []
+        for entry in self.config.compose:
+            files = [entry] if isinstance(entry, str) else list(entry)
+            paths = [self.resolve(f) for f in files]
+            if all(_inside(p, cb.root) for p in paths):
+                entries.append([p.relative_to(cb.root).as_posix() for p in paths])
+        if self.config.compose and not entries:
+            return []
+        inventory = self.inventory(cb)
+        found = variants.of_tree(
+            [f.rel for f in inventory.compose],
+            [f.rel for f in inventory.files if variants.is_command_source(f.rel)],
+            compose_project.read_in_tree(cb.root, self.reader_for(cb.root)),
+            self._compose_role(cb), entries)
+        return [ComposeTarget(v, cb) for v in found]
+
+    def _compose_role(self, cb: CodebaseTarget) -> Callable[[str, Any], str | None]:
+        """A compose file's role for the variants: None when the scope model
+        (plumbing/scope.py) judges it production, else "role: why"."""
+        scope = self.scope(cb) if cb.root.is_dir() else None
+
+        def role_of(rel: str, _data: Any) -> str | None:
+            judged = scope.judge(rel) if scope is not None else None
+            return None if judged is None or judged.production else \
+                f"{judged.role}: {judged.reason}"
+        return role_of
+
+    def compose_project(self, target: ComposeTarget) -> compose.ComposeProject:
+        """The project loaded as Compose loads it (cached for the session)."""
+        key = (target.codebase.root, target.target_name)
+        if key not in self._projects:
+            files = self.reader_for(target.codebase.root)
+            read = compose_project.read_in_tree(target.codebase.root, files)
+            model = compose_project.load_project(
+                target.files, read, env_files=target.variant.env_files,
+                profiles=target.variant.profiles)
+            self._projects[key] = compose.project(target.target_name, model,
+                                                  target.codebase.root, read, files)
+        return self._projects[key]
+
+    def image_uses(self, codebase: CodebaseTarget, dockerfile: str) -> list[compose.ImageUse]:
+        """The compose services (of every project that loads) built from ``dockerfile``."""
+        uses = []
+        for target in self.compose_targets(codebase):
+            project = self.compose_project(target)
+            if not project.model.invalid:
+                uses += compose.image_uses(project, dockerfile, target.role is None)
+        return uses
+
+    def production_compose(self, codebase: CodebaseTarget
+                           ) -> tuple[list[compose.ComposeProject], list[str]]:
+        """The production Compose projects of a codebase that load, and a note for each
+        one left out because Compose would refuse it (compose.valid reports it)."""
+        projects, notes = [], []
+        for target in self.compose_targets(codebase):
+            if target.role is not None:
+                continue
+            project = self.compose_project(target)
+            if project.model.invalid:
+                first = project.model.invalid[0]
+                notes.append(f"{target.target_name} not read: it does not load "
+                             f"({first.file}:{first.line or '-'}; see compose.valid)")
+            else:
+                projects.append(project)
+        return projects, notes
+
     def artefacts(self, kind: str) -> list[Artefact]:
         """Files of one kind: those named in config, else those discovered (minus those
         readiness.yaml's ``scope:`` leaves out)."""
         named: list[str] = getattr(self.config, kind)
+        if kind == "compose":  # an entry may be a list of files (one project)
+            named = [f for e in named for f in ([e] if isinstance(e, str) else e)]
         found: list[Artefact] = []
         for cb in self.codebases:
             if named:

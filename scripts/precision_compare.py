@@ -45,6 +45,7 @@ class Result:
     category: str
     message: str = ""
     files: frozenset[str] = frozenset()  # files of its error/warning findings
+    warn_only: frozenset[str] = frozenset()  # of those, files with warnings and no error
     evidence: Mapping[str, Any] = field(default_factory=dict)
     assessed: bool = True  # False: rests on what was not found (no evidence for a category)
 
@@ -176,7 +177,8 @@ def match_kind(label: Label, result: Result, carry: CarryRule,
     a variant) one of which is the label's target. A carried ``false`` or
     ``debatable`` label counts only when the result's error/warning findings include
     the label's file (or the result has no located findings): it judged that file's
-    findings. A carried ``true`` label counts whenever the merged result reports: it
+    findings (``carried_outcome``: a ``warn`` when they are warnings only). A carried
+    ``true`` label counts whenever the merged result reports: it
     named a problem of the deployment, which the project now reports once.
     """
     if result.check != label.check and result.check not in (renames or {}).get(label.check, ()):
@@ -191,6 +193,16 @@ def match_kind(label: Label, result: Result, carry: CarryRule,
     if label.label == "true" or not result.files or label.target in result.files:
         return "carried"
     return None
+
+
+def carried_outcome(label: Label, result: Result, kind: str) -> str:
+    """The outcome a label reads from a result: a carried ``false``/``debatable`` label
+    judged its own file's findings, so a failing project whose findings in that file are
+    warnings only reports that file as ``warn``."""
+    if (kind == "carried" and label.label != "true" and result.outcome == "fail"
+            and label.target in result.warn_only):
+        return "warn"
+    return result.outcome
 
 
 OUTCOME_ORDER = ("fail", "warn", "error", "waived", "pass", "skip")
@@ -231,8 +243,9 @@ def judge(labels: Sequence[Label], results: Sequence[Result], carry: CarryRule,
                    if (kind := match_kind(label, r, carry, renames))]
         for i, _, _ in matched:
             result_labels.setdefault(i, []).append(label)
-        outcome = worst(r.outcome for _, r, _ in matched)
-        reporting = [(r, kind) for _, r, kind in matched if r.outcome == outcome]
+        outcome = worst(carried_outcome(label, r, kind) for _, r, kind in matched)
+        reporting = [(r, kind) for _, r, kind in matched
+                     if carried_outcome(label, r, kind) == outcome]
         states.append(LabelState(
             label=label, outcome=outcome,
             via=tuple(sorted({r.name for r, kind in reporting if kind == "carried"})),
@@ -409,13 +422,16 @@ def record_results(record: Mapping[str, Any]) -> list[Result]:
     for check in record.get("checks") or []:
         evidence = check.get("evidence") or {}
         findings = evidence.get("findings") if isinstance(evidence, dict) else None
-        files = frozenset(normalise(str(f["file"])) for f in findings or []
-                          if isinstance(f, dict) and f.get("file") and f.get("level") != "note")
+        located = [(normalise(str(f["file"])), f.get("level")) for f in findings or []
+                   if isinstance(f, dict) and f.get("file") and f.get("level") != "note"]
+        files = frozenset(file for file, _ in located)
+        errors = frozenset(file for file, level in located if level == "error")
         results.append(Result(
             check=str(check["id"]), target=normalise(str(check.get("target") or "")),
             outcome=str(check["outcome"]), severity=str(check.get("severity") or "info"),
             category=str(check.get("category") or ""), message=str(check.get("message") or ""),
-            files=files, evidence=evidence if isinstance(evidence, dict) else {},
+            files=files, warn_only=files - errors,
+            evidence=evidence if isinstance(evidence, dict) else {},
             assessed=check.get("assessed", True) is not False,
         ))
     return results

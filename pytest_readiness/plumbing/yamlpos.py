@@ -268,3 +268,37 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+class Tagged:
+    """A value under one of Compose's merge tags, ``!reset`` or ``!override``
+    (merge.md): kept with its tag so the merge can honour it."""
+
+    __slots__ = ("tag", "value", "line")
+
+    def __init__(self, tag: str, value: Any, line: int) -> None:
+        self.tag, self.value, self.line = tag, value, line
+
+    def __repr__(self) -> str:
+        return f"Tagged({self.tag!r}, {self.value!r})"
+
+
+def _construct_tagged(loader: _Loader, node: yaml.Node) -> Tagged:
+    built: Iterator[Any]
+    if isinstance(node, yaml.MappingNode):
+        built = _construct_map(loader, node)
+    elif isinstance(node, yaml.SequenceNode):
+        built = _construct_seq(loader, node)
+    else:
+        tag = loader.resolve(yaml.ScalarNode, node.value, (True, False))  # type: ignore[no-untyped-call]
+        scalar = yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark,
+                                 getattr(node, "style", None))
+        return Tagged(node.tag, loader.construct_object(scalar), node.start_mark.line + 1)
+    value: Any = next(built)
+    for _ in built:
+        pass
+    return Tagged(node.tag, value, node.start_mark.line + 1)
+
+
+for _tag in ("!reset", "!override"):
+    yaml.add_constructor(_tag, _construct_tagged, Loader=_Loader)

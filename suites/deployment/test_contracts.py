@@ -18,7 +18,6 @@ from pytest_readiness import (
 )
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError
-from pytest_readiness.probes.deployment import compose
 from pytest_readiness.probes.deployment.contracts import envvars, proto
 from pytest_readiness.recorder import file_lines
 
@@ -146,19 +145,12 @@ def test_no_breaking_proto_changes(codebase: CodebaseTarget, inventory: Inventor
     readiness.conclude(found, f"breaking change(s) since {ref}")
 
 
-def _deployment_env(codebase: CodebaseTarget, inventory: Inventory,
-                    ctx: Context) -> list[envvars.EnvSet]:
-    parsed = []
-    for artefact in ctx.artefacts("compose"):
-        if artefact.codebase.root != codebase.root:
-            continue
-        try:
-            parsed.append((inventory.get(artefact.rel) or artefact,
-                           compose.load_file(artefact.path, artefact.rel,
-                                             ctx.reader_for(artefact.path))))
-        except ParseError as exc:
-            raise CheckError(str(exc)) from None
-    return (envvars.compose_sets(parsed, codebase.root) + envvars.template_sets(inventory)
+def _deployment_env(codebase: CodebaseTarget, inventory: Inventory, ctx: Context,
+                    readiness: Recorder) -> list[envvars.EnvSet]:
+    projects, skipped = ctx.production_compose(codebase)
+    if skipped:
+        readiness.evidence(compose_not_read=skipped)
+    return (envvars.compose_sets(list(projects)) + envvars.template_sets(inventory)
             + envvars.unit_sets(inventory))
 
 
@@ -168,7 +160,7 @@ def _deployment_env(codebase: CodebaseTarget, inventory: Inventory,
 def test_required_env_vars_provided(codebase: CodebaseTarget, inventory: Inventory,
                                     readiness: Recorder, readiness_context: Context) -> None:
     """Environment variables the code reads without a default are provided by the deployment."""
-    provided = _deployment_env(codebase, inventory, readiness_context)
+    provided = _deployment_env(codebase, inventory, readiness_context, readiness)
     if not provided:
         pytest.skip("not applicable: no compose environment, .env template or unit "
                     "Environment= found")
@@ -185,13 +177,13 @@ def test_required_env_vars_provided(codebase: CodebaseTarget, inventory: Invento
 def test_deployment_env_vars_are_read(codebase: CodebaseTarget, inventory: Inventory,
                                       readiness: Recorder, readiness_context: Context) -> None:
     """Variables the deployment sets for this code are read by the code."""
-    provided = _deployment_env(codebase, inventory, readiness_context)
+    provided = _deployment_env(codebase, inventory, readiness_context, readiness)
     if not provided:
         pytest.skip("not applicable: no compose environment, .env template or unit "
                     "Environment= found")
+    projects, _ = readiness_context.production_compose(codebase)
     consumed = envvars.interpolated_names(
-        [_text(a.path, readiness_context) for a in readiness_context.artefacts("compose")
-         if a.codebase.root == codebase.root])
+        [text for p in projects for text in p.model.texts.values()])
     extra = envvars.unused(envvars.code_reads(inventory), provided, consumed)
     readiness.evidence(unused=sorted({s.name for s in extra}))
     readiness.conclude(envvars.unused_findings(extra), "variable(s) set but never read")

@@ -5,13 +5,17 @@ Each check is one rule of probes/deployment/dockerfile.py, named like the check.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+
 import pytest
 
-from pytest_readiness import Artefact, CheckError, Context, Recorder
+from pytest_readiness import Artefact, CheckError, Context, Finding, Recorder
 from pytest_readiness.plumbing.tree import is_dockerfile
 from pytest_readiness.plumbing.yamlpos import ParseError
 from pytest_readiness.probes.deployment import dockerfile as probe
 from pytest_readiness.probes.deployment.dockerfile import Dockerfile
+from pytest_readiness.vocabulary import Level
 
 pytestmark = pytest.mark.readiness(section="Dockerfiles", category="deployment")
 
@@ -29,11 +33,42 @@ def parsed_dockerfile(dockerfile: Artefact, readiness: Recorder,
     return parsed
 
 
+def _as_deployed(findings: Iterable[Finding], dockerfile: Artefact, ctx: Context,
+                 readiness: Recorder, covered: str | None = None) -> list[Finding]:
+    """The image judged as compose runs it: notes when only non-production projects
+    build it, or when every production service running it sets what the image lacks
+    (``covered``: "user" or "healthcheck")."""
+    found = list(findings)
+    uses = ctx.image_uses(dockerfile.codebase, dockerfile.rel)
+    if not uses:
+        return found
+    production = [u for u in uses if u.production]
+    readiness.evidence(run_by=sorted({f"{u.project}: {u.service}" for u in uses})[:10])
+    if not production:
+        readiness.evidence(deployed="built only by non-production compose projects")
+        if not ctx.scope(dockerfile.codebase).judge(dockerfile.rel).production:
+            return found  # the scope model caps the file's findings (its role in brackets)
+        return [replace(f, level=Level.NOTE) for f in found]
+    satisfied = {"user": all(u.non_root_user for u in production),
+                 "healthcheck": all(u.healthcheck for u in production)}.get(covered or "")
+    if satisfied:
+        readiness.evidence(covered_by_compose=f"every production service running it sets "
+                                              f"its own {covered}")
+        return [replace(f, level=Level.NOTE) for f in found]
+    return found
+
+
 @pytest.mark.readiness(id="dockerfile.non-root-user", severity="high", category="security",
                        fix="Create an unprivileged user and end the final stage with USER app")
-def test_final_stage_runs_as_non_root(parsed_dockerfile: Dockerfile, readiness: Recorder) -> None:
-    """The final stage sets a non-root USER."""
-    readiness.conclude(probe.non_root_user(parsed_dockerfile), "root user problem(s)")
+def test_final_stage_runs_as_non_root(dockerfile: Artefact, parsed_dockerfile: Dockerfile,
+                                      readiness: Recorder, readiness_context: Context) -> None:
+    """The image runs as a non-root user: the final stage's USER, or its base image's
+    (distroless nonroot, official images whose entrypoint drops root, ...)."""
+    user, why = probe.runtime_user(parsed_dockerfile)
+    readiness.evidence(runs_as=user.kind, why=why)
+    readiness.conclude(_as_deployed(probe.non_root_user(parsed_dockerfile), dockerfile,
+                                    readiness_context, readiness, "user"),
+                       "root user problem(s)")
 
 
 @pytest.mark.readiness(id="dockerfile.multi-stage", severity="medium",
@@ -49,12 +84,18 @@ def test_build_tools_not_in_final_image(parsed_dockerfile: Dockerfile,
 @pytest.mark.readiness(id="dockerfile.healthcheck", levels=probe.HEALTHCHECK_LEVELS,
                        severity="medium",
                        fix="Add a HEALTHCHECK that probes the app's own protocol and port")
-def test_healthcheck_speaks_app_protocol(parsed_dockerfile: Dockerfile,
-                                         readiness: Recorder) -> None:
-    """A HEALTHCHECK is present and probes the protocol and port the app serves."""
+def test_healthcheck_speaks_app_protocol(dockerfile: Artefact, parsed_dockerfile: Dockerfile,
+                                         readiness: Recorder,
+                                         readiness_context: Context) -> None:
+    """A HEALTHCHECK is present and probes the protocol and port the app serves (a
+    missing one is a note when every compose service running the image has its own)."""
     served = probe.app_protocol(parsed_dockerfile.final)
     readiness.evidence(app_protocol=served[0], app_port=served[1])
-    readiness.conclude(probe.healthcheck(parsed_dockerfile), "healthcheck problem(s)")
+    found = probe.healthcheck(parsed_dockerfile)
+    missing = [f for f in found if "no HEALTHCHECK" in f.message]
+    kept = [f for f in found if f not in missing]
+    readiness.conclude(kept + _as_deployed(missing, dockerfile, readiness_context, readiness,
+                                           "healthcheck"), "healthcheck problem(s)")
 
 
 @pytest.mark.readiness(id="dockerfile.base-pinned", rules=probe.BASE_PIN_RULES,

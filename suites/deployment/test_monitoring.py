@@ -12,8 +12,7 @@ import pytest
 from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Level, Recorder
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError, read_file
-from pytest_readiness.probes.deployment import compose, monitoring
-from pytest_readiness.recorder import file_lines
+from pytest_readiness.probes.deployment import monitoring
 
 pytestmark = pytest.mark.readiness(section="Monitoring Configuration", category="monitoring")
 
@@ -99,22 +98,21 @@ def test_mounted_monitoring_configs_exist(codebase: CodebaseTarget, readiness: R
     """Configs and dashboards that compose mounts into monitoring services exist and parse."""
     found: list[Finding] = []
     checked: list[str] = []
-    composes = [a for a in readiness_context.artefacts("compose")
-                if a.codebase.root == codebase.root]
-    for artefact in composes:
-        try:
-            parsed = compose.load_file(artefact.path, artefact.rel,
-                                       readiness_context.reader_for(artefact.path))
-        except ParseError as exc:
-            raise CheckError(str(exc)) from None
-        mounted, problems = monitoring.mounted_config_findings(parsed)
-        checked += mounted
-        found += problems
+    projects, skipped = readiness_context.production_compose(codebase)
+    if skipped:
+        readiness.evidence(compose_not_read=skipped)
+    seen: set[str] = set()
+    for project in projects:
+        mounted, problems = monitoring.mounted_config_findings(project)
+        checked += [m for m in mounted if m not in seen]
+        seen.update(mounted)
+        found += [f for f in problems if f not in found]
     if not checked:
         pytest.skip("not applicable: no monitoring service mounts files from the repository")
     readiness.evidence(mounted=checked)
     readiness.conclude(found, "mounted config problem(s)",
-                       lines=file_lines({a.rel: a.path for a in composes}, readiness_context))
+                       lines=lambda rel: next((p.lines(rel) for p in projects
+                                               if rel in p.model.texts), []))
 
 
 def _web_app(inventory: Inventory) -> tuple[list[monitoring.Route], list[monitoring.Route]]:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness import (
-    CheckError,
     CodebaseTarget,
     Context,
     Finding,
@@ -19,7 +18,6 @@ from pytest_readiness import (
 )
 from pytest_readiness.plumbing.findings import LineSource
 from pytest_readiness.plumbing.tree import Inventory, SourceFile
-from pytest_readiness.plumbing.yamlpos import ParseError
 from pytest_readiness.probes.deployment import compose, ops
 
 pytestmark = pytest.mark.readiness(section="Operations Readiness", category="operations")
@@ -189,17 +187,12 @@ def test_scripts_referenced_by_docs_exist(codebase: CodebaseTarget, inventory: I
     readiness.conclude(found, "missing script(s)", judged_roles=DOCUMENTS)
 
 
-def _compose_files(codebase: CodebaseTarget, ctx: Context) -> list[compose.ComposeFile]:
-    parsed = []
-    for artefact in ctx.artefacts("compose"):
-        if artefact.codebase.root != codebase.root:
-            continue
-        try:
-            parsed.append(compose.load_file(artefact.path, artefact.rel,
-                                            ctx.reader_for(artefact.path)))
-        except ParseError as exc:
-            raise CheckError(str(exc)) from None
-    return parsed
+def _compose_projects(codebase: CodebaseTarget, ctx: Context,
+                      readiness: Recorder) -> list[compose.ComposeProject]:
+    projects, skipped = ctx.production_compose(codebase)
+    if skipped:
+        readiness.evidence(compose_not_read=skipped)
+    return projects
 
 
 @pytest.mark.readiness(id="ops.backups-scheduled", levels=ops.SCHEDULE_LEVELS,
@@ -209,8 +202,9 @@ def _compose_files(codebase: CodebaseTarget, ctx: Context) -> list[compose.Compo
 def test_backups_scheduled(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
                            readiness_context: Context) -> None:
     """Backups run on a schedule (cron, systemd timer, compose or Kubernetes job)."""
-    services = [(s.name, s.image or "", cf.rel, s.line)
-                for cf in _compose_files(codebase, readiness_context) for s in cf.services]
+    services = [(s.name, s.image or "", s.file, s.line)
+                for cp in _compose_projects(codebase, readiness_context, readiness)
+                for s in cp.services]
     schedules = ops.backup_schedules(inventory) + ops.compose_backup_services(services)
     readiness.evidence(schedules=[f"{s.kind} {s.file}:{s.line} {s.what}" for s in schedules])
     if schedules or _kept_elsewhere("backups-scheduled", readiness, readiness_context):
@@ -244,8 +238,8 @@ def test_restore_test_documented(codebase: CodebaseTarget, inventory: Inventory,
 def test_high_availability(codebase: CodebaseTarget, inventory: Inventory, readiness: Recorder,
                            readiness_context: Context) -> None:
     """Stateless services run more than one instance, or active-passive is documented."""
-    files = _compose_files(codebase, readiness_context)
-    built = [(cf, s) for cf in files for s in cf.services if s.build is not None]
+    files = _compose_projects(codebase, readiness_context, readiness)
+    built = [s for cp in files for s in cp.services if s.build is not None]
     if not built:
         pytest.skip("not applicable: no service built from this codebase in a compose file")
     single = ops.single_instance_findings(built)
@@ -259,11 +253,10 @@ def test_high_availability(codebase: CodebaseTarget, inventory: Inventory, readi
                        lines=_compose_lines(files))
 
 
-def _compose_lines(files: list[compose.ComposeFile]) -> LineSource:
-    by_rel: dict[str, list[str]] = {}
-    for cf in files:
-        by_rel.setdefault(cf.rel, cf.lines)
-    return lambda rel: by_rel.get(rel, [])
+def _compose_lines(files: list[compose.ComposeProject]) -> LineSource:
+    def lines(rel: str) -> list[str]:
+        return next((cp.lines(rel) for cp in files if rel in cp.model.texts), [])
+    return lines
 
 
 @pytest.mark.readiness(id="ops.load-balancer-config", levels=ops.BALANCER_LEVELS,

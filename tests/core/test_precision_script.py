@@ -126,6 +126,21 @@ def test_true_overlay_label_is_kept_by_the_merged_project() -> None:
     assert judge(labels, unrelated, carry).states[0].outcome is None
 
 
+def test_carried_false_label_reads_the_level_of_its_own_file() -> None:
+    labels = [Label("compose.resource-limits", "compose.full.yml", "false"),
+              Label("compose.resource-limits", "compose.more.yml", "false"),
+              Label("compose.resource-limits", "compose.yml", "true")]
+    # the variant fails on an error in another file; its findings in full.yml are warnings
+    results = record_results({"checks": [
+        check("compose.resource-limits", "compose.yml+compose.full.yml+compose.more.yml",
+              "fail", files=("compose.full.yml", "compose.more.yml", "compose.more.yml"),
+              levels=("warning", "warning", "error"))]})
+    full, more, base = judge(labels, results, carry).states
+    assert (full.outcome, full.carried) == ("warn", True)
+    assert more.outcome == "fail"  # an error of its own file
+    assert base.outcome == "fail"  # a true label reads the project's outcome
+
+
 def test_same_target_matches_directly_without_carrying() -> None:
     label = Label("compose.healthcheck", "compose.override.yml", "false")
     results = record_results({"checks": [

@@ -19,6 +19,7 @@ ALLOWED = {
     ("pytest_readiness/config.py", "error"): "pydantic's error context key",
     ("pytest_readiness/__init__.py", "warn"): "the exported function's name",
     ("pytest_readiness/probes/code/secrets.py", "pass"): "a weak password value",
+    ("pytest_readiness/probes/deployment/compose.py", "pass"): "a weak password value",
     ("pytest_readiness/probes/code/auth.py", "warning"): "a logging method name",
     ("pytest_readiness/probes/code/auth.py", "warn"): "a logging method name",
     ("pytest_readiness/probes/code/auth.py", "error"): "a logging method name",

@@ -47,9 +47,10 @@ def test_compose_suite_outcomes_and_broken_file_is_an_error(run_suite) -> None:
     assert run.where("compose.literal-secrets", target=target) == ["docker-compose.yml:11"]
     assert check["evidence"]["services"] == ["api", "cache"]
     assert secret not in run.text and secret not in run.result.stdout.str()
-    broken = run.check("compose.healthcheck", "broken/docker-compose.yml")
-    assert broken["outcome"] == "error"
-    assert "broken/docker-compose.yml:3: invalid YAML" in broken["message"]
+    broken = run.check("compose.valid", "broken/docker-compose.yml")
+    assert broken["outcome"] == "fail"  # reported once, by compose.valid
+    assert "broken/docker-compose.yml:3 invalid YAML" in broken["message"]
+    assert run.outcome("compose.healthcheck", "broken/docker-compose.yml") == "skip"
 
 
 def test_dockerfile_suite_and_inline_suppression(run_suite) -> None:
@@ -191,3 +192,55 @@ def test_monitoring_and_operations_on_a_bare_service(run_suite) -> None:
     assert run.outcome("ops.backups-scheduled") == "warn"
     assert run.where("ops.high-availability", "warning") == ["docker-compose.yml:2"]
     assert run.outcome("ops.load-balancer-config") == "skip"
+
+
+def test_invalid_compose_is_reported_once_and_consumers_skip_it(run_suite) -> None:
+    run = run_suite("compose,ops,contracts,monitoring", {
+        "docker-compose.yml": "services:\n  api:\n    build: .\n    restart_policy: always\n",
+        "Dockerfile": "FROM python:3.12-slim\n",
+        "app.py": 'import os\nKEY = os.environ["API_KEY"]\n',
+    })
+    valid = run.check("compose.valid", "docker-compose.yml")
+    assert valid["outcome"] == "fail"
+    assert "docker-compose.yml:4" in valid["message"] and "restart_policy" in valid["message"]
+    # every other check of the project, and the codebase-level consumers, do not repeat it
+    others = [c for c in run.checks if c["outcome"] in ("fail", "error")
+              and "docker-compose.yml:4" in c["message"] and c["id"] != "compose.valid"]
+    assert others == []
+    for check_id in ("ops.backups-scheduled", "contracts.env-provided",
+                     "monitoring.mounted-configs"):
+        check = run.check(check_id, "code")
+        assert check["outcome"] != "error", check["message"]
+        assert check["evidence"]["compose_not_read"] == [
+            "docker-compose.yml not read: it does not load (docker-compose.yml:4; "
+            "see compose.valid)"]
+
+
+def test_dockerfile_judged_as_compose_runs_it(run_suite) -> None:
+    run = run_suite("dockerfile", {
+        "compose.yaml": """
+            services:
+              api:
+                build: {context: ., dockerfile: "${API_DOCKERFILE}"}
+                user: "1000:1000"
+                healthcheck: {test: ["CMD", "true"]}
+            """,
+        ".env": "API_DOCKERFILE=api.Dockerfile\n",
+        "api.Dockerfile": "FROM python:3.12-slim\nCMD [\"python\", \"-m\", \"api\"]\n",
+        "docker-compose.test.yml": "services:\n  e2e:\n    build: {dockerfile: e2e.Dockerfile}\n",
+        "e2e.Dockerfile": "FROM node:22\nCMD [\"npx\", \"playwright\", \"test\"]\n",
+        "tools.Dockerfile": "FROM python:3.12-slim\nCMD [\"python\"]\n",
+    })
+    # the service (its build: interpolated from .env) sets user: and healthcheck:
+    for check_id in ("dockerfile.non-root-user", "dockerfile.healthcheck"):
+        check = run.check(check_id, "api.Dockerfile")
+        assert check["outcome"] == "pass", check["message"]
+        assert "covered_by_compose" in check["evidence"]
+        assert check["evidence"]["run_by"] == ["compose.yaml: api"]
+        assert [f["level"] for f in check["evidence"]["findings"]] == ["note"]
+    # built only by a test project: its findings are notes
+    e2e = run.check("dockerfile.non-root-user", "e2e.Dockerfile")
+    assert e2e["outcome"] == "pass"
+    assert e2e["evidence"]["deployed"] == "built only by non-production compose projects"
+    # no compose service runs it: judged as written
+    assert run.outcome("dockerfile.non-root-user", "tools.Dockerfile") == "fail"

@@ -74,8 +74,10 @@ def test_user_from_arg_and_uid() -> None:
     assert probe.non_root_user(df("FROM a:1\nARG UID=10001\nUSER ${UID}:${UID}\n")) == []
     assert found(probe.non_root_user(df("FROM a:1\nARG UID=0\nUSER $UID\n"))) == [
         (3, "error", "final stage runs as 0")]
-    assert found(probe.non_root_user(df("FROM a:1\n"))) == [
-        (1, "error", "final stage has no USER: the container runs as root")]
+    assert found(probe.non_root_user(df("FROM python:3.12\n"))) == [
+        (1, "error", "final stage runs as root (no USER; base image python:3.12: python: the "
+                     "image's default user is root)")]
+    assert [f[1] for f in found(probe.non_root_user(df("FROM a:1\n")))] == ["warning"]
 
 
 @pytest.mark.parametrize(("healthcheck", "command", "expected"), [

@@ -75,8 +75,9 @@ def test_dev_overlay_and_test_project_give_notes(pytester: pytest.Pytester) -> N
     record = _audit(pytester, {"compose.yml": PROD_COMPOSE, "compose.override.yml": DEV_OVERLAY,
                                "docker-compose.test.yml": TEST_PROJECT,
                                "Dockerfile": ROOT_IMAGE}, "compose")
+    # compose.yml alone is the production project (the dev override is not deployed)
     assert _check(record, "compose.healthcheck", "compose.yml")["outcome"] == "fail"
-    for target, role in (("compose.override.yml", "development"),
+    for target, role in (("compose.yml+compose.override.yml", "development"),
                          ("docker-compose.test.yml", "test")):
         for check in ("compose.healthcheck", "compose.resource-limits",
                       "compose.images-pinned"):

@@ -22,6 +22,7 @@ from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.redact import redact
 from pytest_readiness.plumbing.yamlpos import ParseError, read_file
+from pytest_readiness.probes.deployment import images
 from pytest_readiness.vocabulary import Level
 
 INSTRUCTIONS = frozenset({
@@ -224,13 +225,50 @@ def is_root(user: str | None) -> bool:
     return user is None or user.split(":")[0] in ROOT_USERS
 
 
-def non_root_user(df: Dockerfile) -> list[Finding]:
-    user, line = user_of(df)
+def runtime_user(df: Dockerfile, target: str | None = None) -> tuple[images.ImageUser, str]:
+    """How the target stage runs, and why: its last USER, else that of the stage it is
+    built FROM, else its base image's user (images.py: known non-root images, official
+    images whose entrypoint drops root, known root images; anything else unknown)."""
+    stage = df.stage(target)
+    names = {s.name: s for s in df.stages if s.name}
+    replaced_entrypoint = False
+    for _ in range(len(df.stages) + 1):
+        user, line = user_of_stage(stage)
+        if user is not None:
+            kind = images.ROOT if is_root(user) else images.NON_ROOT
+            return images.ImageUser(kind, user, f"USER {user}"), f"USER {user} ({df.rel}:{line})"
+        replaced_entrypoint |= stage.last("ENTRYPOINT") is not None
+        parent = names.get(stage.base)
+        if parent is None or parent.index >= stage.index:
+            break
+        stage = parent
+    base = images.user_of(stage.base)
+    if base.kind == images.DROPS_ROOT and replaced_entrypoint:
+        base = images.ImageUser(images.UNKNOWN, None, f"{base.why}, but ENTRYPOINT replaces it")
+    return base, f"no USER; base image {stage.base.split('@')[0]}: {base.why}"
+
+
+def user_of_stage(stage: Stage) -> tuple[str | None, int | None]:
+    user = stage.last("USER")
     if user is None:
-        return [Finding("", "final stage has no USER: the container runs as root",
-                        df.rel, df.final.line)]
-    if is_root(user):
-        return [Finding("", f"final stage runs as {user}", df.rel, line)]
+        return None, None
+    return substitute(user.value.strip(), stage.args), user.line
+
+
+def non_root_user(df: Dockerfile) -> list[Finding]:
+    user, why = runtime_user(df)
+    stage_user, line = user_of_stage(df.final)
+    at = line if stage_user is not None else df.final.line
+    if user.kind == images.ROOT:
+        said = f"final stage runs as {stage_user}" if stage_user is not None else \
+            f"final stage runs as root ({why})"
+        return [Finding("", said, df.rel, at)]
+    if user.kind == images.UNKNOWN:
+        return [Finding("", f"final stage runs as an unknown user ({why}); set USER",
+                        df.rel, at, level=Level.WARNING)]
+    if user.kind == images.DROPS_ROOT:
+        return [Finding("", f"final stage starts as root and {why.split(': ', 1)[-1]}",
+                        df.rel, at, level=Level.NOTE)]
     return []
 
 

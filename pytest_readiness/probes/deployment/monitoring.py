@@ -18,7 +18,9 @@ from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.tree import Inventory, SourceFile, walk
 from pytest_readiness.plumbing.yamlpos import LineDict, ParseError, as_list, line_of, load
-from pytest_readiness.probes.deployment.compose import ComposeFile, bind_sources
+from pytest_readiness.probes.deployment.compose import ComposeProject, bind_sources
+from pytest_readiness.probes.deployment.compose_spec.merge import SourcedList
+from pytest_readiness.probes.deployment.compose_spec.project import join
 from pytest_readiness.vocabulary import Level
 
 LOGGING_LEVELS = (
@@ -198,25 +200,30 @@ def config_file_problem(path: Path, reader: Reader | None = None) -> str | None:
     return None
 
 
-def mounted_config_findings(compose_file: ComposeFile) -> tuple[list[str], list[Finding]]:
+def mounted_config_findings(project: ComposeProject) -> tuple[list[str], list[Finding]]:
     """(what was checked, findings): configs and dashboards the monitoring services of a
-    compose file mount from the repository that are missing or do not parse."""
+    compose project mount from the repository that are missing or do not parse."""
     checked, found = [], []
-    for service in compose_file.services:
+    volumes_of = {s.name: s.spec.get("volumes") for s in project.services}
+    for service in project.services:
         if not MONITORING_IMAGES.search(service.image or service.name):
             continue
-        for source, line in bind_sources(service):
+        volumes = volumes_of[service.name]
+        for index, (source, _, _, _, line) in enumerate(bind_sources(service)):
             if not source.startswith("."):
                 continue
-            path = (compose_file.directory / source).resolve()
-            if compose_file.reader is not None and not compose_file.reader.contains(path):
+            rel = join(service.directory, source)
+            reader = project.files or Reader(project.root)
+            if rel is None or not reader.contains(project.root / rel):
                 checked.append(f"{service.name}: {source} (outside the audited tree: not read)")
                 continue
             checked.append(f"{service.name}: {source}")
-            problem = config_file_problem(path, compose_file.reader)
+            problem = config_file_problem((project.root / rel).resolve(), reader)
             if problem:
+                file = volumes.file_of(index) if isinstance(volumes, SourcedList) \
+                    else service.file
                 found.append(Finding("", f"service {service.name} mounts {source}: {problem}",
-                                     compose_file.rel, line))
+                                     file, line))
     return checked, found
 
 

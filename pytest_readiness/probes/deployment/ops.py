@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.tree import Inventory, SourceFile, read_text
-from pytest_readiness.probes.deployment.compose import ComposeFile, Service
+from pytest_readiness.probes.deployment.compose import Service
 from pytest_readiness.vocabulary import Level
 
 TOPICS: dict[str, re.Pattern[str]] = {
@@ -329,10 +329,14 @@ def active_passive_documented(docs: list[Doc]) -> Section | None:
 # --- load balancers ------------------------------------------------------------------
 
 
-def single_instance_findings(built: Iterable[tuple[ComposeFile, Service]]) -> list[Finding]:
+def single_instance_findings(built: Iterable[Service]) -> list[Finding]:
     """Services built from the code that run one instance (no replicas, no scale)."""
     single = []
-    for cf, s in built:
+    seen = set()
+    for s in built:
+        if (s.name, s.file) in seen:
+            continue  # the same service in several variants of a project
+        seen.add((s.name, s.file))
         deploy = s.spec.get("deploy") or {}
         replicas = deploy.get("replicas", 1) if isinstance(deploy, dict) else 1
         scale = s.spec.get("scale", 1)
@@ -340,7 +344,7 @@ def single_instance_findings(built: Iterable[tuple[ComposeFile, Service]]) -> li
                int(str(scale)) if str(scale).isdigit() else 1) < 2:
             # one instance may be the design (active-passive elsewhere, a small system):
             # a warning for a reviewer, an error under restricted
-            single.append(Finding("", f"service {s.name} runs one instance", cf.rel, s.line,
+            single.append(Finding("", f"service {s.name} runs one instance", s.file, s.line,
                                   level=Level.WARNING))
     return single
 

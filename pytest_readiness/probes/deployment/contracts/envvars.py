@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.tree import Inventory, context_of
 from pytest_readiness.vocabulary import Level
 
@@ -164,56 +160,35 @@ def unit_sets(inventory: Inventory) -> list[EnvSet]:
     return out
 
 
-class Located(Protocol):
-    """A file of the codebase (SourceFile, Artefact): its path relative to the root."""
-
-    @property
-    def rel(self) -> str: ...
-
-
-def compose_sets(compose_files: Sequence[tuple[Located, object]], root: Path) -> list[EnvSet]:
+def compose_sets(projects: list[object]) -> list[EnvSet]:
     """Variables given to services built from this tree (``environment`` and ``env_file``)."""
     from pytest_readiness.probes.deployment import (
         compose,  # compose imports dockerfile; keep it lazy
     )
+    from pytest_readiness.probes.deployment.compose_spec.merge import where
 
     out: list[EnvSet] = []
-    for file, parsed in compose_files:
-        assert isinstance(parsed, compose.ComposeFile)
-        for service in parsed.services:
+    for project in projects:
+        assert isinstance(project, compose.ComposeProject)
+        for service in project.services:
             if service.build is None:
                 continue  # third-party images read their own variables
-            out += [EnvSet(k, file.rel, line, "compose") for k, _, line in service.environment()]
-            for env_file in _env_files(service):
-                path = (parsed.directory / env_file).resolve()
-                try:  # not read (a FIFO, /dev/zero, a link out of the tree): not provided
-                    rel = path.relative_to(root).as_posix()
-                    text = (parsed.reader or Reader(root)).text(path)
-                except (OSError, ValueError):
-                    continue
-                out += env_file_keys(text, rel, "env_file")
-            df = parsed.dockerfile_of(service)
-            if df is not None and service.build is not None:
-                df_rel = _rel(service.build[0], root)
+            env = service.spec.get("environment")
+            for key, _, line in service.environment():
+                file = where(env, key)[0] if isinstance(env, dict) else \
+                    service.where("environment")[0]
+                out.append(EnvSet(key, file or service.file, line, "compose"))
+            for rel, _ in service.env_files():
+                text = project.read(rel) if rel else None
+                if text is not None and rel:
+                    out += env_file_keys(text, rel, "env_file")
+            df = project.dockerfile_of(service)
+            if df is not None:
                 for stage in df.stages:
                     for instruction in stage.all("ENV"):
                         for key in re.findall(r"(?:^|\s)([A-Za-z_]\w*)[= ]", instruction.value):
-                            out.append(EnvSet(key, df_rel, instruction.line, "dockerfile"))
+                            out.append(EnvSet(key, df.rel, instruction.line, "dockerfile"))
     return out
-
-
-def _env_files(service: object) -> list[str]:
-    spec = getattr(service, "spec", {})
-    files = spec.get("env_file")
-    items = files if isinstance(files, list) else [files] if files else []
-    return [str(i.get("path")) if isinstance(i, dict) else str(i) for i in items]
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def missing(reads: list[EnvRead], provided: list[EnvSet]) -> list[EnvRead]:
