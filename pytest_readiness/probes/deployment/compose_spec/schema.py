@@ -66,11 +66,23 @@ def _unknown_keys(error: ValidationError, failing: set[tuple[Any, ...]]) -> list
             if not any(path[:len(here) + 1] == (*here, k) for path in failing)]
 
 
+def _string_keys(data: Any) -> Any:
+    """``data`` with every mapping key a string, as Compose reads YAML (``1:`` is "1",
+    an empty key ``?`` is "null"): the schema's patterns only match strings."""
+    if isinstance(data, dict):
+        return {("null" if k is None else str(k).lower() if isinstance(k, bool) else str(k)):
+                _string_keys(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_string_keys(v) for v in data]
+    return data
+
+
 def problems(data: Any, raw: Any) -> list[tuple[str, int]]:
     """(message, line) for each place where ``data`` (plain) breaks the schema; ``raw``
     is the same document as loaded (LineDict/LineList) for the lines."""
     out = []
-    errors = sorted(validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
+    errors = sorted(validator().iter_errors(_string_keys(data)),
+                    key=lambda e: list(map(str, e.path)))
     failing = {tuple(e.absolute_path) for e in errors
                if e.validator not in ("additionalProperties", "unevaluatedProperties")}
     for error in errors:
