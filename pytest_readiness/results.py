@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Self, cast
 
 from pytest_readiness._version import __version__
 from pytest_readiness.escape import glob_literal, shell_word
@@ -44,8 +44,30 @@ class AppliedWaiver:
                    real_outcome=str(data.get("real_outcome", "")))
 
 
+class _Carried:
+    """What :class:`CheckPayload` and :class:`CheckResult` share: JSON-able as a dict
+    (evidence and waiver plain), and back (a waiver read as a mapping made typed)."""
+
+    evidence: Mapping[str, Any]
+    waiver: AppliedWaiver | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)  # type: ignore[call-overload]  # subclasses are dataclasses
+        data["evidence"] = dict(self.evidence)
+        data["waiver"] = self.waiver.to_dict() if self.waiver else None
+        return cast(dict[str, Any], data)
+
+    def __post_init__(self) -> None:
+        _typed_waiver(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        known = set(getattr(cls, "__dataclass_fields__", ()))
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
 @dataclass(frozen=True)
-class CheckPayload:
+class CheckPayload(_Carried):
     """What one check's result carries from the process that ran it (an xdist worker, or
     the only one) to the controller: built by runtest.py, read by session.py.
 
@@ -67,27 +89,13 @@ class CheckPayload:
     waiver: AppliedWaiver | None = None
     assessed: bool = True  # False: rests on what was not found (Recorder.not_assessed)
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["evidence"] = dict(self.evidence)
-        data["waiver"] = self.waiver.to_dict() if self.waiver else None
-        return data
-
-    def __post_init__(self) -> None:
-        _typed_waiver(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CheckPayload:
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
     def result(self, nodeid: str, duration_s: float) -> CheckResult:
         fields = {k: getattr(self, k) for k in self.__dataclass_fields__}
         return CheckResult(nodeid=nodeid, duration_s=duration_s, **fields)
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckResult(_Carried):
     nodeid: str
     id: str
     title: str
@@ -113,19 +121,6 @@ class CheckResult:
         found = self.evidence.get("findings") or []
         return [f for f in found if isinstance(f, Mapping)]
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["evidence"] = dict(self.evidence)
-        data["waiver"] = self.waiver.to_dict() if self.waiver else None
-        return data
-
-    def __post_init__(self) -> None:
-        _typed_waiver(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CheckResult:
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -161,7 +156,7 @@ class ScopeSummary:
                                    str(f.get("reason", ""))) for f in data.get("files") or ()])
 
 
-def _typed_waiver(result: CheckPayload | CheckResult) -> None:
+def _typed_waiver(result: _Carried) -> None:
     """A waiver given as a mapping (read from JSON) becomes an :class:`AppliedWaiver`."""
     waiver: Any = result.waiver
     if isinstance(waiver, Mapping):
