@@ -250,3 +250,23 @@ def test_init_writes_the_inferred_scope_and_it_loads(tmp_path: Path) -> None:
     uncommented = "\n".join(line.removeprefix("# ") for line in block.splitlines())
     config = parse_config(uncommented)
     assert str(config.scope.roles["/compose.override.yml"]) == "development"
+
+
+RUNBOOK = ("# Backup and restore\n\n## Backup\n\nA timer runs `scripts/backup.sh` nightly.\n\n"
+           "## Restore\n\n1. Restore a dump: `scripts/{script}.sh /var/backups/x`.\n")
+
+
+def test_an_examples_runbook_is_not_the_projects(pytester: pytest.Pytester) -> None:
+    """A script missing for an example's runbook is a note; for the project's own, a fail."""
+    files = {"scripts/backup.sh": "#!/bin/sh\n",
+             "examples/demo/docs/backup-restore.md": RUNBOOK.format(script="demo-restore")}
+    example_only = _audit(pytester, files, "ops")
+    result = _check(example_only, "ops.doc-scripts-exist", "code")
+    assert result["outcome"] == "pass", result["message"]
+    assert {f["level"] for f in result["evidence"]["findings"]} == {"note"}
+    files["docs/backup-restore.md"] = RUNBOOK.format(script="restore")
+    both = _audit(pytester, files, "ops")
+    result = _check(both, "ops.doc-scripts-exist", "code")
+    assert result["outcome"] == "fail", result["message"]
+    errors = [f for f in result["evidence"]["findings"] if f["level"] != "note"]
+    assert [f["file"] for f in errors] == ["docs/backup-restore.md"]
