@@ -1,0 +1,28 @@
+"""Run the issue-15 rules of one family on a materialised tree (the probes, not pytest).
+
+``findings(tree, family)`` -> the (file, line, message) each rule of that family reports;
+the rule tests (test_rules_<family>.py) compare them with the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pytest_readiness.plumbing import pyast, tree, webapps
+from pytest_readiness.plumbing.findings import Finding
+from pytest_readiness.probes.code import routes
+
+Rule = Callable[[list[pyast.Module], list[webapps.App]], Sequence[Finding]]
+
+RULES: dict[str, tuple[Rule, ...]] = {
+    "routes": (lambda _m, apps: routes.unauthenticated(apps),
+               lambda _m, apps: routes.prefix_exclusions(apps),
+               lambda _m, apps: routes.unregistered(apps)),
+}
+
+
+def findings(root: Path, family: str) -> list[Finding]:
+    modules = list(pyast.modules(tree.inventory(root)))
+    apps = webapps.read(modules)
+    return [f for rule in RULES[family] for f in rule(modules, apps)]
