@@ -10,7 +10,7 @@ from pytest_readiness import Recorder
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, context_of
-from pytest_readiness.probes.code import auth
+from pytest_readiness.probes.code import auth, cors
 
 pytestmark = pytest.mark.readiness(section="Authentication and Transport Security",
                                    category="security")
@@ -35,7 +35,7 @@ def test_tls_verification_not_disabled(python_modules: list[pyast.Module],
                        "place(s) where TLS verification is off", code=True)
 
 
-@pytest.mark.readiness(id="auth.cors-credentials", severity="high",
+@pytest.mark.readiness(id="auth.cors-credentials", severity="high", rules=cors.RULES, levels=cors.LEVELS,
                        fix="List the allowed origins explicitly when credentials are allowed")
 def test_cors_no_wildcard_with_credentials(python_modules: list[pyast.Module],
                                            readiness: Recorder) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness.probes.code import auth
+from pytest_readiness.probes.code import auth, cors
 from tests.code.conftest import module_of, planted_password
 
 
@@ -56,30 +56,46 @@ def test_tls_verification_near_misses(source: str) -> None:
     assert tls(source) == []
 
 
-@pytest.mark.parametrize("source,bad", [
+@pytest.mark.parametrize("source,level", [
     ("from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, "
-     "allow_origins=['*'], allow_credentials=True)", True),
+     "allow_origins=['*'], allow_credentials=True)", "error"),
     ("from starlette.middleware.cors import CORSMiddleware\n"
      "from starlette.middleware import Middleware\nMiddleware(CORSMiddleware, "
-     "allow_origin_regex='.*', allow_credentials=True)", True),
-    ("from flask_cors import CORS\nCORS(app, supports_credentials=True)", True),
-    ("from flask_cors import CORS\nCORS(app, origins='*', supports_credentials=True)", True),
-    ("CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = True\n", True),
+     "allow_origin_regex='.*', allow_credentials=True)", "error"),
+    ("from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, "
+     "allow_origin_regex=r'https://.*', allow_credentials=True)", "error"),
+    ("from flask_cors import CORS\nCORS(app, supports_credentials=True)", "error"),
+    ("from flask_cors import CORS\nCORS(app, origins='*', supports_credentials=True)", "error"),
+    ("from flask_cors import CORS\nCORS(app, resources={r'/api/*': {'origins': r'.*'}}, "
+     "supports_credentials=True)", "error"),
+    ("CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = True\n", "error"),
+    ("CORS_ORIGIN_ALLOW_ALL = True\nCORS_ALLOW_CREDENTIALS = True\n", "error"),
+    ("CORS_ALLOWED_ORIGIN_REGEXES = [r'^https://.*$']\nCORS_ALLOW_CREDENTIALS = True\n",
+     "error"),
+    ("import aiohttp_cors\naiohttp_cors.setup(app, defaults={'*': aiohttp_cors.ResourceOptions("
+     "allow_credentials=True)})", "error"),
+    # any origin without credentials: public data only, a warning
+    ("from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, "
+     "allow_origins=['*'])", "warning"),
+    ("from flask_cors import CORS\nCORS(app)", "warning"),
+    ("CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = False\n", "warning"),
     # near misses
     ("from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, "
-     "allow_origins=['*'])", False),
+     "allow_origins=['https://app.example'], allow_credentials=True)", None),
     ("from fastapi.middleware.cors import CORSMiddleware\napp.add_middleware(CORSMiddleware, "
-     "allow_origins=['https://app.example'], allow_credentials=True)", False),
+     r"allow_origin_regex=r'https://[a-z]+\.example\.com', allow_credentials=True)", None),
     ("from flask_cors import CORS\nCORS(app, origins=['https://a'], supports_credentials=True)",
-     False),
-    ("from flask_cors import CORS\nCORS(app)", False),
-    ("CORS_ALLOW_ALL_ORIGINS = True\nCORS_ALLOW_CREDENTIALS = False\n", False),
-    ("app.add_middleware(GZipMiddleware, allow_origins=['*'], allow_credentials=True)", False),
+     None),
+    ("from flask_cors import CORS\nCORS(app, resources={r'/api/*': {'origins': ORIGINS}}, "
+     "supports_credentials=True)", None),
+    ("CORS_ALLOWED_ORIGIN_REGEXES = [r'^https://\\w+\\.example\\.com$']\n"
+     "CORS_ALLOW_CREDENTIALS = True\n", None),
+    ("app.add_middleware(GZipMiddleware, allow_origins=['*'], allow_credentials=True)", None),
 ])
-def test_cors(source: str, bad: bool) -> None:
+def test_cors(source: str, level: str | None) -> None:
     found = auth.cors_wildcard_with_credentials([module_of(source)])
-    assert bool(found) is bad
-    assert all(f.rule == "" and f.snippet for f in found)
+    assert [str(f.level) for f in found] == ([level] if level else [])
+    assert all(f.rule in cors.RULES and f.snippet for f in found)
 
 
 def jwt(*sources: tuple[str, str]) -> list[tuple[int, bool, bool, bool, bool]]:

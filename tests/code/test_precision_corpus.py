@@ -42,10 +42,15 @@ CASES: list[str] = [
     'import os\n'
     'VERIFY = os.getenv("VERIFY_SSL", "false")  # expect: auth.tls-verification:verify-off',
     'from fastapi.middleware.cors import CORSMiddleware\n'
-    'app.add_middleware(  # expect: auth.cors-credentials\n'
-    '    CORSMiddleware, allow_origins=["*"], allow_credentials=True)',
+    'app.add_middleware(\n'
+    '    CORSMiddleware, allow_origins=["*"], allow_credentials=True)'
+    '  # expect: auth.cors-credentials:wildcard-origin',
     'from fastapi.middleware.cors import CORSMiddleware\n'
-    'app.add_middleware(CORSMiddleware, allow_origins=["*"])',
+    'app.add_middleware(CORSMiddleware, allow_origins=["*"])'
+    '  # expect: auth.cors-credentials:wildcard-origin:warning',
+    'from fastapi.middleware.cors import CORSMiddleware\n'
+    'app.add_middleware(CORSMiddleware, allow_origins=["https://app.example"],\n'
+    '                   allow_credentials=True)',
     'import jwt\ndef make(sub):\n'
     '    return jwt.encode({"sub": sub}, settings.signing_key)'
     '  # expect: auth.jwt-secret-strength:warning',

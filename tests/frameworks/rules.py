@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pytest_readiness.plumbing import pyast, tree, webapps
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.probes.code import routes
+from pytest_readiness.probes.code import auth, routes
 
 Rule = Callable[[list[pyast.Module], list[webapps.App]], Sequence[Finding]]
 
@@ -19,6 +19,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "routes": (lambda _m, apps: routes.unauthenticated(apps),
                lambda _m, apps: routes.prefix_exclusions(apps),
                lambda _m, apps: routes.unregistered(apps)),
+    "cors": (lambda modules, _a: auth.cors_wildcard_with_credentials(modules),),
 }
 
 

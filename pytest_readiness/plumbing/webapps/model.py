@@ -199,7 +199,8 @@ class Code:
                 return None
         return None
 
-    def resolve_def(self, module: pyast.Module, node: ast.expr) -> tuple[pyast.Module, ast.AST] | None:
+    def resolve_def(self, module: pyast.Module, node: ast.expr
+                    ) -> tuple[pyast.Module, ast.AST] | None:
         """The function or class a name or ``module.attr`` expression refers to."""
         if isinstance(node, ast.Name):
             found = self.lookup(module, node.id)

@@ -19,6 +19,7 @@ from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.redact import redact, redact_line
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
+from pytest_readiness.probes.code import cors
 from pytest_readiness.probes.code.secrets import FALLBACK_CALLS, judge_value
 from pytest_readiness.vocabulary import Level
 
@@ -134,65 +135,13 @@ def tls_verification_off(modules: Iterable[pyast.Module]) -> list[Finding]:
     return found
 
 
-# --- CORS ------------------------------------------------------------------------------
-
-
-def _is_star(node: ast.expr | None) -> bool:
-    if pyast.const_str(node) in ("*", ".*", "^.*$", ".+"):
-        return True
-    return isinstance(node, (ast.List, ast.Tuple, ast.Set)) and any(
-        pyast.const_str(e) == "*" for e in node.elts)
-
-
-def _true(node: ast.expr | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is True
-
-
-def _cors_call(m: pyast.Module, call: pyast.CallSite) -> Finding | None:
-    first = call.node.args[0] if call.node.args else None
-    starlette = pyast.tail(call.name) == "CORSMiddleware" or (
-        pyast.tail(call.name) in ("add_middleware", "Middleware") and first is not None
-        and (m.resolve(first) or "").endswith("CORSMiddleware"))
-    if starlette:
-        star = _is_star(call.keyword("allow_origins")) or _is_star(
-            call.keyword("allow_origin_regex"))
-        if star and _true(call.keyword("allow_credentials")):
-            return _finding(m, "",
-                            "CORSMiddleware allows origin * with credentials", call.line)
-    elif call.name in ("flask_cors.CORS", "flask_cors.cross_origin"):
-        # flask-cors allows every origin unless told otherwise.
-        origins = call.keyword("origins")
-        if (origins is None or _is_star(origins)) and _true(call.keyword("supports_credentials")):
-            return _finding(m, "",
-                            f"{pyast.tail(call.name)}: origins * with supports_credentials=True",
-                            call.line)
-    return None
-
-
-def _django_cors(m: pyast.Module) -> Finding | None:
-    """django-cors-headers settings: allow all origins and credentials in one module."""
-    assert m.tree is not None
-    settings: dict[str, tuple[ast.expr, int]] = {}
-    for node in m.tree.body:
-        if isinstance(node, ast.Assign):
-            for name in (n for t in node.targets for n in pyast.target_names(t)):
-                settings[name] = (node.value, node.lineno)
-    allow_all = settings.get("CORS_ALLOW_ALL_ORIGINS") or settings.get("CORS_ORIGIN_ALLOW_ALL")
-    credentials = settings.get("CORS_ALLOW_CREDENTIALS")
-    if allow_all and credentials and _true(allow_all[0]) and _true(credentials[0]):
-        return _finding(m, "",
-                        "CORS_ALLOW_ALL_ORIGINS with CORS_ALLOW_CREDENTIALS", allow_all[1])
-    return None
+# --- CORS (probes/code/cors.py) ------------------------------------------------------
 
 
 def cors_wildcard_with_credentials(modules: Iterable[pyast.Module]) -> list[Finding]:
-    found: list[Finding] = []
-    for m in modules:
-        found.extend(f for f in (_cors_call(m, c) for c in m.calls) if f)
-        django = _django_cors(m)
-        if django:
-            found.append(django)
-    return found
+    """Any origin allowed (``*``, or a regex that accepts an attacker's origin), with
+    credentials (error) or without (warning): probes/code/cors.py."""
+    return cors.findings(modules)
 
 
 # --- JWT secrets ---------------------------------------------------------------------
