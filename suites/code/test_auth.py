@@ -35,11 +35,13 @@ def test_tls_verification_not_disabled(python_modules: list[pyast.Module],
                        "place(s) where TLS verification is off", code=True)
 
 
-@pytest.mark.readiness(id="auth.cors-credentials", severity="high", rules=cors.RULES, levels=cors.LEVELS,
-                       fix="List the allowed origins explicitly when credentials are allowed")
+@pytest.mark.readiness(id="auth.cors-credentials", severity="high", rules=cors.RULES,
+                       levels=cors.LEVELS,
+                       fix="List the allowed origins explicitly (or a regex anchored on your "
+                           "own domain); never * or a reflecting regex with credentials")
 def test_cors_no_wildcard_with_credentials(python_modules: list[pyast.Module],
                                            readiness: Recorder) -> None:
-    """CORS never allows any origin (*) together with credentials."""
+    """CORS never allows any origin (* or a reflecting regex), least of all with credentials."""
     readiness.conclude(auth.cors_wildcard_with_credentials(python_modules),
                        "CORS configuration(s) with * and credentials", code=True)
 
