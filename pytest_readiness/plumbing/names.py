@@ -82,3 +82,79 @@ def is_text_secret_name(name: str) -> bool:
     """Whether a key in free text (a JSON body, a header, a log line) names a secret or a
     session value: a credential word anywhere, or a name ending in a session word."""
     return is_secret_name(name, anywhere=True) or bool(_SESSION_ALONE.search(name))
+
+
+# --- settings that switch verification off by their name ------------------------------------
+
+# A word that turns a verification setting around: ``INSECURE_SKIP_TLS_VERIFY=True`` switches
+# verification off, ``INSECURE_SKIP_TLS_VERIFY=False`` keeps it on. Matched as whole parts of
+# a name split on ``_``, ``-``, ``.`` and camelCase humps (``skipTlsVerify``), so ``NOTE`` or
+# ``NOTIFY`` never count as ``NO``.
+NEGATING_PARTS: tuple[str, ...] = (
+    "insecure", "skip", "no", "not", "disable", "disabled", "ignore", "ignored", "unverified",
+    "dont", "noverify", "nocheck", "insecureskipverify", "allowinvalid", "allowselfsigned",
+)
+# Two-part negations (``ALLOW_INVALID_CERTS``, ``ALLOW_SELF_SIGNED``), joined before matching.
+_PAIRS = (("allow", "invalid"), ("allow", "self"), ("allow", "unverified"), ("no", "check"))
+_PART_SPLIT = re.compile(r"[_.\-\s]+|(?<=[a-z0-9])(?=[A-Z])")
+TRUTHY_STRINGS = frozenset({"true", "1", "yes", "on", "y", "t", "enable", "enabled"})
+FALSY_STRINGS = frozenset({"false", "0", "no", "off", "n", "f", "", "disable", "disabled"})
+
+
+def name_parts(name: str) -> list[str]:
+    """``REDIS_INSECURE_SKIP_TLS_VERIFY`` -> ``[redis, insecure, skip, tls, verify]``;
+    ``skipTlsVerify`` -> ``[skip, tls, verify]``; the last dotted part only."""
+    name = name.rsplit(".", 1)[-1]
+    return [p.lower() for p in _PART_SPLIT.split(name) if p]
+
+
+def negations(name: str) -> int:
+    """How many negating words a setting name holds (``INSECURE_SKIP_TLS_VERIFY``: 2)."""
+    parts = name_parts(name)
+    count = 0
+    index = 0
+    while index < len(parts):
+        pair = tuple(parts[index:index + 2])
+        if pair in _PAIRS:
+            count, index = count + 1, index + 2
+            continue
+        if parts[index] in NEGATING_PARTS:
+            count += 1
+        index += 1
+    return count
+
+
+def negates_verification(name: str) -> bool:
+    """Whether a true value of the setting ``name`` means *less* verification
+    (``INSECURE``, ``SKIP_VERIFY``, ``NO_VERIFY``, ``DISABLE_SSL``, ``IGNORE_CERTS``,
+    ``ALLOW_INVALID_CERTS``). Words that say the same thing twice
+    (``INSECURE_SKIP_TLS_VERIFY``) still negate once: any negating word turns the name."""
+    return negations(name) > 0
+
+
+def truth(value: object) -> bool | None:
+    """What a setting's value or default means as a switch: ``True``/``"yes"``/``1`` true,
+    ``False``/``"False"``/``0``/``""`` false, anything else (``None``: unset, so the
+    library's own default; a path, a CA bundle, an expression) None: not a switch the rule
+    can judge."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in TRUTHY_STRINGS:
+            return True
+        if lowered in FALSY_STRINGS:
+            return False
+    return None
+
+
+def verification_off(name: str, value: object) -> bool | None:
+    """Whether the setting ``name`` with ``value`` switches verification off: a falsy
+    ``VERIFY_SSL``, a truthy ``INSECURE_SKIP_TLS_VERIFY``. None when the value is not a
+    switch (a CA bundle path for ``verify``, an expression): the rule cannot tell."""
+    meaning = truth(value)
+    if meaning is None:
+        return None
+    return meaning if negates_verification(name) else not meaning
