@@ -10,7 +10,7 @@ from pytest_readiness import Recorder
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, context_of
-from pytest_readiness.probes.code import auth, cors
+from pytest_readiness.probes.code import auth, cors, tls
 
 pytestmark = pytest.mark.readiness(section="Authentication and Transport Security",
                                    category="security")
@@ -25,6 +25,7 @@ def python_modules(inventory: Inventory) -> list[pyast.Module]:
 
 
 @pytest.mark.readiness(id="auth.tls-verification", severity="critical", rules=auth.TLS_RULES,
+                       levels=tls.LEVELS,
                        fix="Remove verify=False / CERT_NONE; trust a private CA with "
                            "verify='/path/ca.pem' (or SSL_CERT_FILE) and make any VERIFY_SSL "
                            "setting default to true")

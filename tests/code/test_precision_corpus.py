@@ -36,11 +36,14 @@ CASES: list[str] = [
     'import requests\n'
     'requests.get(url, verify=False, timeout=5)  # expect: auth.tls-verification:verify-off',
     'import ssl\nctx = ssl.create_default_context()\n'
-    'ctx.check_hostname = False  # expect: auth.tls-verification:verify-off\n'
+    'ctx.check_hostname = False\n'
     'ctx.verify_mode = ssl.CERT_NONE  # expect: auth.tls-verification:verify-off',
     'import ssl\nassert ctx.verify_mode != ssl.CERT_NONE, "verification stays on"',
     'import os\n'
-    'VERIFY = os.getenv("VERIFY_SSL", "false")  # expect: auth.tls-verification:verify-off',
+    'VERIFY = os.getenv("VERIFY_SSL", "false")  # expect: auth.tls-verification:off-by-default',
+    'import os\nINSECURE_SKIP_TLS_VERIFY = os.getenv("INSECURE_SKIP_TLS_VERIFY", "False")',
+    'import os\n'
+    'SKIP_VERIFY = os.getenv("SKIP_VERIFY", "1")  # expect: auth.tls-verification:off-by-default',
     'from fastapi.middleware.cors import CORSMiddleware\n'
     'app.add_middleware(\n'
     '    CORSMiddleware, allow_origins=["*"], allow_credentials=True)'

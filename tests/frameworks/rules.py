@@ -20,6 +20,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
                lambda _m, apps: routes.prefix_exclusions(apps),
                lambda _m, apps: routes.unregistered(apps)),
     "cors": (lambda modules, _a: auth.cors_wildcard_with_credentials(modules),),
+    "tls": (lambda modules, _a: auth.tls_verification_off(modules),),
 }
 
 

@@ -19,11 +19,11 @@ from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.redact import redact, redact_line
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
-from pytest_readiness.probes.code import cors
+from pytest_readiness.probes.code import cors, tls
 from pytest_readiness.probes.code.secrets import FALLBACK_CALLS, judge_value
 from pytest_readiness.vocabulary import Level
 
-TLS_RULES = ("verify-off",)
+TLS_RULES = tls.RULES
 JWT_LEVELS = (
     RuleLevel("", Level.ERROR, "a hardcoded signing key, alg 'none' accepted, or signature "
                                "verification switched off"),
@@ -54,42 +54,13 @@ def _finding(module: pyast.Module, rule: str, message: str, line: int, level: st
     return Finding(rule, message, module.rel, line, snippet(text), level)
 
 
-# --- TLS verification ----------------------------------------------------------------
+# --- TLS verification (probes/code/tls.py) -------------------------------------------
 
 
-def _falsy(node: ast.expr | None) -> bool:
-    if pyast.is_false(node):
-        return True
-    text = pyast.const_str(node)
-    return text is not None and text.strip().lower() in FALSY_STRINGS
-
-
-def _cert_none(m: pyast.Module, node: ast.expr | None, keyword: str | None = None) -> bool:
-    if node is None:
-        return False
-    if isinstance(node, (ast.Name, ast.Attribute)) and m.resolve(node) == "ssl.CERT_NONE":
-        return True
-    return keyword in ("cert_reqs", "ssl_cert_reqs") and \
-        (pyast.const_str(node) or "").lower() in ("cert_none", "none")
-
-
-def _tls_call(m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
-    out = []
-    for kw in VERIFY_KEYWORDS:
-        if pyast.is_false(call.keyword(kw)):
-            out.append(_finding(m, "verify-off", f"{call.name}({kw}=False)", call.line))
-    if pyast.is_false(call.keyword("ssl")) and call.name.split(".")[0] not in DB_CLIENTS:
-        out.append(_finding(m, "verify-off", f"{call.name}(ssl=False)", call.line))
-    if call.name in ("ssl._create_unverified_context", "ssl._create_stdlib_context"):
-        out.append(_finding(m, "verify-off", f"{call.name}()", call.line))
-    values = [(k.arg, k.value) for k in call.node.keywords] + [(None, a) for a in call.node.args]
-    if any(_cert_none(m, value, arg) for arg, value in values):
-        out.append(_finding(m, "verify-off", f"{call.name}() with CERT_NONE", call.line))
-    key = pyast.const_str(call.arg(0, "key"))
-    if key and VERIFY_SETTING.search(key) and _falsy(call.arg(1, "default")) and \
-            pyast.tail(call.name) in FALLBACK_CALLS | {"Field"}:
-        out.append(_finding(m, "verify-off", f"setting {key} defaults to false", call.line))
-    return out
+def tls_verification_off(modules: Iterable[pyast.Module]) -> list[Finding]:
+    """``verify=False``, ``CERT_NONE`` used (not compared), unverified contexts, settings
+    whose default switches verification off (read with their negation): probes/code/tls.py."""
+    return tls.verification_off(modules)
 
 
 def _field_default(value: ast.expr | None) -> ast.expr | None:
@@ -98,41 +69,6 @@ def _field_default(value: ast.expr | None) -> ast.expr | None:
         return next((k.value for k in value.keywords if k.arg == "default"),
                     value.args[0] if value.args else None)
     return value
-
-
-def _tls_assignment(m: pyast.Module, node: ast.AST) -> list[Finding]:
-    targets: list[ast.expr] = []
-    value: ast.expr | None = None
-    if isinstance(node, ast.Assign):
-        targets, value = node.targets, node.value
-    elif isinstance(node, ast.AnnAssign):
-        targets, value = [node.target], _field_default(node.value)
-    else:
-        return []
-    line = node.lineno
-    out = []
-    for name in (n for t in targets for n in pyast.target_names(t)):
-        last = name.rsplit(".", 1)[-1]
-        if last == "verify_mode" and _cert_none(m, value):
-            out.append(_finding(m, "verify-off", f"{name} = CERT_NONE", line))
-        elif last == "check_hostname" and pyast.is_false(value):
-            out.append(_finding(m, "verify-off", f"{name} = False", line))
-        elif VERIFY_SETTING.search(last) and _falsy(value):
-            out.append(_finding(m, "verify-off", f"{name} defaults to false", line))
-    return out
-
-
-def tls_verification_off(modules: Iterable[pyast.Module]) -> list[Finding]:
-    """``verify=False``, ``CERT_NONE`` used (not compared), unverified contexts, settings
-    like ``VERIFY_SSL`` whose default is false."""
-    found = []
-    for m in modules:
-        for call in m.calls:
-            found.extend(_tls_call(m, call))
-        assert m.tree is not None
-        for node in m.of(ast.Assign, ast.AnnAssign):
-            found.extend(_tls_assignment(m, node))
-    return found
 
 
 # --- CORS (probes/code/cors.py) ------------------------------------------------------
