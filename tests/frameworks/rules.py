@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pytest_readiness.plumbing import pyast, tree, webapps
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.probes.code import auth, routes
+from pytest_readiness.probes.code import auth, routes, transport
 
 Rule = Callable[[list[pyast.Module], list[webapps.App]], Sequence[Finding]]
 
@@ -21,6 +21,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
                lambda _m, apps: routes.unregistered(apps)),
     "cors": (lambda modules, _a: auth.cors_wildcard_with_credentials(modules),),
     "tls": (lambda modules, _a: auth.tls_verification_off(modules),),
+    "transport": (lambda modules, apps: transport.https(webapps.Code(modules), apps),
+                  lambda modules, _a: transport.grpc_plaintext(webapps.Code(modules))),
 }
 
 
