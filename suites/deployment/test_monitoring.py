@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Level, Recorder
+from pytest_readiness.plumbing import pyast, webapps
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError, read_file
-from pytest_readiness.probes.deployment import monitoring
+from pytest_readiness.probes.deployment import endpoints, monitoring
 
 pytestmark = pytest.mark.readiness(section="Monitoring Configuration", category="monitoring")
 
@@ -155,3 +156,42 @@ def test_structured_logging(inventory: Inventory, readiness: Recorder) -> None:
     readiness.conclude([] if found else [Finding(
         "", "no JSON logging configuration found (formatter, renderer or log config)",
         level=Level.WARNING)], lambda warned: warned[0].message)
+
+
+# --- endpoints that lie (probes/deployment/endpoints.py) ------------------------------
+
+
+def _apps(inventory: Inventory) -> tuple[webapps.Code, list[webapps.App]]:
+    if not inventory.python:
+        pytest.skip("not applicable: no Python code in this codebase")
+    code = webapps.Code(pyast.modules(inventory))
+    apps = webapps.read(code.modules)
+    if not apps:
+        pytest.skip("not applicable: no aiohttp, FastAPI/Starlette, Flask, Django or gRPC "
+                    "application found")
+    return code, apps
+
+
+@pytest.mark.readiness(id="monitoring.metrics-format", severity="medium",
+                       levels=endpoints.METRICS_LEVELS,
+                       fix="Serve generate_latest(registry) with CONTENT_TYPE_LATEST (or "
+                           "prometheus_client's make_asgi_app/make_wsgi_app), not JSON")
+def test_metrics_in_prometheus_format(inventory: Inventory, readiness: Recorder) -> None:
+    """A /metrics route answers in the Prometheus exposition format, not JSON."""
+    code, apps = _apps(inventory)
+    readiness.conclude(endpoints.metrics_json(code, apps), "metrics route(s) answering JSON",
+                       code=True)
+
+
+@pytest.mark.readiness(id="monitoring.health-can-fail", severity="high",
+                       levels=endpoints.HEALTH_LEVELS,
+                       fix="Let readiness check what the instance needs (database, cache) "
+                           "and answer 503 when one is down; keep liveness trivial under "
+                           "its own path (/livez)")
+def test_health_can_report_unhealthy(inventory: Inventory, readiness: Recorder) -> None:
+    """A health or readiness endpoint can answer unhealthy (it checks something)."""
+    code, apps = _apps(inventory)
+    readiness.conclude(endpoints.health_cannot_fail(code, apps),
+                       "health endpoint(s) that cannot fail",
+                       warning="health endpoint(s) that always answer healthy (warning)",
+                       code=True)

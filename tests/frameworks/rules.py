@@ -12,6 +12,7 @@ from pathlib import Path
 from pytest_readiness.plumbing import pyast, tree, webapps
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.probes.code import auth, routes, transport
+from pytest_readiness.probes.deployment import endpoints
 
 Rule = Callable[[list[pyast.Module], list[webapps.App]], Sequence[Finding]]
 
@@ -23,6 +24,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "tls": (lambda modules, _a: auth.tls_verification_off(modules),),
     "transport": (lambda modules, apps: transport.https(webapps.Code(modules), apps),
                   lambda modules, _a: transport.grpc_plaintext(webapps.Code(modules))),
+    "endpoints": (lambda modules, apps: endpoints.metrics_json(webapps.Code(modules), apps),
+                  lambda modules, apps: endpoints.health_cannot_fail(webapps.Code(modules),
+                                                                     apps)),
 }
 
 

@@ -38,14 +38,17 @@ def _kind(fn: ast.AST, module: pyast.Module) -> str:
 
 
 def _route(code: Code, module: pyast.Module, method: str, path_node: ast.expr | None,
-           handler: ast.AST | None, handler_name: str, line: int) -> Route:
+           handler: ast.AST | None, handler_name: str, line: int,
+           handler_module: pyast.Module | None = None) -> Route:
     path = code.const(module, path_node) or "?"
     guards: list[str] = []
     kind = "http"
     if isinstance(handler, (ast.FunctionDef, ast.AsyncFunctionDef)):
         guards = guard_names(module, handler.decorator_list) + checks_auth(handler, module)
         kind = _kind(handler, module)
-    return Route("aiohttp", method, path, handler_name, module.rel, line, tuple(guards), kind)
+    where = (handler_module or module).rel if handler is not None else ""
+    return Route("aiohttp", method, path, handler_name, module.rel, line, tuple(guards), kind,
+                 handler_file=where, handler_line=getattr(handler, "lineno", 0))
 
 
 def read(code: Code) -> list[App]:
@@ -66,13 +69,14 @@ def read(code: Code) -> list[App]:
                 found = code.resolve_def(m, handler_arg) if handler_arg is not None else None
                 routes.append(_route(code, m, method, path_arg, found[1] if found else None,
                                      pyast.tail(m.resolve(handler_arg)) if handler_arg else "?",
-                                     call.line))
+                                     call.line, found[0] if found else None))
             elif call.name.startswith("aiohttp.web.") and tail in METHODS and tail != "view" \
                     and len(call.node.args) >= 2:
                 found = code.resolve_def(m, call.node.args[1])
                 routes.append(_route(code, m, METHODS[tail], call.node.args[0],
                                      found[1] if found else None,
-                                     pyast.tail(m.resolve(call.node.args[1])), call.line))
+                                     pyast.tail(m.resolve(call.node.args[1])), call.line,
+                                     found[0] if found else None))
         for fn in m.functions:
             if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue

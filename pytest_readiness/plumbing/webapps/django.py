@@ -30,7 +30,8 @@ def settings_modules(code: Code) -> list[pyast.Module]:
             if {"MIDDLEWARE", "ROOT_URLCONF"} & set(code.assigns(m))]
 
 
-def _view(code: Code, m: pyast.Module, node: ast.expr) -> tuple[str, list[str], str]:
+def _view(code: Code, m: pyast.Module, node: ast.expr
+          ) -> tuple[str, list[str], str, tuple[str, int]]:
     """(name, guards, kind) of a view expression: ``views.fn``, ``View.as_view()``."""
     wrapped: list[str] = []
     while isinstance(node, ast.Call):  # login_required(views.fn), View.as_view()
@@ -45,7 +46,7 @@ def _view(code: Code, m: pyast.Module, node: ast.expr) -> tuple[str, list[str], 
     found = code.resolve_def(m, node)
     name = pyast.tail(m.resolve(node)) if isinstance(node, (ast.Name, ast.Attribute)) else "?"
     if found is None:
-        return name, wrapped, "http"
+        return name, wrapped, "http", ("", 0)
     vm, fn = found
     guards = list(wrapped)
     kind = "http"
@@ -64,7 +65,7 @@ def _view(code: Code, m: pyast.Module, node: ast.expr) -> tuple[str, list[str], 
     for sub in ast.walk(fn):
         if isinstance(sub, ast.Constant) and sub.value == "text/event-stream":
             kind = "sse"
-    return name, guards, kind
+    return name, guards, kind, (vm.rel, getattr(fn, "lineno", 0))
 
 
 def _patterns(code: Code, m: pyast.Module, prefix: str, seen: set[str]) -> list[Route]:
@@ -89,9 +90,10 @@ def _patterns(code: Code, m: pyast.Module, prefix: str, seen: set[str]) -> list[
             if inner is not None:
                 routes += _patterns(code, inner, prefix + part, seen)
             continue
-        name, guards, kind = _view(code, m, view)
+        name, guards, kind, (hfile, hline) = _view(code, m, view)
         routes.append(Route("django", "*", "/" + (prefix + part).lstrip("/"), name, m.rel,
-                            elt.lineno, tuple(guards), kind))
+                            elt.lineno, tuple(guards), kind, handler_file=hfile,
+                            handler_line=hline))
     return routes
 
 

@@ -169,7 +169,8 @@ def read(code: Code) -> list[App]:
                 guards = (r.guards + r.mount_guards + _dependencies(code, m, _kw(dec,
                           "dependencies")) + _handler_guards(code, m, fn))
                 routes.append(Route("fastapi", method, full, fn.name, m.rel, dec.lineno,
-                                    tuple(dict.fromkeys(guards)), _kind(fn, m, method)))
+                                    tuple(dict.fromkeys(guards)), _kind(fn, m, method),
+                                    handler_file=m.rel, handler_line=fn.lineno))
     gates: list[Gate] = []
     for m in modules:
         for cls in m.of(ast.ClassDef):

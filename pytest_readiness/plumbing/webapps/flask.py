@@ -86,7 +86,8 @@ def read(code: Code) -> list[App]:
                 guards = guard_names(m, [d for d in fn.decorator_list if d is not dec]) \
                     + checks_auth(fn, m)
                 routes.append(Route("flask", _methods(code, m, dec), full, fn.name, m.rel,
-                                    dec.lineno, tuple(guards), _kind(fn)))
+                                    dec.lineno, tuple(guards), _kind(fn), handler_file=m.rel,
+                                    handler_line=fn.lineno))
     gates: list[Gate] = []
     for m in modules:
         if "flask.request" not in m.aliases.values():

@@ -61,6 +61,8 @@ class Route:
     kind: str = "http"  # http, websocket, sse, docs, rpc, metrics-server
     exempt: str = ""  # the exclusion list that lets it past the auth gates ("auth.py:19")
     gated_by: tuple[str, ...] = ()  # the registered auth gates that apply to it
+    handler_file: str = ""  # where the handler is defined (when the reader found it)
+    handler_line: int = 0
 
     @property
     def authenticated(self) -> bool:
