@@ -126,6 +126,7 @@ def render(record: Record, history: Sequence[Mapping[str, Any]] = ()) -> str:
         *_actions(record),
         *_waivers(record),
         *_checks(record),
+        *_inventories(record),
         *_scope(record),
         _footer(record),
     ]
@@ -285,6 +286,49 @@ def _scope(record: Record) -> list[str]:
     return out
 
 
+INVENTORY_SUFFIX = "_inventory"
+INVENTORY_ROWS = 300
+
+
+def _inventory_rows(value: Any) -> list[Mapping[str, Any]] | None:
+    """A list of records (dicts of plain values): what an ``*_inventory`` evidence key holds."""
+    if not isinstance(value, list) or not value or not all(isinstance(r, Mapping) for r in value):
+        return None
+    return value
+
+
+def _inventories(record: Record) -> list[str]:
+    """Evidence keys named ``*_inventory`` (the route inventory of ``routes.*``), each a
+    table: generic, any check may add one; rows beyond the cap stay in the JSON record."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for c in sorted(record.checks, key=lambda c: (c.id, c.target or "")):
+        for key, value in c.evidence.items():
+            rows = _inventory_rows(value) if key.endswith(INVENTORY_SUFFIX) else None
+            if rows is None:
+                continue
+            text = _text(rows)
+            if text in seen:  # several checks of one suite carry the same inventory
+                continue
+            seen.add(text)
+            columns = list(dict.fromkeys(k for r in rows for k in r))
+            title = key[: -len(INVENTORY_SUFFIX)].replace("_", " ").capitalize()
+            target = f" [{c.target}]" if c.target else ""
+            if not out:
+                out.append('<h2 id="inventories">Inventories</h2>')
+            out.append(f"<h3>{e(title)} inventory{e(target)} <span class='muted'>(from "
+                       f"<code>{e(c.id)}</code>)</span></h3>")
+            out.append("<table class='inventory'><thead><tr>" + "".join(
+                f"<th>{e(col, 100)}</th>" for col in columns) + "</tr></thead><tbody>")
+            out += ["<tr>" + "".join(f"<td>{e(_text(r.get(col, '')), 300)}</td>"
+                                     for col in columns) + "</tr>"
+                    for r in rows[:INVENTORY_ROWS]]
+            out.append("</tbody></table>")
+            if len(rows) > INVENTORY_ROWS:
+                out.append(f"<p>... and {len(rows) - INVENTORY_ROWS} more in the JSON record.</p>")
+    return out
+
+
 def _options(field: str, label: str, values: Iterable[str]) -> str:
     opts = "".join(f'<option value="{e(v)}">{e(v)}</option>' for v in values)
     return (f'<label>{label}<select id="filter-{field}" data-field="{field}">'
@@ -325,7 +369,8 @@ def _check_row(c: CheckResult) -> str:
 def _details(c: CheckResult) -> str:
     parts = [f'<div class="message">{e(c.message, MAX_MESSAGE)}</div>'] if c.message else []
     inner: list[str] = []
-    pairs = [(k, v) for k, v in c.evidence.items() if k != "findings"]
+    pairs = [(k, v) for k, v in c.evidence.items() if k != "findings"
+             and not (k.endswith(INVENTORY_SUFFIX) and _inventory_rows(v) is not None)]
     if pairs:
         inner.append('<dl class="evidence">' + "".join(
             f"<dt>{e(k, 200)}</dt><dd><code>{e(_text(v))}</code></dd>" for k, v in pairs)

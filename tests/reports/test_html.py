@@ -175,3 +175,33 @@ def test_written_by_the_plugin(project: pytest.Pytester) -> None:
     assert len(tree.find("tr", **{"class": "check"})) == len(record["checks"]) == 10
     assert tree.text_by_id["overall-score"] == f"{record['scorecard']['overall']:.1f}"
     result.stdout.fnmatch_lines(["readiness html report: *out.html"])
+
+
+def test_inventory_evidence_is_a_table_of_its_own() -> None:
+    """An ``*_inventory`` evidence list (the route inventory) is rendered as a table in the
+    Inventories section, escaped, once however many checks carry it."""
+    rows = [{"method": "GET", "path": "/admin/users", "handler": "admin_users",
+             "auth": "@require_role"},
+            {"method": "GET", "path": SCRIPT_PAYLOAD, "handler": "debug", "auth": "none"}]
+    record = make_record([
+        check("routes.sensitive-unauthenticated", "warn", target=".",
+              evidence={"route_inventory": rows}),
+        check("routes.exclusion-prefix", "pass", target=".", evidence={"route_inventory": rows}),
+        check("routes.other", "pass", target=".", evidence={"not_inventory": [1, 2]}),
+    ])
+    page = html.render(record)
+    tree = Tree()
+    tree.feed(page)
+    assert tree.find("h2", id="inventories")
+    assert page.count("<table class='inventory'>") == 1
+    section = page[page.index('id="inventories"'):]
+    assert "<th>method</th><th>path</th><th>handler</th><th>auth</th>" in section
+    assert "/admin/users" in section and "@require_role" in section
+    assert SCRIPT_PAYLOAD not in page  # the hostile path is text
+    details = page[:page.index('id="inventories"')]
+    assert "/admin/users" not in details  # not repeated as JSON in the check's evidence
+
+
+def test_no_inventory_no_section() -> None:
+    page = html.render(make_record([check("a.b", "pass", evidence={"x_inventory": []})]))
+    assert 'id="inventories"' not in page
