@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_readiness import Recorder
-from pytest_readiness.plumbing import pyast, webapps
+from pytest_readiness.plumbing import webapps
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.probes.code import routes
 
@@ -19,7 +19,7 @@ def web_apps(inventory: Inventory, readiness: Recorder) -> list[webapps.App]:
     statically; the route inventory goes to the evidence."""
     if not inventory.python:
         pytest.skip("not applicable: no Python code in this codebase")
-    apps = webapps.read(pyast.modules(inventory))
+    _, apps = webapps.from_inventory(inventory)
     if not apps:
         pytest.skip("not applicable: no aiohttp, FastAPI/Starlette, Flask, Django or gRPC "
                     "application found")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_readiness import Recorder
-from pytest_readiness.plumbing import pyast, webapps
+from pytest_readiness.plumbing import webapps
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.probes.code import transport
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.readiness(section="Transport Security", category="secur
 def code(inventory: Inventory) -> webapps.Code:
     if not inventory.python:
         pytest.skip("not applicable: no Python code in this codebase")
-    return webapps.Code(pyast.modules(inventory))
+    return webapps.from_inventory(inventory)[0]
 
 
 @pytest.mark.readiness(id="transport.https", severity="high", rules=transport.HTTPS_RULES,
@@ -28,7 +28,7 @@ def code(inventory: Inventory) -> webapps.Code:
                            "Secure; if the ingress does the first two, waive with that reason")
 def test_https_enforced(code: webapps.Code, readiness: Recorder) -> None:
     """Plain HTTP is redirected, HSTS is sent, session cookies are Secure."""
-    apps = webapps.read(code.modules)
+    apps = webapps.read_code(code)
     if not apps or all(a.framework == "grpc" for a in apps):
         pytest.skip("not applicable: no aiohttp, FastAPI/Starlette, Flask or Django app found")
     readiness.evidence(apps=[f"{a.framework} {a.file}:{a.line}" for a in apps])

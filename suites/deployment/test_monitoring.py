@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Level, Recorder
-from pytest_readiness.plumbing import pyast, webapps
+from pytest_readiness.plumbing import webapps
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError, read_file
 from pytest_readiness.probes.deployment import endpoints, monitoring
@@ -164,8 +164,7 @@ def test_structured_logging(inventory: Inventory, readiness: Recorder) -> None:
 def _apps(inventory: Inventory) -> tuple[webapps.Code, list[webapps.App]]:
     if not inventory.python:
         pytest.skip("not applicable: no Python code in this codebase")
-    code = webapps.Code(pyast.modules(inventory))
-    apps = webapps.read(code.modules)
+    code, apps = webapps.from_inventory(inventory)
     if not apps:
         pytest.skip("not applicable: no aiohttp, FastAPI/Starlette, Flask, Django or gRPC "
                     "application found")

@@ -7,15 +7,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.webapps import aiohttp, django, fastapi, flask, grpc
 from pytest_readiness.plumbing.webapps.model import App, Code, Exclusion, Gate, Route
 
-__all__ = ["App", "Code", "Exclusion", "Gate", "Route", "read"]
+__all__ = ["App", "Code", "Exclusion", "Gate", "Route", "from_inventory", "read", "read_code"]
 
 READERS = (aiohttp.read, fastapi.read, flask.read, django.read, grpc.read)
 
 
-def read(modules: Iterable[pyast.Module]) -> list[App]:
-    """Every application found in the modules of one codebase."""
-    code = Code(modules)
-    return [app for reader in READERS for app in reader(code)]
+def read(modules: Iterable[pyast.Module], unparsed: Iterable[str] = ()) -> list[App]:
+    """Every application found in the modules of one codebase; ``unparsed``: the files that
+    did not parse (named in each app's notes; a guard imported from one is unknown)."""
+    return read_code(Code(modules, unparsed))
+
+
+def read_code(code: Code) -> list[App]:
+    apps = [app for reader in READERS for app in reader(code)]
+    for app in apps:
+        app.notes += [f"{rel} did not parse: its routes and guards are not in the inventory"
+                      for rel in sorted(set(code.unparsed.values()))]
+    return apps
+
+
+def from_inventory(inventory: Inventory) -> tuple[Code, list[App]]:
+    """The codebase's modules (parsed once, from the index) and its applications."""
+    code = Code(pyast.modules(inventory), [rel for rel, _ in pyast.parse_errors(inventory)])
+    return code, read_code(code)

@@ -41,6 +41,15 @@ class _Router:
     guards: list[str] = field(default_factory=list)
     mounted: str | None = None  # the include prefix, once included
     mount_guards: list[str] = field(default_factory=list)
+    parent: _Router | None = None  # the router it is included in
+
+    def full_prefix(self, depth: int = 0) -> str:
+        above = self.parent.full_prefix(depth + 1) if self.parent and depth < 8 else ""
+        return above + (self.mounted or "") + self.prefix
+
+    def all_guards(self, depth: int = 0) -> list[str]:
+        above = self.parent.all_guards(depth + 1) if self.parent and depth < 8 else []
+        return above + self.mount_guards + self.guards
 
 
 def _dependencies(code: Code, module: pyast.Module, node: ast.expr | None) -> list[str]:
@@ -73,6 +82,9 @@ def _annotated_guards(code: Code, module: pyast.Module, node: ast.expr | None,
         if found is not None:
             value = code.assigns(found[0]).get(found[1])
             return _annotated_guards(code, found[0], value, depth + 1)
+        unreadable = code.unreadable(module, node.id)
+        if unreadable and AUTH_NAME.search(node.id):
+            return [f"unknown: {node.id} ({unreadable} did not parse)"]
     return []
 
 
@@ -121,11 +133,10 @@ def read(code: Code) -> list[App]:
     for m in modules:
         for name, value in code.assigns(m).items():
             if isinstance(value, ast.Call) and m.resolve(value.func) in ROUTER_CLASSES:
-                call = value
                 is_app = m.resolve(value.func) in APP_CLASSES
                 r = _Router(m, name, value.lineno, is_app,
-                            code.const(m, _kw(call, "prefix")) or "",
-                            _dependencies(code, m, _kw(call, "dependencies")))
+                            code.text(m, _kw(value, "prefix")),
+                            _dependencies(code, m, _kw(value, "dependencies")))
                 routers[(m.rel, name)] = r
         for call in m.calls:
             if call.name in APP_CLASSES:
@@ -140,16 +151,19 @@ def read(code: Code) -> list[App]:
                 apps.append((app, holder, call.node))
     if not apps:
         return []
-    # include_router(router, prefix=..., dependencies=...)
+    # include_router(router, prefix=..., dependencies=...), on an app or another router
     for m in modules:
         for call in m.calls:
-            if pyast.tail(call.name) == "include_router" and call.node.args:
-                target = call.node.args[0]
-                key = _router_key(code, m, target, routers)
+            if pyast.tail(call.name) == "include_router" and call.node.args \
+                    and isinstance(call.node.func, ast.Attribute):
+                key = _router_key(code, m, call.node.args[0], routers)
                 if key is not None:
                     r = routers[key]
-                    r.mounted = code.const(m, call.keyword("prefix")) or ""
+                    r.mounted = code.text(m, call.keyword("prefix"))
                     r.mount_guards = _dependencies(code, m, call.keyword("dependencies"))
+                    owner = _router_key(code, m, call.node.func.value, routers)
+                    if owner is not None and routers[owner] is not r:
+                        r.parent = routers[owner]
     routes: list[Route] = []
     for m in modules:
         for fn in m.functions:
@@ -162,15 +176,36 @@ def read(code: Code) -> list[App]:
                 key = _router_key(code, m, dec.func.value, routers)
                 if key is None:
                     continue
-                r = routers[key]
-                method = METHODS[dec.func.attr]
-                path = code.const(m, dec.args[0] if dec.args else _kw(dec, "path")) or "?"
-                full = (r.mounted or "") + r.prefix + path
-                guards = (r.guards + r.mount_guards + _dependencies(code, m, _kw(dec,
-                          "dependencies")) + _handler_guards(code, m, fn))
-                routes.append(Route("fastapi", method, full, fn.name, m.rel, dec.lineno,
-                                    tuple(dict.fromkeys(guards)), _kind(fn, m, method),
-                                    handler_file=m.rel, handler_line=fn.lineno))
+                routes.append(_route(code, m, routers[key], METHODS[dec.func.attr],
+                                     dec.args[0] if dec.args else _kw(dec, "path"),
+                                     _kw(dec, "dependencies"), fn, m, dec.lineno))
+        for node in m.of(ast.Call):
+            # app.post("/prompt")(handler) and router.add_api_route("/x", handler)
+            inner = node.func
+            path: ast.expr | None
+            handler: ast.expr | None
+            if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) \
+                    and inner.func.attr in METHODS and node.args:
+                path, deps, handler = (inner.args[0] if inner.args else _kw(inner, "path"),
+                                       _kw(inner, "dependencies"), node.args[0])
+                receiver, method = inner.func.value, METHODS[inner.func.attr]
+            elif isinstance(inner, ast.Attribute) and inner.attr in ("add_api_route",
+                                                                     "add_api_websocket_route"):
+                path = node.args[0] if node.args else _kw(node, "path")
+                handler = node.args[1] if len(node.args) > 1 else _kw(node, "endpoint")
+                deps, receiver = _kw(node, "dependencies"), inner.value
+                method = "WS" if inner.attr == "add_api_websocket_route" else ",".join(
+                    code.const(m, e) or "?" for e in getattr(_kw(node, "methods"), "elts", [])
+                ) or "GET"
+            else:
+                continue
+            found_key = _router_key(code, m, receiver, routers)
+            if found_key is None or handler is None:
+                continue
+            found = _handler_def(code, m, handler)
+            routes.append(_route(code, m, routers[found_key], method, path, deps,
+                                 found[1] if found else None, found[0] if found else m,
+                                 node.lineno, name=ast.unparse(handler)))
     gates: list[Gate] = []
     for m in modules:
         for cls in m.of(ast.ClassDef):
@@ -195,6 +230,34 @@ def read(code: Code) -> list[App]:
     return out[:1] + [a for a in out[1:] if a.file != out[0].file]
 
 
+def _route(code: Code, m: pyast.Module, r: _Router, method: str, path_node: ast.expr | None,
+           deps: ast.expr | None, fn: ast.AST | None, fm: pyast.Module, line: int,
+           name: str = "") -> Route:
+    guards = r.all_guards() + _dependencies(code, m, deps)
+    kind = "websocket" if method == "WS" else "http"
+    if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        guards += _handler_guards(code, fm, fn)
+        kind = _kind(fn, fm, method)
+    return Route("fastapi", method, r.full_prefix() + code.text(m, path_node),
+                 name or getattr(fn, "name", "?"), m.rel, line, tuple(dict.fromkeys(guards)),
+                 kind, handler_file=fm.rel if fn is not None else "",
+                 handler_line=getattr(fn, "lineno", 0))
+
+
+def _handler_def(code: Code, m: pyast.Module, node: ast.expr
+                 ) -> tuple[pyast.Module, ast.AST] | None:
+    """A handler given by name, ``module.fn`` or ``self.method`` (a method of the module)."""
+    found = code.resolve_def(m, node)
+    if found is not None:
+        return found
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+            and node.value.id == "self":
+        fn = next((f for f in m.functions if getattr(f, "name", "") == node.attr), None)
+        if fn is not None:
+            return m, fn
+    return None
+
+
 def _kw(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
@@ -212,11 +275,7 @@ def _docs(code: Code, module: pyast.Module, call: ast.Call) -> list[str]:
         if node is None:
             out.append(default)
         elif not (isinstance(node, ast.Constant) and node.value is None):
-            value = code.const(module, node)
-            if value:
-                out.append(value)
-            elif _kw(call, key) is not None:
-                return []  # computed (settings decide): not guessed
+            out.append(code.text(module, node))  # computed: shown as its expression
     return out
 
 
@@ -226,8 +285,10 @@ def _bind_local(m: pyast.Module, call: pyast.CallSite, holder: _Router,
     for node in m.of(ast.Assign):
         if node.value is call.node:
             for target in node.targets:
-                if isinstance(target, ast.Name):
-                    routers.setdefault((m.rel, target.id), holder)
+                name = pyast.dotted(target, {}) if isinstance(target, (ast.Name,
+                                                                       ast.Attribute)) else None
+                if name:
+                    routers.setdefault((m.rel, name), holder)
 
 
 def _router_key(code: Code, m: pyast.Module, node: ast.expr,
@@ -242,4 +303,7 @@ def _router_key(code: Code, m: pyast.Module, node: ast.expr,
         target = code.by_name.get(m.aliases.get(node.value.id, node.value.id))
         if target is not None and (target.rel, node.attr) in routers:
             return target.rel, node.attr
+        dotted = pyast.dotted(node, {})
+        if dotted and (m.rel, dotted) in routers:  # self.app
+            return m.rel, dotted
     return None

@@ -98,7 +98,7 @@ def read(code: Code) -> list[App]:
                 and not node.args.args \
                 and not node.args.posonlyargs and not node.args.kwonlyargs
             if (is_hook or (shaped and not code.referenced(name))) and denies(node, m):
-                gates.append(Gate("flask", name, m.rel, node.lineno, is_hook, True,
+                gates.append(Gate("flask", name, m.rel, getattr(node, "lineno", 0), is_hook, True,
                                   exclusion_of(code, m, node), "hook"))
     app = apps[0]
     app.routes = apply_gates(routes, gates)

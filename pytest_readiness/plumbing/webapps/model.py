@@ -144,14 +144,22 @@ def module_name(rel: str) -> str:
 class Code:
     """The modules of one codebase, for the framework readers."""
 
-    def __init__(self, modules: Iterable[pyast.Module]) -> None:
+    def __init__(self, modules: Iterable[pyast.Module], unparsed: Iterable[str] = ()) -> None:
+        """``unparsed``: files of the codebase that did not parse (their names are unknown:
+        a guard imported from one is reported as unknown, never as absent)."""
         self.modules = [m for m in modules if m.tree is not None]
+        self.unparsed: dict[str, str] = {}
+        for rel in unparsed:
+            parts = module_name(rel).split(".")
+            for cut in range(len(parts)):
+                self.unparsed.setdefault(".".join(parts[cut:]), rel)
         self.by_name: dict[str, pyast.Module] = {}
         for m in self.modules:
-            name = module_name(m.rel)
-            self.by_name[name] = m
-            if name.startswith("src."):
-                self.by_name.setdefault(name[4:], m)
+            self.by_name[module_name(m.rel)] = m
+        for m in self.modules:  # ``backend/app/api/deps.py`` is imported as ``app.api.deps``
+            parts = module_name(m.rel).split(".")
+            for cut in range(1, len(parts)):
+                self.by_name.setdefault(".".join(parts[cut:]), m)
         self._refs: dict[str, int] | None = None
         self._assigns: dict[str, dict[str, ast.expr]] = {}
         self._defs: dict[str, dict[str, ast.AST]] = {}
@@ -186,6 +194,11 @@ class Code:
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         return self._defs[module.rel]
 
+    def unreadable(self, module: pyast.Module, name: str) -> str | None:
+        """The file a name is imported from when that file did not parse."""
+        origin = module.aliases.get(name, "")
+        return self.unparsed.get(origin.rpartition(".")[0]) if origin else None
+
     def lookup(self, module: pyast.Module, name: str) -> tuple[pyast.Module, str] | None:
         """Where a module-level name of ``module`` is defined (following one import)."""
         if name in self.assigns(module) or name in self.defs(module):
@@ -215,6 +228,17 @@ class Code:
             if target is not None and node.attr in self.defs(target):
                 return target, self.defs(target)[node.attr]
         return None
+
+    def text(self, module: pyast.Module, node: ast.expr | None) -> str:
+        """A string constant, or the expression in braces (``{settings.API_V1_STR}``)."""
+        value = self.const(module, node)
+        if value is not None or node is None:
+            return value or ""
+        if isinstance(node, ast.JoinedStr):
+            return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                           else "{" + ast.unparse(getattr(v, "value", v)) + "}"
+                           for v in node.values)
+        return "{" + ast.unparse(node) + "}"
 
     def const(self, module: pyast.Module, node: ast.expr | None, depth: int = 0) -> str | None:
         """A string constant, a name bound to one (across one import), or their sum."""

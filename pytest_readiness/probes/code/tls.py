@@ -136,6 +136,7 @@ def _assignments(m: pyast.Module, known: dict[str, envreads.Helper]) -> list[Fin
     contexts_off: set[str] = set()
     hostname_off: list[tuple[str, Finding]] = []
     for node in m.of(ast.Assign, ast.AnnAssign):
+        assert isinstance(node, (ast.Assign, ast.AnnAssign))
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         value = node.value
         for name in (n for t in targets for n in pyast.target_names(t)):

@@ -75,7 +75,7 @@ def _top_defs(m: pyast.Module) -> list[ast.AST]:
 
 
 def _headers_in(node: ast.AST) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for sub in ast.walk(node):
         text = _text(sub)
         if text:
