@@ -290,7 +290,7 @@ def _port(code: Code, m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
                          "not name: plaintext gRPC if it is not loopback", call.line,
                          Level.WARNING)]
     host = _host(address)
-    if host.startswith(LOOPBACK):
+    if address.strip().startswith(LOOPBACK) or host.startswith(LOOPBACK):
         return []
     level = Level.ERROR
     return [_finding(m, "insecure-port", f"add_insecure_port({address!r}): plaintext gRPC on "
@@ -303,8 +303,8 @@ def _channel(code: Code, m: pyast.Module, call: pyast.CallSite) -> list[Finding]
     if target is None:
         return [_finding(m, "insecure-channel", "insecure_channel to a target the code does "
                          "not name: plaintext if it is remote", call.line, Level.WARNING)]
-    host = _host(target.removeprefix("dns:///").removeprefix("ipv4:").removeprefix("ipv6:"))
-    if host.startswith(LOOPBACK):
+    bare = target.removeprefix("dns:///").removeprefix("ipv4:").removeprefix("ipv6:")
+    if bare.strip().startswith(LOOPBACK) or _host(bare).startswith(LOOPBACK):
         return []
     return [_finding(m, "insecure-channel", f"insecure_channel({target!r}): plaintext to a "
                      "remote host", call.line, Level.ERROR)]
