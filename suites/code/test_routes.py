@@ -19,10 +19,14 @@ def web_apps(inventory: Inventory, readiness: Recorder) -> list[webapps.App]:
     statically; the route inventory goes to the evidence."""
     if not inventory.python:
         pytest.skip("not applicable: no Python code in this codebase")
-    _, apps = webapps.from_inventory(inventory)
+    code, apps = webapps.from_inventory(inventory)
+    others = webapps.unmodelled(code)
+    if others:
+        readiness.evidence(not_modelled=others[:20])
     if not apps:
         pytest.skip("not applicable: no aiohttp, FastAPI/Starlette, Flask, Django or gRPC "
-                    "application found")
+                    "application found" + (f" (not read: {', '.join(others[:3])})"
+                                           if others else ""))
     readiness.evidence(apps=[{"framework": a.framework, "where": f"{a.file}:{a.line}",
                               "routes": len(a.routes), "notes": a.notes} for a in apps],
                        route_inventory=routes.inventory(apps))

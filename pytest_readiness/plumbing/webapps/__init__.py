@@ -11,7 +11,8 @@ from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.webapps import aiohttp, django, fastapi, flask, grpc
 from pytest_readiness.plumbing.webapps.model import App, Code, Exclusion, Gate, Route
 
-__all__ = ["App", "Code", "Exclusion", "Gate", "Route", "from_inventory", "read", "read_code"]
+__all__ = ["App", "Code", "Exclusion", "Gate", "Route", "from_inventory", "read", "read_code",
+           "unmodelled"]
 
 READERS = (aiohttp.read, fastapi.read, flask.read, django.read, grpc.read)
 
@@ -28,6 +29,25 @@ def read_code(code: Code) -> list[App]:
         app.notes += [f"{rel} did not parse: its routes and guards are not in the inventory"
                       for rel in sorted(set(code.unparsed.values()))]
     return apps
+
+
+# Servers the model does not read: their routes are not in the inventory (said, not hidden).
+UNMODELLED = ("mcp.server", "fastmcp", "tornado", "sanic", "quart", "falcon", "bottle", "litestar",
+              "pyramid", "cherrypy", "twisted.web", "socketio", "websockets", "graphene",
+              "strawberry", "connexion")
+
+
+def unmodelled(code: Code) -> list[str]:
+    """``framework (file)`` for each module importing a server framework the model does not
+    read."""
+    out = []
+    for m in code.modules:
+        names = {n for n, _ in m.imports}
+        for fw in UNMODELLED:
+            if any(n == fw or n.startswith(fw + ".") for n in names):
+                out.append(f"{fw} ({m.rel})")
+                break
+    return out
 
 
 def from_inventory(inventory: Inventory) -> tuple[Code, list[App]]:
