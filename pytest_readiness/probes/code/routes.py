@@ -62,8 +62,11 @@ def unauthenticated(apps: Iterable[App]) -> list[Finding]:
             if kind is None or route.authenticated:
                 continue
             level = Level.ERROR if kind in SEVERE_KINDS else Level.WARNING
-            what = f"{route.method} {route.path}" if route.kind != "docs" else \
-                f"API documentation {route.path}"
+            what = f"{route.method} {route.path}"
+            if route.kind == "docs":
+                paths = [r.path for r in app.routes if r.kind == "docs" and r.line == route.line
+                         and r.file == route.file]
+                what = "API documentation " + ", ".join(paths)
             found.append(Finding("", f"{kind} route {what} ({route.handler}) is reachable "
                                  f"without authentication: {_why(route)}", route.file,
                                  route.line, level=level))
