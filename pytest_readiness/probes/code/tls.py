@@ -54,7 +54,8 @@ def is_verification_setting(name: str) -> bool:
     if not (parts & _TLS_PARTS and names.negates_verification(last)):
         return False
     # NO_SSL / DISABLE_TLS turn TLS off altogether: another rule's business.
-    return bool(parts & _VERIFY_PARTS) or bool(parts & {"skip", "ignore", "insecure"})
+    return bool(parts & _VERIFY_PARTS) or bool(parts & {"ignore", "insecure"}) or any(
+        p.startswith("skip") for p in parts)
 
 
 def _finding(m: pyast.Module, rule: str, message: str, line: int) -> Finding:
