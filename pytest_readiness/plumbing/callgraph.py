@@ -15,15 +15,15 @@ A call becomes an edge only when its target is known without running anything:
 - ``self.attr.m()`` when every assignment to ``self.attr`` in the class gives one class
   (``self.attr = Class(...)``, or a parameter annotated with the class);
 - ``x.m()`` for a parameter annotated with a class, or a name bound to ``Class(...)``;
-- ``app.state.name.m()`` / ``app[KEY].m()`` when the whole package stores exactly one
-  class under that name or key (``app.state.name = Class(...)``, ``app[KEY] = Class(...)``),
-  also through a local ``state = request.app.state``.
+- ``app.state.name.m()`` when the whole package stores exactly one class under that
+  name (``app.state.name = Class(...)``), also through a local ``state = request.app.state``.
 
 Calls to other libraries are kept as leaves with their resolved dotted name
 (``psycopg2.connect``, ``boto3.client().put_object``; an attribute derived from a client,
 ``self.events = client[db].events``, keeps the client's name). What is NOT resolved, and
 so gives no edge (never a guess): dynamic dispatch on values of unknown type, ``getattr``
-and other computed callees, functions passed as values (``asyncio.to_thread(f)``,
+and other computed callees, subscripted receivers (``app[KEY].m()``, ``d["k"].m()``),
+functions passed as values (``asyncio.to_thread(f)``,
 callbacks), decorators that replace a function, nested functions and lambdas (their
 calls belong to no node), and names that two assignments bind to different classes.
 
@@ -184,7 +184,7 @@ def build(modules: Iterable[pyast.Module]) -> CallGraph:
 
 
 class _Stores:
-    """What the package keeps on its app object: ("state", name) / ("item", KEY) -> class."""
+    """What the package keeps on its app object: ("state", name) -> class."""
 
     def __init__(self) -> None:
         self.by_key: dict[tuple[str, str], str] = {}
@@ -413,14 +413,7 @@ class _ModuleGraph:
 
 
 def _store_key(node: ast.expr, aliases: dict[str, ast.expr]) -> tuple[str, str] | None:
-    """("state", name) for ``<x>.state.name``, ("item", KEY) for ``<x>[KEY]``."""
-    if isinstance(node, ast.Subscript):
-        key = node.slice
-        if isinstance(key, ast.Name):
-            return "item", key.id
-        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            return "item", key.value
-        return None
+    """("state", name) for ``<x>.state.name``."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
             and node.value.id in aliases:
         base = pyast.dotted(aliases[node.value.id], {})

@@ -66,7 +66,7 @@ def blocking_rule(name: str) -> tuple[str, str] | None:
             and last in SQLALCHEMY_CALLS):
         return "sync-db", "a synchronous SQLAlchemy session; use sqlalchemy.ext.asyncio"
     if top in ("boto3", "botocore") and "()." in name and not last.startswith("_"):
-        return "sync-http", "boto3 is synchronous; use aioboto3 or asyncio.to_thread"
+        return "sync-http", "boto3 is synchronous; use aioboto3"
     if name in FILE_IO or (last in PATH_IO and "Path" in name):
         return "file-io", "file I/O blocks; use aiofiles or asyncio.to_thread"
     return None
@@ -99,6 +99,22 @@ def _step(graph: callgraph.CallGraph, call: callgraph.Call) -> str:
     return f"{fn.module.rel}:{call.line} {fn.name}"
 
 
+def _awaited_by(graph: callgraph.CallGraph, callers: dict[str, list[callgraph.Call]],
+                qualname: str) -> list[callgraph.Call]:
+    """The chain of async functions calling ``qualname``, up to one nobody calls (the
+    handler, for the message): the first caller each time, bounded."""
+    chain: list[callgraph.Call] = []
+    seen = {qualname}
+    while len(chain) < callgraph.MAX_DEPTH:
+        up = next((c for c in callers.get(qualname, ()) if c.caller not in seen
+                   and graph.functions[c.caller].is_async), None)
+        if up is None:
+            break
+        chain.insert(0, up)
+        seen.add(qualname := up.caller)
+    return chain
+
+
 def blocking_paths(graph: callgraph.CallGraph, live: Callable[[str], bool] | None = None
                    ) -> list[Finding]:
     """Blocking calls in sync functions that an ``async def`` reaches by plain calls: one
@@ -122,11 +138,14 @@ def blocking_paths(graph: callgraph.CallGraph, live: Callable[[str], bool] | Non
             if known is None or (known[4] is root and call.line < known[0]):
                 first[call.caller] = (call.line, path, call, rule, root)
     found = []
+    callers = graph.callers() if first else {}
     for _, path, call, rule, root in first.values():
         fn = graph.functions[call.caller]
+        path = [*_awaited_by(graph, callers, root.qualname), *path]
         steps = " -> ".join([*(_step(graph, c) for c in path), _step(graph, call)])
         found.append(Finding(
-            rule[0], f"{call.name}() reached from async def {root.name} on the event "
+            rule[0], f"{call.name}() reached from async def "
+            f"{graph.functions[path[0].caller].name} on the event "
             f"loop: {steps} -> {call.name}; {rule[1]} (or run the call with "
             "asyncio.to_thread)", fn.module.rel, call.line,
             snippet(fn.module.line(call.line)), Level.ERROR))
