@@ -426,7 +426,10 @@ def _store_key(node: ast.expr, aliases: dict[str, ast.expr]) -> tuple[str, str] 
 
 def _assigns(module: pyast.Module, fn: ast.AST) -> list[ast.Assign | ast.AnnAssign]:
     first, last = getattr(fn, "lineno", 0), getattr(fn, "end_lineno", 0) or 0
-    return [n for n in module.of(ast.Assign, ast.AnnAssign) if first <= n.lineno <= last]
+    found: list[ast.Assign | ast.AnnAssign] = [
+        *module.of(ast.Assign), *module.of(ast.AnnAssign)]
+    return sorted((n for n in found if first <= n.lineno <= last),
+                  key=lambda n: (n.lineno, n.col_offset))
 
 
 def _annotations(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:

@@ -11,7 +11,6 @@ from pytest_readiness.plumbing import callgraph, pyast
 from pytest_readiness.plumbing.findings import summary
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.probes.code import resilience
-from pytest_readiness.probes.deployment import compose
 
 pytestmark = pytest.mark.readiness(section="External Service Resilience", category="resilience")
 

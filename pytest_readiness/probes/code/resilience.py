@@ -463,6 +463,8 @@ def _module_state(module: pyast.Module) -> dict[str, StateDef]:
     assert module.tree is not None
     found: dict[str, StateDef] = {}
     for stmt in module.tree.body:
+        targets: list[ast.expr]
+        value: ast.expr | None
         if isinstance(stmt, ast.Assign):
             targets, value = stmt.targets, stmt.value
         elif isinstance(stmt, ast.AnnAssign):
@@ -492,7 +494,12 @@ def _mutations(module: pyast.Module, names: set[str]) -> Iterator[tuple[str, int
                 func.attr in MUTATORS:
             yield func.value.id, call.line
     for node in module.of(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
-        targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        else:
+            continue
         for target in targets:
             if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
                     and target.value.id in names and inside(node.lineno):
