@@ -34,6 +34,7 @@ the graph says ``truncated``); searches stop at :data:`MAX_DEPTH` calls.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -204,6 +205,21 @@ class _ModuleGraph:
         self.relative: dict[str, str] = {}  # local name -> dotted origin (relative imports)
         self.local_classes: dict[str, str] = {}
         self.local_functions: dict[str, str] = {}
+        self._assign_lines: list[int] | None = None
+        self._assign_nodes: list[ast.Assign | ast.AnnAssign] = []
+
+    def assigns(self, fn: ast.AST) -> list[ast.Assign | ast.AnnAssign]:
+        """The assignments inside ``fn``'s lines, in source order (bisected: a module
+        with thousands of functions is not scanned once per function)."""
+        if self._assign_lines is None:
+            found: list[ast.Assign | ast.AnnAssign] = [*self.m.of(ast.Assign),
+                                                       *self.m.of(ast.AnnAssign)]
+            found.sort(key=lambda n: (n.lineno, n.col_offset))
+            self._assign_nodes, self._assign_lines = found, [n.lineno for n in found]
+        first, last = getattr(fn, "lineno", 0), getattr(fn, "end_lineno", 0) or 0
+        lines = self._assign_lines
+        return self._assign_nodes[bisect.bisect_left(lines, first):
+                                  bisect.bisect_right(lines, last)]
 
     # --- nodes ----------------------------------------------------------------------
     def define(self) -> None:
@@ -287,7 +303,7 @@ class _ModuleGraph:
 
     def _attrs(self, cls: Class, method: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         params = _annotations(method)
-        for node in _assigns(self.m, method):
+        for node in self.assigns(method):
             value = node.value
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -341,7 +357,8 @@ class _ModuleGraph:
             if fn is None:
                 continue
             if id(fn.node) not in locals_of:
-                locals_of[id(fn.node)] = (_annotations(fn.node), _local_aliases(self.m, fn.node))
+                locals_of[id(fn.node)] = (_annotations(fn.node),
+                                          _local_aliases(self.assigns(fn.node)))
             params, aliases = locals_of[id(fn.node)]
             call = self._resolve(fn, site, params, aliases, stores)
             if call is None:
@@ -424,25 +441,17 @@ def _store_key(node: ast.expr, aliases: dict[str, ast.expr]) -> tuple[str, str] 
     return ("state", match.group(1)) if match else None
 
 
-def _assigns(module: pyast.Module, fn: ast.AST) -> list[ast.Assign | ast.AnnAssign]:
-    first, last = getattr(fn, "lineno", 0), getattr(fn, "end_lineno", 0) or 0
-    found: list[ast.Assign | ast.AnnAssign] = [
-        *module.of(ast.Assign), *module.of(ast.AnnAssign)]
-    return sorted((n for n in found if first <= n.lineno <= last),
-                  key=lambda n: (n.lineno, n.col_offset))
-
-
 def _annotations(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:
     args = fn.args
     return {a.arg: a.annotation for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
             if a.annotation is not None}
 
 
-def _local_aliases(module: pyast.Module, fn: ast.AST) -> dict[str, ast.expr]:
+def _local_aliases(assigns: list[ast.Assign | ast.AnnAssign]) -> dict[str, ast.expr]:
     """Names a function binds once to an attribute chain (``state = request.app.state``)."""
     found: dict[str, ast.expr] = {}
     twice: set[str] = set()
-    for node in _assigns(module, fn):
+    for node in assigns:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
                 isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
