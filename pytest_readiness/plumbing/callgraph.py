@@ -205,6 +205,7 @@ class _ModuleGraph:
         self.relative: dict[str, str] = {}  # local name -> dotted origin (relative imports)
         self.local_classes: dict[str, str] = {}
         self.local_functions: dict[str, str] = {}
+        self.imported = {v.split(".", 1)[0] for v in module.aliases.values()}
         self._assign_lines: list[int] | None = None
         self._assign_nodes: list[ast.Assign | ast.AnnAssign] = []
 
@@ -317,7 +318,8 @@ class _ModuleGraph:
                 else:
                     cls.attrs[target.attr] = kind if known in (None, kind) else _CONFLICT
 
-    def _value_type(self, value: ast.expr | None, params: dict[str, ast.expr]) -> str | None:
+    def _value_type(self, value: ast.expr | None, params: dict[str, ast.expr | None]
+                    ) -> str | None:
         """A class of the codebase, "lib:<dotted>" for a library object, None unknown."""
         if isinstance(value, ast.Await):
             value = value.value
@@ -351,7 +353,7 @@ class _ModuleGraph:
     # --- calls ----------------------------------------------------------------------
     def resolve_calls(self, stores: _Stores) -> None:
         by_node = {id(f.node): f for f in self.g.functions.values() if f.module is self.m}
-        locals_of: dict[int, tuple[dict[str, ast.expr], dict[str, ast.expr]]] = {}
+        locals_of: dict[int, tuple[dict[str, ast.expr | None], dict[str, ast.expr]]] = {}
         for site in self.m.calls:
             fn = by_node.get(id(site.function)) if site.function is not None else None
             if fn is None:
@@ -371,7 +373,7 @@ class _ModuleGraph:
                 self.g.edges += 1
             self.g.calls.setdefault(fn.qualname, []).append(call)
 
-    def _resolve(self, fn: Function, site: pyast.CallSite, params: dict[str, ast.expr],
+    def _resolve(self, fn: Function, site: pyast.CallSite, params: dict[str, ast.expr | None],
                  aliases: dict[str, ast.expr], stores: _Stores) -> Call | None:
         func = site.node.func
         # receiver.method(): self, a typed parameter, an app store
@@ -382,9 +384,12 @@ class _ModuleGraph:
                     return Call(fn.qualname, site.line, site, name=f"{owner[4:]}.{func.attr}")
                 method = self.g.method(owner, func.attr)
                 return Call(fn.qualname, site.line, site, callee=method) if method else None
-        head = site.name.split(".", 1)[0]
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        head = root.id if isinstance(root, ast.Name) else ""
         if head in ("self", "cls") or head in params or head in aliases:
-            return None  # a receiver of unknown type: no guess
+            return None  # a receiver of unknown type (not what pyast's bindings say): no guess
         name = self.absolute(site.name)
         if "()." in name:
             owner, _, attr = name.rpartition("().")
@@ -396,15 +401,11 @@ class _ModuleGraph:
         if found is not None:
             target = found[1] if found[0] == "function" else self.g.method(found[1], "__init__")
             return Call(fn.qualname, site.line, site, callee=target) if target else None
-        if name.split(".", 1)[0] in self.m.aliases.values() or self._imported(name):
-            return Call(fn.qualname, site.line, site, name=name)
-        return Call(fn.qualname, site.line, site, name=name) if "." not in name else None
+        if "." not in name or name.split(".", 1)[0] in self.imported:
+            return Call(fn.qualname, site.line, site, name=name)  # a builtin or a library
+        return None
 
-    def _imported(self, name: str) -> bool:
-        head = name.split(".", 1)[0]
-        return any(v == head or v.startswith(head + ".") for v in self.m.aliases.values())
-
-    def _receiver(self, fn: Function, node: ast.expr, params: dict[str, ast.expr],
+    def _receiver(self, fn: Function, node: ast.expr, params: dict[str, ast.expr | None],
                   aliases: dict[str, ast.expr], stores: _Stores) -> str | None:
         """The class (or "lib:name") of a call's receiver, when it is known."""
         if isinstance(node, ast.Name) and node.id in ("self", "cls") and fn.cls:
@@ -441,10 +442,13 @@ def _store_key(node: ast.expr, aliases: dict[str, ast.expr]) -> tuple[str, str] 
     return ("state", match.group(1)) if match else None
 
 
-def _annotations(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:
+def _annotations(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr | None]:
+    """Every parameter and its annotation (None when it has none): a parameter's type is
+    its annotation or unknown, never what a module-level name of the same name holds."""
     args = fn.args
-    return {a.arg: a.annotation for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
-            if a.annotation is not None}
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs,
+             *(a for a in (args.vararg, args.kwarg) if a is not None)]
+    return {a.arg: a.annotation for a in every if a.arg not in ("self", "cls")}
 
 
 def _local_aliases(assigns: list[ast.Assign | ast.AnnAssign]) -> dict[str, ast.expr]:

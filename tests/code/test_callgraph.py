@@ -78,6 +78,8 @@ def test_app_stores_resolve_only_when_unique() -> None:
     "def g():\n    def f():\n        pass\n    f()\n",
     "class A:\n    def f(self):\n        pass\nAPP = {}\ndef g():\n    APP['a'] = A()\n"
     "    APP['a'].f()\n",
+    # a parameter is not the module-level name it shares a name with
+    "class A:\n    def f(self):\n        pass\na = A()\ndef g(a):\n    a.f()\n",
     "class A:\n    def __init__(self, x):\n        self.x = x\n    def g(self):\n"
     "        self.x.f()\ndef f():\n    pass\n",
 ])
