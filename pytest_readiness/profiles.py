@@ -64,6 +64,9 @@ HARDENING: dict[str, str] = {
     "compose.read-only-rootfs": "read_only: true (CIS Docker 5.12)",
     "compose.images-pinned:digest": "images pinned by digest, not only by tag (CIS Docker 5.27)",
     "dockerfile.base-pinned:digest": "base images pinned by digest (CIS Docker 4.2)",
+    "compose.resource-limits:cpu": "a CPU limit besides the memory limit (CIS Docker 5.11; "
+                                   "CPU is compressible, memory is not: CIS 5.10 stays an "
+                                   "error)",
 }
 
 BASELINE = Profile(
@@ -88,7 +91,7 @@ RESTRICTED = Profile(
         "compose.depends-on-healthy": Level.ERROR,
         "compose.healthcheck": Level.ERROR,
         "compose.restart-policy": Level.ERROR,
-        "compose.resource-limits": Level.ERROR,  # CPU limits too
+        "compose.resource-limits": Level.ERROR,
         "dockerfile.healthcheck": Level.ERROR,
         "dockerfile.non-root-user": Level.ERROR,
         "auth.jwt-secret-strength": Level.ERROR,
