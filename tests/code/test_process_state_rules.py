@@ -101,3 +101,11 @@ def test_suite_notes_without_replicas(run_suite) -> None:
 def test_suite_skips_without_state(run_suite) -> None:
     run = run_suite("resilience", {"shop/a.py": "X = {}\n"})
     assert run.outcome("resilience.process-local-state") == "skip"
+
+
+def test_replicas_of_a_service_not_running_the_code_do_not_count(run_suite) -> None:
+    other = COMPOSE.replace("registry.example.com/api:1", "redis:7").replace(
+        '["gunicorn", "-w", "2", "shop.wsgi"]', '["redis-server"]')
+    run = run_suite("resilience", {**FILES, "compose.yaml": other})
+    assert run.outcome("resilience.process-local-state") == "pass"
+    assert "no evidence" in run.check("resilience.process-local-state")["evidence"]["processes"]
