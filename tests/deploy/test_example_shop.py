@@ -27,6 +27,7 @@ EXPECTED = {
     ("ci.dependencies-pinned", "shop"): ("fail", [".github/workflows/ci.yml:11"]),
     ("ci.security-scan", "shop"): ("warn", [".github/workflows/ci.yml:31"]),
     ("monitoring.alert-rules", "shop"): ("fail", ["monitoring/rules/shop.rules.yml:14"]),
+    ("monitoring.health-can-fail", "shop"): ("warn", ["api/shop/main.py:34"]),
     ("ops.capacity-planning", "shop"): ("fail", ["docs/capacity.md:1"]),
     ("ops.doc-scripts-exist", "shop"): ("fail", ["docs/backup-restore.md:14"]),
 }
