@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_readiness.plumbing import pyast
@@ -376,7 +376,6 @@ def apply_gates(routes: list[Route], gates: list[Gate]) -> list[Route]:
     """Routes with the registered auth gates applied, and the exclusions that exempt them."""
     auth = [g for g in gates if g.registered and g.authenticates]
     out = []
-    from dataclasses import replace
     for r in routes:
         exempt = ""
         for g in auth:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.webapps import App, Route
+from pytest_readiness.plumbing.webapps.model import sensitive_kind
 from pytest_readiness.vocabulary import Level
 
 SEVERE_KINDS = ("admin", "debug")
@@ -84,8 +85,6 @@ def unauthenticated(apps: Iterable[App]) -> list[Finding]:
 
 
 def _rpc_kind(method: str) -> str | None:
-    from pytest_readiness.plumbing.webapps.model import sensitive_kind
-
     return sensitive_kind(method.replace("grpc.health", ""))
 
 
