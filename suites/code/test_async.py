@@ -25,8 +25,9 @@ def test_no_blocking_calls_in_async_functions(inventory: Inventory, readiness: R
     readiness.evidence(python_files=len(modules), async_functions=async_functions)
     if not async_functions:
         pytest.skip("not applicable: no async def in this codebase")
-    readiness.conclude(async_.blocking_calls(modules), "blocking call(s) on the event loop",
-                       warning="possibly blocking call(s)", code=True)
+    readiness.conclude([*async_.blocking_calls(modules), *pyast.not_analysed(inventory)],
+                       "blocking call(s) on the event loop",
+                       warning=pyast.said("possibly blocking call(s)"), code=True)
 
 
 @pytest.mark.readiness(id="async.sync-driver-imports", severity="medium",
@@ -37,5 +38,6 @@ def test_async_codebase_imports_no_sync_drivers(codebase: CodebaseTarget, invent
     """A codebase declared async imports no synchronous DB driver or HTTP client."""
     if not codebase.spec.async_:
         pytest.skip("not applicable: the codebase is not declared async (codebases[].async)")
-    readiness.conclude(async_.sync_driver_imports(pyast.modules(inventory)),
-                       "sync driver import(s)", code=True)
+    readiness.conclude([*async_.sync_driver_imports(pyast.modules(inventory)),
+                        *pyast.not_analysed(inventory)], "sync driver import(s)",
+                       warning=pyast.said("sync driver import(s) (warning)"), code=True)

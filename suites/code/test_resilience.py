@@ -45,9 +45,10 @@ def test_http_calls_have_explicit_timeouts(inventory: Inventory, readiness: Reco
         states[c.library][c.timeout] += 1
     readiness.evidence(http_calls=states, library_defaults={
         lib: resilience.DEFAULTS[lib][0] for lib in states})
-    readiness.conclude(resilience.timeout_findings(calls, pyast.lines_of(inventory)),
-                       "call(s) that can wait forever",
-                       warning="call(s) rely on the library's default timeout", code=True)
+    readiness.conclude([*resilience.timeout_findings(calls, pyast.lines_of(inventory)),
+                        *pyast.not_analysed(inventory)], "call(s) that can wait forever",
+                       warning=pyast.said("call(s) rely on the library's default timeout"),
+                       code=True)
 
 
 @pytest.mark.readiness(id="resilience.retry-backoff", levels=resilience.RETRY_LEVELS,
@@ -66,7 +67,8 @@ def test_outbound_calls_retry_with_backoff(inventory: Inventory, readiness: Reco
     if found:
         return
     readiness.conclude(
-        resilience.site_findings(sites, "no retry with backoff anywhere in live code"),
+        [*resilience.site_findings(sites, "no retry with backoff anywhere in live code"),
+         *pyast.not_analysed(inventory)],
         lambda errors: f"{len(errors)} outbound call site(s) and no retry with backoff anywhere "
                        f"in live Python code{_said_not_read(inventory)}: {summary(errors, 5)}",
         code=True)
@@ -90,13 +92,14 @@ def test_circuit_breaker_used_on_production_path(inventory: Inventory,
                        languages_not_read=_not_read(inventory))
     if not breakers.defined:
         readiness.conclude(
-            resilience.site_findings(sites, "no circuit breaker in the codebase"),
+            [*resilience.site_findings(sites, "no circuit breaker in the codebase"),
+             *pyast.not_analysed(inventory)],
             lambda errors: f"no circuit breaker for the outbound calls in Python code"
                            f"{_said_not_read(inventory)}: {summary(errors, 5)}",
             code=True)
     elif not breakers.used:
         readiness.conclude(
-            resilience.unused_breaker_findings(breakers),
+            [*resilience.unused_breaker_findings(breakers), *pyast.not_analysed(inventory)],
             lambda _: "circuit breaker defined but never used on a production path: "
                       + ", ".join(f"{m.file} {m.detail}" for m in breakers.defined[:5]),
             code=True)
@@ -114,5 +117,6 @@ def test_grpc_channels_have_keepalive(inventory: Inventory, readiness: Recorder)
     readiness.evidence(channels=len(channels),
                        with_keepalive=sum(bool(c.keepalive) for c in channels),
                        languages_not_read=_not_read(inventory))
-    readiness.conclude(resilience.keepalive_findings(channels), "channel(s) without keepalive",
+    readiness.conclude([*resilience.keepalive_findings(channels), *pyast.not_analysed(inventory)],
+                       "channel(s) without keepalive",
                        warning=lambda warnings: summary(warnings, 5), code=True)

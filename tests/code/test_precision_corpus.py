@@ -198,6 +198,13 @@ def test_every_rule_exactly_on_a_messy_tree(seed: int, pytester: pytest.Pytester
     found = [(f["rule"], f["file"], f.get("line"), f["level"], f.get("snippet", ""))
              for c in checks for f in c["evidence"].get("findings", [])]
     actual = {(r, file, line, level) for r, file, line, level, _ in found if level != "note"}
+    # The file no parser reads is said by every AST check that judged the code (a warning:
+    # production); retry and circuit breaker found theirs in what was read, and pass.
+    expected = expected | {(check, "app/broken.py", 1, "warning") for check in (
+        "async.blocking-calls", "auth.cors-credentials", "auth.default-admin",
+        "auth.events-logged", "auth.jwt-secret-strength", "auth.password-hashing",
+        "auth.tls-verification", "auth.token-revocation", "pools.explicit-size",
+        "resilience.grpc-keepalive", "resilience.http-timeout")}
     assert sorted(actual - expected) == [], "false positives"
     assert sorted(expected - actual) == [], "missed"
     assert all(snippet for *_, level, snippet in found if level != "note")
@@ -210,7 +217,7 @@ def test_every_rule_exactly_on_a_messy_tree(seed: int, pytester: pytest.Pytester
         "secrets.template-values": "skip", "secrets.config-keys": "skip",  # no templates
         "auth.tls-verification": "fail", "auth.cors-credentials": "fail",
         "auth.jwt-secret-strength": "fail", "auth.default-admin": "fail",
-        "auth.password-hashing": "fail", "auth.token-revocation": "pass",
+        "auth.password-hashing": "fail", "auth.token-revocation": "warn",  # broken.py
         "auth.events-logged": "warn", "async.blocking-calls": "fail",
         "async.sync-driver-imports": "skip", "resilience.http-timeout": "fail",
         "resilience.retry-backoff": "pass", "resilience.circuit-breaker": "pass",
