@@ -42,6 +42,7 @@ _ENV_CASTS = frozenset({"str", "bool", "int", "float", "list", "tuple", "dict", 
                         "db", "db_url", "cache", "cache_url", "email", "email_url", "path",
                         "search_url", "decimal", "datetime", "date", "timedelta", "log_level",
                         "uuid", "enum"})
+DEFAULT_PARAMS = frozenset({"default", "fallback", "default_value", "otherwise"})
 _CASTS = frozenset({"str", "bool", "int", "float", "strtobool", "distutils.util.strtobool"})
 
 
@@ -191,8 +192,9 @@ def helpers_of(module: pyast.Module, known: dict[str, Helper] | None = None) -> 
                 continue
             default_param = next((names.index(n) for n in _names_in(default) if n in names),
                                  None)
-            if default_param is None and not has:
-                default_param = next((i for i, n in enumerate(names) if n == "default"), None)
+            if default_param is None:  # returned when the variable is unset or empty
+                default_param = next((i for i, n in enumerate(names) if n in DEFAULT_PARAMS),
+                                     None)
             out.append(Helper(fn.name, stem, tuple(names), names.index(key_node.id),
                               default_param, tuple(defaults),
                               default if has and default_param is None else None))

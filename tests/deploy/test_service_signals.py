@@ -133,3 +133,15 @@ def test_polyglot_tree_warns_and_names_what_was_not_looked_at(run_suite) -> None
     for check in ("monitoring.health-endpoint", "monitoring.metrics-endpoint"):
         assert run.outcome(check) == "warn"
         assert "(Go, Java not looked at)" in run.check(check)["message"]
+
+
+@pytest.mark.parametrize("name", ["grpc", "grpc_aio"])
+def test_framework_grpc_apps_serve_health(name: str) -> None:
+    """The clean gRPC apps of tests/frameworks register the health service on their server."""
+    from tests.frameworks import catalog
+
+    root = catalog.app(name).root
+    modules = [pyast.parse(p.read_text(encoding="utf-8"), p.relative_to(root).as_posix())
+               for p in sorted(root.rglob("*.py"))]
+    found = observability.signals(modules)
+    assert found.grpc_servers and found.grpc_health
