@@ -398,7 +398,8 @@ _JS = (re.compile(rf"\bprocess\.env\.(?P<name>{_NAME})(?P<default>\s*(?:\|\||\?\
        re.compile(rf"\bimport\.meta\.env\.(?P<name>{_NAME})(?P<default>\s*(?:\|\||\?\?))?"),
        re.compile(rf"\bDeno\.env\.get\(\s*['\"](?P<name>{_NAME})['\"]\s*\)"
                   r"(?P<default>\s*(?:\|\||\?\?))?"),
-       re.compile(rf"\bBun\.env\.(?P<name>{_NAME})(?P<default>\s*(?:\|\||\?\?))?"))
+       re.compile(rf"\bBun\.env\.(?P<name>{_NAME})(?P<default>\s*(?:\|\||\?\?))?"),
+       re.compile(rf"\b__ENV\.(?P<name>{_NAME})(?P<default>\s*(?:\|\||\?\?))?"))  # k6
 _JS_DESTRUCTURED = re.compile(r"\{(?P<names>[^{}]{1,400})\}\s*=\s*"
                               r"(?:process\.env|import\.meta\.env)\b")
 _GO = (re.compile(rf"\bos\.Getenv\(\s*\"(?P<name>{_NAME})\"\s*\)"),
@@ -411,6 +412,9 @@ _RUST = (re.compile(rf"\b(?:std::)?env::var(?:_os)?\(\s*\"(?P<name>{_NAME})\"\s*
          re.compile(rf"\b(?:option_)?env!\(\s*\"(?P<name>{_NAME})\"\s*\)"))
 _RUBY = (re.compile(rf"\bENV\[\s*['\"](?P<name>{_NAME})['\"]\s*\](?P<default>\s*\|\|)?"),
          re.compile(rf"\bENV\.fetch\(\s*['\"](?P<name>{_NAME})['\"](?P<default>\s*,|\s*\)\s*\{{)?"))
+_C = (re.compile(rf"\b(?:std::)?(?:secure_)?getenv\(\s*\"(?P<name>{_NAME})\"\s*\)"),)
+_ELIXIR = (re.compile(rf"\bSystem\.(?:get_env|fetch_env!?)\(\s*\"(?P<name>{_NAME})\""
+                      r"(?P<default>\s*,|\)\s*\|\|)?"),)
 _PHP = (re.compile(rf"\bgetenv\(\s*['\"](?P<name>{_NAME})['\"]\s*\)"),
         re.compile(rf"\$_(?:ENV|SERVER)\[\s*['\"](?P<name>{_NAME})['\"]\s*\]"),
         re.compile(rf"\benv\(\s*['\"](?P<name>{_NAME})['\"](?P<default>\s*,)?"))
@@ -419,13 +423,17 @@ _SHELL = (re.compile(rf"\$\{{(?P<name>{_NAME})(?P<default>:?[-=+])?"),
           re.compile(rf"(?<![\\$])\$(?P<name>{_NAME})"))
 # Spring and MicroProfile placeholders, resolved from the environment: ${X} / ${X:default}.
 _PLACEHOLDER = (re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?P<default>:)?"),)
+# The OpenTelemetry Collector's configuration: ${env:X} / ${env:X:-default}.
+_COLLECTOR = (re.compile(rf"\$\{{env:(?P<name>{_NAME})(?P<default>:-)?"),)
 
 LANGUAGES: dict[str, tuple[str, tuple[re.Pattern[str], ...]]] = {
     **{s: ("JavaScript/TypeScript", _JS) for s in (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts",
                                                    ".cts", ".tsx", ".vue", ".svelte", ".astro")},
     ".go": ("Go", _GO), ".java": ("Java", _JAVA), ".kt": ("Kotlin", _JAVA),
     ".scala": ("Scala", _JAVA), ".cs": ("C#", _DOTNET), ".rs": ("Rust", _RUST),
-    ".rb": ("Ruby", _RUBY), ".php": ("PHP", _PHP),
+    ".rb": ("Ruby", _RUBY), ".php": ("PHP", _PHP), ".ex": ("Elixir", _ELIXIR),
+    ".exs": ("Elixir", _ELIXIR),
+    **{s: ("C/C++", _C) for s in (".c", ".cc", ".cpp", ".cxx", ".h", ".hpp")},
     **{s: ("shell", _SHELL) for s in (".sh", ".bash", ".zsh", ".ksh", ".envrc")},
     **{s: ("template", _SHELL) for s in (".template", ".tmpl", ".tpl")},
 }
@@ -441,11 +449,26 @@ def language_of(rel: str) -> tuple[str, tuple[re.Pattern[str], ...]] | None:
         return "shell", _SHELL
     if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
         return "Dockerfile", _SHELL  # CMD/ENTRYPOINT/RUN expand $X in the container's shell
+    if ".tmpl." in name or ".template." in name:  # envsubst and gomplate templates
+        return "template", _SHELL
     if re.match(r"application(?:-\w+)?\.(?:properties|ya?ml)$", name) or \
             name == "microprofile-config.properties":
         return "Spring/MicroProfile config", _PLACEHOLDER
     dot = name.rfind(".")
-    return LANGUAGES.get(name[dot:]) if dot > 0 else None
+    found = LANGUAGES.get(name[dot:]) if dot > 0 else None
+    if found is None and name.endswith((".yml", ".yaml")):
+        return "${env:X} in config", _COLLECTOR  # the OpenTelemetry Collector's syntax
+    return found
+
+
+_QUOTED = re.compile(r"[\"'`]([A-Z][A-Z0-9]*_[A-Z0-9_]*|[A-Z]{3,})[\"'`]")
+
+
+def quoted_names(text: str) -> set[str]:
+    """Upper-case names written as string literals (``mustMapEnv(&a, "EMAIL_ADDR")``,
+    ``settings["API_URL"]``): a variable named in code is used by some helper of it, in
+    any language, even when the read itself is not recognised."""
+    return set(_QUOTED.findall(text))
 
 
 def text_reads(rel: str, text: str) -> list[EnvRead]:

@@ -187,7 +187,8 @@ def test_deployment_env_vars_are_read(codebase: CodebaseTarget, inventory: Inven
     projects, _ = readiness_context.production_compose(codebase)
     others = envvars.other_reads(inventory)
     consumed = envvars.interpolated_names(
-        [text for p in projects for text in p.model.texts.values()]) | {r.name for r in others}
+        [text for p in projects for text in p.model.texts.values()]) | {
+        r.name for r in others} | envvars.named_in_code(inventory)
     patterns = imagevars.consumed_by(envvars.project_images(list(projects)))
     extra = envvars.unused(envvars.code_reads(inventory), provided, consumed, patterns)
     readiness.evidence(unused=sorted({s.name for s in extra}),

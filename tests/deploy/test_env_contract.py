@@ -30,6 +30,13 @@ from tests.deploy.conftest import write_tree
      [("DB_URL", True)]),
     ("Dockerfile", 'CMD ["sh", "-c", "uvicorn app:app --port $APP_PORT"]', [("APP_PORT", False)]),
     ("web/dist/app.min.js", 'process.env.BUNDLED', []),
+    ("load/script.js", "const BASE = __ENV.K6_TARGET_URL || 'http://x'", [("K6_TARGET_URL", True)]),
+    ("ui/config/runtime.exs", 'host = System.get_env("PHX_HOST") || "example.com"',
+     [("PHX_HOST", True)]),
+    ("currency/server.cpp", 'const char* v = std::getenv("VERSION");', [("VERSION", False)]),
+    ("proxy/envoy.tmpl.yaml", "address: ${GRAFANA_HOST}", [("GRAFANA_HOST", False)]),
+    ("otel-collector/otelcol-config.yml", "endpoint: ${env:OTEL_COLLECTOR_HOST}:4317",
+     [("OTEL_COLLECTOR_HOST", False)]),
     ("README.md", "Set $DATABASE_URL", []),
 ])
 def test_reads_in_other_languages(rel: str, line: str, expected: list[tuple[str, bool]]) -> None:
@@ -61,6 +68,11 @@ def test_helpers_and_or_defaults_make_the_contract(tmp_path: Path) -> None:
                      "REGION": (True, "os.getenv")}
     provided = envvars.template_sets(inventory)
     assert envvars.missing(envvars.code_reads(inventory), provided) == []
+
+
+def test_names_quoted_in_code_of_any_language() -> None:
+    text = 'mustMapEnv(&svc.emailSvcAddr, "EMAIL_ADDR")\nlog("done")\nx := "a_b"\n'
+    assert envreads.quoted_names(text) == {"EMAIL_ADDR"}
 
 
 def test_images_consume_their_documented_variables() -> None:

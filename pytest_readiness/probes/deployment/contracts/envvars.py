@@ -74,6 +74,24 @@ def other_reads(inventory: Inventory) -> list[EnvRead]:
     return out
 
 
+SOURCE_SUFFIXES = (".py", ".go", ".java", ".kt", ".scala", ".cs", ".rs", ".rb", ".php", ".js",
+                   ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".ex", ".exs", ".c", ".cc", ".cpp",
+                   ".h", ".hpp", ".sh")
+
+
+def named_in_code(inventory: Inventory) -> set[str]:
+    """Upper-case names written as string literals in live source files of any language
+    (:func:`envreads.quoted_names`): used by a helper the model does not recognise."""
+    out: set[str] = set()
+    for file in inventory.files:
+        if file.rel.endswith(SOURCE_SUFFIXES) and not file.rel.endswith(".min.js") and \
+                context_of(file.rel) == "code":
+            text = inventory.text(file)
+            if text is not None:
+                out |= envreads.quoted_names(text)
+    return out
+
+
 # --- what the deployment provides ---------------------------------------------------
 
 

@@ -19,6 +19,8 @@ from pytest_readiness.probes.deployment import images
 _POSTGRES = ("POSTGRES_PASSWORD", "POSTGRES_USER", "POSTGRES_DB", "POSTGRES_INITDB_ARGS",
              "POSTGRES_INITDB_WALDIR", "POSTGRES_HOST_AUTH_METHOD", "POSTGRES_PASSWORD_FILE",
              "PGDATA")
+# Elasticsearch and OpenSearch take any setting as a dotted variable.
+_SEARCH = ("bootstrap.*", "cluster.*", "discovery.*", "node.*", "network.*", "http.*")
 # Repository (last path part, no tag) -> the variables its entrypoint or program reads.
 IMAGE_VARIABLES: dict[str, tuple[str, ...]] = {
     "postgres": _POSTGRES, "postgis": _POSTGRES, "timescaledb": _POSTGRES,
@@ -30,8 +32,11 @@ IMAGE_VARIABLES: dict[str, tuple[str, ...]] = {
     "mongo": ("MONGO_INITDB_*",), "mongodb": ("MONGODB_*",),
     "rabbitmq": ("RABBITMQ_*",), "grafana": ("GF_*",), "grafana-oss": ("GF_*",),
     "minio": ("MINIO_*",), "keycloak": ("KC_*", "KEYCLOAK_*"),
-    "nginx": ("NGINX_*",), "elasticsearch": ("ES_*", "ELASTIC_*", "xpack.*", "discovery.*"),
-    "kibana": ("ELASTICSEARCH_*", "KIBANA_*", "SERVER_*"), "opensearch": ("OPENSEARCH_*",),
+    "nginx": ("NGINX_*",), "elasticsearch": (*_SEARCH, "ES_*", "ELASTIC_*", "xpack.*"),
+    "kibana": ("ELASTICSEARCH_*", "KIBANA_*", "SERVER_*"),
+    "opensearch": (*_SEARCH, "OPENSEARCH_*", "DISABLE_INSTALL_DEMO_CONFIG",
+                   "DISABLE_SECURITY_PLUGIN", "plugins.*"),
+    "k6": ("K6_*",),
     "clickhouse-server": ("CLICKHOUSE_*",), "kafka": ("KAFKA_*", "CLUSTER_ID"),
     "zookeeper": ("ZOO_*",), "traefik": ("TRAEFIK_*",), "mailpit": ("MP_*",),
     "jaeger": ("COLLECTOR_*", "SPAN_STORAGE_TYPE", "QUERY_*", "METRICS_STORAGE_TYPE"),
@@ -49,7 +54,8 @@ RUNTIME_VARIABLES: tuple[str, ...] = (
     "http_proxy", "https_proxy", "no_proxy", "SENTRY_DSN", "SENTRY_ENVIRONMENT",
     "SENTRY_RELEASE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "GOOGLE_APPLICATION_CREDENTIALS",
-    "GRPC_*", "GODEBUG", "RUST_LOG", "RUST_BACKTRACE", "PYTHONWARNINGS", "PYTHONIOENCODING",
+    "GRPC_*", "GODEBUG", "GOMEMLIMIT", "GOGC", "RUST_LOG", "RUST_BACKTRACE", "PYTHONWARNINGS",
+    "PYTHONIOENCODING", "PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "PORT",
 )
 
 
