@@ -94,6 +94,7 @@ COMPOSE = """
           FEATURE_FLAGS: "a,b"
           GUNICORN_CMD_ARGS: "--workers 2"
           STALE_SETTING: "1"
+          UNUSED_FLAG: "1"
       web:
         build: ./web
         environment:
@@ -124,12 +125,14 @@ def test_env_unused_counts_every_language_and_image(run_suite) -> None:
         "web/Dockerfile": "FROM node:22\n",
         "web/src/api.ts": "export const base = import.meta.env.VITE_API_URL;\n",
         "worker/Dockerfile": "FROM golang:1.23\n",
+        "proxy/envoy.tmpl.yaml": "address: ${STALE_SETTING}\n",
         "worker/main.go": 'package main\nimport "os"\nvar q = os.Getenv("QUEUE_URL")\n'
                           'var p = os.Getenv("PORT")\n',
     })
     assert run.outcome("contracts.env-provided") == "pass"
     assert run.outcome("contracts.env-unused") == "warn"
     evidence = run.check("contracts.env-unused")["evidence"]
-    assert evidence["unused"] == ["ORPHAN", "STALE_SETTING"]
+    # STALE_SETTING is envsubst'ed into a template; ORPHAN (a template's) is a note
+    assert evidence["unused"] == ["ORPHAN", "UNUSED_FLAG"]
     assert "VITE_API_URL (JavaScript/TypeScript)" in evidence["read_by_other_languages"]
     assert "QUEUE_URL (Go)" in evidence["read_by_other_languages"]

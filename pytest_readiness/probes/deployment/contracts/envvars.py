@@ -61,13 +61,13 @@ def code_reads(inventory: Inventory) -> list[EnvRead]:
 
 
 def other_reads(inventory: Inventory) -> list[EnvRead]:
-    """Reads in the tree's other languages (live code only), by pattern; see
+    """Reads in the tree's other languages (live code and config templates), by pattern; see
     :func:`envreads.text_reads`."""
     out: list[EnvRead] = []
     for file in inventory.files:
         if file.rel.endswith(".py") or envreads.language_of(file.rel) is None or \
-                context_of(file.rel) != "code":
-            continue
+                context_of(file.rel) not in ("code", "template"):
+            continue  # templates (envoy.tmpl.yaml, nginx.conf.template) are envsubst input
         text = inventory.text(file)
         if text is not None:
             out += envreads.text_reads(file.rel, text)
