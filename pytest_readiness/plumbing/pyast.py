@@ -60,6 +60,7 @@ class Module:
     tree: ast.Module | None
     error: str | None = None
     parsed_by: str = "python"  # "libcst": newer syntax, rewritten (plumbing/newsyntax.py)
+    newer_syntax: str = ""  # where the running Python refused it ("line 36: ..."), if it did
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
     imports: list[tuple[str, int]] = field(default_factory=list)  # (module or name, line)
     bindings: dict[str, str] = field(default_factory=dict)  # "s" / "self.s" -> "requests.Session()"
@@ -128,7 +129,7 @@ def parse(text: str, rel: str = "<string>", path: Path | None = None,
           lines: list[str] | None = None) -> Module:
     """``text`` parsed and walked once; a file that does not parse is a Module whose
     ``error`` says where and why (never quoting the source)."""
-    parsed_by = "python"
+    parsed_by, refused = "python", ""
     try:
         tree = ast.parse(text, filename=rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
@@ -138,8 +139,9 @@ def parse(text: str, rel: str = "<string>", path: Path | None = None,
         newer = _newer_syntax(text, rel) if isinstance(exc, SyntaxError) else None
         if newer is None:
             return Module(rel, path or Path(rel), text, None, f"{where}{msg}", _lines=lines)
-        tree, parsed_by = newer, "libcst"
-    found = Module(rel, path or Path(rel), text, tree, _lines=lines, parsed_by=parsed_by)
+        tree, parsed_by, refused = newer, "libcst", f"{where}{msg}"
+    found = Module(rel, path or Path(rel), text, tree, _lines=lines, parsed_by=parsed_by,
+                   newer_syntax=refused)
     try:
         _Walker(found).run(tree)
     except RecursionError:  # a tree deeper than the walk can follow: not read, said so
@@ -162,15 +164,22 @@ def _newer_syntax(text: str, rel: str) -> ast.Module | None:
 
 
 NOT_ANALYSED = "not analysed: "
+READ_NEWER = ("analysed through LibCST, in syntax newer than this Python (plumbing/newsyntax.py)"
+              ": ")
 
 
 def not_analysed(inventory: Inventory) -> list[Finding]:
     """A warning per Python file of the codebase that no parser could read, at the file and
     line of the problem. Every AST check adds these to its findings (and says them with
     :func:`said`), so it never passes on code it did not read; files outside production
-    come out as notes, like every finding there."""
-    return [Finding("", f"{NOT_ANALYSED}{why}", rel, _line_of(why), level=Level.WARNING)
-            for rel, why in parse_errors(inventory)]
+    come out as notes, like every finding there. A file in syntax newer than the running
+    Python that LibCST read is a note: analysed, and the evidence says how."""
+    unread = [Finding("", f"{NOT_ANALYSED}{why}", rel, _line_of(why), level=Level.WARNING)
+              for rel, why in parse_errors(inventory)]
+    newer = [Finding("", f"{READ_NEWER}{found.newer_syntax}", found.rel,
+                     _line_of(found.newer_syntax), level=Level.NOTE)
+             for found in modules(inventory) if found.parsed_by == "libcst"]
+    return unread + newer
 
 
 def said(what: str) -> Callable[[Sequence[Finding]], str]:

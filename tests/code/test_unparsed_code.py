@@ -56,7 +56,11 @@ def test_broken_code_stays_an_error(source: str) -> None:
 def test_checks_find_problems_in_newer_syntax(run_suite) -> None:
     run = run_suite("auth", {"app/fetch.py": PY314})
     assert run.outcome("auth.tls-verification") == "fail"
-    assert [f["line"] for f in run.findings("auth.tls-verification")] == [5]
+    found = [(f["level"], f["line"]) for f in run.findings("auth.tls-verification")]
+    # the finding, and a note that says how the file was read (the record shows it)
+    assert sorted(found) == [("error", 5), ("note", 6)]
+    (note,) = [f for f in run.findings("auth.tls-verification") if f["level"] == "note"]
+    assert note["file"] == "app/fetch.py" and "analysed through LibCST" in note["message"]
 
 
 def test_unparsed_production_code_warns_every_ast_check(run_suite) -> None:
