@@ -32,6 +32,21 @@ CASES: list[str] = [
     '    return settings.api_key',
     'DSN = "postgresql://app:{PW}@db:5432/app"  # expect: secrets.hardcoded:dsn-password',
     'DSN = "postgresql://app:${DB_PASSWORD}@db:5432/app"',
+    # names of secrets that hold none (issue 15.9): a value spelling its own name, URL
+    # paths, grant-type and enum constants, placeholders; near misses stay found
+    'SECRET_KEY = "SECRET_KEY"\nrefresh_token = "refresh_token"\n'
+    'TOKEN = "/api/token"\nAUTH_TOKEN = "/auth/{client}/token"',
+    'REFRESH_TOKEN = "refresh_token"\nGRANT_TYPE_PASSWORD = "password"\n'
+    'FIELD_PASSWORD = "password"\nTOKEN_TYPE_BEARER = "bearer"\n'
+    'GRANT_TYPE_TOKEN = "urn:ietf:params:oauth:grant-type:jwt-bearer"',
+    'from enum import Enum\nclass GrantType(str, Enum):\n    PASSWORD = "password"\n'
+    '    REFRESH_TOKEN = "refresh_token"\n    CLIENT_CREDENTIALS = "client_credentials"\n'
+    'class TokenType(Enum):\n    ACCESS = "access_token"\n    SECRET = "secret"',
+    'EXAMPLE_API_KEY = "<your-api-key>"\nAPI_TOKEN = "${API_TOKEN}"',
+    'GRANT_TYPE_PASSWORD = "{PW}"  # expect: secrets.hardcoded:assignment',
+    'from enum import Enum\nclass Keys(Enum):\n'
+    '    STRIPE = "{KEY}"  # expect: secrets.hardcoded:api-key',
+    'DB_PASSWORD = "password"  # expect: secrets.hardcoded:assignment',
     # --- auth: TLS, CORS, JWT, admin, hashing, events, revocation -----------------------
     'import requests\n'
     'requests.get(url, verify=False, timeout=5)  # expect: auth.tls-verification:verify-off',
@@ -164,6 +179,9 @@ def messy_tree(seed: int) -> tuple[dict[str, bytes], set[tuple[str, str, int, st
     files["app/blob.bin"] = bytes(range(256)) * 4
     files["app/latin.py"] = "# café\nx = 'naïve'\n".encode("latin-1")
     files["tests/test_positives.py"] = POSITIVES_IN_TESTS.replace("{PW}", fill["PW"]).encode()
+    # a vendored, minified third-party file: its look-alikes are notes at most (scope)
+    files["app/static/vendor.min.js"] = ("!function(){var e={" + ",".join(
+        f"a{i}:{i}" for i in range(300)) + f'}};var token="{fill["KEY"]}"}}();\n').encode()
     files["docs/guide.md"] = f'Never write `API_KEY = "{fill["KEY"]}"`.\n'.encode()
     return files, expected
 

@@ -167,3 +167,39 @@ def test_config_keys_missing_empty_mode_and_parse_errors(tmp_path) -> None:
 ])
 def test_placeholder_words_in_random_keys(value: str, placeholder: bool) -> None:
     assert redact.is_placeholder(value) is placeholder
+
+
+@pytest.mark.parametrize("source", [
+    'SECRET_KEY = "SECRET_KEY"', 'refresh_token = "refresh_token"',
+    'REFRESH_TOKEN = "refresh_token"', 'GRANT_TYPE_PASSWORD = "password"',
+    'PASSWORD_GRANT = "password"', 'grantTypePassword = "password"',
+    'TOKEN = "/api/token"', 'API_TOKEN = "/v1/{tenant}/token"',
+    'TOKEN_KIND = "urn:ietf:params:oauth:token-type:jwt"', 'ACCESS_TOKEN = "bearer"',
+    'EXAMPLE_API_KEY = "<your-api-key>"', 'API_KEY = "${API_KEY}"',
+    'from enum import Enum\nclass GrantType(str, Enum):\n    PASSWORD = "password"\n'
+    '    CLIENT_CREDENTIALS = "client_credentials"\n    SECRET = "secret"',
+    'class Kind(models.TextChoices):\n    TOKEN = "tok", "Token"',
+    'login(grant_type_password="password")',
+])
+def test_constants_that_name_a_secret_hold_none(source: str) -> None:
+    """Issue 15.9: protocol and form constants, URL paths, enum members and placeholders."""
+    assert rules_of(source) == []
+
+
+@pytest.mark.parametrize("source,rule", [
+    ('ADMIN_PASSWORD = "password"', "assignment"),  # weak, not a grant type
+    ('GRANT_TYPE_PASSWORD = "{pw}"', "assignment"),  # a plain word only under a qualifier
+    ('TOKEN = "/{pw}"', "assignment"),  # not a path: a slash and a random value is no path
+    ('class Keys(Enum):\n    STRIPE = "{key}"', "api-key"),  # a known format anywhere
+])
+def test_near_misses_stay_found(source: str, rule: str) -> None:
+    found = rules_of(source.format(pw=planted_password(), key=planted_key()))
+    assert [r for r, _ in found] == [rule]
+
+
+@given(st.from_regex(r"[A-Z][A-Z_]{2,20}", fullmatch=True))
+def test_a_value_spelling_its_name_is_never_a_secret(name: str) -> None:
+    from pytest_readiness.plumbing.names import names_a_constant
+
+    assert names_a_constant(name, name.lower())
+    assert names_a_constant(name, name.replace("_", "-").lower())
