@@ -19,6 +19,7 @@ from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.redact import redact, redact_line
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
+from pytest_readiness.probes.code import tokens
 from pytest_readiness.probes.code.secrets import FALLBACK_CALLS, judge_value
 from pytest_readiness.vocabulary import Level
 
@@ -215,6 +216,7 @@ class JwtUse:
     weak_algorithm: bool  # alg "none" accepted
     verify_off: bool  # signature verification switched off on decode
     snippet: str = ""
+    key_at: tuple[str, int] | None = None  # where a hardcoded key is written, when elsewhere
 
 
 def key_names(node: ast.expr) -> set[str]:
@@ -283,8 +285,16 @@ def _validator_fields(fn: pyast.FunctionNode) -> set[str]:
 
 
 def strength_guards(modules: Iterable[pyast.Module]) -> set[str]:
-    """Names whose length or entropy is checked anywhere in the codebase."""
+    """Names whose length or entropy is checked anywhere in the codebase, and names
+    assigned from a helper that checks it (``KEYS = signing_keys(raw)``)."""
+    modules = list(modules)
     guarded: set[str] = set()
+    helpers = tokens.guarding_functions(modules, _guards_in)
+    for m in modules:
+        for node in m.of(ast.Assign):
+            if isinstance(node.value, ast.Call) and \
+                    pyast.tail(pyast.dotted(node.value.func, {})) in helpers:
+                guarded |= {pyast.tail(n) for t in node.targets for n in pyast.target_names(t)}
     for m in modules:
         assert m.tree is not None
         for node in m.of(ast.Compare, ast.Call, ast.AnnAssign):
@@ -322,20 +332,34 @@ def _verification_off(call: pyast.CallSite) -> bool:
         for k, v in zip(options.keys, options.values, strict=True) if k is not None)
 
 
+def _key_of(m: pyast.Module, call: pyast.CallSite) -> ast.expr | None:
+    """The key argument, through a local ``key = settings.KEYS[kid]`` before the call."""
+    index = JWT_CALLS.get(call.name)
+    key = call.arg(index, "key") if index is not None else None
+    if isinstance(key, ast.Name) and key.id not in _module_strings(m):
+        return tokens.local_value(call, key.id) or key
+    return key
+
+
 def jwt_uses(modules: Iterable[pyast.Module]) -> list[JwtUse]:
     modules = list(modules)
     guarded = strength_guards(modules)
+    keys = {m.rel: [(c, k) for c in m.calls if (k := _key_of(m, c)) is not None]
+            for m in modules}
+    sources = tokens.key_sources(modules, {n for pairs in keys.values() for _, k in pairs
+                                           for n in key_names(k)}, set())
     found = []
     for m in modules:
         strings = _module_strings(m)
-        for call in m.calls:
-            index = JWT_CALLS.get(call.name)
-            key = call.arg(index, "key") if index is not None else None
-            if key is None:
-                continue
+        for call, key in keys[m.rel]:
             literal = pyast.const_str(key)
             if literal is None and isinstance(key, ast.Name):
                 literal = strings.get(key.id)
+            source = next((sources[n] for n in key_names(key) if n in sources
+                           and sources[n].literal and sources[n].file != m.rel), None)
+            at = None
+            if literal is None and source is not None:
+                literal, at = source.literal, (source.file, source.line)
             algs = _algorithms(call)
             asymmetric = bool(algs) and all(ASYMMETRIC.match(a) for a in algs)
             shown = redact(literal) if literal is not None else ast.unparse(key)[:80]
@@ -343,13 +367,24 @@ def jwt_uses(modules: Iterable[pyast.Module]) -> list[JwtUse]:
                 m.rel, call.line, call.name, shown,
                 asymmetric or bool(key_names(key) & guarded), literal is not None,
                 any(a.lower() == "none" for a in algs), _verification_off(call),
-                snippet(redact_line(m.line(call.line), [literal] if literal else [], shown))))
+                snippet(redact_line(m.line(call.line), [literal] if literal else [], shown)),
+                at))
     return found
 
 
 def jwt_findings(uses: Iterable[JwtUse]) -> list[Finding]:
-    out = []
+    """One finding per call; a hardcoded key written in another module (a settings module)
+    is reported once, where it is written."""
+    out: list[Finding] = []
+    written: set[tuple[str, int]] = set()
     for u in uses:
+        if u.key_at is not None and u.hardcoded and not (u.weak_algorithm or u.verify_off):
+            if u.key_at not in written:
+                written.add(u.key_at)
+                out.append(Finding("", f"hardcoded signing key ({u.key}) used by {u.call}() at "
+                                   f"{u.file}:{u.line}", u.key_at[0], u.key_at[1],
+                                   f"signing key = {u.key}"))
+            continue
         problems = []
         if u.hardcoded:
             problems.append(f"hardcoded signing key ({u.key})")

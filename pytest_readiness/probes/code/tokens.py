@@ -1,0 +1,213 @@
+"""Token lifecycle, read from the AST: JWTs that never expire, keys that cannot be rotated,
+and where a signing key really comes from (a settings module, a guarded helper). No pytest.
+
+The key-strength rule itself is ``auth.jwt-secret-strength`` (probes/code/auth.py); this
+module gives it the facts it needs across modules: the names a length-checking helper
+guards (``JWT_SIGNING_KEYS = signing_keys(...)``), a local ``key = ...`` before the call,
+and a key assigned a literal (or a literal fallback) in another module.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing.findings import Finding, RuleLevel
+from pytest_readiness.vocabulary import Level
+
+ENCODE_CALLS = frozenset({"jwt.encode", "jose.jwt.encode"})
+DECODE_CALLS = frozenset({"jwt.decode", "jose.jwt.decode"})
+# Keys that come with their own id and rotation: a JWK set, a JWKS client.
+KEY_SET_CALLS = ("PyJWKClient", "PyJWK", "JWKSet", "jwk", "KeySet", "get_signing_key")
+EXPIRY_LEVELS = (RuleLevel("", Level.ERROR, "tokens issued with no exp claim that no decode "
+                                            "requires, or decoded with verify_exp off"),)
+ROTATION_LEVELS = (RuleLevel("", Level.WARNING, "a symmetric key used with no kid header "
+                                                "(no key set, no JWKS)"),)
+
+
+# --- where a key comes from ----------------------------------------------------------------
+
+def local_value(call: pyast.CallSite, name: str) -> ast.expr | None:
+    """The value last assigned to ``name`` in the function around ``call``, before it."""
+    if call.function is None or isinstance(call.function, ast.Lambda):
+        return None
+    found = None
+    for node in ast.walk(call.function):
+        if isinstance(node, ast.Assign) and node.lineno < call.line and any(
+                isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            if found is None or node.lineno > found.lineno:
+                found = node
+    return found.value if found is not None else None
+
+
+def guarding_functions(modules: Iterable[pyast.Module], guards_in: object) -> set[str]:
+    """Names of functions that check the length or entropy of what they are given."""
+    names = set()
+    for m in modules:
+        for fn in m.functions:
+            if isinstance(fn, ast.Lambda):
+                continue
+            if any(guards_in(m, n) for n in ast.walk(fn)):  # type: ignore[operator]
+                names.add(fn.name)
+    return names
+
+
+@dataclass(frozen=True)
+class KeySource:
+    """A module-level assignment of a key name: where, and the literal it holds (if any)."""
+
+    file: str
+    line: int
+    name: str
+    literal: str | None  # a literal key, or a literal fallback in the value
+    guarded: bool  # assigned from a helper that checks the length
+
+
+def _literals(value: ast.expr) -> list[str]:
+    """Literal keys in a value: a string, a dict of strings, a fallback of a config read."""
+    if (text := pyast.const_str(value)) is not None:
+        return [text]
+    if isinstance(value, ast.Dict):
+        return [s for v in value.values if (s := pyast.const_str(v)) is not None]
+    found = []
+    for node in ast.walk(value):
+        if isinstance(node, ast.Call) and len(node.args) >= 2 and \
+                pyast.tail(pyast.dotted(node.func, {})) in ("get", "getenv", "env", "config"):
+            default = pyast.const_str(node.args[1])
+            if default:
+                found.append(default)
+        if isinstance(node, ast.Call):
+            found += [s for k in node.keywords if k.arg == "default"
+                      and (s := pyast.const_str(k.value))]
+    return found
+
+
+def key_sources(modules: Iterable[pyast.Module], names: set[str],
+                guarding: set[str]) -> dict[str, KeySource]:
+    """Module-level assignments of the given names (a settings module's ``JWT_SECRET``)."""
+    found: dict[str, KeySource] = {}
+    for m in modules:
+        assert m.tree is not None
+        for node in m.tree.body:
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in names:
+                    literals = _literals(node.value)
+                    helper = isinstance(node.value, ast.Call) and \
+                        pyast.tail(pyast.dotted(node.value.func, {})) in guarding
+                    found[target.id] = KeySource(m.rel, node.lineno, target.id,
+                                                 literals[0] if literals else None, helper)
+    return found
+
+
+# --- expiry and rotation -------------------------------------------------------------------
+
+def _claims(call: pyast.CallSite) -> set[str] | None:
+    """The claim names of an encode's payload, when the code shows them all."""
+    payload = call.arg(0, "payload")
+    if isinstance(payload, ast.Name):
+        payload = local_value(call, payload.id)
+    if not isinstance(payload, ast.Dict) or None in payload.keys:
+        return None
+    keys = {pyast.const_str(k) for k in payload.keys if k is not None}
+    if None in keys:
+        return None
+    name = pyast.const_str(call.arg(0, "payload")) or ""
+    if call.function is not None and isinstance(call.arg(0, "payload"), ast.Name):
+        name = call.arg(0, "payload").id  # type: ignore[union-attr]
+        for node in ast.walk(call.function):  # claims["exp"] = ..., claims.update(exp=...)
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and \
+                    node.value.id == name and (key := pyast.const_str(node.slice)):
+                keys.add(key)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    node.func.attr in ("update", "setdefault"):
+                keys |= {k.arg for k in node.keywords if k.arg}
+                keys |= {s for a in node.args if (s := pyast.const_str(a))}
+    return {k for k in keys if k}
+
+
+def _options(call: pyast.CallSite) -> dict[str, ast.expr]:
+    options = call.keyword("options")
+    if not isinstance(options, ast.Dict):
+        return {}
+    return {k: v for key, v in zip(options.keys, options.values, strict=True)
+            if key is not None and (k := pyast.const_str(key))}
+
+
+def _required(node: ast.expr | None) -> set[str]:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return {s for e in node.elts if (s := pyast.const_str(e))}
+    return set()
+
+
+def jwt_expiry(modules: Iterable[pyast.Module]) -> list[Finding]:
+    """Tokens issued with no ``exp`` claim (the payload is a dict the code shows whole), or
+    decoded with ``verify_exp`` off. Where decoding names the claims it requires
+    (``options={"require": [...]}``) without ``exp``, the finding is there: that is the
+    line that lets a token without expiry through; otherwise at the encode call."""
+    modules = list(modules)
+    found: list[Finding] = []
+    require_sites: list[tuple[pyast.Module, pyast.CallSite, set[str]]] = []
+    for m in modules:
+        for call in m.calls:
+            if call.name in DECODE_CALLS:
+                options = _options(call)
+                if pyast.is_false(options.get("verify_exp")):
+                    found.append(Finding("", f"{call.name}(): verify_exp is off: expired "
+                                         "tokens are accepted", m.rel, call.line,
+                                         m.line(call.line).strip()))
+                if "require" in options:
+                    require_sites.append((m, call, _required(options["require"])))
+    requires_exp = any("exp" in names for _, _, names in require_sites)
+    for m in modules:
+        for call in m.calls:
+            claims = _claims(call) if call.name in ENCODE_CALLS else None
+            if claims is None or "exp" in claims or requires_exp:
+                continue
+            sites = [(sm, sc) for sm, sc, names in require_sites if "exp" not in names]
+            where_m, where = sites[0] if sites else (m, call)
+            line = _option_line(where) if sites else where.line
+            found.append(Finding("", f"{call.name}() at {m.rel}:{call.line} issues tokens with "
+                                 "no exp claim and no decode requires one: a token is valid "
+                                 "forever", where_m.rel, line, where_m.line(line).strip()))
+    return found
+
+
+def _option_line(call: pyast.CallSite) -> int:
+    options = call.keyword("options")
+    return options.lineno if options is not None else call.line
+
+
+def _asymmetric_or_key_set(m: pyast.Module, call: pyast.CallSite) -> bool:
+    key = call.arg(1, "key")
+    text = ast.unparse(key) if key is not None else ""
+    if isinstance(key, ast.Name) and (value := local_value(call, key.id)) is not None:
+        text += " " + ast.unparse(value)
+    return any(word in text for word in KEY_SET_CALLS)
+
+
+def jwt_key_rotation(modules: Iterable[pyast.Module]) -> list[Finding]:
+    """Tokens signed without a ``kid`` header: with one key and no key id, rotating the key
+    invalidates every token at once (everyone is logged out), so nobody rotates it. A key
+    from a JWK set or JWKS client carries its own id."""
+    found = []
+    for m in modules:
+        for call in m.calls:
+            if call.name not in ENCODE_CALLS:
+                continue
+            headers = call.keyword("headers")
+            if isinstance(headers, ast.Name):
+                headers = local_value(call, headers.id) or headers
+            names = {pyast.const_str(k) for k in headers.keys if k is not None} \
+                if isinstance(headers, ast.Dict) else set()
+            if headers is not None and not isinstance(headers, ast.Dict):
+                continue  # headers built elsewhere: cannot tell
+            if "kid" in names or _asymmetric_or_key_set(m, call):
+                continue
+            found.append(Finding("", f"{call.name}() signs without a kid header: the key "
+                                 "cannot be rotated without invalidating every token",
+                                 m.rel, call.line, m.line(call.line).strip(), Level.WARNING))
+    return found
