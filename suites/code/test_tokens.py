@@ -41,3 +41,15 @@ def test_jwt_keys_can_be_rotated(jwt_modules: list[pyast.Module], readiness: Rec
     readiness.conclude(tokens.jwt_key_rotation(jwt_modules),
                        "JWT(s) signed without a key id", warning="JWT(s) signed without a key "
                        "id: the key cannot be rotated", code=True)
+
+
+@pytest.mark.readiness(id="tokens.jwt-revocation-checked", severity="medium",
+                       levels=tokens.REVOCATION_LEVELS,
+                       fix="Authenticate requests through the function that checks the "
+                           "deny-list (verify), never through the bare decoder")
+def test_decoding_checks_revocation(jwt_modules: list[pyast.Module],
+                                    readiness: Recorder) -> None:
+    """Every path that accepts a token goes through the revocation check the codebase has."""
+    readiness.conclude(tokens.jwt_revocation_bypassed(jwt_modules),
+                       "token path(s) that skip revocation",
+                       warning="token path(s) that skip the revocation check", code=True)

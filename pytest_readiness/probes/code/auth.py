@@ -424,10 +424,21 @@ def _credential(user: str | None, password: str | None) -> bool:
     return bool(user and ADMIN_USER.match(user)) and literal_password(password)
 
 
+HASH_CALL = re.compile(r"(?i)hash|make_password|encrypt|crypt")
+
+
+def _password_literal(node: ast.expr) -> str | None:
+    """A literal, or a literal hashed on the spot (``make_password("admin")``)."""
+    if isinstance(node, ast.Call) and len(node.args) == 1 and \
+            HASH_CALL.search(pyast.tail(pyast.dotted(node.func, {}))):
+        return pyast.const_str(node.args[0])
+    return pyast.const_str(node)
+
+
 def _admin_call(m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
     out = []
-    kw = {k.arg: pyast.const_str(k.value) for k in call.node.keywords if k.arg}
-    strings = [pyast.const_str(a) for a in call.node.args]
+    kw = {k.arg: _password_literal(k.value) for k in call.node.keywords if k.arg}
+    strings = [_password_literal(a) for a in call.node.args]
     user = next((kw[k] for k in USER_KEYS if kw.get(k)), None)
     password = kw.get("password")
     if USER_CALL.search(pyast.tail(call.name)):  # positional only for user-ish calls

@@ -10,6 +10,7 @@ and a key assigned a literal (or a literal fallback) in another module.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ DECODE_CALLS = frozenset({"jwt.decode", "jose.jwt.decode"})
 KEY_SET_CALLS = ("PyJWKClient", "PyJWK", "JWKSet", "jwk", "KeySet", "get_signing_key")
 EXPIRY_LEVELS = (RuleLevel("", Level.ERROR, "tokens issued with no exp claim that no decode "
                                             "requires, or decoded with verify_exp off"),)
+REVOCATION_LEVELS = (RuleLevel("", Level.WARNING, "a token decoded by a path that skips the "
+                                                  "revocation check the codebase has"),)
 ROTATION_LEVELS = (RuleLevel("", Level.WARNING, "a symmetric key used with no kid header "
                                                 "(no key set, no JWKS)"),)
 
@@ -210,4 +213,61 @@ def jwt_key_rotation(modules: Iterable[pyast.Module]) -> list[Finding]:
             found.append(Finding("", f"{call.name}() signs without a kid header: the key "
                                  "cannot be rotated without invalidating every token",
                                  m.rel, call.line, m.line(call.line).strip(), Level.WARNING))
+    return found
+
+
+# --- revocation bypassed ---------------------------------------------------------------------
+
+REVOKED_CHECK = re.compile(r"(?i)revoked|denylist|deny_list|blacklist|blocklist|denied")
+REVOKING = re.compile(r"(?i)revoke|logout|log_out|sign_out|signout|denylist|blacklist")
+
+
+def _module_name(rel: str) -> str:
+    return rel.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+def _refers_to(call: pyast.CallSite, m: pyast.Module, decoder: tuple[str, str]) -> bool:
+    """Whether ``call`` calls the function ``decoder`` (module rel, name)."""
+    rel, name = decoder
+    if call.name == name:
+        return m.rel == rel
+    prefix, _, tail = call.name.rpartition(".")
+    module = _module_name(rel)
+    return tail == name and bool(prefix) and (module == prefix or module.endswith("." + prefix))
+
+
+def jwt_revocation_bypassed(modules: Iterable[pyast.Module]) -> list[Finding]:
+    """Where the codebase checks revocation (a function that decodes a token, then asks a
+    deny-list: ``verify`` calls ``decode`` and ``cache.is_revoked``), a call of the bare
+    decoder from anywhere else (the auth middleware, an interceptor) accepts revoked tokens:
+    logout does not end the session. Revoking paths (logout, revoke) may decode bare."""
+    modules = list(modules)
+    decoders = {(m.rel, fn.name) for m in modules for fn in m.functions
+                if not isinstance(fn, ast.Lambda)
+                for c in m.calls if c.function is fn and c.name in DECODE_CALLS}
+    checked: set[int] = set()  # id() of the functions that decode and check revocation
+    for m in modules:
+        for fn in m.functions:
+            calls = [c for c in m.calls if c.function is fn]
+            asks = any(REVOKED_CHECK.search(pyast.tail(c.name)) for c in calls) or any(
+                isinstance(n, ast.Constant) and isinstance(n.value, str)
+                and REVOKED_CHECK.search(n.value) for n in ast.walk(fn))  # "revoked:{jti}"
+            if asks and any(
+                    c.name in DECODE_CALLS or any(_refers_to(c, m, d) for d in decoders)
+                    for c in calls):
+                checked.add(id(fn))
+    if not checked:
+        return []
+    found = []
+    for m in modules:
+        for call in m.calls:
+            fn = call.function
+            if fn is None or isinstance(fn, ast.Lambda) or id(fn) in checked or \
+                    (m.rel, fn.name) in decoders or REVOKING.search(fn.name):
+                continue
+            if any(_refers_to(call, m, d) for d in decoders):
+                found.append(Finding("", f"{call.name}() decodes the token without the "
+                                         "revocation check: revoked tokens are accepted",
+                                     m.rel, call.line, m.line(call.line).strip(),
+                                     Level.WARNING))
     return found
