@@ -449,3 +449,96 @@ def env_file_findings(files: Iterable[EnvFile]) -> list[Finding]:
 
 def config_key_findings(problems: Iterable[ConfigKeyProblem]) -> list[Finding]:
     return [Finding("", p.problem, p.file, p.line) for p in problems]
+
+
+# --- secrets flowing into logs -------------------------------------------------------------
+
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
+                         "fatal", "log", "msg", "trace", "success"})
+PRINT_CALLS = frozenset({"print", "sys.stderr.write", "sys.stdout.write", "pprint.pprint",
+                         "pprint"})
+# A call around a value that keeps it out of the log: its length, a mask, a hash.
+MASKING = re.compile(r"(?i)mask|redact|hash|fingerprint|digest|truncat|obfuscat|censor|"
+                     r"^len$|^bool$|^type$|^id$|^sha\d*|^md5$|^hmac|^short")
+
+
+def _log_call(call: pyast.CallSite) -> bool:
+    """A logging call (stdlib logging, structlog, loguru: a receiver named like a logger) or
+    a print to the console."""
+    if call.name in PRINT_CALLS:
+        return True
+    receiver, _, method = call.name.rpartition(".")
+    return method in LOG_METHODS and "log" in receiver.lower()
+
+
+def _secret_values(node: ast.expr) -> list[str]:
+    """Names of secrets a logged expression interpolates whole: a variable, attribute or
+    dict item named like a credential, in f-strings, ``%`` and ``.format`` arguments,
+    tuples and dicts; a masked value (``mask(x)``, ``len(x)``, ``x[:4]``) is not one."""
+    if isinstance(node, ast.Name):
+        return [node.id] if is_secret_name(node.id) else []
+    if isinstance(node, ast.Attribute):
+        return [node.attr] if is_secret_name(node.attr) else []
+    if isinstance(node, ast.Subscript):
+        if isinstance(node.slice, ast.Slice):
+            return []  # token[:4]
+        key = pyast.const_str(node.slice)
+        return [key] if key and is_secret_name(key) else []
+    if isinstance(node, ast.JoinedStr):
+        return [n for v in node.values if isinstance(v, ast.FormattedValue)
+                for n in _secret_values(v.value)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+        return _secret_values(node.left) + _secret_values(node.right)
+    if isinstance(node, ast.Tuple | ast.List):
+        return [n for e in node.elts for n in _secret_values(e)]
+    if isinstance(node, ast.Dict):
+        found = []
+        for key, value in zip(node.keys, node.values, strict=True):
+            name = pyast.const_str(key) if key is not None else None
+            if name and is_secret_name(name) and not _masked(value):
+                found.append(name)
+            else:
+                found += _secret_values(value)
+        return found
+    if isinstance(node, ast.Call):
+        func = pyast.tail(pyast.dotted(node.func, {})) if not isinstance(
+            node.func, ast.Attribute) else node.func.attr
+        if func == "format" and isinstance(node.func, ast.Attribute):
+            return [n for a in (*node.args, *(k.value for k in node.keywords))
+                    for n in _secret_values(a)] + _secret_values(node.func.value)
+        if func in ("str", "repr", "dict"):
+            return [n for a in node.args for n in _secret_values(a)]
+    return []
+
+
+def _masked(node: ast.expr) -> bool:
+    if isinstance(node, ast.Call):
+        func = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            pyast.tail(pyast.dotted(node.func, {}))
+        return bool(MASKING.search(func))
+    return isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice)
+
+
+def logged_secrets(module: pyast.Module) -> list[Finding]:
+    """Logging and print calls whose message or fields carry a secret whole: positional
+    arguments, ``extra=`` and structlog/loguru keyword fields (a field named like a
+    credential, or a value that is one)."""
+    found = []
+    for call in module.calls:
+        if not _log_call(call):
+            continue
+        names = [n for a in call.node.args for n in _secret_values(a)]
+        for kw in call.node.keywords:
+            if kw.arg is None or kw.arg in ("exc_info", "stack_info", "stacklevel", "sep",
+                                            "end", "file", "flush"):
+                continue
+            if kw.arg != "extra" and is_secret_name(kw.arg) and not _masked(kw.value):
+                names.append(kw.arg)  # structlog: log.info("login", password=pw)
+            else:
+                names += _secret_values(kw.value)
+        if names:
+            shown = ", ".join(dict.fromkeys(names))
+            said = ast.unparse(call.node.func)
+            found.append(Finding("", f"{said}() writes {shown} to the log whole", module.rel,
+                                 call.line, module.line(call.line).strip()))
+    return found
