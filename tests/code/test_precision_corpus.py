@@ -47,6 +47,11 @@ CASES: list[str] = [
     'from enum import Enum\nclass Keys(Enum):\n'
     '    STRIPE = "{KEY}"  # expect: secrets.hardcoded:api-key',
     'DB_PASSWORD = "password"  # expect: secrets.hardcoded:assignment',
+    'import logging\nlog = logging.getLogger(__name__)\ndef issue(user, token):\n'
+    '    log.info(f"issued {token} for {user}")  # expect: secrets.logged\n'
+    '    log.info("issued %s for %s", mask(token), user.name)\n'
+    '    log.debug("token length %d, prefix %s", len(token), token[:4])\n'
+    '    log.info("token_type=%s expires=%s", token_type, token_expiry)',
     # --- auth: TLS, CORS, JWT, admin, hashing, events, revocation -----------------------
     'import requests\n'
     'requests.get(url, verify=False, timeout=5)  # expect: auth.tls-verification:verify-off',
@@ -224,7 +229,8 @@ def test_every_rule_exactly_on_a_messy_tree(seed: int, pytester: pytest.Pytester
             ("async.blocking-calls:time-sleep", "tests/test_positives.py")} <= notes
     outcomes = {c["id"]: c["outcome"] for c in checks}
     assert outcomes == {
-        "secrets.hardcoded": "fail", "secrets.env-committed": "skip",  # no .env
+        "secrets.hardcoded": "fail", "secrets.logged": "fail",
+        "secrets.env-committed": "skip",  # no .env
         "secrets.template-values": "skip", "secrets.config-keys": "skip",  # no templates
         "auth.tls-verification": "fail", "auth.cors-credentials": "fail",
         "auth.jwt-secret-strength": "fail", "auth.default-admin": "fail",

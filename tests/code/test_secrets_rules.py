@@ -203,3 +203,29 @@ def test_a_value_spelling_its_name_is_never_a_secret(name: str) -> None:
 
     assert names_a_constant(name, name.lower())
     assert names_a_constant(name, name.replace("_", "-").lower())
+
+
+@pytest.mark.parametrize("source,found", [
+    ('log.info(f"issued {token} for {user}")', ["token"]),
+    ('logger.warning("login %s with %s", user, password)', ["password"]),
+    ('log.info("issued {} for {}".format(token, user))', ["token"]),
+    ('log.info("issued %s" % (settings.api_key,))', ["api_key"]),
+    ('log.info("issued", extra={"token": token, "subject": user})', ["token"]),
+    ('log.info("issued", extra={"subject": creds["password"]})', ["password"]),
+    ('structlog.get_logger().info("login", user=user, password=pw)', ["password"]),
+    ('print("token", token)', ["token"]),
+    ('sys.stderr.write(f"secret={client_secret}\\n")', ["client_secret"]),
+    # kept out of the log: masked, a length, a prefix, names that are about a secret
+    ('log.info("issued %s", mask(token))', []),
+    ('log.info("token of %d chars, %s...", len(token), token[:4])', []),
+    ('log.info("type %s ttl %s", token_type, token_ttl)', []),
+    ('log.info("issued token for %s", user)', []),
+    ('log.info("issued", extra={"token": redact(token)})', []),
+    ('cache.set("token", token)', []),  # not a logging call
+    ('log.info("x", exc_info=True)', []),
+])
+def test_secrets_in_logs(source: str, found: list[str]) -> None:
+    findings = secrets.logged_secrets(module_of(source))
+    assert [f.line for f in findings] == ([1] if found else [])
+    for name in found:
+        assert name in findings[0].message

@@ -48,6 +48,11 @@ def env_default(node: ast.expr) -> ast.expr | None:
     ``config``), or ``os.environ.get("NAME") or default``."""
     if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and len(node.values) == 2:
         return node.values[1]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            isinstance(node.func.value, ast.Call):  # os.environ.get("H", "*").split(",")
+        inner = env_default(node.func.value)
+        if inner is not None:
+            return inner
     if isinstance(node, ast.Call) and node.args and pyast.const_str(node.args[0]):
         for kw in node.keywords:
             if kw.arg == "default":
