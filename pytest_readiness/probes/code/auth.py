@@ -291,10 +291,11 @@ def strength_guards(modules: Iterable[pyast.Module]) -> set[str]:
     guarded: set[str] = set()
     helpers = tokens.guarding_functions(modules, _guards_in)
     for m in modules:
-        for node in m.of(ast.Assign):
-            if isinstance(node.value, ast.Call) and \
-                    pyast.tail(pyast.dotted(node.value.func, {})) in helpers:
-                guarded |= {pyast.tail(n) for t in node.targets for n in pyast.target_names(t)}
+        for assign in m.of(ast.Assign):
+            if isinstance(assign.value, ast.Call) and \
+                    pyast.tail(pyast.dotted(assign.value.func, {})) in helpers:
+                guarded |= {pyast.tail(n) for t in assign.targets
+                            for n in pyast.target_names(t)}
     for m in modules:
         assert m.tree is not None
         for node in m.of(ast.Compare, ast.Call, ast.AnnAssign):

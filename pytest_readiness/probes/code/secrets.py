@@ -493,8 +493,8 @@ def _secret_values(node: ast.expr) -> list[str]:
         return [n for e in node.elts for n in _secret_values(e)]
     if isinstance(node, ast.Dict):
         found = []
-        for key, value in zip(node.keys, node.values, strict=True):
-            name = pyast.const_str(key) if key is not None else None
+        for item, value in zip(node.keys, node.values, strict=True):
+            name = pyast.const_str(item) if item is not None else None
             if name and is_secret_name(name) and not _masked(value):
                 found.append(name)
             else:

@@ -109,26 +109,28 @@ def key_sources(modules: Iterable[pyast.Module], names: set[str],
 # --- expiry and rotation -------------------------------------------------------------------
 
 def _claims(call: pyast.CallSite) -> set[str] | None:
-    """The claim names of an encode's payload, when the code shows them all."""
+    """The claim names of an encode's payload, when the code shows them all: a dict
+    literal, or a dict assigned in the function (with ``claims["exp"] = ...`` and
+    ``claims.update(exp=...)`` after it)."""
     payload = call.arg(0, "payload")
-    if isinstance(payload, ast.Name):
-        payload = local_value(call, payload.id)
+    variable = payload.id if isinstance(payload, ast.Name) else None
+    if variable is not None:
+        payload = local_value(call, variable)
     if not isinstance(payload, ast.Dict) or None in payload.keys:
-        return None
+        return None  # built elsewhere, or ``{**base, ...}``: cannot tell
     keys = {pyast.const_str(k) for k in payload.keys if k is not None}
     if None in keys:
         return None
-    name = pyast.const_str(call.arg(0, "payload")) or ""
-    if call.function is not None and isinstance(call.arg(0, "payload"), ast.Name):
-        name = call.arg(0, "payload").id  # type: ignore[union-attr]
-        for node in ast.walk(call.function):  # claims["exp"] = ..., claims.update(exp=...)
+    if variable is not None and call.function is not None:
+        for node in ast.walk(call.function):
             if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and \
-                    node.value.id == name and (key := pyast.const_str(node.slice)):
-                keys.add(key)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr in ("update", "setdefault"):
-                keys |= {k.arg for k in node.keywords if k.arg}
-                keys |= {s for a in node.args if (s := pyast.const_str(a))}
+                    node.value.id == variable:
+                keys.add(pyast.const_str(node.slice))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name) and node.func.value.id == variable \
+                    and node.func.attr in ("update", "setdefault"):
+                keys |= {k.arg for k in node.keywords}
+                keys |= {pyast.const_str(a) for a in node.args}
     return {k for k in keys if k}
 
 
@@ -261,9 +263,9 @@ def jwt_revocation_bypassed(modules: Iterable[pyast.Module]) -> list[Finding]:
     found = []
     for m in modules:
         for call in m.calls:
-            fn = call.function
-            if fn is None or isinstance(fn, ast.Lambda) or id(fn) in checked or \
-                    (m.rel, fn.name) in decoders or REVOKING.search(fn.name):
+            caller = call.function
+            if caller is None or isinstance(caller, ast.Lambda) or id(caller) in checked or \
+                    (m.rel, caller.name) in decoders or REVOKING.search(caller.name):
                 continue
             if any(_refers_to(call, m, d) for d in decoders):
                 found.append(Finding("", f"{call.name}() decodes the token without the "
