@@ -1,10 +1,10 @@
 """Token lifecycle, read from the AST: JWTs that never expire, keys that cannot be rotated,
-and where a signing key really comes from (a settings module, a guarded helper). No pytest.
+decoders that skip the revocation check, and JWT signing keys. No pytest.
 
-The key-strength rule itself is ``auth.jwt-secret-strength`` (probes/code/auth.py); this
-module gives it the facts it needs across modules: the names a length-checking helper
-guards (``JWT_SIGNING_KEYS = signing_keys(...)``), a local ``key = ...`` before the call,
-and a key assigned a literal (or a literal fallback) in another module.
+The key rule of ``auth.jwt-secret-strength`` lives here too (re-exported by
+probes/code/auth.py, whose suite runs it): a key is followed through a local ``key =
+...`` before the call, to the names a length-checking helper guards (``JWT_SIGNING_KEYS
+= signing_keys(...)``), and to a literal (or a literal fallback) written in another module.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding, RuleLevel
+from pytest_readiness.plumbing.redact import redact, redact_line
+from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.vocabulary import Level
 
 ENCODE_CALLS = frozenset({"jwt.encode", "jose.jwt.encode"})
@@ -45,14 +47,14 @@ def local_value(call: pyast.CallSite, name: str) -> ast.expr | None:
     return found.value if found is not None else None
 
 
-def guarding_functions(modules: Iterable[pyast.Module], guards_in: object) -> set[str]:
+def guarding_functions(modules: Iterable[pyast.Module]) -> set[str]:
     """Names of functions that check the length or entropy of what they are given."""
     names = set()
     for m in modules:
         for fn in m.functions:
             if isinstance(fn, ast.Lambda):
                 continue
-            if any(guards_in(m, n) for n in ast.walk(fn)):  # type: ignore[operator]
+            if any(_guards_in(m, n) for n in ast.walk(fn)):
                 names.add(fn.name)
     return names
 
@@ -104,6 +106,215 @@ def key_sources(modules: Iterable[pyast.Module], names: set[str],
                     found[target.id] = KeySource(m.rel, node.lineno, target.id,
                                                  literals[0] if literals else None, helper)
     return found
+
+
+# --- JWT secrets ---------------------------------------------------------------------
+
+# call -> index of the key argument
+JWT_CALLS = {"jwt.encode": 1, "jwt.decode": 1, "jose.jwt.encode": 1, "jose.jwt.decode": 1,
+             "authlib.jose.jwt.encode": 2, "authlib.jose.jwt.decode": 1}
+ASYMMETRIC = re.compile(r"^(RS|ES|PS)\d{3}$|^EdDSA$|^ES256K$")
+MIN_SECRET_LENGTH = 16  # a length guard below this is no strength check
+
+
+@dataclass
+class JwtUse:
+    file: str
+    line: int
+    call: str
+    key: str  # the key expression's source; a literal key is shown redacted
+    guarded: bool  # a length or entropy check of the key exists, or the key is asymmetric
+    hardcoded: bool
+    weak_algorithm: bool  # alg "none" accepted
+    verify_off: bool  # signature verification switched off on decode
+    snippet: str = ""
+    key_at: tuple[str, int] | None = None  # where a hardcoded key is written, when elsewhere
+
+
+def key_names(node: ast.expr) -> set[str]:
+    """Names a key is read from: ``JWT_SECRET``, ``settings.jwt_secret`` -> ``jwt_secret``,
+    ``os.environ["JWT_SECRET"]`` / ``os.getenv("JWT_SECRET")`` -> ``JWT_SECRET``."""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        name = pyast.dotted(node, {})
+        if name:
+            return {pyast.tail(name)}
+        return {node.attr} if isinstance(node, ast.Attribute) else set()
+    if isinstance(node, ast.Subscript):
+        key = pyast.const_str(node.slice)
+        return {key} if key else key_names(node.value)
+    if isinstance(node, ast.Call):
+        first = pyast.const_str(node.args[0]) if node.args else None
+        if first:
+            return {first}
+        names: set[str] = set()
+        if isinstance(node.func, ast.Attribute):  # s.jwt_secret.get_secret_value()
+            names |= key_names(node.func.value)
+        for arg in node.args:
+            names |= key_names(arg)
+        return names
+    return set()
+
+
+def _long_enough(node: ast.expr) -> bool:
+    """The other side of ``len(key) < N``: a constant >= 16, or a name (MIN_KEY_LENGTH)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, int) and node.value >= MIN_SECRET_LENGTH
+    return not isinstance(node, ast.Call)
+
+
+def _guards_in(m: pyast.Module, node: ast.AST) -> set[str]:
+    """Names guarded by one node: ``len(x) < 32``, ``entropy(x)``, ``Field(min_length=32)``."""
+    if isinstance(node, ast.Compare) and len(node.comparators) == 1:
+        sides = (node.left, node.comparators[0])
+        for side, other in (sides, sides[::-1]):
+            if isinstance(side, ast.Call) and m.resolve(side.func) == "len" and side.args \
+                    and _long_enough(other):
+                return key_names(side.args[0])
+    elif isinstance(node, ast.Call):
+        name = pyast.tail(m.resolve(node.func)).lower()
+        if "entropy" in name or "strength" in name:
+            return {n for a in node.args for n in key_names(a)}
+    elif isinstance(node, ast.AnnAssign):
+        # jwt_secret: str = Field(min_length=32) / jwt_secret: constr(min_length=32)
+        for call in (node.value, node.annotation):
+            if not isinstance(call, ast.Call):
+                continue
+            length = next((k.value for k in call.keywords if k.arg == "min_length"), None)
+            if length is not None and _long_enough(length):
+                return set(map(pyast.tail, pyast.target_names(node.target)))
+    return set()
+
+
+def _validator_fields(fn: pyast.FunctionNode) -> set[str]:
+    """Fields a pydantic validator checks: ``@field_validator("jwt_secret")`` -> jwt_secret."""
+    if isinstance(fn, ast.Lambda):
+        return set()
+    names = set()
+    for deco in fn.decorator_list:
+        if isinstance(deco, ast.Call) and "validator" in pyast.tail(pyast.dotted(deco.func, {})):
+            names |= {s for s in map(pyast.const_str, deco.args) if s}
+    return names
+
+
+def strength_guards(modules: Iterable[pyast.Module]) -> set[str]:
+    """Names whose length or entropy is checked anywhere in the codebase, and names
+    assigned from a helper that checks it (``KEYS = signing_keys(raw)``)."""
+    modules = list(modules)
+    guarded: set[str] = set()
+    helpers = guarding_functions(modules)
+    for m in modules:
+        for assign in m.of(ast.Assign):
+            if isinstance(assign.value, ast.Call) and \
+                    pyast.tail(pyast.dotted(assign.value.func, {})) in helpers:
+                guarded |= {pyast.tail(n) for t in assign.targets
+                            for n in pyast.target_names(t)}
+    for m in modules:
+        assert m.tree is not None
+        for node in m.of(ast.Compare, ast.Call, ast.AnnAssign):
+            guarded |= _guards_in(m, node)
+        for fn in m.functions:
+            fields = _validator_fields(fn)
+            if fields and any(_guards_in(m, n) for n in ast.walk(fn)):
+                guarded |= fields
+    return guarded
+
+
+def _module_strings(m: pyast.Module) -> dict[str, str]:
+    assert m.tree is not None
+    out = {}
+    for node in m.tree.body:
+        if isinstance(node, ast.Assign) and (value := pyast.const_str(node.value)) is not None:
+            out.update({t.id: value for t in node.targets if isinstance(t, ast.Name)})
+    return out
+
+
+def _algorithms(call: pyast.CallSite) -> list[str]:
+    node = call.keyword("algorithms") or call.keyword("algorithm")
+    if node is None:
+        return []
+    return [s for s in (pyast.const_str(n) for n in ast.walk(node)
+                        if isinstance(n, ast.expr)) if s is not None]
+
+
+def _verification_off(call: pyast.CallSite) -> bool:
+    if pyast.is_false(call.keyword("verify")):
+        return True
+    options = call.keyword("options")
+    return isinstance(options, ast.Dict) and any(
+        pyast.const_str(k) == "verify_signature" and pyast.is_false(v)
+        for k, v in zip(options.keys, options.values, strict=True) if k is not None)
+
+
+def _key_of(m: pyast.Module, call: pyast.CallSite) -> ast.expr | None:
+    """The key argument, through a local ``key = settings.KEYS[kid]`` before the call."""
+    index = JWT_CALLS.get(call.name)
+    key = call.arg(index, "key") if index is not None else None
+    if isinstance(key, ast.Name) and key.id not in _module_strings(m):
+        return local_value(call, key.id) or key
+    return key
+
+
+def jwt_uses(modules: Iterable[pyast.Module]) -> list[JwtUse]:
+    modules = list(modules)
+    guarded = strength_guards(modules)
+    keys = {m.rel: [(c, k) for c in m.calls if (k := _key_of(m, c)) is not None]
+            for m in modules}
+    sources = key_sources(modules, {n for pairs in keys.values() for _, k in pairs
+                                           for n in key_names(k)}, set())
+    found = []
+    for m in modules:
+        strings = _module_strings(m)
+        for call, key in keys[m.rel]:
+            literal = pyast.const_str(key)
+            if literal is None and isinstance(key, ast.Name):
+                literal = strings.get(key.id)
+            source = next((sources[n] for n in key_names(key) if n in sources
+                           and sources[n].literal and sources[n].file != m.rel), None)
+            at = None
+            if literal is None and source is not None:
+                literal, at = source.literal, (source.file, source.line)
+            algs = _algorithms(call)
+            asymmetric = bool(algs) and all(ASYMMETRIC.match(a) for a in algs)
+            shown = redact(literal) if literal is not None else ast.unparse(key)[:80]
+            found.append(JwtUse(
+                m.rel, call.line, call.name, shown,
+                asymmetric or bool(key_names(key) & guarded), literal is not None,
+                any(a.lower() == "none" for a in algs), _verification_off(call),
+                snippet(redact_line(m.line(call.line), [literal] if literal else [], shown)),
+                at))
+    return found
+
+
+def jwt_findings(uses: Iterable[JwtUse]) -> list[Finding]:
+    """One finding per call; a hardcoded key written in another module (a settings module)
+    is reported once, where it is written."""
+    out: list[Finding] = []
+    written: set[tuple[str, int]] = set()
+    for u in uses:
+        if u.key_at is not None and u.hardcoded and not (u.weak_algorithm or u.verify_off):
+            if u.key_at not in written:
+                written.add(u.key_at)
+                out.append(Finding("", f"hardcoded signing key ({u.key}) used by {u.call}() at "
+                                   f"{u.file}:{u.line}", u.key_at[0], u.key_at[1],
+                                   f"signing key = {u.key}"))
+            continue
+        problems = []
+        if u.hardcoded:
+            problems.append(f"hardcoded signing key ({u.key})")
+        elif not u.guarded:
+            problems.append(f"key {u.key} used with no length or entropy check")
+        if u.weak_algorithm:
+            problems.append("alg 'none' accepted")
+        if u.verify_off:
+            problems.append("signature verification switched off")
+        if problems:
+            # A key read from settings with no length check is a gap to close (warning);
+            # a hardcoded key, alg none or verification off is a hole (error).
+            unguarded_only = not (u.hardcoded or u.weak_algorithm or u.verify_off)
+            out.append(Finding("", f"{u.call}(): {'; '.join(problems)}",
+                               u.file, u.line, u.snippet,
+                               Level.WARNING if unguarded_only else Level.ERROR))
+    return out
 
 
 # --- expiry and rotation -------------------------------------------------------------------
