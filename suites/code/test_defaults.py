@@ -43,8 +43,11 @@ def test_allowed_hosts_listed(python_modules: list[pyast.Module], readiness: Rec
 @pytest.mark.readiness(id="defaults.reload", severity="medium", levels=defaults.RELOAD_LEVELS,
                        fix="Drop reload=True from the entry point (use it from the command "
                            "line in development: uvicorn --reload)")
-def test_no_reload_in_entry_points(python_modules: list[pyast.Module],
+def test_no_reload_in_entry_points(inventory: Inventory, python_modules: list[pyast.Module],
                                    readiness: Recorder) -> None:
-    """Entry points do not run the auto-reloader."""
-    readiness.conclude(defaults.reload_enabled(python_modules), "auto-reload on",
+    """Entry points, compose commands and Dockerfile CMDs do not run the auto-reloader."""
+    commands = [(f.rel, inventory.lines(f.rel)) for f in (*inventory.compose,
+                                                          *inventory.dockerfiles)]
+    readiness.conclude([*defaults.reload_enabled(python_modules),
+                        *defaults.reload_in_commands(commands)], "auto-reload on",
                        warning="auto-reload on in entry point(s)", code=True)

@@ -49,3 +49,16 @@ def test_allowed_hosts(source: str, lines: list[int]) -> None:
 def test_reload(source: str, lines: list[int]) -> None:
     found = defaults.reload_enabled([module_of("import uvicorn\n" + source, "app/__main__.py")])
     assert [f.line - 1 for f in found] == lines
+
+
+def test_reload_in_compose_and_dockerfile_commands() -> None:
+    compose = ["services:", "  api:", "    image: api", '    command: uvicorn app:app --reload',
+               "  worker:", "    command:", "      - celery", "      - --reload-ish",
+               "  web:", "    entrypoint: [\"fastapi\", \"run\", \"--reload\", \"app.py\"]",
+               "    environment:", "      - ARGS=--reload"]
+    dockerfile = ["FROM python:3.12", "RUN pip install --reload x",
+                  'CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--reload"]']
+    found = defaults.reload_in_commands([("compose.yml", compose), ("Dockerfile", dockerfile)])
+    assert [(f.file, f.line, f.level) for f in found] == [
+        ("compose.yml", 4, "warning"), ("compose.yml", 10, "warning"),
+        ("Dockerfile", 3, "warning")]

@@ -151,3 +151,32 @@ def reload_enabled(modules: Iterable[pyast.Module]) -> list[Finding]:
                     found.append(_finding(m, f"{call.name}({key}=True): the auto-reloader "
                                              "in an entry point", line, Level.WARNING))
     return found
+
+
+# A command line that starts a server with its auto-reloader: compose ``command:`` /
+# ``entrypoint:`` and Dockerfile ``CMD`` / ``ENTRYPOINT`` (a ``RUN`` line builds, it
+# serves nothing).
+RELOAD_FLAG = re.compile(r"""(?:^|[\s"',\[])--reload(?:$|[\s"',\]=])""")
+COMMAND_LINE = re.compile(r"(?i)^\s*(?:-\s*)?(?:command|entrypoint)\s*:|^\s*(?:CMD|ENTRYPOINT)\b")
+
+
+def reload_in_commands(files: Iterable[tuple[str, list[str]]]) -> list[Finding]:
+    """``--reload`` on a compose command or a Dockerfile CMD/ENTRYPOINT: the image or
+    service runs the development server. ``files`` are (path, lines) of compose files and
+    Dockerfiles; a compose development overlay is judged by its role (a note)."""
+    found = []
+    for rel, lines in files:
+        in_command = False
+        for number, line in enumerate(lines, start=1):
+            starts = bool(COMMAND_LINE.search(line))
+            # a YAML list or folded command continues on the lines after the key
+            if starts or (in_command and line.startswith((" ", "\t")) and
+                          not re.match(r"^\s*[\w-]+\s*:", line)):
+                in_command = True
+                if RELOAD_FLAG.search(line):
+                    found.append(Finding("", "the server runs with --reload (the development "
+                                             "auto-reloader)", rel, number, line.strip(),
+                                         Level.WARNING))
+            else:
+                in_command = False
+    return found
