@@ -97,9 +97,9 @@ PROTOCOL_VALUES = frozenset({
 # Words that, as a part of a name, make it the name of a protocol or form constant: a
 # plain word under such a name is a field or grant-type name (``GRANT_TYPE_PASSWORD``,
 # ``FORM_FIELD_PASSWORD``, ``PARAM_TOKEN``), not a credential.
-CONSTANT_QUALIFIERS = frozenset({"grant", "type", "kind", "field", "param", "claim",
-                                 "scope", "label", "header", "cookie", "column",
-                                 "attr", "attribute", "parameter", "prompt"})
+# (Not "cookie" or "session": ``COOKIE_SECRET = "changeme"`` is a weak secret.)
+CONSTANT_QUALIFIERS = frozenset({"grant", "type", "kind", "field", "param", "parameter",
+                                 "claim"})
 # A URL path of lower-case words, numbers and route parameters (a random value after a
 # slash is not one: base64 keys start with "/" too).
 _SEGMENT = r"(?:[a-z][a-z0-9._~-]{0,30}|\d{1,6}|\{\w+\}|<[\w:]+>|:\w+)?"

@@ -229,3 +229,8 @@ def test_secrets_in_logs(source: str, found: list[str]) -> None:
     assert [f.line for f in findings] == ([1] if found else [])
     for name in found:
         assert name in findings[0].message
+
+
+def test_a_weak_value_under_an_unqualified_name_stays_weak() -> None:
+    assert [r for r, _ in rules_of('COOKIE_SECRET = "changeme"\nSESSION_SECRET = "letmein"')] \
+        == ["assignment", "assignment"]
