@@ -332,7 +332,10 @@ def resource_limits(cp: ComposeProject) -> list[Finding]:
         if not (limits.get("memory") or s.spec.get("mem_limit")):
             out.append(s.finding(f"service {s.name} has no memory limit"))
         elif not (limits.get("cpus") or s.spec.get("cpus")):
-            out.append(s.finding(f"service {s.name} has no CPU limit", level=Level.WARNING))
+            # CPU is compressible: a service without a cap slows its neighbours, never
+            # kills them; CIS Docker 5.11 and PSS leave it to hardening (the profile decides).
+            out.append(s.finding(f"service {s.name} has no CPU limit", level=Level.WARNING,
+                                 rule="cpu"))
     return out
 
 
@@ -833,7 +836,8 @@ LEVELS: dict[str, tuple[RuleLevel, ...]] = {
     "restart-policy": (RuleLevel("", E, "a service that always runs has no restart policy"),
                        RuleLevel("", W, "an optional service (profiles:) has none")),
     "resource-limits": (RuleLevel("", E, "no memory limit"),
-                        RuleLevel("", W, "a memory limit but no CPU limit")),
+                        RuleLevel("cpu", W, "a memory limit but no CPU limit (hardening: "
+                                            "baseline note)")),
     "non-root": (RuleLevel("", E, "runs as root and is reachable from outside (ports on all "
                                   "interfaces, host network, reverse-proxy labels)"),
                  RuleLevel("", W, "runs as root, internal (no published port)"),
