@@ -142,3 +142,17 @@ def test_a_literal_key_in_settings_is_reported_where_it_is_written(assignment: s
     found = auth.jwt_findings(auth.jwt_uses(modules(app__settings=settings, app__tokens=USE)))
     assert [(f.file, f.line, f.level) for f in found] == [("app/settings.py", 7, "error")]
     assert "short-key" not in found[0].message and "local-dev-key" not in found[0].message
+
+
+def test_expiry_switched_off_by_flask_jwt_extended() -> None:
+    source = '''
+        from flask_jwt_extended import create_access_token
+        JWT_ACCESS_TOKEN_EXPIRES = False
+        app.config["JWT_REFRESH_TOKEN_EXPIRES"] = False
+        app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(minutes=15)
+        def login(user):
+            return create_access_token(identity=user.id, expires_delta=False)
+        def fine(user):
+            return create_access_token(identity=user.id, expires_delta=timedelta(minutes=5))
+    '''
+    assert sorted(f.line for f in tokens.jwt_expiry(modules(app=source))) == [2, 3, 6]

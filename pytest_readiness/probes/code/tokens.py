@@ -389,6 +389,34 @@ def jwt_expiry(modules: Iterable[pyast.Module]) -> list[Finding]:
             found.append(Finding("", f"{call.name}() at {m.rel}:{call.line} issues tokens with "
                                  "no exp claim and no decode requires one: a token is valid "
                                  "forever", where_m.rel, line, where_m.line(line).strip()))
+    return found + _expiry_switched_off(modules)
+
+
+# flask-jwt-extended and the helpers named like it: expires_delta=False, or the setting
+# JWT_ACCESS_TOKEN_EXPIRES = False, makes tokens that never expire.
+TOKEN_FACTORIES = frozenset({"create_access_token", "create_refresh_token"})
+EXPIRY_SETTINGS = frozenset({"JWT_ACCESS_TOKEN_EXPIRES", "JWT_REFRESH_TOKEN_EXPIRES"})
+
+
+def _expiry_switched_off(modules: Iterable[pyast.Module]) -> list[Finding]:
+    found = []
+    for m in modules:
+        for call in m.calls:
+            if pyast.tail(call.name) in TOKEN_FACTORIES and \
+                    pyast.is_false(call.keyword("expires_delta")):
+                found.append(Finding("", f"{call.name}(expires_delta=False): the token never "
+                                         "expires", m.rel, call.line, m.line(call.line).strip()))
+        for assign in m.of(ast.Assign):
+            if not pyast.is_false(assign.value):
+                continue
+            # JWT_ACCESS_TOKEN_EXPIRES = False, app.config["JWT_ACCESS_TOKEN_EXPIRES"] = False
+            names = {pyast.tail(n) for t in assign.targets for n in pyast.target_names(t)}
+            names |= {k for t in assign.targets if isinstance(t, ast.Subscript)
+                      and (k := pyast.const_str(t.slice))}
+            if names & EXPIRY_SETTINGS:
+                found.append(Finding("", f"{sorted(names & EXPIRY_SETTINGS)[0]} = False: tokens "
+                                         "never expire", m.rel, assign.lineno,
+                                     m.line(assign.lineno).strip()))
     return found
 
 
