@@ -57,3 +57,17 @@ def test_drop_in_user_counts(tmp_path) -> None:
     (tmp_path / "app.service.d" / "user.conf").write_text("[Service]\nUser=app\n")
     facts = units.read_unit_file(unit, "app.service").facts
     assert units.user_findings("app.service", facts, False) == []
+
+
+@pytest.mark.slow
+def test_suite_judges_each_unit_file_with_its_socket(run_suite) -> None:
+    service = "[Service]\nExecStart=/opt/app/bin/worker --threads 4\n"
+    run = run_suite("units", {
+        "deploy/api.service": service, "deploy/api.socket": "[Socket]\nListenStream=8080\n",
+        "deploy/worker.service": service,
+        "deploy/app.service": "[Service]\nUser=app\nExecStart=/opt/venv/bin/uvicorn app:app\n",
+    })
+    assert run.outcome("units.user", "deploy/api.service") == "fail"  # socket-activated
+    assert run.outcome("units.user", "deploy/worker.service") == "warn"
+    assert run.outcome("units.user", "deploy/app.service") == "pass"
+    assert run.check("units.user", "deploy/worker.service")["evidence"]["programs"] == ["worker"]
