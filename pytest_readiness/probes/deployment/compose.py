@@ -111,6 +111,24 @@ class Service:
         return self.project.model.directory_of(self.name)
 
     @property
+    def replicas(self) -> tuple[int, str]:
+        """How many containers Compose starts (``deploy.replicas``, else ``scale``; 1 when
+        neither is a number) and the key that says it ("" for the default)."""
+        deploy = self.spec.get("deploy")
+        for key, value in (("deploy.replicas", deploy.get("replicas") if isinstance(
+                deploy, dict) else None), ("scale", self.spec.get("scale"))):
+            if value is not None and str(value).isdigit():
+                return int(str(value)), key
+        return 1, ""
+
+    @property
+    def command_line(self) -> str:
+        """``entrypoint`` and ``command`` as one line of words (what the container runs,
+        when the service says it)."""
+        return " ".join(str(c) for key in ("entrypoint", "command")
+                        for c in as_list(self.spec.get(key)))
+
+    @property
     def image(self) -> str | None:
         image = self.spec.get("image")
         return str(image) if image is not None else None
