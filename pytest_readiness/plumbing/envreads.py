@@ -26,6 +26,7 @@ import whose last part is the helper module's file name; helpers of helpers (a w
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -41,6 +42,7 @@ _ENV_CASTS = frozenset({"str", "bool", "int", "float", "list", "tuple", "dict", 
                         "db", "db_url", "cache", "cache_url", "email", "email_url", "path",
                         "search_url", "decimal", "datetime", "date", "timedelta", "log_level",
                         "uuid", "enum"})
+DEFAULT_PARAMS = frozenset({"default", "fallback", "default_value", "otherwise"})
 _CASTS = frozenset({"str", "bool", "int", "float", "strtobool", "distutils.util.strtobool"})
 
 
@@ -190,8 +192,9 @@ def helpers_of(module: pyast.Module, known: dict[str, Helper] | None = None) -> 
                 continue
             default_param = next((names.index(n) for n in _names_in(default) if n in names),
                                  None)
-            if default_param is None and not has:
-                default_param = next((i for i, n in enumerate(names) if n == "default"), None)
+            if default_param is None:  # returned when the variable is unset or empty
+                default_param = next((i for i, n in enumerate(names) if n in DEFAULT_PARAMS),
+                                     None)
             out.append(Helper(fn.name, stem, tuple(names), names.index(key_node.id),
                               default_param, tuple(defaults),
                               default if has and default_param is None else None))
@@ -380,4 +383,119 @@ def settings_fields(module: pyast.Module, node: ast.ClassDef) -> list[EnvRead]:
         env_name = alias or (prefix + name).upper()
         out.append(EnvRead(env_name, module.rel, item.lineno, has, "BaseSettings",
                            default if has else None))
+    return out
+
+
+# --- other languages -------------------------------------------------------------------------
+# Reads in the tree's other languages, by pattern on each line (comments included: a read in
+# a comment makes a variable look used, never missing). ``default``: the group that, when
+# matched, says the read has a fallback (``|| "d"``, ``${X:-d}``, ``os.LookupEnv``).
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_JS = (re.compile(rf"\bprocess\.env\.(?P<name>{_NAME})(?P<default>\s*(?:\|\||\?\?))?"),
+       re.compile(rf"\bprocess\.env\[\s*['\"`](?P<name>{_NAME})['\"`]\s*\]"
+                  r"(?P<default>\s*(?:\|\||\?\?))?"),
+       re.compile(rf"\bimport\.meta\.env\.(?P<name>{_NAME})(?P<default>\s*(?:\|\||\?\?))?"),
+       re.compile(rf"\bDeno\.env\.get\(\s*['\"](?P<name>{_NAME})['\"]\s*\)"
+                  r"(?P<default>\s*(?:\|\||\?\?))?"),
+       re.compile(rf"\bBun\.env\.(?P<name>{_NAME})(?P<default>\s*(?:\|\||\?\?))?"),
+       re.compile(rf"\b__ENV\.(?P<name>{_NAME})(?P<default>\s*(?:\|\||\?\?))?"))  # k6
+_JS_DESTRUCTURED = re.compile(r"\{(?P<names>[^{}]{1,400})\}\s*=\s*"
+                              r"(?:process\.env|import\.meta\.env)\b")
+_GO = (re.compile(rf"\bos\.Getenv\(\s*\"(?P<name>{_NAME})\"\s*\)"),
+       re.compile(rf"\bos\.(?P<default>LookupEnv)\(\s*\"(?P<name>{_NAME})\"\s*\)"))
+_JAVA = (re.compile(rf"\bSystem\.getenv\(\s*\"(?P<name>{_NAME})\"\s*\)"),
+         re.compile(rf"\bSystem\.getenv\(\)\.(?P<default>getOrDefault)\(\s*\"(?P<name>{_NAME})\""))
+_DOTNET = (re.compile(rf"\bEnvironment\.GetEnvironmentVariable\(\s*\"(?P<name>{_NAME})\""),)
+_RUST = (re.compile(rf"\b(?:std::)?env::var(?:_os)?\(\s*\"(?P<name>{_NAME})\"\s*\)"
+                    r"(?P<default>\s*\.\s*unwrap_or)?"),
+         re.compile(rf"\b(?:option_)?env!\(\s*\"(?P<name>{_NAME})\"\s*\)"))
+_RUBY = (re.compile(rf"\bENV\[\s*['\"](?P<name>{_NAME})['\"]\s*\](?P<default>\s*\|\|)?"),
+         re.compile(rf"\bENV\.fetch\(\s*['\"](?P<name>{_NAME})['\"](?P<default>\s*,|\s*\)\s*\{{)?"))
+_C = (re.compile(rf"\b(?:std::)?(?:secure_)?getenv\(\s*\"(?P<name>{_NAME})\"\s*\)"),)
+_ELIXIR = (re.compile(rf"\bSystem\.(?:get_env|fetch_env!?)\(\s*\"(?P<name>{_NAME})\""
+                      r"(?P<default>\s*,|\)\s*\|\|)?"),)
+_PHP = (re.compile(rf"\bgetenv\(\s*['\"](?P<name>{_NAME})['\"]\s*\)"),
+        re.compile(rf"\$_(?:ENV|SERVER)\[\s*['\"](?P<name>{_NAME})['\"]\s*\]"),
+        re.compile(rf"\benv\(\s*['\"](?P<name>{_NAME})['\"](?P<default>\s*,)?"))
+# Shell and templates: ${X}, ${X:-d}, $X ($1, $@, $$ are not variables).
+_SHELL = (re.compile(rf"\$\{{(?P<name>{_NAME})(?P<default>:?[-=+])?"),
+          re.compile(rf"(?<![\\$])\$(?P<name>{_NAME})"))
+# Spring and MicroProfile placeholders, resolved from the environment: ${X} / ${X:default}.
+_PLACEHOLDER = (re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?P<default>:)?"),)
+# The OpenTelemetry Collector's configuration: ${env:X} / ${env:X:-default}.
+_COLLECTOR = (re.compile(rf"\$\{{env:(?P<name>{_NAME})(?P<default>:-)?"),)
+
+LANGUAGES: dict[str, tuple[str, tuple[re.Pattern[str], ...]]] = {
+    **{s: ("JavaScript/TypeScript", _JS) for s in (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts",
+                                                   ".cts", ".tsx", ".vue", ".svelte", ".astro")},
+    ".go": ("Go", _GO), ".java": ("Java", _JAVA), ".kt": ("Kotlin", _JAVA),
+    ".scala": ("Scala", _JAVA), ".cs": ("C#", _DOTNET), ".rs": ("Rust", _RUST),
+    ".rb": ("Ruby", _RUBY), ".php": ("PHP", _PHP), ".ex": ("Elixir", _ELIXIR),
+    ".exs": ("Elixir", _ELIXIR),
+    **{s: ("C/C++", _C) for s in (".c", ".cc", ".cpp", ".cxx", ".h", ".hpp")},
+    **{s: ("shell", _SHELL) for s in (".sh", ".bash", ".zsh", ".ksh", ".envrc")},
+    **{s: ("template", _SHELL) for s in (".template", ".tmpl", ".tpl")},
+}
+
+
+def language_of(rel: str) -> tuple[str, tuple[re.Pattern[str], ...]] | None:
+    """The language and read patterns of a file other than Python, by name; None for a file
+    that reads no environment by itself (or a minified bundle, which repeats the source)."""
+    name = rel.rsplit("/", 1)[-1].lower()
+    if name.endswith((".min.js", ".d.ts", ".map")):
+        return None
+    if "entrypoint" in name or name in ("docker-entrypoint", "start", "run", "entrypoint"):
+        return "shell", _SHELL
+    if name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile"):
+        return "Dockerfile", _SHELL  # CMD/ENTRYPOINT/RUN expand $X in the container's shell
+    if ".tmpl." in name or ".template." in name:  # envsubst and gomplate templates
+        return "template", _SHELL
+    if re.match(r"application(?:-\w+)?\.(?:properties|ya?ml)$", name) or \
+            name == "microprofile-config.properties":
+        return "Spring/MicroProfile config", _PLACEHOLDER
+    dot = name.rfind(".")
+    found = LANGUAGES.get(name[dot:]) if dot > 0 else None
+    if found is None and name.endswith((".yml", ".yaml")):
+        return "${env:X} in config", _COLLECTOR  # the OpenTelemetry Collector's syntax
+    return found
+
+
+_QUOTED = re.compile(r"[\"'`]([A-Z][A-Z0-9]*_[A-Z0-9_]*|[A-Z]{3,})[\"'`]")
+
+
+def quoted_names(text: str) -> set[str]:
+    """Upper-case names written as string literals (``mustMapEnv(&a, "EMAIL_ADDR")``,
+    ``settings["API_URL"]``): a variable named in code is used by some helper of it, in
+    any language, even when the read itself is not recognised."""
+    return set(_QUOTED.findall(text))
+
+
+def text_reads(rel: str, text: str) -> list[EnvRead]:
+    """The variables a file of another language reads, by line (``how`` names the
+    language). Reads with a fallback (``process.env.X || "d"``, ``${X:-d}``,
+    ``os.LookupEnv``) have a default; its value is not modelled."""
+    found = language_of(rel)
+    if found is None:
+        return []
+    language, patterns = found
+    out: list[EnvRead] = []
+    seen: set[tuple[str, int]] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > 2000:
+            continue  # a generated or minified line
+        for pattern in patterns:
+            for match in pattern.finditer(line):
+                key = (match["name"], number)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(EnvRead(match["name"], rel, number,
+                                       bool(match.groupdict().get("default")), language))
+        if language == "JavaScript/TypeScript":
+            for match in _JS_DESTRUCTURED.finditer(line):
+                for part in match["names"].split(","):
+                    name = part.split(":")[0].split("=")[0].strip()
+                    if re.fullmatch(_NAME, name) and (name, number) not in seen:
+                        seen.add((name, number))
+                        out.append(EnvRead(name, rel, number, "=" in part, language))
     return out

@@ -158,3 +158,50 @@ def verification_off(name: str, value: object) -> bool | None:
     if meaning is None:
         return None
     return meaning if negates_verification(name) else not meaning
+
+
+# --- constants that name a secret without holding one ------------------------------------
+
+# Values protocols define (OAuth 2 grant and token types, token kinds): a constant holding
+# one names a protocol field, not a credential. ("password" is not here: ``ADMIN_PASSWORD =
+# "password"`` is a weak password; ``GRANT_TYPE_PASSWORD = "password"`` is caught by
+# CONSTANT_QUALIFIERS.)
+PROTOCOL_VALUES = frozenset({
+    "access_token", "refresh_token", "id_token", "client_credentials", "authorization_code",
+    "device_code", "implicit", "bearer", "token_type", "grant_type",
+})
+# Words that, as a part of a name, make it the name of a protocol or form constant: a
+# plain word under such a name is a field or grant-type name (``GRANT_TYPE_PASSWORD``,
+# ``FORM_FIELD_PASSWORD``, ``PARAM_TOKEN``), not a credential.
+# (Not "cookie" or "session": ``COOKIE_SECRET = "changeme"`` is a weak secret.)
+CONSTANT_QUALIFIERS = frozenset({"grant", "type", "kind", "field", "param", "parameter",
+                                 "claim"})
+# A URL path of lower-case words, numbers and route parameters (a random value after a
+# slash is not one: base64 keys start with "/" too).
+_SEGMENT = r"(?:[a-z][a-z0-9._~-]{0,30}|\d{1,6}|\{\w+\}|<[\w:]+>|:\w+)?"
+_URL_PATH = re.compile(rf"(?:/{_SEGMENT})+")
+_PLAIN_WORD = re.compile(r"[a-z][a-z_-]*")
+_OAUTH_URN = "urn:ietf:params:oauth:"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def names_a_constant(name: str, value: str) -> bool:
+    """Whether ``name = value`` holds a protocol or form constant rather than a credential:
+    the value spells the name itself (``SECRET_KEY = "SECRET_KEY"``, ``REFRESH_TOKEN =
+    "refresh_token"``), a protocol value (grant and token types, OAuth URNs), a URL path
+    (``TOKEN = "/api/token"``), or a plain lower-case word under a name qualified as a grant
+    type, field or parameter (``GRANT_TYPE_PASSWORD = "password"``). Pure."""
+    name = name.rsplit(".", 1)[-1].strip()
+    value = value.strip()
+    if not value:
+        return False
+    if _squash(value) == _squash(name) or value.lower() in PROTOCOL_VALUES or \
+            value.lower().startswith(_OAUTH_URN):
+        return True
+    if _URL_PATH.fullmatch(value):
+        return True
+    return bool(_PLAIN_WORD.fullmatch(value)) and bool(set(name_parts(name))
+                                                        & CONSTANT_QUALIFIERS)

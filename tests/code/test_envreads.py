@@ -190,3 +190,24 @@ def test_or_default_model_never_loses_a_literal(name: str, literal: str) -> None
     (read,) = envreads.reads(module)
     assert read.name == name and read.has_default
     assert read.default_value == ast.literal_eval(literal)
+
+
+def test_framework_apps_negated_tls_settings_stay_quiet() -> None:
+    """The clean framework apps (tests/frameworks) read INSECURE_SKIP_TLS_VERIFY through their
+    own env_bool helper with a False default: verification stays on."""
+    from tests.frameworks import catalog
+
+    seen = 0
+    for app in catalog.apps():
+        modules = [pyast.parse(p.read_text(encoding="utf-8"), p.relative_to(app.root).as_posix())
+                   for p in sorted(app.root.rglob("*.py"))]
+        known = envreads.helpers(modules)
+        for module in modules:
+            for read in envreads.reads(module, known):
+                if "VERIFY" in read.name.upper() or names.negates_verification(read.name):
+                    seen += 1
+                    if read.name == "INSECURE_SKIP_TLS_VERIFY":  # env_bool's default parameter
+                        assert read.default_value is False, (app.name, read)
+                    assert names.verification_off(read.name, read.default_value) is not True, \
+                        (app.name, read)
+    assert seen >= 4  # aiohttp, django, fastapi, flask

@@ -25,6 +25,9 @@ ALLOWED = {
     ("pytest_readiness/probes/code/tls.py", "skip"): "a word of setting names (SKIP_VERIFY)",
     ("pytest_readiness/probes/code/auth.py", "warn"): "a logging method name",
     ("pytest_readiness/probes/code/auth.py", "error"): "a logging method name",
+    ("pytest_readiness/probes/code/secrets.py", "warning"): "a logging method name",
+    ("pytest_readiness/probes/code/secrets.py", "warn"): "a logging method name",
+    ("pytest_readiness/probes/code/secrets.py", "error"): "a logging method name",
 }
 
 
