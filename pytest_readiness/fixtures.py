@@ -155,9 +155,8 @@ def _not_applicable(name: str, ctx: Context) -> str:
 _HOST_FIXTURES = {"host_config", "host_file", "host_service", "host_mount"}
 
 
-@pytest.fixture
-def readiness(request: pytest.FixtureRequest) -> Recorder:
-    """Record evidence and findings, conclude, or end the check with a warning (Recorder)."""
+def recorder_for(request: pytest.FixtureRequest) -> Recorder:
+    """The ``readiness`` fixture's value (plugin.py): the check's Recorder, made once."""
     node: pytest.Item = request.node
     if RECORDER_KEY not in node.stash:
         node.stash[RECORDER_KEY] = Recorder(check=node.stash.get(META_KEY, None),
