@@ -11,6 +11,7 @@ them); every row redacts. Every text that leaves the process passes through :fun
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from bisect import bisect_right
@@ -443,6 +444,20 @@ def scrub(text: str) -> str:
     beside its name is hidden wherever else it appears in ``text`` too. Idempotent, and a
     JSON text stays the same JSON structure (quotes and escapes are never redacted).
     """
+    # Short texts repeat (a check's id, title, fix and target in each of its reports):
+    # each is scanned once (the cache lives in this process's memory, as the texts do).
+    return _scrub_short(text) if len(text) <= _MEMO_CHARS else _scrub(text)
+
+
+_MEMO_CHARS = 512
+
+
+@functools.lru_cache(maxsize=4096)
+def _scrub_short(text: str) -> str:
+    return _scrub(text)
+
+
+def _scrub(text: str) -> str:
     text = mask_url_password(text)
     spans = secret_spans(text)
     if not spans:
