@@ -414,7 +414,15 @@ def _word_end(text: str, start: int, end: int) -> int:
 def secret_spans(text: str) -> list[tuple[int, int]]:
     """Where the secrets of ``text`` are, by every row of the table: sorted, merged."""
     spans = []
+    folded: str | None | bool = False  # not computed yet
     for row in SECRET_PATTERNS:
+        if row.anchors:  # a text with none of a row's literals cannot match it
+            if row.ignores_case and folded is False:
+                folded = _folded(text)
+            haystack = (folded if isinstance(folded, str) else None) if row.ignores_case \
+                else text
+            if haystack is not None and not any(a in haystack for a in row.anchors):
+                continue
         for match in row.pattern.finditer(text):
             if match.group(row.group) is None:
                 continue
@@ -446,10 +454,31 @@ def scrub(text: str) -> str:
     """
     # Short texts repeat (a check's id, title, fix and target in each of its reports):
     # each is scanned once (the cache lives in this process's memory, as the texts do).
-    return _scrub_short(text) if len(text) <= _MEMO_CHARS else _scrub(text)
+    if len(text) <= _MEMO_CHARS:
+        return _scrub_short(text)
+    if text in _CLEAN:  # a recent result: scrub is idempotent
+        return text
+    scrubbed = _scrub(text)
+    remember_clean(scrubbed)
+    return scrubbed
 
 
 _MEMO_CHARS = 512
+# Recent long results of scrub (a check's evidence, redacted once, is shown again in
+# JUnit XML and the terminal), oldest first; a few, as they can be megabytes.
+_CLEAN: dict[str, None] = {}
+_CLEAN_KEPT = 16
+
+
+def remember_clean(text: str) -> None:
+    """``text`` is what :func:`scrub` made (or the same data as such, re-serialised):
+    scrubbing it again is not needed."""
+    if len(text) <= _MEMO_CHARS:
+        return
+    _CLEAN.pop(text, None)
+    _CLEAN[text] = None
+    while len(_CLEAN) > _CLEAN_KEPT:
+        del _CLEAN[next(iter(_CLEAN))]
 
 
 @functools.lru_cache(maxsize=4096)
