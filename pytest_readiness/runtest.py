@@ -63,7 +63,8 @@ def failed_check_report(item: pytest.Item,
     parse of every module on the traceback, for each failing check."""
     excinfo = call.excinfo
     if item.stash.get(META_KEY, None) is None or excinfo is None or call.when == "collect" \
-            or isinstance(excinfo.value, (pytest.skip.Exception, BaseExceptionGroup)):
+            or isinstance(excinfo.value, pytest.skip.Exception) \
+            or hasattr(excinfo.value, "exceptions"):  # an exception group: pytest's own report
         return None
     sections = [(f"Captured {key} {when}", content)
                 for when, key, content in getattr(item, "_report_sections", ())]
