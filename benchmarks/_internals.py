@@ -75,3 +75,13 @@ def renderers() -> dict[str, Any]:
         if callable(render):
             found[name] = render
     return found
+
+
+def call_graph_probes() -> SimpleNamespace:
+    """The codebase index, the parser, the call graph and the rules that use it, timed by
+    bench_callgraph.py."""
+    where = {"tree": "plumbing.tree", "pyast": "plumbing.pyast",
+             "callgraph": "plumbing.callgraph", "asyncblock": "probes.code.async_",
+             "resilience": "probes.code.resilience"}
+    return SimpleNamespace(**{name: _first(f"pytest_readiness.{path}")
+                              for name, path in where.items()})

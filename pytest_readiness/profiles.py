@@ -36,10 +36,9 @@ import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from pytest_readiness.vocabulary import Level
+from pytest_readiness.vocabulary import Level, full_rule
 
 DEFAULT_PROFILE = "baseline"
-RULE_SEPARATOR = ":"  # as in plumbing/findings.py: <check id>:<rule>
 GLOB_CHARS = frozenset("*?[")
 
 
@@ -64,6 +63,9 @@ HARDENING: dict[str, str] = {
     "compose.read-only-rootfs": "read_only: true (CIS Docker 5.12)",
     "compose.images-pinned:digest": "images pinned by digest, not only by tag (CIS Docker 5.27)",
     "dockerfile.base-pinned:digest": "base images pinned by digest (CIS Docker 4.2)",
+    "compose.resource-limits:cpu": "a CPU limit besides the memory limit (CIS Docker 5.11; "
+                                   "CPU is compressible, memory is not: CIS 5.10 stays an "
+                                   "error)",
 }
 
 BASELINE = Profile(
@@ -88,7 +90,7 @@ RESTRICTED = Profile(
         "compose.depends-on-healthy": Level.ERROR,
         "compose.healthcheck": Level.ERROR,
         "compose.restart-policy": Level.ERROR,
-        "compose.resource-limits": Level.ERROR,  # CPU limits too
+        "compose.resource-limits": Level.ERROR,
         "dockerfile.healthcheck": Level.ERROR,
         "dockerfile.non-root-user": Level.ERROR,
         "auth.jwt-secret-strength": Level.ERROR,
@@ -145,13 +147,6 @@ def resolve(name: str, overrides: Mapping[str, str] | None = None,
                    overrides={k: Level(v) for k, v in (overrides or {}).items()})
 
 
-def rule_id(check_id: str, rule: str) -> str:
-    """A finding's full rule id from its check and its rule (local or full)."""
-    if not check_id or rule == check_id or rule.startswith(check_id + RULE_SEPARATOR):
-        return rule or check_id
-    return f"{check_id}{RULE_SEPARATOR}{rule}" if rule else check_id
-
-
 def _entry(table: Mapping[str, Level], check_id: str, full: str) -> Level | None:
     """The most specific entry of ``table`` for a rule: exact rule id, exact check id,
     then the first glob that matches either, in the table's order."""
@@ -169,7 +164,7 @@ def graded(check_id: str, rule: str, found_level: str,
            profile: Profile) -> tuple[Level, str | None]:
     """The level a finding counts at and what set it: ``"readiness.yaml"`` (``levels:``),
     the profile's name, or None when the rule's own level stands."""
-    full = rule_id(check_id, rule)
+    full = full_rule(check_id, rule)
     override = _entry(profile.overrides, check_id, full)
     if override is not None:
         return override, "readiness.yaml"
@@ -196,7 +191,7 @@ def table_for(check_id: str, rules: Iterable[str], profile: Profile) -> dict[str
     leaves alone are left out."""
     out = {}
     for rule in rules:
-        full = rule_id(check_id, rule)
+        full = full_rule(check_id, rule)
         entry = _entry(profile.levels, check_id, full)
         if entry is not None:
             out[full] = str(entry)

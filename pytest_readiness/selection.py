@@ -32,6 +32,7 @@ from pytest_readiness import profiles
 from pytest_readiness.config import ReadinessConfig
 from pytest_readiness.fixtures import CONTEXT_KEY, result_target
 from pytest_readiness.marker import META_KEY, CheckMeta, check_meta, rule_ids, validate_meta
+from pytest_readiness.vocabulary import full_rule
 
 # Notes on the selection for the record (a target selector that matched nothing): written
 # by select(), read by the session when it builds the record.
@@ -269,7 +270,7 @@ def catalogue_entries(items: Iterable[pytest.Item]) -> list[dict[str, Any]]:
     its rules, the level each sets and when, and what each profile makes of them."""
     return [{"id": m.id, "section": m.section, "suite": m.suite, "category": m.category,
              "severity": m.severity, "title": m.title, "fix": m.fix, "rules": rule_ids(m),
-             "levels": [{"rule": profiles.rule_id(m.id, lv.rule), "level": str(lv.level),
+             "levels": [{"rule": full_rule(m.id, lv.rule), "level": str(lv.level),
                          "when": lv.when} for lv in m.levels],
              "profiles": {name: profiles.table_for(m.id, rule_ids(m), profile)
                           for name, profile in profiles.PROFILES.items()}}

@@ -158,3 +158,13 @@ VERDICTS: tuple[Verdict, ...] = tuple(Verdict)
 def is_blocker(severity: str, outcome: str) -> bool:
     """A critical check that failed or errored: the verdict is NOT READY whatever the score."""
     return severity == Severity.CRITICAL and outcome in FAILING
+
+
+RULE_SEPARATOR = ":"  # a finding's rule id: <check id>:<rule>
+
+
+def full_rule(check_id: str, rule: str) -> str:
+    """A rule's full id from its check and its rule (local or already full)."""
+    if not check_id or rule == check_id or rule.startswith(check_id + RULE_SEPARATOR):
+        return rule or check_id
+    return f"{check_id}{RULE_SEPARATOR}{rule}" if rule else check_id

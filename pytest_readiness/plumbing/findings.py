@@ -15,9 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pytest_readiness.plumbing.tree import context_of
-from pytest_readiness.vocabulary import Level
+from pytest_readiness.vocabulary import RULE_SEPARATOR, Level, full_rule
 
-RULE_SEPARATOR = ":"
 LineSource = Callable[[str], Sequence[str]]  # a file's lines by its relative path
 
 
@@ -62,10 +61,8 @@ class RuleLevel:
 
 def qualify(finding: Finding, check_id: str) -> Finding:
     """The finding with its full rule id: the check id, or ``<check id>:<rule>``."""
-    if finding.rule == check_id or finding.rule.startswith(check_id + RULE_SEPARATOR):
-        return finding
-    rule = f"{check_id}{RULE_SEPARATOR}{finding.rule}" if finding.rule else check_id
-    return replace(finding, rule=rule)
+    rule = full_rule(check_id, finding.rule)
+    return finding if rule == finding.rule else replace(finding, rule=rule)
 
 
 def check_of(rule_id: str) -> str:

@@ -226,6 +226,7 @@ class Inventory:
     max_depth: int = MAX_DEPTH
     unread: dict[str, str] = field(default_factory=dict)  # rel -> why it was not read
     _by_rel: dict[str, SourceFile] | None = field(default=None, repr=False)
+    _derived: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.reader is None:
@@ -299,6 +300,13 @@ class Inventory:
         if content is None or content.binary:
             return None
         return content.memo(key, lambda: make(content))
+
+    def derive(self, key: Any, make: Callable[[], T]) -> T:
+        """``make()`` computed once per index and key: what is derived from many files
+        at once (the call graph, plumbing/callgraph.py)."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]  # type: ignore[no-any-return]
 
     def _refusal(self, file: SourceFile) -> str | None:
         """Why the reader would refuse the file, from what the walk saw (links: where to)."""

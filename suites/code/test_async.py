@@ -6,8 +6,8 @@ import ast
 
 import pytest
 
-from pytest_readiness import CodebaseTarget, Recorder
-from pytest_readiness.plumbing import pyast
+from pytest_readiness import CodebaseTarget, Context, Recorder
+from pytest_readiness.plumbing import callgraph, pyast
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.probes.code import async_
 
@@ -18,14 +18,23 @@ pytestmark = pytest.mark.readiness(section="Blocking Calls in Async Code", categ
                        fix="Use the async equivalent (await asyncio.sleep, httpx.AsyncClient, "
                            "asyncpg, redis.asyncio, asyncio.create_subprocess_exec) or move the "
                            "call off the loop with asyncio.to_thread")
-def test_no_blocking_calls_in_async_functions(inventory: Inventory, readiness: Recorder) -> None:
-    """No time.sleep, sync HTTP, subprocess, sync DB driver or file I/O inside async def."""
+def test_no_blocking_calls_in_async_functions(codebase: CodebaseTarget, inventory: Inventory,
+                                              readiness: Recorder,
+                                              readiness_context: Context) -> None:
+    """No time.sleep, sync HTTP, subprocess, sync DB driver or file I/O inside async def,
+    nor reached from one through sync helpers and methods (the call graph)."""
     modules = list(pyast.modules(inventory))
     async_functions = sum(isinstance(f, ast.AsyncFunctionDef) for m in modules for f in m.functions)
     readiness.evidence(python_files=len(modules), async_functions=async_functions)
     if not async_functions:
         pytest.skip("not applicable: no async def in this codebase")
-    readiness.conclude(async_.blocking_calls(modules), "blocking call(s) on the event loop",
+    graph = callgraph.of(inventory)
+    readiness.evidence(call_graph={"functions": len(graph.functions), "edges": graph.edges,
+                                   "unresolved_calls": graph.unresolved,
+                                   "truncated": graph.truncated})
+    scope = readiness_context.scope(codebase)
+    found = async_.blocking_calls(modules, graph, lambda rel: scope.judge(rel).production)
+    readiness.conclude(found, "blocking call(s) on the event loop",
                        warning="possibly blocking call(s)", code=True)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from pytest_readiness import Recorder
-from pytest_readiness.plumbing import pyast
+from pytest_readiness import CodebaseTarget, Context, Recorder
+from pytest_readiness.plumbing import callgraph, pyast
 from pytest_readiness.plumbing.findings import summary
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.probes.code import resilience
@@ -116,3 +118,51 @@ def test_grpc_channels_have_keepalive(inventory: Inventory, readiness: Recorder)
                        languages_not_read=_not_read(inventory))
     readiness.conclude(resilience.keepalive_findings(channels), "channel(s) without keepalive",
                        warning=lambda warnings: summary(warnings, 5), code=True)
+
+
+def _replicas(codebase: CodebaseTarget, inventory: Inventory, ctx: Context,
+              readiness: Recorder) -> resilience.Replicas | None:
+    """The most processes a production Compose service running this code starts
+    (``deploy.replicas``/``scale`` times gunicorn/uvicorn ``--workers``): a service built
+    in the tree, or one whose command names a package of the code."""
+    projects, skipped = ctx.production_compose(codebase)
+    if skipped:
+        readiness.evidence(compose_not_read=skipped)
+    packages = {name.split(".")[0] for name in callgraph.of(inventory).modules}
+    names = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, sorted(packages))) +
+                       r")(?![\w-])") if packages else None
+    best: resilience.Replicas | None = None
+    for service in (s for cp in projects for s in cp.services):
+        line = service.command_line
+        if service.build is None and not (names and names.search(line)):
+            continue
+        count, key = service.replicas
+        processes = count * resilience.workers(line)
+        if processes > 1 and (best is None or processes > best.processes):
+            file, at = service.where("deploy" if key.startswith("deploy") else key or "command")
+            said = ", ".join(filter(None, [f"{key} {count}" if key else "",
+                                           line if resilience.workers(line) > 1 else ""]))
+            best = resilience.Replicas(processes, f"compose service {service.name} runs "
+                                                  f"{processes} processes ({said}; {file}:{at})")
+    return best
+
+
+@pytest.mark.readiness(id="resilience.process-local-state", levels=resilience.PROCESS_STATE_LEVELS,
+                       severity="high",
+                       fix="Keep state every replica must see (sessions, revoked tokens, rate "
+                           "limits, queues) in a shared store: Redis, the database, Django's "
+                           "RedisCache; keep in-process only what may differ per process")
+def test_no_process_local_shared_state(codebase: CodebaseTarget, inventory: Inventory,
+                                       readiness: Recorder, readiness_context: Context) -> None:
+    """State that must be shared is not kept in one process's memory when the service
+    runs as several processes (replicas or workers)."""
+    states = resilience.process_local_state(pyast.modules(inventory))
+    if not states:
+        pytest.skip("not applicable: no module-level container changed by a function, "
+                    "no LocMemCache")
+    replicas = _replicas(codebase, inventory, readiness_context, readiness)
+    readiness.evidence(process_local_state=[f"{s.file}:{s.line} {s.name}" for s in states[:20]],
+                       processes=replicas.why if replicas else
+                       "no evidence of more than one process (compose replicas, workers)")
+    readiness.conclude(resilience.process_state_findings(states, replicas),
+                       "process-local shared state with several processes", code=True)

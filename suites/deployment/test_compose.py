@@ -103,10 +103,10 @@ def test_restart_policy(compose_project: ComposeProject, readiness: Recorder) ->
 
 
 @pytest.mark.readiness(id="compose.resource-limits", levels=compose.LEVELS["resource-limits"],
-                       severity="medium",
+                       rules=("cpu",), severity="medium",
                        fix="Set deploy.resources.limits.memory and cpus (or mem_limit / cpus)")
 def test_resource_limits(compose_project: ComposeProject, readiness: Recorder) -> None:
-    """Every service has a memory limit (and a CPU limit)."""
+    """Every service has a memory limit (and, as hardening, a CPU limit)."""
     _conclude(readiness, compose_project, compose.resource_limits(compose_project),
               "service(s) without resource limits")
 

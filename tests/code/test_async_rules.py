@@ -59,9 +59,14 @@ def test_near_misses_are_fine(source: str) -> None:
     assert blocking(source) == []
 
 
-def test_blocking_helper_called_directly_is_a_warning_at_the_call() -> None:
+def test_blocking_helper_called_directly_is_found_at_the_blocking_call() -> None:
     found = blocking("import time\ndef work():\n    time.sleep(1)\nasync def f():\n    work()")
-    assert found == [(5, "time-sleep", "warning")]
+    assert found == [(3, "time-sleep", "error")]
+
+
+def test_helper_run_in_a_thread_is_fine() -> None:
+    assert blocking("import asyncio, time\ndef work():\n    time.sleep(1)\n"
+                    "async def f():\n    await asyncio.to_thread(work)\n") == []
 
 
 def test_sync_imports() -> None:

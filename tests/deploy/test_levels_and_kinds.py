@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 # Everything a production reviewer asks of a compose service, and none of the hardening
-# extras (cap_drop ALL, read-only root filesystem, no-new-privileges, digest pins).
+# extras (cap_drop ALL, read-only root filesystem, no-new-privileges, digest pins, CPU limits).
 PRODUCTION = {
     "docker-compose.yml": """
         services:
@@ -21,7 +21,7 @@ PRODUCTION = {
             image: postgres:16.3
             user: postgres
             restart: unless-stopped
-            deploy: {resources: {limits: {memory: 512M, cpus: "1"}}}
+            deploy: {resources: {limits: {memory: 512M}}}  # no CPU limit: hardening
             healthcheck: {test: ["CMD", "pg_isready"]}
         """,
     "api/Dockerfile": "FROM python:3.12-slim\nUSER app\n"
@@ -29,7 +29,7 @@ PRODUCTION = {
                       'CMD ["uvicorn", "app:app", "--port", "8000"]\n',
 }
 HARDENING = ("compose.capabilities", "compose.no-new-privileges", "compose.read-only-rootfs",
-             "compose.images-pinned")
+             "compose.images-pinned", "compose.resource-limits")
 
 
 def test_no_hardening_extra_alone_fails_a_service_under_the_default_profile(run_suite) -> None:

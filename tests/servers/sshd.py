@@ -132,12 +132,18 @@ def start_fleet(base: Path, names: list[str], binds: dict[str, dict[str, Path]])
     identity = base / "id_ed25519"
     authorized = base / "authorized_keys"
     authorized.write_text(keygen(identity) + "\n")
+    # The hosts log in as this machine's user: its shell start-up files (a developer's pyenv
+    # init racing on "cannot rehash") would speak on every command's stderr. A stock host
+    # has none; each host's mount namespace sees an empty one instead.
+    blank = base / "empty_shell_rc"
+    blank.write_text("")
+    shell_rcs = {str(rc): blank for rc in (Path.home() / ".bashrc",) if rc.is_file()}
     known_lines = []
     hosts = []
     for name in names:
         root = base / name
         (root / "bin").mkdir(parents=True, exist_ok=True)
-        host = SshHost(name, free_port(), root, dict(binds.get(name, {})))
+        host = SshHost(name, free_port(), root, {**shell_rcs, **binds.get(name, {})})
         public = keygen(host.host_key)
         known_lines.append(f"[127.0.0.1]:{host.port} {' '.join(public.split()[:2])}")
         config = root / "sshd_config"

@@ -8,7 +8,8 @@ without one. No pytest here.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pytest_readiness.plumbing import pyast
@@ -385,3 +386,164 @@ def keepalive_findings(channels: Iterable[Channel]) -> list[Finding]:
                                                "verified"),
                     c.file, c.line, level=Level.WARNING)
             for c in channels if not c.keepalive]
+
+
+# --- process-local state (scale-out blockers) --------------------------------------------
+
+# Containers a module-level name can hold that a function then changes: state that lives
+# in one process. Constructors by resolved name (cachetools' caches are in-process too).
+STATE_CONSTRUCTORS = frozenset({
+    "dict", "set", "list", "collections.defaultdict", "collections.OrderedDict",
+    "collections.Counter", "collections.deque", "queue.Queue", "asyncio.Queue",
+    "cachetools.TTLCache", "cachetools.LRUCache", "cachetools.LFUCache",
+    "cachetools.TLRUCache", "cachetools.FIFOCache", "cachetools.Cache",
+})
+MUTATORS = frozenset({"add", "append", "appendleft", "extend", "update", "setdefault", "pop",
+                      "popitem", "remove", "discard", "clear", "insert", "put", "put_nowait",
+                      "__setitem__", "__delitem__"})
+# Names that say the container is state other processes must see (a session store, a
+# denylist, a rate limiter), not a per-process memo or registry.
+SHARED_WORDS = re.compile(r"session|token|revok|deny|denied|block|ban|attempt|limit|rate|"
+                          r"throttl|bucket|quota|nonce|otp|jti|login|lockout|queue|job|"
+                          r"cart|user|active|seen|used", re.IGNORECASE)
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+PROCESS_STATE_LEVELS = (
+    RuleLevel("", Level.ERROR, "state named as shared (sessions, tokens, denylists, rate "
+                               "limits, queues) kept in process memory, or Django's "
+                               "LocMemCache, in a service the deployment runs in more than "
+                               "one process"),
+    RuleLevel("", Level.NOTE, "the same without evidence of more than one process (fine for "
+                              "one process; breaks at scale), or another mutated "
+                              "module-level container (a cache or a registry looks the same)"))
+
+
+@dataclass(frozen=True)
+class Replicas:
+    """Evidence that a service runs the code in more than one process."""
+
+    processes: int
+    why: str  # "compose service api: deploy.replicas 3, gunicorn -w 4 (deploy/compose.yaml:3)"
+
+
+WORKERS = re.compile(r"(?:^|\s)(?:-w|--workers)(?:\s+|=)(\d+)\b")
+
+
+def workers(command: str) -> int:
+    """Worker processes a gunicorn/uvicorn/hypercorn command line starts (1 if it says
+    none)."""
+    if not re.search(r"\b(?:gunicorn|uvicorn|hypercorn|daphne|granian)\b", command):
+        return 1
+    found = WORKERS.search(command)
+    return int(found.group(1)) if found else 1
+
+
+@dataclass(frozen=True)
+class StateDef:
+    name: str
+    file: str
+    line: int
+    kind: str  # "dict", "collections.defaultdict", ...
+    mutated_at: tuple[str, int] | None = None
+
+
+def _container_kind(module: pyast.Module, value: ast.expr | None) -> str | None:
+    if isinstance(value, (ast.Dict, ast.DictComp)):
+        return "dict"
+    if isinstance(value, (ast.Set, ast.SetComp)):
+        return "set"
+    if isinstance(value, (ast.List, ast.ListComp)):
+        return "list"
+    if isinstance(value, ast.Call):
+        name = module.resolve(value.func)
+        return name if name in STATE_CONSTRUCTORS else None
+    return None
+
+
+def _module_state(module: pyast.Module) -> dict[str, StateDef]:
+    assert module.tree is not None
+    found: dict[str, StateDef] = {}
+    for stmt in module.tree.body:
+        targets: list[ast.expr]
+        value: ast.expr | None
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            targets, value = [stmt.target], stmt.value
+        else:
+            continue
+        kind = _container_kind(module, value)
+        for target in targets:
+            if kind and isinstance(target, ast.Name) and not target.id.startswith("__"):
+                found[target.id] = StateDef(target.id, module.rel, stmt.lineno, kind)
+    return found
+
+
+def _in_function(module: pyast.Module) -> Callable[[int], bool]:
+    spans = [(f.lineno, f.end_lineno or f.lineno) for f in module.functions
+             if not isinstance(f, ast.Lambda)]
+    return lambda line: any(a <= line <= b for a, b in spans)
+
+
+def _mutations(module: pyast.Module, names: set[str]) -> Iterator[tuple[str, int]]:
+    """(name, line) where a function changes a module-level container by its name."""
+    inside = _in_function(module)
+    for call in module.calls:
+        func = call.node.func  # by the node: pyast resolves ``S = set()``'s S.add as set().add
+        if call.function is not None and isinstance(func, ast.Attribute) and \
+                isinstance(func.value, ast.Name) and func.value.id in names and \
+                func.attr in MUTATORS:
+            yield func.value.id, call.line
+    for node in module.of(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
+        if isinstance(node, (ast.Assign, ast.Delete)):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        else:
+            continue
+        for target in targets:
+            if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                    and target.value.id in names and inside(node.lineno):
+                yield target.value.id, node.lineno
+
+
+def process_local_state(modules: Iterable[pyast.Module]) -> list[StateDef]:
+    """Module-level dicts, sets, lists, deques, counters, queues and in-process caches
+    that a function changes (a module-level constant, or one filled at import time, is
+    no state); and Django's ``LocMemCache`` as a cache backend."""
+    found: list[StateDef] = []
+    for module in modules:
+        defs = _module_state(module)
+        first: dict[str, int] = {}
+        for name, line in _mutations(module, set(defs)):
+            first[name] = min(line, first.get(name, line))
+        found += [StateDef(d.name, d.file, d.line, d.kind, (d.file, first[d.name]))
+                  for d in defs.values() if d.name in first]
+        found += [StateDef("CACHES", module.rel, node.lineno, LOCMEM_CACHE)
+                  for node in module.of(ast.Constant) if node.value == LOCMEM_CACHE]
+    return sorted(found, key=lambda d: (d.file, d.line))
+
+
+def process_state_findings(states: Iterable[StateDef], replicas: Replicas | None
+                           ) -> list[Finding]:
+    """An error for state named as shared (or LocMemCache) when the deployment runs more
+    than one process; a note otherwise (with the evidence, or its absence, said)."""
+    out = []
+    for state in states:
+        if state.kind == LOCMEM_CACHE:
+            what = "Django's LocMemCache keeps the cache (login limits, revoked tokens, " \
+                   "sessions) in each process's memory"
+            shared = True
+        else:
+            where = f" (changed at line {state.mutated_at[1]})" if state.mutated_at else ""
+            what = f"{state.name} ({state.kind}) is process-local state{where}"
+            shared = bool(SHARED_WORDS.search(state.name))
+        if replicas is not None:
+            message = f"{what}, and {replicas.why}: each process sees its own copy; keep " \
+                      "it in a shared store (Redis, the database)"
+            level = Level.ERROR if shared else Level.NOTE
+        else:
+            message = f"{what}: fine for one process; breaks at scale (no evidence of " \
+                      "more than one replica or worker)"
+            level = Level.NOTE
+        out.append(Finding("", message, state.file, state.line, level=level))
+    return out

@@ -111,6 +111,24 @@ class Service:
         return self.project.model.directory_of(self.name)
 
     @property
+    def replicas(self) -> tuple[int, str]:
+        """How many containers Compose starts (``deploy.replicas``, else ``scale``; 1 when
+        neither is a number) and the key that says it ("" for the default)."""
+        deploy = self.spec.get("deploy")
+        for key, value in (("deploy.replicas", deploy.get("replicas") if isinstance(
+                deploy, dict) else None), ("scale", self.spec.get("scale"))):
+            if value is not None and str(value).isdigit():
+                return int(str(value)), key
+        return 1, ""
+
+    @property
+    def command_line(self) -> str:
+        """``entrypoint`` and ``command`` as one line of words (what the container runs,
+        when the service says it)."""
+        return " ".join(str(c) for key in ("entrypoint", "command")
+                        for c in as_list(self.spec.get(key)))
+
+    @property
     def image(self) -> str | None:
         image = self.spec.get("image")
         return str(image) if image is not None else None
@@ -332,7 +350,10 @@ def resource_limits(cp: ComposeProject) -> list[Finding]:
         if not (limits.get("memory") or s.spec.get("mem_limit")):
             out.append(s.finding(f"service {s.name} has no memory limit"))
         elif not (limits.get("cpus") or s.spec.get("cpus")):
-            out.append(s.finding(f"service {s.name} has no CPU limit", level=Level.WARNING))
+            # CPU is compressible: a service without a cap slows its neighbours, never
+            # kills them; CIS Docker 5.11 and PSS leave it to hardening (the profile decides).
+            out.append(s.finding(f"service {s.name} has no CPU limit", level=Level.WARNING,
+                                 rule="cpu"))
     return out
 
 
@@ -833,7 +854,8 @@ LEVELS: dict[str, tuple[RuleLevel, ...]] = {
     "restart-policy": (RuleLevel("", E, "a service that always runs has no restart policy"),
                        RuleLevel("", W, "an optional service (profiles:) has none")),
     "resource-limits": (RuleLevel("", E, "no memory limit"),
-                        RuleLevel("", W, "a memory limit but no CPU limit")),
+                        RuleLevel("cpu", W, "a memory limit but no CPU limit (hardening: "
+                                            "baseline note)")),
     "non-root": (RuleLevel("", E, "runs as root and is reachable from outside (ports on all "
                                   "interfaces, host network, reverse-proxy labels)"),
                  RuleLevel("", W, "runs as root, internal (no published port)"),

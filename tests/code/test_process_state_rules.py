@@ -1,0 +1,111 @@
+"""resilience.process-local-state: process-local state used as shared state (issue 15.6)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_readiness.probes.code import resilience
+from tests.code.conftest import module_of
+
+
+def states(source: str) -> list[tuple[int, str, str]]:
+    return [(s.line, s.name, s.kind) for s in resilience.process_local_state([module_of(source)])]
+
+
+@pytest.mark.parametrize(("source", "kind"), [
+    ("_REVOKED: set[str] = set()\nasync def revoke(j):\n    _REVOKED.add(j)\n", "set"),
+    ("S = {}\ndef login(u, t):\n    S[u] = t\n", "dict"),
+    ("from collections import defaultdict\nA = defaultdict(list)\ndef hit(k):\n"
+     "    A[k] += [1]\n", "collections.defaultdict"),
+    ("import collections\nQ = collections.deque()\ndef push(x):\n    Q.append(x)\n",
+     "collections.deque"),
+    ("from cachetools import TTLCache\nC = TTLCache(100, 60)\ndef f(k, v):\n    C[k] = v\n",
+     "cachetools.TTLCache"),
+    ("L = []\ndef f(x):\n    del L[x]\n", "list"),
+])
+def test_module_level_containers_changed_by_a_function(source: str, kind: str) -> None:
+    assert [(line, k) for line, _, k in states(source)] == [(states(source)[0][0], kind)]
+    assert states(source)[0][0] in (1, 2)
+
+
+@pytest.mark.parametrize("source", [
+    "ROLES = {'a': 1}\ndef f():\n    return ROLES['a']\n",      # read, never changed
+    "R = {}\nR['a'] = 1\n",                                     # filled at import time
+    "def f():\n    s = set()\n    s.add(1)\n",                  # local
+    "class A:\n    seen = set()\n",                             # not module level
+    "from prometheus_client import CollectorRegistry\nREGISTRY = CollectorRegistry()\n"
+    "def f():\n    REGISTRY.register(1)\n",                     # not a container we know
+    "__all__ = []\ndef f():\n    __all__.append('x')\n",
+])
+def test_near_misses(source: str) -> None:
+    assert states(source) == []
+
+
+def test_locmem_cache_setting() -> None:
+    source = ("CACHES = {'default': {\n"
+              "    'BACKEND': 'django.core.cache.backends.locmem.LocMemCache',\n}}\n")
+    assert states(source) == [(2, "CACHES", resilience.LOCMEM_CACHE)]
+
+
+def test_levels_follow_replicas_and_names() -> None:
+    found = resilience.process_local_state([module_of(
+        "_SESSIONS = {}\n_memo = {}\ndef f(k):\n    _SESSIONS[k] = 1\n    _memo[k] = 2\n")])
+    many = resilience.Replicas(3, "compose service api runs 3 processes")
+    assert [f.level for f in resilience.process_state_findings(found, many)] == ["error", "note"]
+    assert [f.level for f in resilience.process_state_findings(found, None)] == ["note", "note"]
+    assert "breaks at scale" in resilience.process_state_findings(found, None)[0].message
+
+
+@pytest.mark.parametrize(("command", "count"), [
+    ("gunicorn -w 4 app.wsgi", 4), ("uvicorn app:app --workers=3", 3),
+    ("gunicorn --workers 2 x:y", 2), ("python -m app -w 4", 1), ("uvicorn app:app", 1),
+])
+def test_workers(command: str, count: int) -> None:
+    assert resilience.workers(command) == count
+
+
+@given(st.text(max_size=80))
+def test_workers_is_at_least_one(command: str) -> None:
+    assert resilience.workers(command) >= 1
+
+
+COMPOSE = """services:
+  api:
+    image: registry.example.com/api:1
+    command: ["gunicorn", "-w", "2", "shop.wsgi"]
+    deploy:
+      replicas: 3
+"""
+
+
+FILES = {"shop/__init__.py": "",
+         "shop/tokens.py": "_REVOKED = set()\ndef revoke(j):\n    _REVOKED.add(j)\n"}
+
+
+def test_suite_fails_with_replicas(run_suite) -> None:
+    run = run_suite("resilience", {**FILES, "compose.yaml": COMPOSE})
+    assert run.outcome("resilience.process-local-state") == "fail"
+    assert "6 processes" in run.check("resilience.process-local-state")["evidence"]["processes"]
+
+
+def test_suite_notes_without_replicas(run_suite) -> None:
+    run = run_suite("resilience", {**FILES, "compose.yaml": COMPOSE.replace("3", "1").replace(
+        '"-w", "2", ', "")})
+    assert run.outcome("resilience.process-local-state") == "pass"
+    assert run.rules("resilience.process-local-state", "note") == [
+        "resilience.process-local-state"]
+
+
+def test_suite_skips_without_state(run_suite) -> None:
+    run = run_suite("resilience", {"shop/a.py": "X = {}\n"})
+    assert run.outcome("resilience.process-local-state") == "skip"
+
+
+def test_replicas_of_a_service_not_running_the_code_do_not_count(run_suite) -> None:
+    other = COMPOSE.replace("registry.example.com/api:1", "redis:7").replace(
+        '["gunicorn", "-w", "2", "shop.wsgi"]', '["redis-server"]')
+    run = run_suite("resilience", {**FILES, "compose.yaml": other})
+    assert run.outcome("resilience.process-local-state") == "pass"
+    assert "no evidence" in run.check("resilience.process-local-state")["evidence"]["processes"]
