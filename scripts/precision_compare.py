@@ -61,7 +61,10 @@ class MustFind:
     Found when a fail/warn result whose id matches one of ``checks`` (globs) has an
     error/warning finding in ``file`` whose message or snippet matches ``pattern``
     (a case-insensitive regex), or, without located findings, names ``file`` and
-    matches ``pattern`` in its message or evidence.
+    matches ``pattern`` in its message or evidence. A problem of reading (code the
+    running Python cannot parse) is also met when the file was read after all: a
+    finding of a matching check in ``file`` whose message matches ``analysed``, at
+    any level (the issue asks for analysis *or* a report, never silence).
     """
 
     tree: str
@@ -70,6 +73,7 @@ class MustFind:
     checks: tuple[str, ...]
     pattern: str
     what: str
+    analysed: str = ""
 
 
 # --- carrying labels over when targets change -------------------------------------
@@ -390,6 +394,20 @@ def must_find_hit(must: MustFind, results: Iterable[Result]) -> dict[str, Any] |
                               ("evidence", json.dumps(result.evidence, default=str))):
                 if must.file in text and pattern.search(text):
                     return {"result": result.name, "outcome": result.outcome, "how": how}
+    return _analysed_hit(must, results) if must.analysed else None
+
+
+def _analysed_hit(must: MustFind, results: Iterable[Result]) -> dict[str, Any] | None:
+    """Where a result says it read ``must.file`` with a parser that knows its syntax."""
+    said = re.compile(must.analysed, re.IGNORECASE)
+    for result in results:
+        if not any(fnmatchcase(result.check, glob) for glob in must.checks):
+            continue
+        for finding in result.evidence.get("findings") or []:
+            if (isinstance(finding, dict) and said.search(str(finding.get("message", "")))
+                    and normalise(str(finding.get("file", ""))) == must.file):
+                return {"result": result.name, "outcome": result.outcome, "how": "analysed",
+                        "line": finding.get("line")}
     return None
 
 

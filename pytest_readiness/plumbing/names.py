@@ -82,3 +82,126 @@ def is_text_secret_name(name: str) -> bool:
     """Whether a key in free text (a JSON body, a header, a log line) names a secret or a
     session value: a credential word anywhere, or a name ending in a session word."""
     return is_secret_name(name, anywhere=True) or bool(_SESSION_ALONE.search(name))
+
+
+# --- settings that switch verification off by their name ------------------------------------
+
+# A word that turns a verification setting around: ``INSECURE_SKIP_TLS_VERIFY=True`` switches
+# verification off, ``INSECURE_SKIP_TLS_VERIFY=False`` keeps it on. Matched as whole parts of
+# a name split on ``_``, ``-``, ``.`` and camelCase humps (``skipTlsVerify``), so ``NOTE`` or
+# ``NOTIFY`` never count as ``NO``.
+NEGATING_PARTS: tuple[str, ...] = (
+    "insecure", "skip", "no", "not", "disable", "disabled", "ignore", "ignored", "unverified",
+    "dont", "noverify", "nocheck", "insecureskipverify", "allowinvalid", "allowselfsigned",
+)
+# Two-part negations (``ALLOW_INVALID_CERTS``, ``ALLOW_SELF_SIGNED``), joined before matching.
+_PAIRS = (("allow", "invalid"), ("allow", "self"), ("allow", "unverified"), ("no", "check"))
+_PART_SPLIT = re.compile(r"[_.\-\s]+|(?<=[a-z0-9])(?=[A-Z])")
+TRUTHY_STRINGS = frozenset({"true", "1", "yes", "on", "y", "t", "enable", "enabled"})
+FALSY_STRINGS = frozenset({"false", "0", "no", "off", "n", "f", "", "disable", "disabled"})
+
+
+def name_parts(name: str) -> list[str]:
+    """``REDIS_INSECURE_SKIP_TLS_VERIFY`` -> ``[redis, insecure, skip, tls, verify]``;
+    ``skipTlsVerify`` -> ``[skip, tls, verify]``; the last dotted part only."""
+    name = name.rsplit(".", 1)[-1]
+    return [p.lower() for p in _PART_SPLIT.split(name) if p]
+
+
+def negations(name: str) -> int:
+    """How many negating words a setting name holds (``INSECURE_SKIP_TLS_VERIFY``: 2)."""
+    parts = name_parts(name)
+    count = 0
+    index = 0
+    while index < len(parts):
+        pair = tuple(parts[index:index + 2])
+        if pair in _PAIRS:
+            count, index = count + 1, index + 2
+            continue
+        if parts[index] in NEGATING_PARTS:
+            count += 1
+        index += 1
+    return count
+
+
+def negates_verification(name: str) -> bool:
+    """Whether a true value of the setting ``name`` means *less* verification
+    (``INSECURE``, ``SKIP_VERIFY``, ``NO_VERIFY``, ``DISABLE_SSL``, ``IGNORE_CERTS``,
+    ``ALLOW_INVALID_CERTS``). Words that say the same thing twice
+    (``INSECURE_SKIP_TLS_VERIFY``) still negate once: any negating word turns the name."""
+    return negations(name) > 0
+
+
+def truth(value: object) -> bool | None:
+    """What a setting's value or default means as a switch: ``True``/``"yes"``/``1`` true,
+    ``False``/``"False"``/``0``/``""`` false, anything else (``None``: unset, so the
+    library's own default; a path, a CA bundle, an expression) None: not a switch the rule
+    can judge."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in TRUTHY_STRINGS:
+            return True
+        if lowered in FALSY_STRINGS:
+            return False
+    return None
+
+
+def verification_off(name: str, value: object) -> bool | None:
+    """Whether the setting ``name`` with ``value`` switches verification off: a falsy
+    ``VERIFY_SSL``, a truthy ``INSECURE_SKIP_TLS_VERIFY``. None when the value is not a
+    switch (a CA bundle path for ``verify``, an expression): the rule cannot tell."""
+    meaning = truth(value)
+    if meaning is None:
+        return None
+    return meaning if negates_verification(name) else not meaning
+
+
+# --- constants that name a secret without holding one ------------------------------------
+
+# Values protocols define (OAuth 2 grant and token types, token kinds): a constant holding
+# one names a protocol field, not a credential. ("password" is not here: ``ADMIN_PASSWORD =
+# "password"`` is a weak password; ``GRANT_TYPE_PASSWORD = "password"`` is caught by
+# CONSTANT_QUALIFIERS.)
+PROTOCOL_VALUES = frozenset({
+    "access_token", "refresh_token", "id_token", "client_credentials", "authorization_code",
+    "device_code", "implicit", "bearer", "token_type", "grant_type",
+})
+# Words that, as a part of a name, make it the name of a protocol or form constant: a
+# plain word under such a name is a field or grant-type name (``GRANT_TYPE_PASSWORD``,
+# ``FORM_FIELD_PASSWORD``, ``PARAM_TOKEN``), not a credential.
+# (Not "cookie" or "session": ``COOKIE_SECRET = "changeme"`` is a weak secret.)
+CONSTANT_QUALIFIERS = frozenset({"grant", "type", "kind", "field", "param", "parameter",
+                                 "claim"})
+# A URL path of lower-case words, numbers and route parameters (a random value after a
+# slash is not one: base64 keys start with "/" too).
+_SEGMENT = r"(?:[a-z][a-z0-9._~-]{0,30}|\d{1,6}|\{\w+\}|<[\w:]+>|:\w+)?"
+_URL_PATH = re.compile(rf"(?:/{_SEGMENT})+")
+_PLAIN_WORD = re.compile(r"[a-z][a-z_-]*")
+_OAUTH_URN = "urn:ietf:params:oauth:"
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def names_a_constant(name: str, value: str) -> bool:
+    """Whether ``name = value`` holds a protocol or form constant rather than a credential:
+    the value spells the name itself (``SECRET_KEY = "SECRET_KEY"``, ``REFRESH_TOKEN =
+    "refresh_token"``), a protocol value (grant and token types, OAuth URNs), a URL path
+    (``TOKEN = "/api/token"``), or a plain lower-case word under a name qualified as a grant
+    type, field or parameter (``GRANT_TYPE_PASSWORD = "password"``). Pure."""
+    name = name.rsplit(".", 1)[-1].strip()
+    value = value.strip()
+    if not value:
+        return False
+    if _squash(value) == _squash(name) or value.lower() in PROTOCOL_VALUES or \
+            value.lower().startswith(_OAUTH_URN):
+        return True
+    if _URL_PATH.fullmatch(value):
+        return True
+    return bool(_PLAIN_WORD.fullmatch(value)) and bool(set(name_parts(name))
+                                                        & CONSTANT_QUALIFIERS)

@@ -13,13 +13,15 @@ No pytest here.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from pytest_readiness.plumbing.findings import Finding, summary
 from pytest_readiness.plumbing.reader import Content
 from pytest_readiness.plumbing.tree import Inventory, SourceFile
+from pytest_readiness.vocabulary import Level
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 _Node = TypeVar("_Node", bound=ast.AST)
@@ -57,6 +59,8 @@ class Module:
     text: str
     tree: ast.Module | None
     error: str | None = None
+    parsed_by: str = "python"  # "libcst": newer syntax, rewritten (plumbing/newsyntax.py)
+    newer_syntax: str = ""  # where the running Python refused it ("line 36: ..."), if it did
     aliases: dict[str, str] = field(default_factory=dict)  # local name -> dotted origin
     imports: list[tuple[str, int]] = field(default_factory=list)  # (module or name, line)
     bindings: dict[str, str] = field(default_factory=dict)  # "s" / "self.s" -> "requests.Session()"
@@ -125,19 +129,76 @@ def parse(text: str, rel: str = "<string>", path: Path | None = None,
           lines: list[str] | None = None) -> Module:
     """``text`` parsed and walked once; a file that does not parse is a Module whose
     ``error`` says where and why (never quoting the source)."""
+    parsed_by, refused = "python", ""
     try:
         tree = ast.parse(text, filename=rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         where = f"line {exc.lineno}: " if isinstance(exc, SyntaxError) and exc.lineno else ""
         msg = exc.msg if isinstance(exc, SyntaxError) else \
             "nested too deeply" if isinstance(exc, (RecursionError, MemoryError)) else str(exc)
-        return Module(rel, path or Path(rel), text, None, f"{where}{msg}", _lines=lines)
-    found = Module(rel, path or Path(rel), text, tree, _lines=lines)
+        newer = _newer_syntax(text, rel) if isinstance(exc, SyntaxError) else None
+        if newer is None:
+            return Module(rel, path or Path(rel), text, None, f"{where}{msg}", _lines=lines)
+        tree, parsed_by, refused = newer, "libcst", f"{where}{msg}"
+    found = Module(rel, path or Path(rel), text, tree, _lines=lines, parsed_by=parsed_by,
+                   newer_syntax=refused)
     try:
         _Walker(found).run(tree)
     except RecursionError:  # a tree deeper than the walk can follow: not read, said so
         return Module(rel, path or Path(rel), text, None, "nested too deeply", _lines=lines)
     return found
+
+
+def _newer_syntax(text: str, rel: str) -> ast.Module | None:
+    """The tree of a file in syntax newer than the running Python, through LibCST; None when
+    that does not parse either (see plumbing/newsyntax.py)."""
+    from pytest_readiness.plumbing.newsyntax import downgraded  # LibCST only when needed
+
+    rewritten = downgraded(text)
+    if rewritten is None:
+        return None
+    try:
+        return ast.parse(rewritten, filename=rel)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+NOT_ANALYSED = "not analysed: "
+READ_NEWER = ("analysed through LibCST, in syntax newer than this Python (plumbing/newsyntax.py)"
+              ": ")
+
+
+def not_analysed(inventory: Inventory) -> list[Finding]:
+    """A warning per Python file of the codebase that no parser could read, at the file and
+    line of the problem. Every AST check adds these to its findings (and says them with
+    :func:`said`), so it never passes on code it did not read; files outside production
+    come out as notes, like every finding there. A file in syntax newer than the running
+    Python that LibCST read is a note: analysed, and the evidence says how."""
+    unread = [Finding("", f"{NOT_ANALYSED}{why}", rel, _line_of(why), level=Level.WARNING)
+              for rel, why in parse_errors(inventory)]
+    newer = [Finding("", f"{READ_NEWER}{found.newer_syntax}", found.rel,
+                     _line_of(found.newer_syntax), level=Level.NOTE)
+             for found in modules(inventory) if found.parsed_by == "libcst"]
+    return unread + newer
+
+
+def said(what: str) -> Callable[[Sequence[Finding]], str]:
+    """The warning message of an AST check whose findings may include files not analysed:
+    ``N what: ...`` for its own warnings, ``N Python file(s) not analysed: ...`` for those."""
+    def say(findings: Sequence[Finding]) -> str:
+        unread = [f for f in findings if f.message.startswith(NOT_ANALYSED)]
+        found = [f for f in findings if not f.message.startswith(NOT_ANALYSED)]
+        parts = [f"{len(found)} {what}: {summary(found, 5)}"] if found else []
+        if unread:
+            parts.append(f"{len(unread)} Python file(s) not analysed, so not judged: "
+                         f"{summary(unread, 5)}")
+        return "; ".join(parts)
+    return say
+
+
+def _line_of(why: str) -> int:
+    head = why.split(":", 1)[0]
+    return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 1
 
 
 def dotted(node: ast.expr, aliases: dict[str, str], bindings: dict[str, str] | None = None

@@ -111,6 +111,7 @@ class UnitFacts:
     service_type: str = "simple"
     user: str | None = None  # User= (None: not read; "": unset, the service runs as root)
     dynamic_user: bool = False
+    exec_start: tuple[str, ...] = ()  # ExecStart= command lines, as written
 
     def evidence(self) -> dict[str, Any]:
         return {"unit": self.name, "source": self.source, "after": list(self.after),
@@ -134,7 +135,8 @@ def facts_from_unit(name: str, unit: Unit, source: str) -> UnitFacts:
         restart=(s.get("Restart") or ["no"])[-1], restart_sec=restart_sec,
         is_service=name.endswith(".service") or "Service" in unit,
         service_type=(s.get("Type") or ["simple"])[-1], user=(s.get("User") or [""])[-1],
-        dynamic_user=(s.get("DynamicUser") or ["no"])[-1].lower() in TRUE_WORDS)
+        dynamic_user=(s.get("DynamicUser") or ["no"])[-1].lower() in TRUE_WORDS,
+        exec_start=tuple(v for v in s.get("ExecStart", []) if v.strip()))
 
 
 # systemd.syntax(7): booleans.

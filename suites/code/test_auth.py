@@ -28,20 +28,26 @@ def python_modules(inventory: Inventory) -> list[pyast.Module]:
                        fix="Remove verify=False / CERT_NONE; trust a private CA with "
                            "verify='/path/ca.pem' (or SSL_CERT_FILE) and make any VERIFY_SSL "
                            "setting default to true")
-def test_tls_verification_not_disabled(python_modules: list[pyast.Module],
+def test_tls_verification_not_disabled(inventory: Inventory, python_modules: list[pyast.Module],
                                        readiness: Recorder) -> None:
     """TLS certificate and hostname verification is never switched off."""
-    readiness.conclude(auth.tls_verification_off(python_modules),
-                       "place(s) where TLS verification is off", code=True)
+    readiness.conclude([*auth.tls_verification_off(python_modules),
+                        *pyast.not_analysed(inventory)],
+                       "place(s) where TLS verification is off",
+                       warning=pyast.said("place(s) where TLS verification may be off"),
+                       code=True)
 
 
 @pytest.mark.readiness(id="auth.cors-credentials", severity="high",
                        fix="List the allowed origins explicitly when credentials are allowed")
-def test_cors_no_wildcard_with_credentials(python_modules: list[pyast.Module],
+def test_cors_no_wildcard_with_credentials(inventory: Inventory,
+                                           python_modules: list[pyast.Module],
                                            readiness: Recorder) -> None:
     """CORS never allows any origin (*) together with credentials."""
-    readiness.conclude(auth.cors_wildcard_with_credentials(python_modules),
-                       "CORS configuration(s) with * and credentials", code=True)
+    readiness.conclude([*auth.cors_wildcard_with_credentials(python_modules),
+                        *pyast.not_analysed(inventory)],
+                       "CORS configuration(s) with * and credentials",
+                       warning=pyast.said("CORS configuration(s) (warning)"), code=True)
 
 
 @pytest.mark.readiness(id="auth.jwt-secret-strength", levels=auth.JWT_LEVELS,
@@ -49,7 +55,7 @@ def test_cors_no_wildcard_with_credentials(python_modules: list[pyast.Module],
                        fix="Read the signing key from the environment and refuse to start when "
                            "it is shorter than 32 bytes (if len(key) < 32: raise ...); never "
                            "accept alg 'none' or decode without verifying the signature")
-def test_jwt_signing_secret_checked(python_modules: list[pyast.Module],
+def test_jwt_signing_secret_checked(inventory: Inventory, python_modules: list[pyast.Module],
                                     readiness: Recorder) -> None:
     """JWT signing keys are not hardcoded and are checked for strength before use."""
     uses = [u for u in auth.jwt_uses(python_modules) if context_of(u.file) == "code"]
@@ -57,31 +63,36 @@ def test_jwt_signing_secret_checked(python_modules: list[pyast.Module],
         pytest.skip("not applicable: no jwt.encode / jwt.decode in live code")
     readiness.evidence(jwt_calls=[{k: v for k, v in u.__dict__.items() if k != "snippet"}
                                   for u in uses[:20]])
-    readiness.conclude(auth.jwt_findings(uses), "JWT key problem(s)", code=True)
+    readiness.conclude([*auth.jwt_findings(uses), *pyast.not_analysed(inventory)],
+                       "JWT key problem(s)", warning=pyast.said("JWT key problem(s) (warning)"),
+                       code=True)
 
 
 @pytest.mark.readiness(id="auth.default-admin", severity="critical",
                        fix="Create the first admin from a one-time secret given at deploy time; "
                            "never ship a default admin password")
-def test_no_default_admin_credentials(python_modules: list[pyast.Module],
+def test_no_default_admin_credentials(inventory: Inventory, python_modules: list[pyast.Module],
                                       readiness: Recorder) -> None:
     """No default admin credentials (admin/admin, ADMIN_PASSWORD fallbacks) in live code."""
-    readiness.conclude(auth.default_admin_credentials(python_modules),
-                       "default admin credential(s)", code=True)
+    readiness.conclude([*auth.default_admin_credentials(python_modules),
+                        *pyast.not_analysed(inventory)], "default admin credential(s)",
+                       warning=pyast.said("default admin credential(s) (warning)"), code=True)
 
 
 @pytest.mark.readiness(id="auth.password-hashing", severity="high",
                        rules=auth.PASSWORD_HASHING_RULES,
                        fix="Hash passwords with argon2, bcrypt or scrypt (passlib/pwdlib) and "
                            "compare with the library's verify()")
-def test_passwords_hashed_with_a_slow_hash(python_modules: list[pyast.Module],
+def test_passwords_hashed_with_a_slow_hash(inventory: Inventory,
+                                           python_modules: list[pyast.Module],
                                            readiness: Recorder) -> None:
     """Passwords are hashed with bcrypt/argon2/scrypt/pbkdf2, never md5/sha or plain text."""
     hashing = auth.password_hashing(python_modules)
     if not hashing.strong and not hashing.weak:
         pytest.skip("not applicable: no password hashing or comparison found")
     readiness.evidence(strong_hashing=hashing.strong[:10])
-    readiness.conclude(hashing.weak, "weak password hash(es)", code=True)
+    readiness.conclude([*hashing.weak, *pyast.not_analysed(inventory)], "weak password hash(es)",
+                       warning=pyast.said("weak password hash(es) (warning)"), code=True)
 
 
 @pytest.mark.readiness(id="auth.token-revocation", levels=auth.REVOCATION_LEVELS,
@@ -106,18 +117,22 @@ def test_token_revocation_path_is_called(inventory: Inventory,
     def said(errors: Sequence[Finding]) -> str:
         return f"{what}; tokens issued at " + ", ".join(f"{f.file}:{f.line}" for f in errors[:5])
 
-    readiness.conclude(auth.revocation_findings(found, pyast.lines_of(inventory)), said,
-                       code=True)
+    readiness.conclude([*auth.revocation_findings(found, pyast.lines_of(inventory)),
+                        *pyast.not_analysed(inventory)], said,
+                       warning=lambda warnings: pyast.said(what)(warnings), code=True)
 
 
 @pytest.mark.readiness(id="auth.events-logged", levels=auth.EVENTS_LEVELS,
                        severity="medium", category="monitoring",
                        fix="Log login success and failure, token issue and revocation "
                            "(user id, source address; never the password or token)")
-def test_auth_events_logged(python_modules: list[pyast.Module], readiness: Recorder) -> None:
+def test_auth_events_logged(inventory: Inventory, python_modules: list[pyast.Module],
+                            readiness: Recorder) -> None:
     """Authentication events (login, logout, token issue and revoke) are logged."""
     seen, findings = auth.unlogged_auth_events(python_modules)
     if not seen:
         pytest.skip("not applicable: no login/logout/token functions found")
     readiness.evidence(auth_functions=seen)
-    readiness.conclude(findings, "auth function(s) without logging", code=True)
+    readiness.conclude([*findings, *pyast.not_analysed(inventory)],
+                       "auth function(s) without logging",
+                       warning=pyast.said("auth function(s) without logging"), code=True)

@@ -47,9 +47,10 @@ def test_http_calls_have_explicit_timeouts(inventory: Inventory, readiness: Reco
         states[c.library][c.timeout] += 1
     readiness.evidence(http_calls=states, library_defaults={
         lib: resilience.DEFAULTS[lib][0] for lib in states})
-    readiness.conclude(resilience.timeout_findings(calls, pyast.lines_of(inventory)),
-                       "call(s) that can wait forever",
-                       warning="call(s) rely on the library's default timeout", code=True)
+    readiness.conclude([*resilience.timeout_findings(calls, pyast.lines_of(inventory)),
+                        *pyast.not_analysed(inventory)], "call(s) that can wait forever",
+                       warning=pyast.said("call(s) rely on the library's default timeout"),
+                       code=True)
 
 
 @pytest.mark.readiness(id="resilience.retry-backoff", levels=resilience.RETRY_LEVELS,
@@ -68,7 +69,8 @@ def test_outbound_calls_retry_with_backoff(inventory: Inventory, readiness: Reco
     if found:
         return
     readiness.conclude(
-        resilience.site_findings(sites, "no retry with backoff anywhere in live code"),
+        [*resilience.site_findings(sites, "no retry with backoff anywhere in live code"),
+         *pyast.not_analysed(inventory)],
         lambda errors: f"{len(errors)} outbound call site(s) and no retry with backoff anywhere "
                        f"in live Python code{_said_not_read(inventory)}: {summary(errors, 5)}",
         code=True)
@@ -92,13 +94,14 @@ def test_circuit_breaker_used_on_production_path(inventory: Inventory,
                        languages_not_read=_not_read(inventory))
     if not breakers.defined:
         readiness.conclude(
-            resilience.site_findings(sites, "no circuit breaker in the codebase"),
+            [*resilience.site_findings(sites, "no circuit breaker in the codebase"),
+             *pyast.not_analysed(inventory)],
             lambda errors: f"no circuit breaker for the outbound calls in Python code"
                            f"{_said_not_read(inventory)}: {summary(errors, 5)}",
             code=True)
     elif not breakers.used:
         readiness.conclude(
-            resilience.unused_breaker_findings(breakers),
+            [*resilience.unused_breaker_findings(breakers), *pyast.not_analysed(inventory)],
             lambda _: "circuit breaker defined but never used on a production path: "
                       + ", ".join(f"{m.file} {m.detail}" for m in breakers.defined[:5]),
             code=True)
@@ -116,7 +119,8 @@ def test_grpc_channels_have_keepalive(inventory: Inventory, readiness: Recorder)
     readiness.evidence(channels=len(channels),
                        with_keepalive=sum(bool(c.keepalive) for c in channels),
                        languages_not_read=_not_read(inventory))
-    readiness.conclude(resilience.keepalive_findings(channels), "channel(s) without keepalive",
+    readiness.conclude([*resilience.keepalive_findings(channels), *pyast.not_analysed(inventory)],
+                       "channel(s) without keepalive",
                        warning=lambda warnings: summary(warnings, 5), code=True)
 
 
@@ -164,5 +168,7 @@ def test_no_process_local_shared_state(codebase: CodebaseTarget, inventory: Inve
     readiness.evidence(process_local_state=[f"{s.file}:{s.line} {s.name}" for s in states[:20]],
                        processes=replicas.why if replicas else
                        "no evidence of more than one process (compose replicas, workers)")
-    readiness.conclude(resilience.process_state_findings(states, replicas),
-                       "process-local shared state with several processes", code=True)
+    readiness.conclude([*resilience.process_state_findings(states, replicas),
+                        *pyast.not_analysed(inventory)],
+                       "process-local shared state with several processes",
+                       warning=pyast.said("process-local shared state (warning)"), code=True)

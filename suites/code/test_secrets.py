@@ -27,6 +27,18 @@ def test_no_hardcoded_secrets(inventory: Inventory, readiness: Recorder) -> None
     readiness.conclude(map(secrets.as_finding, found), "hardcoded secret(s)", code=True)
 
 
+@pytest.mark.readiness(id="secrets.logged", severity="high",
+                       fix="Log who and what, never the credential: drop the value, or log a "
+                           "masked form (mask(token), len(token), token[:4])")
+def test_no_secrets_in_logs(inventory: Inventory, readiness: Recorder) -> None:
+    """No logging or print call writes a password, token or key whole."""
+    if not inventory.python:
+        pytest.skip("not applicable: no Python code in this codebase")
+    modules = list(pyast.modules(inventory))
+    readiness.conclude([f for m in modules for f in secrets.logged_secrets(m)],
+                       "logging call(s) that write a secret", code=True)
+
+
 @pytest.mark.readiness(id="secrets.env-committed", severity="high",
                        fix="git rm --cached the .env file, add it to .gitignore, rotate what it "
                            "held, and commit a .env.example with placeholders instead")

@@ -16,9 +16,10 @@ from pytest_readiness import (
     Recorder,
     Role,
 )
+from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError
-from pytest_readiness.probes.deployment.contracts import envvars, proto
+from pytest_readiness.probes.deployment.contracts import envvars, imagevars, proto
 from pytest_readiness.recorder import file_lines
 
 pytestmark = pytest.mark.readiness(section="Contracts", category="deployment")
@@ -169,7 +170,9 @@ def test_required_env_vars_provided(codebase: CodebaseTarget, inventory: Invento
     readiness.evidence(required=sorted({r.name for r in reads if not r.has_default}),
                        provided=sorted({p.name for p in provided}),
                        missing=sorted({r.name for r in absent}))
-    readiness.conclude(envvars.missing_findings(absent), "required variable(s) not provided")
+    readiness.conclude([*envvars.missing_findings(absent), *pyast.not_analysed(inventory)],
+                       "required variable(s) not provided",
+                       warning=pyast.said("required variable(s) not provided (warning)"))
 
 
 @pytest.mark.readiness(id="contracts.env-unused", severity="low",
@@ -182,11 +185,19 @@ def test_deployment_env_vars_are_read(codebase: CodebaseTarget, inventory: Inven
         pytest.skip("not applicable: no compose environment, .env template or unit "
                     "Environment= found")
     projects, _ = readiness_context.production_compose(codebase)
+    others = envvars.other_reads(inventory)
     consumed = envvars.interpolated_names(
-        [text for p in projects for text in p.model.texts.values()])
-    extra = envvars.unused(envvars.code_reads(inventory), provided, consumed)
-    readiness.evidence(unused=sorted({s.name for s in extra}))
-    readiness.conclude(envvars.unused_findings(extra), "variable(s) set but never read")
+        [text for p in projects for text in p.model.texts.values()]) | {
+        r.name for r in others} | envvars.named_in_code(inventory)
+    patterns = imagevars.consumed_by(envvars.project_images(list(projects)))
+    extra = envvars.unused(envvars.code_reads(inventory), provided, consumed, patterns)
+    readiness.evidence(unused=sorted({s.name for s in extra}),
+                       read_by_other_languages=sorted({f"{r.name} ({r.how})" for r in others
+                                                       if r.name in {p.name for p in provided}}),
+                       consumed_by_images=list(patterns))
+    readiness.conclude([*envvars.unused_findings(extra), *pyast.not_analysed(inventory)],
+                       "variable(s) set but never read",
+                       warning=pyast.said("variable(s) set but never read"))
 
 
 def _text(path: Path, ctx: Context) -> str:

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from pytest_readiness import CheckError, CodebaseTarget, Context, Finding, Level, Recorder
+from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError, read_file
-from pytest_readiness.probes.deployment import monitoring
+from pytest_readiness.probes.code import resilience
+from pytest_readiness.probes.deployment import monitoring, observability
 
 pytestmark = pytest.mark.readiness(section="Monitoring Configuration", category="monitoring")
 
@@ -115,30 +117,75 @@ def test_mounted_monitoring_configs_exist(codebase: CodebaseTarget, readiness: R
                                                if rel in p.model.texts), []))
 
 
-def _web_app(inventory: Inventory) -> tuple[list[monitoring.Route], list[monitoring.Route]]:
+def _service(inventory: Inventory) -> tuple[list[monitoring.Route], list[monitoring.Route],
+                                            observability.Signals]:
+    """(HTTP health routes, metrics routes/exporters, gRPC and OpenTelemetry signals) of a
+    codebase that serves: a Python web app or gRPC server (else not applicable)."""
     web, health, metrics = monitoring.web_routes(inventory)
-    if not web:
-        pytest.skip("not applicable: no Python web application (FastAPI, Flask, ...) found")
-    return health, metrics
+    found = observability.signals(list(pyast.modules(inventory)))
+    if not web and not found.grpc_servers:
+        pytest.skip("not applicable: no Python web application (FastAPI, Flask, ...) or gRPC "
+                    "server found")
+    return health, metrics, found
+
+
+def _absent(inventory: Inventory, message: str) -> list[Finding]:
+    """Nothing found in what was read: an error for a Python-only tree read whole; a
+    warning when other languages were not looked at or Python files were not analysed."""
+    others = resilience.other_languages(f.rel for f in inventory.files)
+    unread = pyast.not_analysed(inventory)
+    level = Level.WARNING if others or unread else Level.ERROR
+    return [Finding("", message + observability.languages_said(others), level=level), *unread]
+
+
+def _where(routes: list[monitoring.Route]) -> list[str]:
+    return [f"{r.file}:{r.line} {r.path}" for r in routes][:20]
 
 
 @pytest.mark.readiness(id="monitoring.health-endpoint", severity="high",
-                       fix="Expose GET /health (liveness) and /ready (readiness) routes")
-def test_app_exposes_health_endpoint(inventory: Inventory, readiness: Recorder) -> None:
-    """The application exposes a health endpoint (route found in the code)."""
-    health, _ = _web_app(inventory)
-    readiness.evidence(health_routes=[f"{r.file}:{r.line} {r.path}" for r in health])
-    assert health, "no health route (/health, /healthz, /ready, ...) found in the code"
+                       fix="Expose GET /health (liveness) and /ready (readiness) routes, or "
+                           "register the gRPC health service (add_HealthServicer_to_server)")
+def test_app_exposes_health_endpoint(codebase: CodebaseTarget, inventory: Inventory,
+                                     readiness: Recorder, readiness_context: Context) -> None:
+    """The service exposes its health (HTTP route, gRPC health servicer or healthcheck)."""
+    health, _, found = _service(inventory)
+    projects, _ = readiness_context.production_compose(codebase)
+    checks = observability.healthchecks(projects, inventory)
+    readiness.evidence(health_routes=_where(health), grpc_health=_where(found.grpc_health),
+                       healthchecks=_where(checks), languages_not_looked_at=
+                       resilience.other_languages(f.rel for f in inventory.files))
+    if health or found.grpc_health or checks:
+        return
+    readiness.conclude(_absent(inventory, "no health route (/health, /healthz, /ready, ...), "
+                                          "gRPC health servicer or healthcheck found"),
+                       lambda errors: errors[0].message)
 
 
 @pytest.mark.readiness(id="monitoring.metrics-endpoint", severity="medium",
                        fix="Expose /metrics with prometheus_client (make_asgi_app) or an "
-                           "instrumentator")
+                           "instrumentator, or push with the OpenTelemetry metrics SDK "
+                           "(MeterProvider with an OTLP exporter)")
 def test_app_exposes_metrics(inventory: Inventory, readiness: Recorder) -> None:
-    """The application exposes Prometheus metrics (route or exporter found in the code)."""
-    _, metrics = _web_app(inventory)
-    readiness.evidence(metrics=[f"{r.file}:{r.line} {r.path}" for r in metrics])
-    assert metrics, "no /metrics route or Prometheus exporter found in the code"
+    """The service exports metrics (Prometheus route or exporter, or OpenTelemetry push)."""
+    _, metrics, found = _service(inventory)
+    auto = observability.auto_instrumented(inventory) if found.otel_api else []
+    readiness.evidence(metrics=_where(metrics), opentelemetry_sdk=_where(found.otel_sdk),
+                       opentelemetry_api=_where(found.otel_api), auto_instrumented=_where(auto),
+                       languages_not_looked_at=resilience.other_languages(
+                           f.rel for f in inventory.files))
+    if metrics or found.otel_sdk or auto:
+        return
+    if found.otel_api:
+        first = found.otel_api[0]
+        readiness.conclude([Finding(
+            "", f"the OpenTelemetry metrics API is used ({first.path}) but no MeterProvider, "
+                "exporter or opentelemetry-instrument sets up the SDK: the metrics may go "
+                "nowhere", first.file, first.line, level=Level.WARNING)],
+            lambda warned: warned[0].message, code=True)
+        return
+    readiness.conclude(_absent(inventory, "no /metrics route, Prometheus exporter or "
+                                          "OpenTelemetry metrics SDK found"),
+                       lambda errors: errors[0].message)
 
 
 @pytest.mark.readiness(id="monitoring.structured-logging", levels=monitoring.LOGGING_LEVELS,

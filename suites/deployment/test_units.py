@@ -57,3 +57,21 @@ def test_unit_file_restarts_on_failure(unit_file: Artefact, unit_facts: unitfile
         pytest.skip(f"not applicable: {unit_file.rel} is not a service")
     failures, warnings = unitfile.restart_problems(unit_facts)
     readiness.conclude(units.findings(unit_file.rel, failures, warnings), _problems(unit_file))
+
+
+@pytest.mark.readiness(id="units.user", severity="high", category="security",
+                       levels=units.USER_LEVELS,
+                       fix="Run the service as a dedicated account: User=app (and Group=) or "
+                           "DynamicUser=yes in [Service]; bind ports below 1024 with "
+                           "AmbientCapabilities=CAP_NET_BIND_SERVICE or a .socket unit")
+def test_unit_file_runs_as_a_user(unit_file: Artefact, unit_facts: unitfile.UnitFacts,
+                                  readiness: Recorder) -> None:
+    """Service unit files in the code run as a user of their own, not root."""
+    if not unit_facts.is_service:
+        pytest.skip(f"not applicable: {unit_file.rel} is not a service")
+    socket = unit_file.path.with_name(unit_file.path.name.rsplit(".", 1)[0] + ".socket")
+    readiness.evidence(user=unit_facts.user or None, dynamic_user=unit_facts.dynamic_user,
+                       programs=[units.program(c)[0] for c in unit_facts.exec_start][:5],
+                       socket_unit=socket.name if socket.is_file() else None)
+    readiness.conclude(units.user_findings(unit_file.rel, unit_facts, socket.is_file()),
+                       _problems(unit_file), warning=_problems(unit_file))

@@ -32,6 +32,26 @@ CASES: list[str] = [
     '    return settings.api_key',
     'DSN = "postgresql://app:{PW}@db:5432/app"  # expect: secrets.hardcoded:dsn-password',
     'DSN = "postgresql://app:${DB_PASSWORD}@db:5432/app"',
+    # names of secrets that hold none (issue 15.9): a value spelling its own name, URL
+    # paths, grant-type and enum constants, placeholders; near misses stay found
+    'SECRET_KEY = "SECRET_KEY"\nrefresh_token = "refresh_token"\n'
+    'TOKEN = "/api/token"\nAUTH_TOKEN = "/auth/{client}/token"',
+    'REFRESH_TOKEN = "refresh_token"\nGRANT_TYPE_PASSWORD = "password"\n'
+    'FIELD_PASSWORD = "password"\nTOKEN_TYPE_BEARER = "bearer"\n'
+    'GRANT_TYPE_TOKEN = "urn:ietf:params:oauth:grant-type:jwt-bearer"',
+    'from enum import Enum\nclass GrantType(str, Enum):\n    PASSWORD = "password"\n'
+    '    REFRESH_TOKEN = "refresh_token"\n    CLIENT_CREDENTIALS = "client_credentials"\n'
+    'class TokenType(Enum):\n    ACCESS = "access_token"\n    SECRET = "secret"',
+    'EXAMPLE_API_KEY = "<your-api-key>"\nAPI_TOKEN = "${API_TOKEN}"',
+    'GRANT_TYPE_PASSWORD = "{PW}"  # expect: secrets.hardcoded:assignment',
+    'from enum import Enum\nclass Keys(Enum):\n'
+    '    STRIPE = "{KEY}"  # expect: secrets.hardcoded:api-key',
+    'DB_PASSWORD = "password"  # expect: secrets.hardcoded:assignment',
+    'import logging\nlog = logging.getLogger(__name__)\ndef issue(user, token):\n'
+    '    log.info(f"issued {token} for {user}")  # expect: secrets.logged\n'
+    '    log.info("issued %s for %s", mask(token), user.name)\n'
+    '    log.debug("token length %d, prefix %s", len(token), token[:4])\n'
+    '    log.info("token_type=%s expires=%s", token_type, token_expiry)',
     # --- auth: TLS, CORS, JWT, admin, hashing, events, revocation -----------------------
     'import requests\n'
     'requests.get(url, verify=False, timeout=5)  # expect: auth.tls-verification:verify-off',
@@ -166,6 +186,9 @@ def messy_tree(seed: int) -> tuple[dict[str, bytes], set[tuple[str, str, int, st
     files["app/blob.bin"] = bytes(range(256)) * 4
     files["app/latin.py"] = "# café\nx = 'naïve'\n".encode("latin-1")
     files["tests/test_positives.py"] = POSITIVES_IN_TESTS.replace("{PW}", fill["PW"]).encode()
+    # a vendored, minified third-party file: its look-alikes are notes at most (scope)
+    files["app/static/vendor.min.js"] = ("!function(){var e={" + ",".join(
+        f"a{i}:{i}" for i in range(300)) + f'}};var token="{fill["KEY"]}"}}();\n').encode()
     files["docs/guide.md"] = f'Never write `API_KEY = "{fill["KEY"]}"`.\n'.encode()
     return files, expected
 
@@ -200,6 +223,14 @@ def test_every_rule_exactly_on_a_messy_tree(seed: int, pytester: pytest.Pytester
     found = [(f["rule"], f["file"], f.get("line"), f["level"], f.get("snippet", ""))
              for c in checks for f in c["evidence"].get("findings", [])]
     actual = {(r, file, line, level) for r, file, line, level, _ in found if level != "note"}
+    # The file no parser reads is said by every AST check that judged the code (a warning:
+    # production); retry and circuit breaker found theirs in what was read, and pass.
+    expected = expected | {(check, "app/broken.py", 1, "warning") for check in (
+        "async.blocking-calls", "auth.cors-credentials", "auth.default-admin",
+        "auth.events-logged", "auth.jwt-secret-strength", "auth.password-hashing",
+        "auth.tls-verification", "auth.token-revocation", "pools.explicit-size",
+        "resilience.grpc-keepalive", "resilience.http-timeout",
+        "resilience.process-local-state")}
     assert sorted(actual - expected) == [], "false positives"
     assert sorted(expected - actual) == [], "missed"
     assert all(snippet for *_, level, snippet in found if level != "note")
@@ -208,16 +239,17 @@ def test_every_rule_exactly_on_a_messy_tree(seed: int, pytester: pytest.Pytester
             ("async.blocking-calls:time-sleep", "tests/test_positives.py")} <= notes
     outcomes = {c["id"]: c["outcome"] for c in checks}
     assert outcomes == {
-        "secrets.hardcoded": "fail", "secrets.env-committed": "skip",  # no .env
+        "secrets.hardcoded": "fail", "secrets.logged": "fail",
+        "secrets.env-committed": "skip",  # no .env
         "secrets.template-values": "skip", "secrets.config-keys": "skip",  # no templates
         "auth.tls-verification": "fail", "auth.cors-credentials": "fail",
         "auth.jwt-secret-strength": "fail", "auth.default-admin": "fail",
-        "auth.password-hashing": "fail", "auth.token-revocation": "pass",
+        "auth.password-hashing": "fail", "auth.token-revocation": "warn",  # broken.py
         "auth.events-logged": "warn", "async.blocking-calls": "fail",
         "async.sync-driver-imports": "skip", "resilience.http-timeout": "fail",
         "resilience.retry-backoff": "pass", "resilience.circuit-breaker": "pass",
         "resilience.grpc-keepalive": "warn", "pools.explicit-size": "warn",
-        "resilience.process-local-state": "pass",
+        "resilience.process-local-state": "warn",  # broken.py; the state alone is a note
     }
     text = (pytester.path / "out.json").read_text(encoding="utf-8")
     unparseable = next(c for c in checks if c["id"] == "secrets.hardcoded")["evidence"]

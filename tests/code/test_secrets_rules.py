@@ -167,3 +167,70 @@ def test_config_keys_missing_empty_mode_and_parse_errors(tmp_path) -> None:
 ])
 def test_placeholder_words_in_random_keys(value: str, placeholder: bool) -> None:
     assert redact.is_placeholder(value) is placeholder
+
+
+@pytest.mark.parametrize("source", [
+    'SECRET_KEY = "SECRET_KEY"', 'refresh_token = "refresh_token"',
+    'REFRESH_TOKEN = "refresh_token"', 'GRANT_TYPE_PASSWORD = "password"',
+    'PASSWORD_GRANT = "password"', 'grantTypePassword = "password"',
+    'TOKEN = "/api/token"', 'API_TOKEN = "/v1/{tenant}/token"',
+    'TOKEN_KIND = "urn:ietf:params:oauth:token-type:jwt"', 'ACCESS_TOKEN = "bearer"',
+    'EXAMPLE_API_KEY = "<your-api-key>"', 'API_KEY = "${API_KEY}"',
+    'from enum import Enum\nclass GrantType(str, Enum):\n    PASSWORD = "password"\n'
+    '    CLIENT_CREDENTIALS = "client_credentials"\n    SECRET = "secret"',
+    'class Kind(models.TextChoices):\n    TOKEN = "tok", "Token"',
+    'login(grant_type_password="password")',
+])
+def test_constants_that_name_a_secret_hold_none(source: str) -> None:
+    """Issue 15.9: protocol and form constants, URL paths, enum members and placeholders."""
+    assert rules_of(source) == []
+
+
+@pytest.mark.parametrize("source,rule", [
+    ('ADMIN_PASSWORD = "password"', "assignment"),  # weak, not a grant type
+    ('GRANT_TYPE_PASSWORD = "{pw}"', "assignment"),  # a plain word only under a qualifier
+    ('TOKEN = "/{pw}"', "assignment"),  # not a path: a slash and a random value is no path
+    ('class Keys(Enum):\n    STRIPE = "{key}"', "api-key"),  # a known format anywhere
+])
+def test_near_misses_stay_found(source: str, rule: str) -> None:
+    found = rules_of(source.format(pw=planted_password(), key=planted_key()))
+    assert [r for r, _ in found] == [rule]
+
+
+@given(st.from_regex(r"[A-Z][A-Z_]{2,20}", fullmatch=True))
+def test_a_value_spelling_its_name_is_never_a_secret(name: str) -> None:
+    from pytest_readiness.plumbing.names import names_a_constant
+
+    assert names_a_constant(name, name.lower())
+    assert names_a_constant(name, name.replace("_", "-").lower())
+
+
+@pytest.mark.parametrize("source,found", [
+    ('log.info(f"issued {token} for {user}")', ["token"]),
+    ('logger.warning("login %s with %s", user, password)', ["password"]),
+    ('log.info("issued {} for {}".format(token, user))', ["token"]),
+    ('log.info("issued %s" % (settings.api_key,))', ["api_key"]),
+    ('log.info("issued", extra={"token": token, "subject": user})', ["token"]),
+    ('log.info("issued", extra={"subject": creds["password"]})', ["password"]),
+    ('structlog.get_logger().info("login", user=user, password=pw)', ["password"]),
+    ('print("token", token)', ["token"]),
+    ('sys.stderr.write(f"secret={client_secret}\\n")', ["client_secret"]),
+    # kept out of the log: masked, a length, a prefix, names that are about a secret
+    ('log.info("issued %s", mask(token))', []),
+    ('log.info("token of %d chars, %s...", len(token), token[:4])', []),
+    ('log.info("type %s ttl %s", token_type, token_ttl)', []),
+    ('log.info("issued token for %s", user)', []),
+    ('log.info("issued", extra={"token": redact(token)})', []),
+    ('cache.set("token", token)', []),  # not a logging call
+    ('log.info("x", exc_info=True)', []),
+])
+def test_secrets_in_logs(source: str, found: list[str]) -> None:
+    findings = secrets.logged_secrets(module_of(source))
+    assert [f.line for f in findings] == ([1] if found else [])
+    for name in found:
+        assert name in findings[0].message
+
+
+def test_a_weak_value_under_an_unqualified_name_stays_weak() -> None:
+    assert [r for r, _ in rules_of('COOKIE_SECRET = "changeme"\nSESSION_SECRET = "letmein"')] \
+        == ["assignment", "assignment"]

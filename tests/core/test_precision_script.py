@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import sys
 import tarfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -294,6 +295,22 @@ def test_must_find_needs_a_reported_finding_in_the_file() -> None:
         check("compose.host-access", ".", "warn",
               message="compose.yml: proxy mounts the docker.sock")]})
     assert must_find_hit(must(), unlocated)["how"] == "message"  # type: ignore[index]
+
+
+def test_code_read_after_all_meets_a_must_find_about_reading() -> None:
+    unread = MustFind("t", "app/deps.py", "36", ("auth.*",), "not analysed", "newer syntax",
+                      analysed="analysed through")
+    read = record_results({"checks": [
+        check("auth.tls-verification", ".", "pass", files=("app/deps.py",),
+              message="analysed through LibCST, in syntax newer than this Python",
+              levels=("note",))]})
+    assert must_find_hit(unread, read) == {"result": "auth.tls-verification[.]",
+                                           "outcome": "pass", "how": "analysed", "line": 1}
+    assert must_find_hit(replace(unread, analysed=""), read) is None  # a report is needed
+    elsewhere = record_results({"checks": [
+        check("auth.tls-verification", ".", "pass", files=("app/other.py",),
+              message="analysed through LibCST", levels=("note",))]})
+    assert must_find_hit(unread, elsewhere) is None
 
 
 def test_corpus_must_finds_are_well_formed() -> None:

@@ -21,8 +21,12 @@ ALLOWED = {
     ("pytest_readiness/probes/code/secrets.py", "pass"): "a weak password value",
     ("pytest_readiness/probes/deployment/compose.py", "pass"): "a weak password value",
     ("pytest_readiness/probes/code/auth.py", "warning"): "a logging method name",
+    ("pytest_readiness/plumbing/names.py", "skip"): "a word of setting names (SKIP_VERIFY)",
     ("pytest_readiness/probes/code/auth.py", "warn"): "a logging method name",
     ("pytest_readiness/probes/code/auth.py", "error"): "a logging method name",
+    ("pytest_readiness/probes/code/secrets.py", "warning"): "a logging method name",
+    ("pytest_readiness/probes/code/secrets.py", "warn"): "a logging method name",
+    ("pytest_readiness/probes/code/secrets.py", "error"): "a logging method name",
 }
 
 

@@ -20,6 +20,16 @@ from pytest_readiness.plumbing.redact import redact, redact_line
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
 from pytest_readiness.probes.code.secrets import FALLBACK_CALLS, judge_value
+
+# The JWT key rule of auth.jwt-secret-strength lives with the token rules (tokens.py).
+from pytest_readiness.probes.code.tokens import ASYMMETRIC as ASYMMETRIC
+from pytest_readiness.probes.code.tokens import JWT_CALLS as JWT_CALLS
+from pytest_readiness.probes.code.tokens import MIN_SECRET_LENGTH as MIN_SECRET_LENGTH
+from pytest_readiness.probes.code.tokens import JwtUse as JwtUse
+from pytest_readiness.probes.code.tokens import jwt_findings as jwt_findings
+from pytest_readiness.probes.code.tokens import jwt_uses as jwt_uses
+from pytest_readiness.probes.code.tokens import key_names as key_names
+from pytest_readiness.probes.code.tokens import strength_guards as strength_guards
 from pytest_readiness.vocabulary import Level
 
 TLS_RULES = ("verify-off",)
@@ -195,180 +205,6 @@ def cors_wildcard_with_credentials(modules: Iterable[pyast.Module]) -> list[Find
     return found
 
 
-# --- JWT secrets ---------------------------------------------------------------------
-
-# call -> index of the key argument
-JWT_CALLS = {"jwt.encode": 1, "jwt.decode": 1, "jose.jwt.encode": 1, "jose.jwt.decode": 1,
-             "authlib.jose.jwt.encode": 2, "authlib.jose.jwt.decode": 1}
-ASYMMETRIC = re.compile(r"^(RS|ES|PS)\d{3}$|^EdDSA$|^ES256K$")
-MIN_SECRET_LENGTH = 16  # a length guard below this is no strength check
-
-
-@dataclass
-class JwtUse:
-    file: str
-    line: int
-    call: str
-    key: str  # the key expression's source; a literal key is shown redacted
-    guarded: bool  # a length or entropy check of the key exists, or the key is asymmetric
-    hardcoded: bool
-    weak_algorithm: bool  # alg "none" accepted
-    verify_off: bool  # signature verification switched off on decode
-    snippet: str = ""
-
-
-def key_names(node: ast.expr) -> set[str]:
-    """Names a key is read from: ``JWT_SECRET``, ``settings.jwt_secret`` -> ``jwt_secret``,
-    ``os.environ["JWT_SECRET"]`` / ``os.getenv("JWT_SECRET")`` -> ``JWT_SECRET``."""
-    if isinstance(node, (ast.Name, ast.Attribute)):
-        name = pyast.dotted(node, {})
-        if name:
-            return {pyast.tail(name)}
-        return {node.attr} if isinstance(node, ast.Attribute) else set()
-    if isinstance(node, ast.Subscript):
-        key = pyast.const_str(node.slice)
-        return {key} if key else key_names(node.value)
-    if isinstance(node, ast.Call):
-        first = pyast.const_str(node.args[0]) if node.args else None
-        if first:
-            return {first}
-        names: set[str] = set()
-        if isinstance(node.func, ast.Attribute):  # s.jwt_secret.get_secret_value()
-            names |= key_names(node.func.value)
-        for arg in node.args:
-            names |= key_names(arg)
-        return names
-    return set()
-
-
-def _long_enough(node: ast.expr) -> bool:
-    """The other side of ``len(key) < N``: a constant >= 16, or a name (MIN_KEY_LENGTH)."""
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, int) and node.value >= MIN_SECRET_LENGTH
-    return not isinstance(node, ast.Call)
-
-
-def _guards_in(m: pyast.Module, node: ast.AST) -> set[str]:
-    """Names guarded by one node: ``len(x) < 32``, ``entropy(x)``, ``Field(min_length=32)``."""
-    if isinstance(node, ast.Compare) and len(node.comparators) == 1:
-        sides = (node.left, node.comparators[0])
-        for side, other in (sides, sides[::-1]):
-            if isinstance(side, ast.Call) and m.resolve(side.func) == "len" and side.args \
-                    and _long_enough(other):
-                return key_names(side.args[0])
-    elif isinstance(node, ast.Call):
-        name = pyast.tail(m.resolve(node.func)).lower()
-        if "entropy" in name or "strength" in name:
-            return {n for a in node.args for n in key_names(a)}
-    elif isinstance(node, ast.AnnAssign):
-        # jwt_secret: str = Field(min_length=32) / jwt_secret: constr(min_length=32)
-        for call in (node.value, node.annotation):
-            if not isinstance(call, ast.Call):
-                continue
-            length = next((k.value for k in call.keywords if k.arg == "min_length"), None)
-            if length is not None and _long_enough(length):
-                return set(map(pyast.tail, pyast.target_names(node.target)))
-    return set()
-
-
-def _validator_fields(fn: pyast.FunctionNode) -> set[str]:
-    """Fields a pydantic validator checks: ``@field_validator("jwt_secret")`` -> jwt_secret."""
-    if isinstance(fn, ast.Lambda):
-        return set()
-    names = set()
-    for deco in fn.decorator_list:
-        if isinstance(deco, ast.Call) and "validator" in pyast.tail(pyast.dotted(deco.func, {})):
-            names |= {s for s in map(pyast.const_str, deco.args) if s}
-    return names
-
-
-def strength_guards(modules: Iterable[pyast.Module]) -> set[str]:
-    """Names whose length or entropy is checked anywhere in the codebase."""
-    guarded: set[str] = set()
-    for m in modules:
-        assert m.tree is not None
-        for node in m.of(ast.Compare, ast.Call, ast.AnnAssign):
-            guarded |= _guards_in(m, node)
-        for fn in m.functions:
-            fields = _validator_fields(fn)
-            if fields and any(_guards_in(m, n) for n in ast.walk(fn)):
-                guarded |= fields
-    return guarded
-
-
-def _module_strings(m: pyast.Module) -> dict[str, str]:
-    assert m.tree is not None
-    out = {}
-    for node in m.tree.body:
-        if isinstance(node, ast.Assign) and (value := pyast.const_str(node.value)) is not None:
-            out.update({t.id: value for t in node.targets if isinstance(t, ast.Name)})
-    return out
-
-
-def _algorithms(call: pyast.CallSite) -> list[str]:
-    node = call.keyword("algorithms") or call.keyword("algorithm")
-    if node is None:
-        return []
-    return [s for s in (pyast.const_str(n) for n in ast.walk(node)
-                        if isinstance(n, ast.expr)) if s is not None]
-
-
-def _verification_off(call: pyast.CallSite) -> bool:
-    if pyast.is_false(call.keyword("verify")):
-        return True
-    options = call.keyword("options")
-    return isinstance(options, ast.Dict) and any(
-        pyast.const_str(k) == "verify_signature" and pyast.is_false(v)
-        for k, v in zip(options.keys, options.values, strict=True) if k is not None)
-
-
-def jwt_uses(modules: Iterable[pyast.Module]) -> list[JwtUse]:
-    modules = list(modules)
-    guarded = strength_guards(modules)
-    found = []
-    for m in modules:
-        strings = _module_strings(m)
-        for call in m.calls:
-            index = JWT_CALLS.get(call.name)
-            key = call.arg(index, "key") if index is not None else None
-            if key is None:
-                continue
-            literal = pyast.const_str(key)
-            if literal is None and isinstance(key, ast.Name):
-                literal = strings.get(key.id)
-            algs = _algorithms(call)
-            asymmetric = bool(algs) and all(ASYMMETRIC.match(a) for a in algs)
-            shown = redact(literal) if literal is not None else ast.unparse(key)[:80]
-            found.append(JwtUse(
-                m.rel, call.line, call.name, shown,
-                asymmetric or bool(key_names(key) & guarded), literal is not None,
-                any(a.lower() == "none" for a in algs), _verification_off(call),
-                snippet(redact_line(m.line(call.line), [literal] if literal else [], shown))))
-    return found
-
-
-def jwt_findings(uses: Iterable[JwtUse]) -> list[Finding]:
-    out = []
-    for u in uses:
-        problems = []
-        if u.hardcoded:
-            problems.append(f"hardcoded signing key ({u.key})")
-        elif not u.guarded:
-            problems.append(f"key {u.key} used with no length or entropy check")
-        if u.weak_algorithm:
-            problems.append("alg 'none' accepted")
-        if u.verify_off:
-            problems.append("signature verification switched off")
-        if problems:
-            # A key read from settings with no length check is a gap to close (warning);
-            # a hardcoded key, alg none or verification off is a hole (error).
-            unguarded_only = not (u.hardcoded or u.weak_algorithm or u.verify_off)
-            out.append(Finding("", f"{u.call}(): {'; '.join(problems)}",
-                               u.file, u.line, u.snippet,
-                               Level.WARNING if unguarded_only else Level.ERROR))
-    return out
-
-
 # --- default admin credentials --------------------------------------------------------
 
 ADMIN_USER = re.compile(r"(?i)^(admin|administrator|root|superuser|sa)$")
@@ -389,10 +225,21 @@ def _credential(user: str | None, password: str | None) -> bool:
     return bool(user and ADMIN_USER.match(user)) and literal_password(password)
 
 
+HASH_CALL = re.compile(r"(?i)hash|make_password|encrypt|crypt")
+
+
+def _password_literal(node: ast.expr) -> str | None:
+    """A literal, or a literal hashed on the spot (``make_password("admin")``)."""
+    if isinstance(node, ast.Call) and len(node.args) == 1 and \
+            HASH_CALL.search(pyast.tail(pyast.dotted(node.func, {}))):
+        return pyast.const_str(node.args[0])
+    return pyast.const_str(node)
+
+
 def _admin_call(m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
     out = []
-    kw = {k.arg: pyast.const_str(k.value) for k in call.node.keywords if k.arg}
-    strings = [pyast.const_str(a) for a in call.node.args]
+    kw = {k.arg: _password_literal(k.value) for k in call.node.keywords if k.arg}
+    strings = [_password_literal(a) for a in call.node.args]
     user = next((kw[k] for k in USER_KEYS if kw.get(k)), None)
     password = kw.get("password")
     if USER_CALL.search(pyast.tail(call.name)):  # positional only for user-ish calls

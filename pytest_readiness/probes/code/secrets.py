@@ -17,7 +17,7 @@ from pathlib import Path
 from pytest_readiness.plumbing import configfile, pyast, yamlpos
 from pytest_readiness.plumbing.configfile import ENV_LINE
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.plumbing.names import is_secret_name
+from pytest_readiness.plumbing.names import is_secret_name, names_a_constant
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.redact import (
     CODE_PATTERNS,
@@ -82,7 +82,8 @@ def scan_file(inventory: Inventory, file: SourceFile) -> list[SecretFinding]:
 
 
 def scan_module(module: pyast.Module) -> list[SecretFinding]:
-    structural = ast_findings(module) if module.tree is not None else []
+    judged: set[int] = set()  # lines the AST rules judged, secret or not
+    structural = ast_findings(module, judged) if module.tree is not None else []
     hits = list(pattern_hits(module.text))
     raw_by_line: dict[int, list[str]] = {}
     for finding, raw in structural:
@@ -95,7 +96,7 @@ def scan_module(module: pyast.Module) -> list[SecretFinding]:
         snippet = redact_line(module.line(finding.line), raw_by_line[finding.line],
                               finding.snippet)
         found.append(replace(finding, snippet=snippet))
-    structural_lines = {f.line for f, _ in structural}
+    structural_lines = judged | {f.line for f, _ in structural}
     seen: set[tuple[int, str]] = set()
     for number, line, rule, value in hits:
         # A name=value pattern on a line the AST rules already judged is the same finding.
@@ -144,12 +145,20 @@ def judge_value(value: str) -> str | None:
 
 
 def _structural(module: pyast.Module, node: ast.AST, key: str, value: str, rule: str,
-                what: str) -> tuple[SecretFinding, str] | None:
-    """A finding and its raw value (kept only to redact the line it sits on)."""
-    verdict = judge_value(value)
-    if verdict is None:
-        return None
+                what: str, judged: set[int] | None = None) -> tuple[SecretFinding, str] | None:
+    """A finding and its raw value (kept only to redact the line it sits on); ``judged``
+    collects the lines looked at, so that no name=value pattern re-reports them.
+
+    A protocol or form constant (``REFRESH_TOKEN = "refresh_token"``, a URL path, a value
+    spelling its own name) is no secret; neither is a placeholder assigned to a name (a
+    placeholder as a fallback default is a note: the code runs with it)."""
     line = getattr(node, "lineno", 1)
+    if judged is not None:
+        judged.add(line)
+    verdict = judge_value(value)
+    if verdict is None or (verdict == "placeholder" and rule == "assignment") or \
+            (verdict != "placeholder" and names_a_constant(key, value)):
+        return None
     context = context_of(module.rel)
     if line in module.docstring_lines and context == "code":
         context = "docs"
@@ -161,8 +170,11 @@ def _structural(module: pyast.Module, node: ast.AST, key: str, value: str, rule:
     return SecretFinding(rule, title, module.rel, line, hidden, f"{key} = {hidden}", context), value
 
 
-def ast_findings(module: pyast.Module) -> list[tuple[SecretFinding, str]]:
-    """Fallback defaults, secret keyword arguments and assignments of string constants."""
+def ast_findings(module: pyast.Module, judged: set[int] | None = None
+                 ) -> list[tuple[SecretFinding, str]]:
+    """Fallback defaults, secret keyword arguments and assignments of string constants;
+    members of enumerations (``class GrantType(str, Enum): PASSWORD = "password"``) are
+    names, not credentials (a known token format there is still found by its pattern)."""
     assert module.tree is not None
     found: list[tuple[SecretFinding, str] | None] = []
     for call in module.calls:
@@ -171,18 +183,36 @@ def ast_findings(module: pyast.Module) -> list[tuple[SecretFinding, str]]:
         if key and default is not None and pyast.tail(call.name) in FALLBACK_CALLS \
                 and is_secret_name(key):
             found.append(_structural(module, call.node, key, default, "fallback-default",
-                                     "hardcoded fallback"))
+                                     "hardcoded fallback", judged))
         for kw in call.node.keywords:
             value = pyast.const_str(kw.value)
             if kw.arg and value is not None and is_secret_name(kw.arg):
                 found.append(_structural(module, kw.value, kw.arg, value, "keyword-argument",
-                                         "hardcoded credential argument"))
+                                         "hardcoded credential argument", judged))
+    members = enum_members(module)
     for node in module.of(ast.Assign, ast.AnnAssign, ast.Dict):
-        found.extend(_assignment_findings(module, node))
+        if id(node) in members:
+            if judged is not None:
+                judged.add(node.lineno)  # type: ignore[attr-defined]
+            continue
+        found.extend(_assignment_findings(module, node, judged))
     return [f for f in found if f is not None]
 
 
-def _assignment_findings(module: pyast.Module, node: ast.AST
+ENUM_BASES = re.compile(r"(?:Enum|Flag|Choices)$")
+
+
+def enum_members(module: pyast.Module) -> set[int]:
+    """``id()`` of the assignments that define members of enumerations (a class deriving
+    from ``Enum``, ``StrEnum``, ``IntFlag``, Django's ``TextChoices``...)."""
+    found: set[int] = set()
+    for node in module.of(ast.ClassDef):
+        if any(ENUM_BASES.search(pyast.tail(ast.unparse(b))) for b in node.bases):
+            found.update(id(s) for s in node.body if isinstance(s, ast.Assign | ast.AnnAssign))
+    return found
+
+
+def _assignment_findings(module: pyast.Module, node: ast.AST, judged: set[int] | None = None
                          ) -> list[tuple[SecretFinding, str] | None]:
     pairs: list[tuple[str, ast.expr]] = []
     if isinstance(node, ast.Assign):
@@ -197,7 +227,7 @@ def _assignment_findings(module: pyast.Module, node: ast.AST
         value = pyast.const_str(value_node)
         if value is not None and is_secret_name(name):
             out.append(_structural(module, value_node, name, value, "assignment",
-                                   "hardcoded credential"))
+                                   "hardcoded credential", judged))
     return out
 
 
@@ -419,3 +449,96 @@ def env_file_findings(files: Iterable[EnvFile]) -> list[Finding]:
 
 def config_key_findings(problems: Iterable[ConfigKeyProblem]) -> list[Finding]:
     return [Finding("", p.problem, p.file, p.line) for p in problems]
+
+
+# --- secrets flowing into logs -------------------------------------------------------------
+
+LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
+                         "fatal", "log", "msg", "trace", "success"})
+PRINT_CALLS = frozenset({"print", "sys.stderr.write", "sys.stdout.write", "pprint.pprint",
+                         "pprint"})
+# A call around a value that keeps it out of the log: its length, a mask, a hash.
+MASKING = re.compile(r"(?i)mask|redact|hash|fingerprint|digest|truncat|obfuscat|censor|"
+                     r"^len$|^bool$|^type$|^id$|^sha\d*|^md5$|^hmac|^short")
+
+
+def _log_call(call: pyast.CallSite) -> bool:
+    """A logging call (stdlib logging, structlog, loguru: a receiver named like a logger) or
+    a print to the console."""
+    if call.name in PRINT_CALLS:
+        return True
+    receiver, _, method = call.name.rpartition(".")
+    return method in LOG_METHODS and "log" in receiver.lower()
+
+
+def _secret_values(node: ast.expr) -> list[str]:
+    """Names of secrets a logged expression interpolates whole: a variable, attribute or
+    dict item named like a credential, in f-strings, ``%`` and ``.format`` arguments,
+    tuples and dicts; a masked value (``mask(x)``, ``len(x)``, ``x[:4]``) is not one."""
+    if isinstance(node, ast.Name):
+        return [node.id] if is_secret_name(node.id) else []
+    if isinstance(node, ast.Attribute):
+        return [node.attr] if is_secret_name(node.attr) else []
+    if isinstance(node, ast.Subscript):
+        if isinstance(node.slice, ast.Slice):
+            return []  # token[:4]
+        key = pyast.const_str(node.slice)
+        return [key] if key and is_secret_name(key) else []
+    if isinstance(node, ast.JoinedStr):
+        return [n for v in node.values if isinstance(v, ast.FormattedValue)
+                for n in _secret_values(v.value)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+        return _secret_values(node.left) + _secret_values(node.right)
+    if isinstance(node, ast.Tuple | ast.List):
+        return [n for e in node.elts for n in _secret_values(e)]
+    if isinstance(node, ast.Dict):
+        found = []
+        for item, value in zip(node.keys, node.values, strict=True):
+            name = pyast.const_str(item) if item is not None else None
+            if name and is_secret_name(name) and not _masked(value):
+                found.append(name)
+            else:
+                found += _secret_values(value)
+        return found
+    if isinstance(node, ast.Call):
+        func = pyast.tail(pyast.dotted(node.func, {})) if not isinstance(
+            node.func, ast.Attribute) else node.func.attr
+        if func == "format" and isinstance(node.func, ast.Attribute):
+            return [n for a in (*node.args, *(k.value for k in node.keywords))
+                    for n in _secret_values(a)] + _secret_values(node.func.value)
+        if func in ("str", "repr", "dict"):
+            return [n for a in node.args for n in _secret_values(a)]
+    return []
+
+
+def _masked(node: ast.expr) -> bool:
+    if isinstance(node, ast.Call):
+        func = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            pyast.tail(pyast.dotted(node.func, {}))
+        return bool(MASKING.search(func))
+    return isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice)
+
+
+def logged_secrets(module: pyast.Module) -> list[Finding]:
+    """Logging and print calls whose message or fields carry a secret whole: positional
+    arguments, ``extra=`` and structlog/loguru keyword fields (a field named like a
+    credential, or a value that is one)."""
+    found = []
+    for call in module.calls:
+        if not _log_call(call):
+            continue
+        names = [n for a in call.node.args for n in _secret_values(a)]
+        for kw in call.node.keywords:
+            if kw.arg is None or kw.arg in ("exc_info", "stack_info", "stacklevel", "sep",
+                                            "end", "file", "flush"):
+                continue
+            if kw.arg != "extra" and is_secret_name(kw.arg) and not _masked(kw.value):
+                names.append(kw.arg)  # structlog: log.info("login", password=pw)
+            else:
+                names += _secret_values(kw.value)
+        if names:
+            shown = ", ".join(dict.fromkeys(names))
+            said = ast.unparse(call.node.func)
+            found.append(Finding("", f"{said}() writes {shown} to the log whole", module.rel,
+                                 call.line, module.line(call.line).strip()))
+    return found

@@ -1,24 +1,32 @@
 """The environment-variable contract between the code and its deployment.
 
-What the code reads comes from its AST: ``os.environ["X"]``, ``os.environ.get``,
-``os.getenv`` (with or without a default) and pydantic ``BaseSettings``
-fields. What the deployment provides comes from compose ``environment`` and
-``env_file`` of services built from this tree, ``.env.example``-style
-templates, Dockerfile ``ENV`` and systemd ``Environment=``. No pytest here.
+What the code reads comes from the env-read model (plumbing/envreads.py): Python reads,
+wrapper helpers (``envbool``, ``_environ_get_and_map``), ``or`` defaults, decouple and
+django-environ getters, pydantic ``BaseSettings`` fields; and, to tell which variables
+are used, reads in the tree's other languages (``process.env.X``, ``import.meta.env.X``,
+Go ``os.Getenv``, Java ``System.getenv``, shell ``${X}`` in entrypoints and scripts) and
+variables the images of the project consume (contracts/imagevars.py). Only Python reads
+without a default make a variable *required*: a read in another language counts as a use,
+never as a requirement (a frontend variable is often given at build time). What the
+deployment provides comes from compose ``environment`` and ``env_file`` of services built
+from this tree, ``.env.example``-style templates, Dockerfile ``ENV`` and systemd
+``Environment=``. No pytest here.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 
-from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing import envreads, pyast
+from pytest_readiness.plumbing.envreads import EnvRead
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, context_of
+from pytest_readiness.probes.deployment.contracts import imagevars
 from pytest_readiness.vocabulary import Level
 
-GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb"})
+__all__ = ["EnvRead", "EnvSet", "code_reads", "other_reads"]
+
 TEMPLATE_NAMES = re.compile(r"(^|/)(\.env\.(example|sample|template|dist)|env\.example|"
                             r"example\.env|\.env\.defaults)$")
 ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=")
@@ -32,15 +40,6 @@ PLATFORM_VARS = frozenset({"PATH", "HOME", "HOSTNAME", "TZ", "LANG", "LC_ALL", "
 
 
 @dataclass(frozen=True)
-class EnvRead:
-    name: str
-    file: str
-    line: int
-    has_default: bool
-    how: str  # os.environ[], os.getenv, BaseSettings
-
-
-@dataclass(frozen=True)
 class EnvSet:
     name: str
     file: str
@@ -48,79 +47,48 @@ class EnvSet:
     source: str  # compose, env_file, template, dockerfile, unit
 
 
-def _str_arg(call: pyast.CallSite, index: int, name: str | None = None) -> str | None:
-    return pyast.const_str(call.arg(index, name))
-
-
-def _has_default(call: pyast.CallSite) -> bool:
-    default = call.arg(1, "default")
-    return default is not None and not (isinstance(default, ast.Constant)
-                                        and default.value is None)
-
-
 def code_reads(inventory: Inventory) -> list[EnvRead]:
-    """Every environment variable the Python code of a codebase reads, with its site."""
+    """Every environment variable the Python code of a codebase reads, with its site
+    (wrapper helpers are looked for in every module, reads only in live code)."""
+    modules = list(pyast.modules(inventory))
+    known = envreads.helpers(modules)
     reads: list[EnvRead] = []
-    for module in pyast.modules(inventory):
+    for module in modules:
         if context_of(module.rel) != "code":
             continue  # tests and docs read CI or developer variables, not the deployment's
-        for call in module.calls:
-            if call.name in GETTERS:
-                name = _str_arg(call, 0, "key")
-                if name:
-                    reads.append(EnvRead(name, module.rel, call.line, _has_default(call),
-                                         call.name))
-        assert module.tree is not None
-        for node in ast.walk(module.tree):
-            if isinstance(node, ast.Subscript) and module.resolve(node.value) == "os.environ":
-                name = pyast.const_str(node.slice)
-                if name and isinstance(node.ctx, ast.Load):
-                    reads.append(EnvRead(name, module.rel, node.lineno, False, "os.environ[]"))
-            elif isinstance(node, ast.Compare) and any(isinstance(o, (ast.In, ast.NotIn))
-                                                       for o in node.ops):
-                name = pyast.const_str(node.left)
-                if name and any(module.resolve(c) == "os.environ" for c in node.comparators):
-                    reads.append(EnvRead(name, module.rel, node.lineno, True, "in os.environ"))
-            elif isinstance(node, ast.ClassDef) and _is_settings(module, node):
-                reads += _settings_fields(module, node)
+        reads += envreads.reads(module, known)
     return sorted(reads, key=lambda r: (r.file, r.line, r.name))
 
 
-def _is_settings(module: pyast.Module, node: ast.ClassDef) -> bool:
-    return any((module.resolve(b) or "").endswith("BaseSettings") for b in node.bases)
+def other_reads(inventory: Inventory) -> list[EnvRead]:
+    """Reads in the tree's other languages (live code and config templates), by pattern; see
+    :func:`envreads.text_reads`."""
+    out: list[EnvRead] = []
+    for file in inventory.files:
+        if file.rel.endswith(".py") or envreads.language_of(file.rel) is None or \
+                context_of(file.rel) not in ("code", "template"):
+            continue  # templates (envoy.tmpl.yaml, nginx.conf.template) are envsubst input
+        text = inventory.text(file)
+        if text is not None:
+            out += envreads.text_reads(file.rel, text)
+    return out
 
 
-def _env_prefix(node: ast.ClassDef) -> str:
-    for item in ast.walk(node):
-        if isinstance(item, ast.keyword) and item.arg == "env_prefix":
-            return pyast.const_str(item.value) or ""
-        if isinstance(item, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "env_prefix"
-                                                for t in item.targets):
-            return pyast.const_str(item.value) or ""
-    return ""
+SOURCE_SUFFIXES = (".py", ".go", ".java", ".kt", ".scala", ".cs", ".rs", ".rb", ".php", ".js",
+                   ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".ex", ".exs", ".c", ".cc", ".cpp",
+                   ".h", ".hpp", ".sh")
 
 
-def _settings_fields(module: pyast.Module, node: ast.ClassDef) -> list[EnvRead]:
-    prefix = _env_prefix(node)
-    out = []
-    for item in node.body:
-        if not (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)):
-            continue
-        name = item.target.id
-        if name.startswith("_") or name == "model_config":
-            continue
-        value = item.value
-        has_default = value is not None
-        alias = None
-        if isinstance(value, ast.Call) and (module.resolve(value.func) or "").endswith("Field"):
-            first = value.args[0] if value.args else None
-            required = isinstance(first, ast.Constant) and first.value is Ellipsis
-            has_default = not required and (first is not None or any(
-                k.arg in ("default", "default_factory") for k in value.keywords))
-            alias = next((pyast.const_str(k.value) for k in value.keywords
-                          if k.arg in ("alias", "validation_alias", "env")), None)
-        env_name = alias or (prefix + name).upper()
-        out.append(EnvRead(env_name, module.rel, item.lineno, has_default, "BaseSettings"))
+def named_in_code(inventory: Inventory) -> set[str]:
+    """Upper-case names written as string literals in live source files of any language
+    (:func:`envreads.quoted_names`): used by a helper the model does not recognise."""
+    out: set[str] = set()
+    for file in inventory.files:
+        if file.rel.endswith(SOURCE_SUFFIXES) and not file.rel.endswith(".min.js") and \
+                context_of(file.rel) == "code":
+            text = inventory.text(file)
+            if text is not None:
+                out |= envreads.quoted_names(text)
     return out
 
 
@@ -198,22 +166,44 @@ def missing(reads: list[EnvRead], provided: list[EnvSet]) -> list[EnvRead]:
 
 
 def interpolated_names(texts: list[str]) -> set[str]:
-    """``${VAR}`` names a compose file takes from its environment (a .env template feeds them)."""
-    return {m for text in texts for m in re.findall(r"\$\{([A-Za-z_]\w*)", text)}
+    """``${VAR}`` and ``$VAR`` names a compose file takes from its environment (a .env
+    template feeds them), and ``$$VAR`` it leaves to the container's shell."""
+    return {m for text in texts for m in re.findall(r"\$\{?([A-Za-z_]\w*)", text)}
+
+
+def project_images(projects: list[object]) -> list[str]:
+    """The images the projects run: each service's ``image:`` and, for services built
+    here, the base images of their Dockerfile's stages."""
+    from pytest_readiness.probes.deployment import compose
+
+    out: list[str] = []
+    for project in projects:
+        assert isinstance(project, compose.ComposeProject)
+        for service in project.services:
+            if service.image:
+                out.append(service.image)
+            if service.build is not None:
+                df = project.dockerfile_of(service)
+                out += [stage.base for stage in df.stages] if df is not None else []
+    return out
 
 
 def unused(reads: list[EnvRead], provided: list[EnvSet],
-           consumed: set[str] = frozenset()) -> list[EnvSet]:  # type: ignore[assignment]
+           consumed: set[str] = frozenset(),  # type: ignore[assignment]
+           patterns: tuple[str, ...] = ()) -> list[EnvSet]:
     """Variables the deployment sets that no code reads (platform variables aside).
 
     ``consumed``: names used by the deployment itself (compose ``${VAR}``), which a
-    .env template rightly sets for docker compose rather than for the code.
+    .env template rightly sets for docker compose rather than for the code, and names read
+    by the tree's other languages. ``patterns``: variables the project's images consume
+    (``POSTGRES_*``, ``GF_*``: contracts/imagevars.py); runtime variables always count.
     """
     names = {r.name for r in reads} | set(consumed)
     seen: set[tuple[str, str]] = set()
     out = []
     for s in provided:
-        if s.name in names or s.name in PLATFORM_VARS or s.source == "dockerfile":
+        if s.name in names or s.name in PLATFORM_VARS or s.source == "dockerfile" or \
+                imagevars.is_consumed(s.name, patterns):
             continue
         if (s.name, s.file) not in seen:
             seen.add((s.name, s.file))
