@@ -48,7 +48,7 @@ from pytest_readiness.targets import (
     HostService,
 )
 
-# The audit's Context: set at start-up by plugin.py, read by the fixtures and the session.
+# The audit's Context: set at start-up by audit_hooks.py, read by the fixtures and the session.
 CONTEXT_KEY = pytest.StashKey[Context]()
 # A check's Recorder: made by the ``readiness`` fixture, read by runtest.py for its payload.
 RECORDER_KEY = pytest.StashKey[Recorder]()
@@ -155,9 +155,8 @@ def _not_applicable(name: str, ctx: Context) -> str:
 _HOST_FIXTURES = {"host_config", "host_file", "host_service", "host_mount"}
 
 
-@pytest.fixture
-def readiness(request: pytest.FixtureRequest) -> Recorder:
-    """Record evidence and findings, conclude, or end the check with a warning (Recorder)."""
+def recorder_for(request: pytest.FixtureRequest) -> Recorder:
+    """The ``readiness`` fixture's value (plugin.py): the check's Recorder, made once."""
     node: pytest.Item = request.node
     if RECORDER_KEY not in node.stash:
         node.stash[RECORDER_KEY] = Recorder(check=node.stash.get(META_KEY, None),
@@ -201,7 +200,7 @@ def codebase_scope(codebase: CodebaseTarget, readiness_context: Context) -> Scop
 AUDIT_FIXTURES = (readiness_context, readiness_config, host, inventory, codebase_scope)
 
 
-def Fixtures() -> ModuleType:  # noqa: N802 - the name plugin.py registers
+def Fixtures() -> ModuleType:  # noqa: N802 - the name audit_hooks.py registers
     """The fixtures only an audit has, as a plugin module of module-level fixtures.
 
     Registered on --readiness after every other plugin, so ``host`` here wins over

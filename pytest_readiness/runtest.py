@@ -55,6 +55,25 @@ def _readiness_outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -
         else message
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
+def failed_check_report(item: pytest.Item,
+                        call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    """A check that raised gets its report without pytest's traceback, which the wrapper
+    below replaces with the audit's words anyway (_check_longrepr): formatting it costs a
+    parse of every module on the traceback, for each failing check."""
+    excinfo = call.excinfo
+    if item.stash.get(META_KEY, None) is None or excinfo is None or call.when == "collect" \
+            or isinstance(excinfo.value, pytest.skip.Exception) \
+            or hasattr(excinfo.value, "exceptions"):  # an exception group: pytest's own report
+        return None
+    sections = [(f"Captured {key} {when}", content)
+                for when, key, content in getattr(item, "_report_sections", ())]
+    return pytest.TestReport(
+        item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
+        first_line(excinfo.exconly()), call.when, sections, call.duration, call.start,
+        call.stop, user_properties=item.user_properties)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

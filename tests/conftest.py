@@ -15,6 +15,12 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+# The audit's modules, imported once here as a real audit imports them: pytester's
+# in-process runs drop the modules first imported inside them, and a module imported
+# again mid-session would hold classes other than the ones the rest of it holds.
+# (``import pytest_readiness.plugin`` alone stays cheap: docs/performance.md.)
+import pytest_readiness.audit_hooks  # noqa: E402, F401
+
 try:
     from hypothesis import settings
 except ImportError:  # the oldest-pytest smoke venv of scripts/test.sh runs no property test

@@ -11,6 +11,7 @@ them); every row redacts. Every text that leaves the process passes through :fun
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from bisect import bisect_right
@@ -413,7 +414,15 @@ def _word_end(text: str, start: int, end: int) -> int:
 def secret_spans(text: str) -> list[tuple[int, int]]:
     """Where the secrets of ``text`` are, by every row of the table: sorted, merged."""
     spans = []
+    folded: str | None | bool = False  # not computed yet
     for row in SECRET_PATTERNS:
+        if row.anchors:  # a text with none of a row's literals cannot match it
+            if row.ignores_case and folded is False:
+                folded = _folded(text)
+            haystack = (folded if isinstance(folded, str) else None) if row.ignores_case \
+                else text
+            if haystack is not None and not any(a in haystack for a in row.anchors):
+                continue
         for match in row.pattern.finditer(text):
             if match.group(row.group) is None:
                 continue
@@ -443,6 +452,41 @@ def scrub(text: str) -> str:
     beside its name is hidden wherever else it appears in ``text`` too. Idempotent, and a
     JSON text stays the same JSON structure (quotes and escapes are never redacted).
     """
+    # Short texts repeat (a check's id, title, fix and target in each of its reports):
+    # each is scanned once (the cache lives in this process's memory, as the texts do).
+    if len(text) <= _MEMO_CHARS:
+        return _scrub_short(text)
+    if text in _CLEAN:  # a recent result: scrub is idempotent
+        return text
+    scrubbed = _scrub(text)
+    remember_clean(scrubbed)
+    return scrubbed
+
+
+_MEMO_CHARS = 512
+# Recent long results of scrub (a check's evidence, redacted once, is shown again in
+# JUnit XML and the terminal), oldest first; a few, as they can be megabytes.
+_CLEAN: dict[str, None] = {}
+_CLEAN_KEPT = 16
+
+
+def remember_clean(text: str) -> None:
+    """``text`` is what :func:`scrub` made (or the same data as such, re-serialised):
+    scrubbing it again is not needed."""
+    if len(text) <= _MEMO_CHARS:
+        return
+    _CLEAN.pop(text, None)
+    _CLEAN[text] = None
+    while len(_CLEAN) > _CLEAN_KEPT:
+        del _CLEAN[next(iter(_CLEAN))]
+
+
+@functools.lru_cache(maxsize=4096)
+def _scrub_short(text: str) -> str:
+    return _scrub(text)
+
+
+def _scrub(text: str) -> str:
     text = mask_url_password(text)
     spans = secret_spans(text)
     if not spans:

@@ -21,7 +21,6 @@ import pytest
 from pytest_readiness import baseline as baseline_mod
 from pytest_readiness import gates
 from pytest_readiness import history as history_mod
-from pytest_readiness.report import html, markdown, prometheus, sarif
 from pytest_readiness.results import Record, display_path, output_path, read_record, write_record
 from pytest_readiness.vocabulary import SEVERITIES
 
@@ -44,18 +43,26 @@ def write_json(record: Record, path: Path, where: Where) -> None:
 
 
 def write_markdown(record: Record, path: Path, where: Where) -> None:
+    from pytest_readiness.report import markdown  # each renderer loads when its output is asked
+
     _text(path, markdown.render(record))
 
 
 def write_html(record: Record, path: Path, where: Where) -> None:
+    from pytest_readiness.report import html
+
     _text(path, html.render(record, where.runs))
 
 
 def write_sarif(record: Record, path: Path, where: Where) -> None:
+    from pytest_readiness.report import sarif
+
     sarif.write(record, path, where.root)
 
 
 def write_prometheus(record: Record, path: Path, where: Where) -> None:
+    from pytest_readiness.report import prometheus
+
     prometheus.write(record, path)
 
 

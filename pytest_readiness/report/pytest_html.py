@@ -30,7 +30,7 @@ COLUMNS = ("category", "severity", "readiness")
 
 
 def _record(session: pytest.Session) -> Any:
-    # The audit's session plugin (plugin.py registers it under this name, in the controller).
+    # The audit's session plugin (audit_hooks.py registers it under this name, in the controller).
     readiness = session.config.pluginmanager.get_plugin("readiness-session")
     if readiness is None:
         return None

@@ -28,8 +28,8 @@ DOCUMENTS = (Role.DOCUMENTATION,)  # an example's runbook is not the project's: 
 def _docs(codebase: CodebaseTarget, inventory: Inventory, ctx: Context) -> list[ops.Doc]:
     """Every document a procedure may be written in: docs/, ops/, runbooks/, a docs site,
     a README anywhere (ops.is_operations_doc), and the paths readiness.yaml names."""
-    files = [f for f in inventory.files if f.rel in {d.rel for d in inventory.docs}
-             or ops.is_operations_doc(f.rel)]
+    docs = {d.rel for d in inventory.docs}  # once: a set per file made this quadratic
+    files = [f for f in inventory.files if f.rel in docs or ops.is_operations_doc(f.rel)]
     seen = {f.rel for f in files}
     for pattern in [*ctx.config.docs.paths, *ctx.config.docs.runbooks]:
         for match in sorted(glob.glob(str(ctx.resolve(pattern)), recursive=True)):

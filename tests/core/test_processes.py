@@ -78,3 +78,17 @@ def test_kill_all_ends_every_registered_group() -> None:
     assert processes.live() == 1
     assert processes.kill_all() == 1
     assert proc.poll() is not None and processes.live() == 0
+
+
+def test_a_program_that_closes_its_pipes_and_stays_is_stopped_at_the_deadline() -> None:
+    # Both pipes end at once, the program does not: the wait for its end is bounded too.
+    started = time.monotonic()
+    done = processes.run(["/bin/sh", "-c", "exec >&- 2>&-; sleep 30"], deadline=1, cap=64)
+    assert done.timed_out and done.returncode is None
+    assert time.monotonic() - started < 10 and processes.live() == 0
+
+
+def test_a_short_command_is_reaped_with_its_status() -> None:
+    statuses = {processes.run(["/bin/sh", "-c", f"exit {n}"], deadline=10, cap=64).returncode
+                for n in range(5)}
+    assert statuses == {0, 1, 2, 3, 4} and processes.live() == 0

@@ -13,11 +13,10 @@ import ast
 import re
 from collections.abc import Iterable
 
-from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing import envreads, names, pyast
 from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.vocabulary import Level
 
-TRUTHY_STRINGS = frozenset({"true", "1", "yes", "on", "y", "t"})
 DEBUG_NAMES = re.compile(r"(?i)^(?:[A-Z]+_)?DEBUG$")
 # A module that configures a Django project, and file names that say a module is for
 # development only (their DEBUG = True is the point of the file).
@@ -33,36 +32,55 @@ RELOAD_LEVELS = (RuleLevel("", Level.WARNING, "uvicorn/werkzeug auto-reload swit
 
 
 def _truthy(node: ast.expr | None) -> bool:
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool):
-            return node.value
-        if isinstance(node.value, str):
-            return node.value.strip().lower() in TRUTHY_STRINGS
-        return isinstance(node.value, int) and node.value == 1
-    return False
+    return names.truth(envreads.constant(node)) is True
 
 
-def env_default(node: ast.expr) -> ast.expr | None:
-    """The default of an environment read: ``helper("NAME", default)`` or
-    ``helper("NAME", default=...)`` (``os.environ.get``, ``env_bool``, ``env.bool``,
-    ``config``), or ``os.environ.get("NAME") or default``."""
-    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and len(node.values) == 2:
-        return node.values[1]
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-            isinstance(node.func.value, ast.Call):  # os.environ.get("H", "*").split(",")
-        inner = env_default(node.func.value)
-        if inner is not None:
-            return inner
-    if isinstance(node, ast.Call) and node.args and pyast.const_str(node.args[0]):
-        for kw in node.keywords:
-            if kw.arg == "default":
-                return kw.value
-        if len(node.args) >= 2:
-            return node.args[1]
-        for arg in node.args:  # str(os.environ.get(...)).lower() in ("1", ...) and similar
-            if isinstance(arg, ast.Call):
-                return env_default(arg)
-    return None
+def env_default(m: pyast.Module, node: ast.expr,
+                known: dict[str, envreads.Helper]) -> ast.expr | None:
+    """The default of an environment read (plumbing/envreads.py: direct reads, ``or``
+    defaults, wrapper helpers such as ``env_bool("DEBUG", True)``, decouple/environ
+    getters, seen through casts and string methods); None when ``node`` is no read or
+    has no default."""
+    read = envreads.read_of(m, node, known)
+    return read.default if read is not None and read.has_default else None
+
+
+def on_by_default(m: pyast.Module, node: ast.expr | None,
+                  known: dict[str, envreads.Helper]) -> bool:
+    """Whether a setting read from the environment is true when the environment says
+    nothing: its default is truthy, or a comparison of the read with a constant holds for
+    the default (``os.environ.get("DEBUG", "1") == "1"``; ``... == "0"`` does not)."""
+    if node is None:
+        return False
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        default = env_default(m, node.left, known)
+        if default is None:
+            return False
+        value, right = envreads.constant(default), _constants(node.comparators[0])
+        if not isinstance(value, str) or right is None:
+            return False  # an expression: the rule cannot tell
+        value = value.strip().lower() if _lowered(node.left) else value
+        op = node.ops[0]
+        if isinstance(op, (ast.Eq, ast.NotEq)) and len(right) == 1:
+            return (value == right[0]) == isinstance(op, ast.Eq)
+        if isinstance(op, (ast.In, ast.NotIn)):
+            return (value in right) == isinstance(op, ast.In)
+        return False
+    default = env_default(m, node, known)
+    return default is not None and _truthy(default)
+
+
+def _constants(node: ast.expr) -> list[str] | None:
+    """The strings of a constant or a literal tuple/list/set of them; None otherwise."""
+    items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+    values = [pyast.const_str(item) for item in items]
+    return None if any(v is None for v in values) else [v for v in values if v is not None]
+
+
+def _lowered(node: ast.expr) -> bool:
+    """``read.lower()`` / ``.strip().lower()`` / ``.casefold()``: compared case-folded."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+        node.func.attr in ("lower", "casefold")
 
 
 def _is_settings(m: pyast.Module) -> bool:
@@ -89,6 +107,8 @@ def debug_enabled(modules: Iterable[pyast.Module]) -> list[Finding]:
     """``app.run(debug=True)`` (the Werkzeug debugger runs code sent to it), a DEBUG setting
     read from the environment with a true default, and ``DEBUG = True`` in a Django
     settings module whose name does not say it is for development."""
+    modules = list(modules)
+    known = envreads.helpers(modules)
     found = []
     for m in modules:
         for call in m.calls:
@@ -99,8 +119,7 @@ def debug_enabled(modules: Iterable[pyast.Module]) -> list[Finding]:
         for name, node in _assignments(m):
             if not DEBUG_NAMES.match(name):
                 continue
-            default = env_default(node.value)
-            if default is not None and _truthy(default):
+            if on_by_default(m, node.value, known):
                 found.append(_finding(m, f"{name} is on when the environment does not set it",
                                       node.lineno))
             elif settings and _truthy(node.value):
@@ -119,12 +138,14 @@ def _holds_star(node: ast.expr | None) -> bool:
 def allowed_hosts_wildcard(modules: Iterable[pyast.Module]) -> list[Finding]:
     """``ALLOWED_HOSTS = ["*"]``, or read from the environment with ``*`` as the default:
     any Host header is accepted (poisoned password-reset links and caches)."""
+    modules = list(modules)
+    known = envreads.helpers(modules)
     found = []
     for m in modules:
         for name, node in _assignments(m):
             if name != "ALLOWED_HOSTS":
                 continue
-            default = env_default(node.value)
+            default = env_default(m, node.value, known)
             if _holds_star(node.value) or _holds_star(default):
                 said = "by default" if default is not None else "set"
                 found.append(_finding(m, f"ALLOWED_HOSTS accepts any host ('*' {said})",
@@ -139,6 +160,8 @@ RELOAD_CALLS = frozenset({"uvicorn.run", "werkzeug.serving.run_simple", "run_sim
 def reload_enabled(modules: Iterable[pyast.Module]) -> list[Finding]:
     """``uvicorn.run(..., reload=True)`` (``use_reloader=True``): a file watcher restarts
     the server on every change, in development mode, with its own process model."""
+    modules = list(modules)
+    known = envreads.helpers(modules)
     found = []
     for m in modules:
         for call in m.calls:
@@ -146,7 +169,7 @@ def reload_enabled(modules: Iterable[pyast.Module]) -> list[Finding]:
                 continue
             for key in ("reload", "use_reloader"):
                 node = call.keyword(key)
-                if _truthy(node) or _truthy(env_default(node) if node is not None else None):
+                if _truthy(node) or on_by_default(m, node, known):
                     line = node.lineno if node is not None else call.line
                     found.append(_finding(m, f"{call.name}({key}=True): the auto-reloader "
                                              "in an entry point", line, Level.WARNING))

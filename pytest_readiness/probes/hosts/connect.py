@@ -99,7 +99,7 @@ def output_cap(host: Host) -> int:
 def close_all() -> None:
     """End everything this process started for its hosts: masters, commands, sockets.
 
-    Called at the end of every audit process (plugin.py), on SIGTERM in xdist
+    Called at the end of every audit process (audit_hooks.py), on SIGTERM in xdist
     workers (lifecycle.end_on_sigterm), and at interpreter exit as a last resort.
     """
     ssh.close_all()

@@ -14,18 +14,21 @@ import json
 import re
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from pytest_readiness.plumbing.yamlpos import line_of
+
+if TYPE_CHECKING:  # jsonschema loads with the first Compose file validated (start-up cost)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "compose-spec.json"
 
 
 @cache
 def validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     text = resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
     return Draft202012Validator(json.loads(text))
 
