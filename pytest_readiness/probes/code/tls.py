@@ -104,7 +104,7 @@ def _setting(m: pyast.Module, name: str, value: ast.expr | None, line: int,
         key = read.name if is_verification_setting(read.name) else name
         if not read.has_default or not is_verification_setting(key):
             return None
-        default = default_of(m, value, read, known)
+        default = read.default_value
         message = f"setting {read.name} defaults to {_word(default)}"
     else:
         if not is_verification_setting(name):
@@ -171,23 +171,3 @@ def verification_off(modules: Iterable[pyast.Module]) -> list[Finding]:
                 found.append(getter)
                 lines.add(getter.line)
     return sorted(found, key=lambda f: (f.file or "", f.line or 0))
-
-
-def default_of(m: pyast.Module, value: ast.expr | None, read: envreads.EnvRead,
-               known: dict[str, envreads.Helper]) -> object:
-    """The default an env read falls back to; for a wrapper helper with a parameter named
-    ``default`` given at the call (``env_bool("X", True)``), that argument, whatever the
-    helper's body passes to ``os.environ.get`` (``env_bool`` reads ``get(name, "")`` and
-    returns ``default`` when the value is empty)."""
-    while isinstance(value, ast.Call) and pyast.tail(m.resolve(value.func)) in (
-            "int", "bool", "str", "float"):
-        value = value.args[0] if value.args else None
-    if isinstance(value, ast.Call) and read.how.startswith("helper "):
-        helper = known.get(read.how.removeprefix("helper "))
-        if helper is not None and "default" in helper.params:
-            index = helper.params.index("default")
-            given = value.args[index] if index < len(value.args) else next(
-                (k.value for k in value.keywords if k.arg == "default"), None)
-            if given is not None:
-                return envreads.constant(given)
-    return read.default_value

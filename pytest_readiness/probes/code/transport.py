@@ -31,7 +31,6 @@ from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.webapps import App, Code
 from pytest_readiness.plumbing.webapps.django import settings_modules
-from pytest_readiness.probes.code.tls import default_of
 from pytest_readiness.vocabulary import Level
 
 HTTPS_RULES = ("https-not-enforced", "hsts-missing", "cookie-not-secure")
@@ -187,8 +186,7 @@ def _setting(code: Code, m: pyast.Module, name: str, known: dict[str, envreads.H
                  if any(isinstance(t, ast.Name) and t.id == name for t in n.targets)), 1)
     read = envreads.read_of(m, value, known)
     if read is not None:
-        return (default_of(m, value, read, known) if read.has_default
-                else envreads.UNKNOWN), line
+        return (read.default_value if read.has_default else envreads.UNKNOWN), line
     return envreads.constant(value), line
 
 
