@@ -10,7 +10,6 @@ from __future__ import annotations
 import configparser
 import json
 import re
-
 import tomllib
 
 from pytest_readiness.plumbing import yamlpos

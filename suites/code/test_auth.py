@@ -10,7 +10,8 @@ from pytest_readiness import Recorder
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, context_of
-from pytest_readiness.probes.code import auth, cors, tls
+from pytest_readiness.probes.code import auth
+from pytest_readiness.probes.code.auth import cors, tls
 
 pytestmark = pytest.mark.readiness(section="Authentication and Transport Security",
                                    category="security")

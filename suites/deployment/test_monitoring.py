@@ -14,7 +14,8 @@ from pytest_readiness.plumbing import pyast, webapps
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.plumbing.yamlpos import ParseError, read_file
 from pytest_readiness.probes.code import resilience
-from pytest_readiness.probes.deployment import endpoints, monitoring, observability
+from pytest_readiness.probes.deployment import monitoring
+from pytest_readiness.probes.deployment.monitoring import endpoints, observability
 
 pytestmark = pytest.mark.readiness(section="Monitoring Configuration", category="monitoring")
 
@@ -204,7 +205,7 @@ def test_structured_logging(inventory: Inventory, readiness: Recorder) -> None:
         level=Level.WARNING)], lambda warned: warned[0].message)
 
 
-# --- endpoints that lie (probes/deployment/endpoints.py) ------------------------------
+# --- endpoints that lie (probes/deployment/monitoring/endpoints.py) ------------------------------
 
 
 def _apps(inventory: Inventory) -> tuple[webapps.Code, list[webapps.App]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_readiness.probes.code import auth, cors
+from pytest_readiness.probes.code import auth
+from pytest_readiness.probes.code.auth import cors
 from tests.code.conftest import module_of, planted_password
 
 

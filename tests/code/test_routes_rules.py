@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pytest_readiness.plumbing import webapps
 from pytest_readiness.plumbing.webapps.model import Exclusion, sensitive_kind
 from pytest_readiness.probes.code import routes, transport
-from pytest_readiness.probes.deployment import endpoints
+from pytest_readiness.probes.deployment.monitoring import endpoints
 from tests.code.conftest import module_of
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 import venv
 import zipfile
 from pathlib import Path
@@ -75,3 +76,16 @@ def test_editable_install_finds_the_checkout_suites(tmp_path: Path) -> None:
                              "-p", "no:cacheprovider"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=300)
     assert "secrets.hardcoded" in result.stdout, result.stdout + result.stderr
+
+
+def test_every_package_is_listed_in_pyproject() -> None:
+    """The fast guard of the wheel tests above: a package missing from [tool.setuptools]
+    packages is missing from every install that is not editable."""
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(REPO).parts)
+             for init in (REPO / "pytest_readiness").rglob("__init__.py")}
+    found |= {".".join(("pytest_readiness", *init.parent.relative_to(REPO).parts))
+              for init in (REPO / "suites").rglob("__init__.py")}
+    assert found - listed == set(), "add these packages to [tool.setuptools] packages"
+    assert listed - found == set(), "these listed packages do not exist"

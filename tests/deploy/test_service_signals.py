@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from pytest_readiness.plumbing import pyast
-from pytest_readiness.probes.deployment import observability
+from pytest_readiness.probes.deployment.monitoring import observability
 
 GRPC_SERVER = """
     from concurrent import futures

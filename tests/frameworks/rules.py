@@ -12,7 +12,7 @@ from pathlib import Path
 from pytest_readiness.plumbing import pyast, tree, webapps
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.probes.code import auth, routes, transport
-from pytest_readiness.probes.deployment import endpoints
+from pytest_readiness.probes.deployment.monitoring import endpoints
 
 Rule = Callable[[list[pyast.Module], list[webapps.App]], Sequence[Finding]]
 

@@ -44,7 +44,7 @@ class Issued:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def rsa_key(bits: int = 2048) -> rsa.RSAPrivateKey:

@@ -2,7 +2,7 @@
 decoders that skip the revocation check, and JWT signing keys. No pytest.
 
 The key rule of ``auth.jwt-secret-strength`` lives here too (re-exported by
-probes/code/auth.py, whose suite runs it): a key is followed through a local ``key =
+probes/code/auth/__init__.py, whose suite runs it): a key is followed through a local ``key =
 ...`` before the call, to the names a length-checking helper guards (``JWT_SIGNING_KEYS
 = signing_keys(...)``), and to a literal (or a literal fallback) written in another module.
 """

@@ -137,7 +137,7 @@ def _sans(cert: x509.Certificate) -> list[str]:
 
 def cert_facts(cert: x509.Certificate, now: dt.datetime | None = None) -> CertFacts:
     """Plain facts about one certificate."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     key_type, key_bits = _key(cert)
     try:
         algorithm = cert.signature_hash_algorithm

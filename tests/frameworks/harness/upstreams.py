@@ -32,7 +32,7 @@ def self_signed(directory: Path, name: str = "localhost") -> tuple[Path, Path]:
     """A certificate and key for ``name`` and 127.0.0.1, trusted by nobody."""
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(subject)

@@ -12,11 +12,11 @@ import ast
 import configparser
 import json
 import re
+import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import tomllib
 import yaml
 
 from pytest_readiness.plumbing.yamlpos import document

@@ -18,7 +18,7 @@ class AuditLog:
 
     def record(self, action: str, subject: str, **details: Any) -> None:
         self._events.insert_one({
-            "at": datetime.datetime.now(datetime.timezone.utc),
+            "at": datetime.datetime.now(datetime.UTC),
             "action": action,
             "subject": subject,
             **details,

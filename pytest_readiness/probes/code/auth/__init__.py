@@ -19,7 +19,7 @@ from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.redact import redact, redact_line
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
-from pytest_readiness.probes.code import cors, tls
+from pytest_readiness.probes.code.auth import cors, tls
 from pytest_readiness.probes.code.secrets import FALLBACK_CALLS, judge_value
 
 # The JWT key rule of auth.jwt-secret-strength lives with the token rules (tokens.py).
@@ -64,12 +64,12 @@ def _finding(module: pyast.Module, rule: str, message: str, line: int, level: st
     return Finding(rule, message, module.rel, line, snippet(text), level)
 
 
-# --- TLS verification (probes/code/tls.py) -------------------------------------------
+# --- TLS verification (probes/code/auth/tls.py) -------------------------------------------
 
 
 def tls_verification_off(modules: Iterable[pyast.Module]) -> list[Finding]:
     """``verify=False``, ``CERT_NONE`` used (not compared), unverified contexts, settings
-    whose default switches verification off (read with their negation): probes/code/tls.py."""
+    whose default switches verification off (read with their negation): probes/code/auth/tls.py."""
     return tls.verification_off(modules)
 
 
@@ -81,12 +81,12 @@ def _field_default(value: ast.expr | None) -> ast.expr | None:
     return value
 
 
-# --- CORS (probes/code/cors.py) ------------------------------------------------------
+# --- CORS (probes/code/auth/cors.py) ------------------------------------------------------
 
 
 def cors_wildcard_with_credentials(modules: Iterable[pyast.Module]) -> list[Finding]:
     """Any origin allowed (``*``, or a regex that accepts an attacker's origin), with
-    credentials (error) or without (warning): probes/code/cors.py."""
+    credentials (error) or without (warning): probes/code/auth/cors.py."""
     return cors.findings(modules)
 
 
