@@ -156,12 +156,12 @@ def read(code: Code) -> list[App]:
         for call in m.calls:
             if pyast.tail(call.name) == "include_router" and call.node.args \
                     and isinstance(call.node.func, ast.Attribute):
-                key = _router_key(code, m, call.node.args[0], routers)
+                key = code.key_in(m, call.node.args[0], routers)
                 if key is not None:
                     r = routers[key]
                     r.mounted = code.text(m, call.keyword("prefix"))
                     r.mount_guards = _dependencies(code, m, call.keyword("dependencies"))
-                    owner = _router_key(code, m, call.node.func.value, routers)
+                    owner = code.key_in(m, call.node.func.value, routers)
                     if owner is not None and routers[owner] is not r:
                         r.parent = routers[owner]
     routes: list[Route] = []
@@ -173,7 +173,7 @@ def read(code: Code) -> list[App]:
                 if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)
                         and dec.func.attr in METHODS):
                     continue
-                key = _router_key(code, m, dec.func.value, routers)
+                key = code.key_in(m, dec.func.value, routers)
                 if key is None:
                     continue
                 routes.append(_route(code, m, routers[key], METHODS[dec.func.attr],
@@ -199,7 +199,7 @@ def read(code: Code) -> list[App]:
                 ) or "GET"
             else:
                 continue
-            found_key = _router_key(code, m, receiver, routers)
+            found_key = code.key_in(m, receiver, routers)
             if found_key is None or handler is None:
                 continue
             found = _handler_def(code, m, handler)
@@ -289,21 +289,3 @@ def _bind_local(m: pyast.Module, call: pyast.CallSite, holder: _Router,
                                                                        ast.Attribute)) else None
                 if name:
                     routers.setdefault((m.rel, name), holder)
-
-
-def _router_key(code: Code, m: pyast.Module, node: ast.expr,
-                routers: dict[tuple[str, str], _Router]) -> tuple[str, str] | None:
-    if isinstance(node, ast.Name):
-        if (m.rel, node.id) in routers:
-            return m.rel, node.id
-        found = code.lookup(m, node.id)
-        if found and (found[0].rel, found[1]) in routers:
-            return found[0].rel, found[1]
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        target = code.by_name.get(m.aliases.get(node.value.id, node.value.id))
-        if target is not None and (target.rel, node.attr) in routers:
-            return target.rel, node.attr
-        dotted = pyast.dotted(node, {})
-        if dotted and (m.rel, dotted) in routers:  # self.app
-            return m.rel, dotted
-    return None

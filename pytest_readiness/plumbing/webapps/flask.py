@@ -57,7 +57,7 @@ def read(code: Code) -> list[App]:
     for m in modules:  # register_blueprint(bp, url_prefix=...) overrides the blueprint's
         for call in m.calls:
             if pyast.tail(call.name) == "register_blueprint" and call.node.args:
-                found = _blueprint(code, m, call.node.args[0], prefixes)
+                found = code.key_in(m, call.node.args[0], prefixes)
                 override = code.const(m, call.keyword("url_prefix"))
                 if found and override is not None:
                     prefixes[found] = override
@@ -78,7 +78,7 @@ def read(code: Code) -> list[App]:
                         and (dec.func.attr in VERBS or dec.func.attr == "route")):
                     continue
                 owner = m.resolve(dec.func.value) or ""
-                bp = _blueprint(code, m, dec.func.value, prefixes)
+                bp = code.key_in(m, dec.func.value, prefixes)
                 if bp is None and not owner.startswith("flask.Flask"):
                     continue
                 path = code.const(m, dec.args[0] if dec.args else None) or "?"
@@ -108,18 +108,3 @@ def read(code: Code) -> list[App]:
 
 def _kw(call: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
-
-
-def _blueprint(code: Code, m: pyast.Module, node: ast.expr,
-               prefixes: dict[tuple[str, str], str]) -> tuple[str, str] | None:
-    if isinstance(node, ast.Name):
-        if (m.rel, node.id) in prefixes:
-            return m.rel, node.id
-        found = code.lookup(m, node.id)
-        if found and (found[0].rel, found[1]) in prefixes:
-            return found[0].rel, found[1]
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        target = code.by_name.get(m.aliases.get(node.value.id, node.value.id))
-        if target is not None and (target.rel, node.attr) in prefixes:
-            return target.rel, node.attr
-    return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -198,6 +198,26 @@ class Code:
         """The file a name is imported from when that file did not parse."""
         origin = module.aliases.get(name, "")
         return self.unparsed.get(origin.rpartition(".")[0]) if origin else None
+
+    def key_in(self, module: pyast.Module, node: ast.expr,
+               table: Container[tuple[str, str]]) -> tuple[str, str] | None:
+        """The (file, name) key of ``table`` that ``node`` in ``module`` names: a name of
+        the module, a name imported from another (one import followed), ``mod.name`` of
+        an imported module, or a dotted attribute of the module itself (``self.app``)."""
+        if isinstance(node, ast.Name):
+            if (module.rel, node.id) in table:
+                return module.rel, node.id
+            found = self.lookup(module, node.id)
+            if found and (found[0].rel, found[1]) in table:
+                return found[0].rel, found[1]
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            target = self.by_name.get(module.aliases.get(node.value.id, node.value.id))
+            if target is not None and (target.rel, node.attr) in table:
+                return target.rel, node.attr
+            dotted = pyast.dotted(node, {})
+            if dotted and (module.rel, dotted) in table:
+                return module.rel, dotted
+        return None
 
     def lookup(self, module: pyast.Module, name: str) -> tuple[pyast.Module, str] | None:
         """Where a module-level name of ``module`` is defined (following one import)."""
