@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from pytest_readiness import Recorder
+from pytest_readiness import CodebaseTarget, Context, Recorder
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, context_of
@@ -46,9 +46,15 @@ def test_tls_verification_not_disabled(inventory: Inventory, python_modules: lis
                            "own domain); never * or a reflecting regex with credentials")
 def test_cors_no_wildcard_with_credentials(inventory: Inventory,
                                            python_modules: list[pyast.Module],
-                                           readiness: Recorder) -> None:
+                                           readiness: Recorder, codebase: CodebaseTarget,
+                                           readiness_context: Context) -> None:
     """CORS never allows any origin (* or a reflecting regex), least of all with credentials."""
-    readiness.conclude([*auth.cors_wildcard_with_credentials(python_modules),
+    projects, skipped = readiness_context.production_compose(codebase)
+    if skipped:
+        readiness.evidence(compose_not_read=skipped)
+    deployed = {key: source for cp in projects for s in cp.services
+                for key, source in s.env_sources().items()}
+    readiness.conclude([*auth.cors_wildcard_with_credentials(python_modules, deployed),
                         *pyast.not_analysed(inventory)],
                        "CORS configuration(s) allowing any origin with credentials",
                        warning=pyast.said("CORS configuration(s) allowing any origin (warning)"),

@@ -388,3 +388,56 @@ def test_suite_inline_and_config_suppressions(run_suite) -> None:
          "reason": "vendored", "by": "config"}]
     assert run.outcome("auth.default-admin") == "fail"
     assert run.findings("auth.default-admin")[0]["line"] == 1
+
+
+NETBOX_STYLE = {
+    "configuration/configuration.py": """
+        import os
+
+        def _environ_get_and_map(name, default=None, map_fn=None):
+            value = os.environ.get(name, default)
+            return map_fn(value) if map_fn else value
+
+        _AS_BOOL = lambda value: value.lower() == "true"
+
+        CORS_ORIGIN_ALLOW_ALL = _environ_get_and_map("CORS_ORIGIN_ALLOW_ALL", "False", _AS_BOOL)
+        CORS_ORIGIN_WHITELIST = []
+        """,
+    "docker-compose.yml": """
+        services:
+          netbox:
+            build: .
+            env_file: env/netbox.env
+        """,
+    "Dockerfile": "FROM python:3.12-slim\nCOPY configuration /etc/netbox/config\n",
+}
+
+
+@pytest.mark.parametrize("deployed,outcome,where", [
+    ("CORS_ORIGIN_ALLOW_ALL=True\n", "warn", ("env/netbox.env", 1)),
+    ("CORS_ORIGIN_ALLOW_ALL=False\n", "pass", None),
+    ("DB_HOST=postgres\n", "pass", None),  # unset: the code's default (False) stands
+])
+def test_cors_switched_on_by_the_deployment(run_suite, deployed: str, outcome: str,
+                                            where: tuple[str, int] | None) -> None:
+    """A setting read from the environment is judged with the value the production
+    deployment gives it (compose env_file), and reported where that value is written."""
+    run = run_suite("auth", {**NETBOX_STYLE, "env/netbox.env": deployed})
+    result = run.check("auth.cors-credentials")
+    assert result["outcome"] == outcome, result["message"]
+    found = [(f["file"], f["line"]) for f in run.findings("auth.cors-credentials")
+             if f["level"] != "note"]
+    assert found == ([where] if where else [])
+    if where:
+        assert "read by configuration/configuration.py:9" in result["message"]
+
+
+def test_cors_on_by_default_when_the_deployment_says_nothing(run_suite) -> None:
+    files = {**NETBOX_STYLE, "docker-compose.yml": "services:\n  netbox:\n    build: .\n"}
+    files["configuration/configuration.py"] = files["configuration/configuration.py"].replace(
+        '"CORS_ORIGIN_ALLOW_ALL", "False"', '"CORS_ORIGIN_ALLOW_ALL", "True"')
+    run = run_suite("auth", files)
+    assert run.outcome("auth.cors-credentials") == "warn"
+    (finding,) = run.findings("auth.cors-credentials")
+    assert (finding["file"], finding["line"]) == ("configuration/configuration.py", 9)
+    assert "by default (CORS_ORIGIN_ALLOW_ALL unset)" in finding["message"]

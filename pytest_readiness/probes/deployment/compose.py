@@ -171,13 +171,22 @@ class Service:
     def env_values(self) -> dict[str, str]:
         """The container's environment as far as the tree says: env_files, then
         ``environment:`` (which wins)."""
-        values: dict[str, str] = {}
+        return {key: value for key, (value, _, _) in self.env_sources().items()}
+
+    def env_sources(self) -> dict[str, tuple[str, str, int]]:
+        """Each variable of the container's environment -> (value, file, line) where the
+        tree sets it: an ``env_file:`` line, or the ``environment:`` entry (which wins)."""
+        out: dict[str, tuple[str, str, int]] = {}
         for rel, _ in self.env_files():
             text = self.project.read(rel) if rel else None
-            if text is not None:
-                values.update({e.key: e.value or "" for e in env_entries(text)})
-        values.update({k: v or "" for k, v, _ in self.environment()})
-        return values
+            if text is not None and rel:
+                out.update({e.key: (e.value or "", rel, e.line) for e in env_entries(text)})
+        env = self.spec.get("environment")
+        for key, value, line in self.environment():
+            file = (where(env, key)[0] if isinstance(env, dict) else None) or \
+                self.where("environment")[0]
+            out[key] = (value or "", file, line)
+        return out
 
     def env_files(self) -> list[tuple[str | None, int]]:
         """(path from the audited root or None, line) of each ``env_file:`` entry."""

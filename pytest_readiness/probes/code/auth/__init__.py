@@ -84,10 +84,12 @@ def _field_default(value: ast.expr | None) -> ast.expr | None:
 # --- CORS (probes/code/auth/cors.py) ------------------------------------------------------
 
 
-def cors_wildcard_with_credentials(modules: Iterable[pyast.Module]) -> list[Finding]:
+def cors_wildcard_with_credentials(modules: Iterable[pyast.Module],
+                                   deployed: cors.Deployed | None = None) -> list[Finding]:
     """Any origin allowed (``*``, or a regex that accepts an attacker's origin), with
-    credentials (error) or without (warning): probes/code/auth/cors.py."""
-    return cors.findings(modules)
+    credentials (error) or without (warning), also where the deployment's environment
+    switches a setting on: probes/code/auth/cors.py."""
+    return cors.findings(modules, deployed)
 
 
 # --- default admin credentials --------------------------------------------------------

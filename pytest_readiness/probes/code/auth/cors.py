@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
-from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing import envreads, names, pyast
 from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.vocabulary import Level
@@ -154,7 +155,31 @@ def _aiohttp_credentials(m: pyast.Module, value: ast.expr, call: pyast.CallSite)
     return True
 
 
-def _django(m: pyast.Module) -> list[Finding]:
+# A variable of the deployment: name -> (value, file, line) where the tree sets it.
+Deployed = Mapping[str, tuple[str, str, int]]
+
+
+def _switched_on(m: pyast.Module, node: ast.expr | None, known: dict[str, envreads.Helper],
+                 deployed: Deployed) -> tuple[str, tuple[str, str, int] | None] | None:
+    """Whether a setting is on, and why: ``True`` written (why "", None); read from the
+    environment, the value the deployment gives that variable (its file and line), else
+    the read's default ("... unset"). None when it is off or the rule cannot tell."""
+    if _true(node):
+        return "", None
+    read = envreads.read_of(m, node, known)
+    if read is None:
+        return None
+    if read.name in deployed:
+        value, file, line = deployed[read.name]
+        return (f"from {read.name}={value}", (value, file, line)) \
+            if names.truth(value) is True else None
+    if read.has_default and names.truth(read.default_value) is True:
+        return f"by default ({read.name} unset)", None
+    return None
+
+
+def _django(m: pyast.Module, known: dict[str, envreads.Helper],
+            deployed: Deployed) -> list[Finding]:
     assert m.tree is not None
     settings: dict[str, tuple[ast.expr, int]] = {}
     for node in m.tree.body:
@@ -163,11 +188,20 @@ def _django(m: pyast.Module) -> list[Finding]:
                 settings[name] = (node.value, node.lineno)
     if not any(k.startswith("CORS_") for k in settings):
         return []
-    credentials = _true(settings.get("CORS_ALLOW_CREDENTIALS", (None, 0))[0])
+    credentials = _switched_on(m, settings.get("CORS_ALLOW_CREDENTIALS", (None, 0))[0],
+                               known, deployed) is not None
     for name in DJANGO_ALL:
-        if name in settings and _true(settings[name][0]):
-            return [_finding(m, "wildcard-origin", f"{name} = True", settings[name][1],
-                             credentials)]
+        on = _switched_on(m, settings[name][0], known, deployed) if name in settings else None
+        if on is None:
+            continue
+        why, where = on
+        found = _finding(m, "wildcard-origin", f"{name} = True {why}".rstrip(),
+                         settings[name][1], credentials)
+        if where is not None:  # the deployment switched it on: said where it does
+            _, file, at = where
+            found = replace(found, message=f"{found.message} (read by {m.rel}:"
+                            f"{settings[name][1]})", file=file, line=at, snippet="")
+        return [found]
     for name in DJANGO_REGEXES:
         if name in settings:
             value, line = settings[name]
@@ -179,10 +213,17 @@ def _django(m: pyast.Module) -> list[Finding]:
     return []
 
 
-def findings(modules: Iterable[pyast.Module]) -> list[Finding]:
+def findings(modules: Iterable[pyast.Module], deployed: Deployed | None = None
+             ) -> list[Finding]:
+    """Every CORS configuration that allows any origin. ``deployed``: the environment the
+    production deployment gives the code (compose ``environment:`` and ``env_file:``), for
+    settings read from the environment (netbox's ``CORS_ORIGIN_ALLOW_ALL`` read with a
+    false default and set to True in ``env/netbox.env``)."""
+    modules = list(modules)
+    known = envreads.helpers(modules)
     found: list[Finding] = []
     for m in modules:
         for call in m.calls:
             found += _starlette(m, call) + _flask(m, call) + _aiohttp(m, call)
-        found += _django(m)
+        found += _django(m, known, deployed or {})
     return found
