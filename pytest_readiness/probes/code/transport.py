@@ -17,13 +17,16 @@ Levels: an app that took transport security on (it sets security headers or has 
 SECURE_* settings) and misses the redirect or HSTS gets a warning (TLS may also be ended
 and redirected by the ingress: say so in a waiver); an app that does none of it gets a
 note (the proxy's job, cannot tell from the code). Cookies explicitly not Secure, and
-plaintext gRPC on every interface or to a remote host, are errors; an address or target
-the code does not name is a warning. No pytest here.
+plaintext gRPC bound to a public address or to a public host, are errors; plaintext on
+every interface (what a container must bind) or to an internal name (a compose service,
+``*.internal``, a private IP) is a warning, as is an address or target the code does not
+name. No pytest here.
 """
 
 from __future__ import annotations
 
 import ast
+import ipaddress
 from collections.abc import Iterable
 
 from pytest_readiness.plumbing import envreads, pyast
@@ -44,11 +47,21 @@ HTTPS_LEVELS = (
               "(the proxy's job: cannot tell from the code)"),
 )
 GRPC_LEVELS = (
-    RuleLevel("insecure-port", Level.ERROR, "plaintext gRPC on every interface"),
-    RuleLevel("insecure-channel", Level.ERROR, "a plaintext channel to a remote host"),
-    RuleLevel("insecure-port", Level.WARNING, "an address the code does not name"),
-    RuleLevel("insecure-channel", Level.WARNING, "a target the code does not name"),
+    RuleLevel("insecure-port", Level.ERROR, "plaintext gRPC bound to a public address"),
+    RuleLevel("insecure-channel", Level.ERROR, "a plaintext channel to a public host (a "
+              "public IP, or a DNS name outside private zones)"),
+    RuleLevel("insecure-port", Level.WARNING, "plaintext gRPC on every interface or a "
+              "private address (a container must bind them; whether the network is private "
+              "or a mesh adds mTLS cannot be told from the code), or an address the code "
+              "does not name"),
+    RuleLevel("insecure-channel", Level.WARNING, "a plaintext channel to an internal name "
+              "(a compose service, *.internal, *.svc, a private IP) or a target the code "
+              "does not name"),
 )
+# DNS zones that do not leave a private network (RFC 6762 .local, RFC 8375 home.arpa,
+# Kubernetes' .svc / .cluster.local, the common .internal / .lan / .localdomain).
+PRIVATE_ZONES = (".local", ".internal", ".svc", ".cluster.local", ".lan", ".localdomain",
+                 ".home.arpa")
 SECURITY_HEADERS = ("strict-transport-security", "x-content-type-options", "x-frame-options",
                     "content-security-policy", "referrer-policy")
 HSTS = "strict-transport-security"
@@ -290,10 +303,24 @@ def _port(code: Code, m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
     host = _host(address)
     if address.strip().startswith(LOOPBACK) or host.startswith(LOOPBACK):
         return []
-    level = Level.ERROR
+    if host in ALL_INTERFACES:
+        return [_finding(m, "insecure-port", f"add_insecure_port({address!r}): plaintext gRPC "
+                         "on every interface (TLS only if the network or a mesh adds it)",
+                         call.line, Level.WARNING)]
+    level = Level.ERROR if _public(host) else Level.WARNING
     return [_finding(m, "insecure-port", f"add_insecure_port({address!r}): plaintext gRPC on "
-                     f"{'every interface' if host in ALL_INTERFACES else host}", call.line,
-                     level)]
+                     f"{host}", call.line, level)]
+
+
+def _public(host: str) -> bool:
+    """A public IP address, or a DNS name with a dot outside the private zones; a bare
+    name (a compose service, ``cart``) and private, link-local or reserved IPs are not."""
+    host = host.strip("[]").rstrip(".").lower()
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    return "." in host and not host.endswith(PRIVATE_ZONES)
 
 
 def _channel(code: Code, m: pyast.Module, call: pyast.CallSite) -> list[Finding]:
@@ -304,5 +331,9 @@ def _channel(code: Code, m: pyast.Module, call: pyast.CallSite) -> list[Finding]
     bare = target.removeprefix("dns:///").removeprefix("ipv4:").removeprefix("ipv6:")
     if bare.strip().startswith(LOOPBACK) or _host(bare).startswith(LOOPBACK):
         return []
-    return [_finding(m, "insecure-channel", f"insecure_channel({target!r}): plaintext to a "
-                     "remote host", call.line, Level.ERROR)]
+    if _public(_host(bare)):
+        return [_finding(m, "insecure-channel", f"insecure_channel({target!r}): plaintext to "
+                         "a public host", call.line, Level.ERROR)]
+    return [_finding(m, "insecure-channel", f"insecure_channel({target!r}): plaintext to an "
+                     "internal name (TLS only if the network or a mesh adds it)", call.line,
+                     Level.WARNING)]
