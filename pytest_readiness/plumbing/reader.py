@@ -143,6 +143,10 @@ class Reader:
     _real_root: str = field(init=False, repr=False)
     _cache: dict[str, Content | Unread] = field(default_factory=dict, repr=False)
     _cached: int = field(default=0, repr=False)
+    # path as asked -> resolved path, once per run: ``realpath`` costs an lstat per path
+    # component, and checks ask for the same files hundreds of times. A file is still
+    # opened only through ``_load``, which checks the opened descriptor again.
+    _resolved: dict[Path | str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._real_root = os.path.realpath(self.root)
@@ -156,7 +160,9 @@ class Reader:
 
         ``path`` is absolute or relative to the root.
         """
-        real = os.path.realpath(os.path.join(self.root, path))
+        real = self._resolved.get(path)
+        if real is None:
+            real = self._resolved[path] = os.path.realpath(os.path.join(self.root, path))
         found = self._cache.get(real)
         if found is None:
             found = self._load(real)
