@@ -177,8 +177,11 @@ def build(modules: Iterable[pyast.Module]) -> CallGraph:
     stores = _Stores()
     for b in builders:
         b.collect_stores(stores)
+    of_module: dict[int, list[Function]] = {}  # grouped once, not once per module
+    for function in graph.functions.values():
+        of_module.setdefault(id(function.module), []).append(function)
     for b in builders:
-        b.resolve_calls(stores)
+        b.resolve_calls(stores, of_module.get(id(b.m), []))
         if graph.truncated:
             break
     return graph
@@ -351,8 +354,9 @@ class _ModuleGraph:
                     stores.add(key, cls)
 
     # --- calls ----------------------------------------------------------------------
-    def resolve_calls(self, stores: _Stores) -> None:
-        by_node = {id(f.node): f for f in self.g.functions.values() if f.module is self.m}
+    def resolve_calls(self, stores: _Stores, functions: list[Function]) -> None:
+        """Resolve the calls of this module's ``functions`` (those of the graph)."""
+        by_node = {id(f.node): f for f in functions}
         locals_of: dict[int, tuple[dict[str, ast.expr | None], dict[str, ast.expr]]] = {}
         for site in self.m.calls:
             fn = by_node.get(id(site.function)) if site.function is not None else None

@@ -70,6 +70,7 @@ class Module:
     nodes: list[ast.AST] = field(default_factory=list)  # every node, depth first, source order
     _lines: list[str] | None = None
     _by_type: dict[type, list[tuple[int, ast.AST]]] | None = None
+    _merged: dict[tuple[type, ...], list[ast.AST]] = field(default_factory=dict)
 
     def of(self, *types: type[_Node]) -> list[_Node]:
         """Every node of these exact classes (``ast.Call``, not ``ast.expr``), in source order.
@@ -82,8 +83,11 @@ class Module:
                 self._by_type.setdefault(type(node), []).append((index, node))
         if len(types) == 1:
             return [n for _, n in self._by_type.get(types[0], ())]  # type: ignore[misc]
-        merged = sorted(pair for t in types for pair in self._by_type.get(t, ()))
-        return [n for _, n in merged]  # type: ignore[misc]
+        merged = self._merged.get(types)
+        if merged is None:  # sorted once per set of types (rules ask for the same sets)
+            pairs = sorted(pair for t in types for pair in self._by_type.get(t, ()))
+            merged = self._merged[types] = [n for _, n in pairs]
+        return list(merged)  # type: ignore[arg-type]
 
     @property
     def lines(self) -> list[str]:

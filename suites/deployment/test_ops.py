@@ -51,7 +51,9 @@ def _docs(codebase: CodebaseTarget, inventory: Inventory, ctx: Context) -> list[
             return None
         return None if content.binary else content.text
 
-    return ops.documents(files, read)
+    # Read and split once per run (eight checks ask; the documents are not changed by them).
+    key = ("ops.documents", tuple((f.rel, str(f.path)) for f in files))
+    return list(inventory.derive(key, lambda: ops.documents(files, read)))
 
 
 def _missing_level(ctx: Context) -> Level:

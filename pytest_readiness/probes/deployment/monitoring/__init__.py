@@ -301,8 +301,11 @@ def _is_true(node: ast.expr | None) -> bool:
 
 def _json_formatter_classes(module: pyast.Module) -> list[Route]:
     """A logging.Formatter subclass whose format() calls json.dumps."""
-    found = []
+    found: list[Route] = []
     assert module.tree is not None
+    if not any(any((module.resolve(b) or "").endswith("Formatter") for b in node.bases)
+               for node in module.of(ast.ClassDef)):
+        return found  # the common case, from the index's node list (no walk)
     for node in ast.walk(module.tree):
         if not isinstance(node, ast.ClassDef):
             continue
