@@ -71,6 +71,7 @@ class Module:
     _lines: list[str] | None = None
     _by_type: dict[type, list[tuple[int, ast.AST]]] | None = None
     _merged: dict[tuple[type, ...], list[ast.AST]] = field(default_factory=dict)
+    _spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # id(function) -> nodes[a:b]
 
     def of(self, *types: type[_Node]) -> list[_Node]:
         """Every node of these exact classes (``ast.Call``, not ``ast.expr``), in source order.
@@ -81,13 +82,20 @@ class Module:
             self._by_type = {}
             for index, node in enumerate(self.nodes):
                 self._by_type.setdefault(type(node), []).append((index, node))
-        if len(types) == 1:
-            return [n for _, n in self._by_type.get(types[0], ())]  # type: ignore[misc]
         merged = self._merged.get(types)
-        if merged is None:  # sorted once per set of types (rules ask for the same sets)
-            pairs = sorted(pair for t in types for pair in self._by_type.get(t, ()))
+        if merged is None:  # once per set of types (rules ask for the same sets again)
+            pairs = sorted(pair for t in types for pair in self._by_type.get(t, ())) \
+                if len(types) > 1 else self._by_type.get(types[0], [])
             merged = self._merged[types] = [n for _, n in pairs]
         return list(merged)  # type: ignore[arg-type]
+
+    def walk(self, node: ast.AST) -> list[ast.AST]:
+        """Every node under ``node`` and itself, as ``ast.walk`` finds them but in source
+        order; for a function of this module, a slice of the one walk (no new walk)."""
+        span = self._spans.get(id(node))
+        if span is not None and self.nodes[span[0]] is node:
+            return self.nodes[span[0]:span[1]]
+        return list(ast.walk(node))
 
     @property
     def lines(self) -> list[str]:
@@ -290,6 +298,7 @@ class _Walker:
     def _collect(self, node: ast.AST, function: FunctionNode | None) -> None:
         # Hand-rolled instead of ast.walk/NodeVisitor: this is the hot loop of every code
         # suite (see benchmarks/bench_code_scan.py), and generators per node cost 3x.
+        start = len(self.m.nodes)
         self.m.nodes.append(node)
         inner = function
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -303,6 +312,8 @@ class _Walker:
                 for item in value:
                     if isinstance(item, ast.AST):
                         self._collect(item, inner)
+        if inner is not function:  # a function's nodes are one slice of the walk
+            self.m._spans[id(node)] = (start, len(self.m.nodes))
         if isinstance(node, ast.Call):
             # After its arguments and receiver: bindings made inside them count first.
             self.pending.append((node, function))

@@ -91,7 +91,9 @@ def test_generated_stubs_match_protos(inventory: Inventory, readiness: Recorder,
     checked, orphans = {}, []
     for stub in stubs:
         try:
-            fdp = proto.stub_descriptor(inventory.text(stub) or "", stub.rel)
+            parsed = pyast.module(inventory, stub) if stub.rel.endswith(".py") else None
+            tree = parsed.tree if parsed is not None and parsed.parsed_by == "python" else None
+            fdp = proto.stub_descriptor(inventory.text(stub) or "", stub.rel, tree)
         except ParseError as exc:
             found.append(Finding("", exc.problem, stub.rel, exc.line))
             continue

@@ -51,6 +51,11 @@ def unmodelled(code: Code) -> list[str]:
 
 
 def from_inventory(inventory: Inventory) -> tuple[Code, list[App]]:
-    """The codebase's modules (parsed once, from the index) and its applications."""
-    code = Code(pyast.modules(inventory), [rel for rel, _ in pyast.parse_errors(inventory)])
-    return code, read_code(code)
+    """The codebase's modules (parsed once, from the index) and its applications, read
+    once per index (the routes, transport and monitoring checks all ask)."""
+    def make() -> tuple[Code, list[App]]:
+        code = Code(pyast.modules(inventory), [rel for rel, _ in pyast.parse_errors(inventory)])
+        return code, read_code(code)
+
+    code, apps = inventory.derive("webapps", make)
+    return code, list(apps)

@@ -54,7 +54,7 @@ def guarding_functions(modules: Iterable[pyast.Module]) -> set[str]:
         for fn in m.functions:
             if isinstance(fn, ast.Lambda):
                 continue
-            if any(_guards_in(m, n) for n in ast.walk(fn)):
+            if any(_guards_in(m, n) for n in m.walk(fn)):
                 names.add(fn.name)
     return names
 
@@ -214,7 +214,7 @@ def strength_guards(modules: Iterable[pyast.Module]) -> set[str]:
             guarded |= _guards_in(m, node)
         for fn in m.functions:
             fields = _validator_fields(fn)
-            if fields and any(_guards_in(m, n) for n in ast.walk(fn)):
+            if fields and any(_guards_in(m, n) for n in m.walk(fn)):
                 guarded |= fields
     return guarded
 
@@ -483,16 +483,19 @@ def jwt_revocation_bypassed(modules: Iterable[pyast.Module]) -> list[Finding]:
     decoder from anywhere else (the auth middleware, an interceptor) accepts revoked tokens:
     logout does not end the session. Revoking paths (logout, revoke) may decode bare."""
     modules = list(modules)
-    decoders = {(m.rel, fn.name) for m in modules for fn in m.functions
-                if not isinstance(fn, ast.Lambda)
-                for c in m.calls if c.function is fn and c.name in DECODE_CALLS}
+    decoders = {(m.rel, c.function.name) for m in modules for c in m.calls
+                if c.function is not None and not isinstance(c.function, ast.Lambda)
+                and c.name in DECODE_CALLS}
     checked: set[int] = set()  # id() of the functions that decode and check revocation
     for m in modules:
+        calls_of: dict[int, list[pyast.CallSite]] = {}
+        for c in m.calls:  # grouped once (was a scan of every call per function)
+            calls_of.setdefault(id(c.function), []).append(c)
         for fn in m.functions:
-            calls = [c for c in m.calls if c.function is fn]
+            calls = calls_of.get(id(fn), [])
             asks = any(REVOKED_CHECK.search(pyast.tail(c.name)) for c in calls) or any(
                 isinstance(n, ast.Constant) and isinstance(n.value, str)
-                and REVOKED_CHECK.search(n.value) for n in ast.walk(fn))  # "revoked:{jti}"
+                and REVOKED_CHECK.search(n.value) for n in m.walk(fn))  # "revoked:{jti}"
             if asks and any(
                     c.name in DECODE_CALLS or any(_refers_to(c, m, d) for d in decoders)
                     for c in calls):

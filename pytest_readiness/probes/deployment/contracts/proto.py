@@ -303,12 +303,14 @@ def locate(diffs: Iterable[Difference], shape: Shape, rel: str, rule: str,
 # --- generated stubs ----------------------------------------------------------------
 
 
-def python_stub_descriptor(text: str, rel: str) -> FDP | None:
-    """The FileDescriptorProto serialized in a ``_pb2.py``, read with ast (never imported)."""
-    try:
-        tree = ast.parse(text, filename=rel)
-    except SyntaxError as exc:
-        raise ParseError(rel, f"invalid Python: {exc.msg}", exc.lineno) from None
+def python_stub_descriptor(text: str, rel: str, tree: ast.Module | None = None) -> FDP | None:
+    """The FileDescriptorProto serialized in a ``_pb2.py``, read with ast (never imported);
+    ``tree``: the file's parse tree when the codebase index has it (not parsed again)."""
+    if tree is None:
+        try:
+            tree = ast.parse(text, filename=rel)
+        except SyntaxError as exc:
+            raise ParseError(rel, f"invalid Python: {exc.msg}", exc.lineno) from None
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "AddSerializedFile" and node.args
@@ -374,8 +376,8 @@ def is_stub(rel: str) -> bool:
     return rel.endswith(("_pb2.py", ".pb.go"))
 
 
-def stub_descriptor(text: str, rel: str) -> FDP | None:
-    return python_stub_descriptor(text, rel) if rel.endswith(".py") else \
+def stub_descriptor(text: str, rel: str, tree: ast.Module | None = None) -> FDP | None:
+    return python_stub_descriptor(text, rel, tree) if rel.endswith(".py") else \
         go_stub_descriptor(text, rel)
 
 
