@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Self, cast
@@ -52,7 +52,10 @@ class _Carried:
     waiver: AppliedWaiver | None
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)  # type: ignore[call-overload]  # subclasses are dataclasses
+        # Without the evidence: asdict would deep-copy it (megabytes on a large tree) only
+        # for it to be replaced by the shallow copy below.
+        bare = replace(self, evidence={}, waiver=None)  # type: ignore[type-var]
+        data = asdict(bare)  # type: ignore[call-overload]  # subclasses are dataclasses
         data["evidence"] = dict(self.evidence)
         data["waiver"] = self.waiver.to_dict() if self.waiver else None
         return cast(dict[str, Any], data)

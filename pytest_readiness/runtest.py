@@ -110,17 +110,20 @@ def pytest_runtest_makereport(
         evidence=evidence, waiver=decision.waiver,
         assessed=recorder.assessed if recorder else True,
     )
-    setattr(report, PAYLOAD_ATTR, payload.to_dict())
+    data = payload.to_dict()
+    setattr(report, PAYLOAD_ATTR, data)
     item.user_properties[:] = [p for p in item.user_properties if not str(p[0]).startswith(PREFIX)]
-    item.user_properties.extend(junit_properties(payload))
+    item.user_properties.extend(junit_properties(payload, data))
     report.user_properties = list(item.user_properties)
     return report
 
 
-def junit_properties(payload: CheckPayload) -> list[tuple[str, Any]]:
-    """``readiness.*`` properties for JUnit XML: strings, evidence and waiver as JSON."""
+def junit_properties(payload: CheckPayload, data: dict[str, Any] | None = None
+                     ) -> list[tuple[str, Any]]:
+    """``readiness.*`` properties for JUnit XML: strings, evidence and waiver as JSON
+    (``data``: the payload's ``to_dict()`` when the caller has it already)."""
     properties: list[tuple[str, Any]] = []
-    for key, value in payload.to_dict().items():
+    for key, value in (data if data is not None else payload.to_dict()).items():
         if key == "evidence":
             value = json.dumps(value, default=str, sort_keys=True)
         elif key == "waiver":
