@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from pytest_readiness.plumbing import callgraph, pyast
@@ -114,3 +116,38 @@ def test_reach_stops_at_async_callees() -> None:
                        "async def b():\n    time.sleep(1)\ndef c():\n    time.sleep(1)\n"})
     reached = [([p.callee for p in path], call.name) for path, call in g.reach("m.a")]
     assert reached == [(["m.c"], "time.sleep")]
+
+
+NESTED = '''
+import ast
+
+def outer(x):
+    def inner(y):
+        return [z for z in y if z]
+    handler = lambda e: e.args
+    return inner(x) or handler(x)
+
+async def other():
+    return 1
+'''
+
+
+def test_a_function_walk_is_a_slice_of_the_one_walk_with_the_nodes_ast_walk_finds() -> None:
+    module = pyast.parse(NESTED, "m.py")
+    assert module.tree is not None
+    for fn in module.functions:
+        walked = module.walk(fn)
+        assert walked[0] is fn
+        assert {id(n) for n in walked} == {id(n) for n in ast.walk(fn)}
+        assert len(walked) == len(list(ast.walk(fn)))
+    # Not a function: walked as ast.walk does.
+    assert {id(n) for n in module.walk(module.tree)} == {id(n) for n in ast.walk(module.tree)}
+
+
+def test_nodes_of_several_types_come_in_source_order_and_the_list_is_the_callers() -> None:
+    module = pyast.parse(NESTED, "m.py")
+    both = module.of(ast.FunctionDef, ast.Lambda)
+    assert [getattr(n, "name", "lambda") for n in both] == ["outer", "inner", "lambda"]
+    both.clear()  # a caller's list: the module's stays whole
+    assert len(module.of(ast.FunctionDef, ast.Lambda)) == 3
+    assert len(module.of(ast.FunctionDef)) == 2

@@ -187,6 +187,24 @@ def test_the_cache_is_bounded(tmp_path: Path) -> None:
     assert reader.read("a").data == first.data
 
 
+def test_a_path_resolved_once_is_still_checked_when_read_again(tmp_path: Path) -> None:
+    """The resolution of a path is kept (a realpath per read cost an lstat per component);
+    a file that left the cache and was swapped for a link out of the tree is not read."""
+    root, outside = tmp_path / "root", tmp_path / "secret"
+    root.mkdir()
+    outside.write_text("TOKEN=outside\n")
+    for name in "ab":
+        (root / name).write_bytes(name.encode() * 1000)
+    reader = Reader(root, cache_bytes=1500)
+    assert reader.read("a").data == b"a" * 1000
+    reader.read("b")  # "a" leaves the cache
+    (root / "a").unlink()
+    (root / "a").symlink_to(outside)
+    with pytest.raises(Unread) as caught:
+        reader.read("a")
+    assert "TOKEN" not in str(caught.value)
+
+
 @given(st.text(alphabet="ab\n\r\x0b\x1c\x85\u2028 ", max_size=60))
 def test_the_line_table_agrees_with_splitlines(text: str) -> None:
     content = Content("x", text.encode())
