@@ -8,6 +8,7 @@ process that re-executes itself into the audit's own never import it.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import shutil
 import tempfile
@@ -45,6 +46,13 @@ from pytest_readiness.sharding import parse_shard, select_shard
 from pytest_readiness.targets import Context
 
 GROUPS_DIR_KEY = pytest.StashKey[str]()
+GC_KEY = pytest.StashKey[tuple[int, ...]]()
+# The codebase index keeps the parse trees of every Python file (millions of objects, none
+# of them garbage): at Python's default thresholds the cyclic collector walks them again
+# and again (4.5 s of a 20 s audit of the generated 5,000-file tree). Fewer, larger young
+# collections during the session; cycles are still collected, and the thresholds are put
+# back when the run ends.
+AUDIT_GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def load_context(config: pytest.Config) -> Context:
@@ -239,6 +247,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Checks of one host on one worker: one connection per host, not one per worker."""
     directory = config.stash.get(GROUPS_DIR_KEY, None)
     return host_scheduler(config, log, directory) if directory is not None else None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[GC_KEY] = gc.get_threshold()
+    gc.set_threshold(*AUDIT_GC_THRESHOLDS)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    thresholds = config.stash.get(GC_KEY, None)
+    if thresholds is not None:
+        gc.set_threshold(*thresholds)
 
 
 @pytest.hookimpl(tryfirst=True)

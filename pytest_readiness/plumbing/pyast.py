@@ -120,11 +120,13 @@ def module(inventory: Inventory, file: SourceFile) -> Module | None:
 
 
 def modules(inventory: Inventory) -> Iterator[Module]:
-    """Every parseable Python module of a codebase, in inventory order."""
-    for file in inventory.python:
-        found = module(inventory, file)
-        if found is not None and found.tree is not None:
-            yield found
+    """Every parseable Python module of a codebase, in inventory order (listed once per
+    index: dozens of rules ask, and each asked every file of the index again)."""
+    def parsed() -> list[Module]:
+        return [found for file in inventory.python
+                if (found := module(inventory, file)) is not None and found.tree is not None]
+
+    yield from inventory.derive("pyast.modules", parsed)
 
 
 def parse_errors(inventory: Inventory) -> list[tuple[str, str]]:
