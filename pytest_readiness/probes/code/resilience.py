@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing import replicas as replica_facts
 from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
@@ -412,6 +413,9 @@ PROCESS_STATE_LEVELS = (
                                "limits, queues) kept in process memory, or Django's "
                                "LocMemCache, in a service the deployment runs in more than "
                                "one process"),
+    RuleLevel("", Level.WARNING, "the same where the evidence of several processes cannot be "
+                                 "tied to this code (a Kubernetes workload whose image and "
+                                 "command name none of its packages)"),
     RuleLevel("", Level.NOTE, "the same without evidence of more than one process (fine for "
                               "one process; breaks at scale), or another mutated "
                               "module-level container (a cache or a registry looks the same)"))
@@ -423,18 +427,15 @@ class Replicas:
 
     processes: int
     why: str  # "compose service api: deploy.replicas 3, gunicorn -w 4 (deploy/compose.yaml:3)"
-
-
-WORKERS = re.compile(r"(?:^|\s)(?:-w|--workers)(?:\s+|=)(\d+)\b")
+    # False when the deployment file cannot be tied to this code (a Kubernetes workload
+    # whose image and command name none of its packages): shared state is then a warning.
+    certain: bool = True
 
 
 def workers(command: str) -> int:
     """Worker processes a gunicorn/uvicorn/hypercorn command line starts (1 if it says
-    none)."""
-    if not re.search(r"\b(?:gunicorn|uvicorn|hypercorn|daphne|granian)\b", command):
-        return 1
-    found = WORKERS.search(command)
-    return int(found.group(1)) if found else 1
+    none): plumbing/replicas.py, which also reads WEB_CONCURRENCY and GUNICORN_CMD_ARGS."""
+    return replica_facts.workers(command)[0]
 
 
 @dataclass(frozen=True)
@@ -540,7 +541,8 @@ def process_state_findings(states: Iterable[StateDef], replicas: Replicas | None
         if replicas is not None:
             message = f"{what}, and {replicas.why}: each process sees its own copy; keep " \
                       "it in a shared store (Redis, the database)"
-            level = Level.ERROR if shared else Level.NOTE
+            level = (Level.ERROR if replicas.certain else Level.WARNING) if shared \
+                else Level.NOTE
         else:
             message = f"{what}: fine for one process; breaks at scale (no evidence of " \
                       "more than one replica or worker)"
