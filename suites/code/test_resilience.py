@@ -229,7 +229,7 @@ def test_no_process_local_shared_state(codebase: CodebaseTarget, inventory: Inve
     states = resilience.process_local_state(pyast.modules(inventory))
     if not states:
         pytest.skip("not applicable: no module-level container changed by a function, "
-                    "no LocMemCache")
+                    "no LocMemCache, no cached function named after shared data")
     replicas = _replicas(codebase, inventory, readiness_context, readiness)
     readiness.evidence(process_local_state=[f"{s.file}:{s.line} {s.name}" for s in states[:20]],
                        processes=replicas.why if replicas else

@@ -205,3 +205,58 @@ def test_suite_kubernetes_one_replica_is_a_note(run_suite) -> None:
     run = run_suite("resilience", {**FILES, "deploy/k8s.yaml": one})
     assert run.outcome("resilience.process-local-state") == "pass"
     assert "no evidence" in run.check("resilience.process-local-state")["evidence"]["processes"]
+
+
+# --- functools caches on functions returning data that must be shared ---------------------
+
+@pytest.mark.parametrize(("source", "line", "kind"), [
+    ("import functools\n@functools.lru_cache(maxsize=1024)\ndef user_permissions(uid):\n"
+     "    return db.perms(uid)\n", 2, "functools.lru_cache"),
+    ("from functools import cache\n@cache\ndef get_session(key):\n    return load(key)\n",
+     2, "functools.cache"),
+    ("from cachetools.func import ttl_cache\n@ttl_cache(ttl=60)\ndef token_is_revoked(j):\n"
+     "    return q(j)\n", 2, "cachetools.func.ttl_cache"),
+    ("from async_lru import alru_cache\nclass A:\n    @alru_cache()\n"
+     "    async def roles_of(self, u):\n        return u\n", 3, "async_lru.alru_cache"),
+])
+def test_cached_functions_named_after_shared_data(source: str, line: int, kind: str) -> None:
+    assert [(ln, k) for ln, _, k in states(source)] == [(line, kind)]
+
+
+@pytest.mark.parametrize("source", [
+    "import functools\n@functools.cache\ndef http():\n    return pool()\n",   # a client
+    "from functools import lru_cache\n@lru_cache\ndef get_settings():\n    return S()\n",
+    "from functools import lru_cache\n@lru_cache\ndef get_user_model():\n    return U\n",
+    "from functools import lru_cache\n@lru_cache\ndef get_db_session():\n    return S()\n",
+    "def user_permissions(uid):\n    return db.perms(uid)\n",                  # not cached
+    "import functools\n@functools.wraps(f)\ndef user_roles(u):\n    return u\n",
+])
+def test_cached_function_near_misses(source: str) -> None:
+    assert states(source) == []
+
+
+def test_cached_function_levels() -> None:
+    found = resilience.process_local_state([module_of(
+        "import functools\n@functools.lru_cache\ndef user_permissions(uid):\n    return 1\n")])
+    many = resilience.Replicas(3, "compose service api runs 3 processes")
+    assert [f.level for f in resilience.process_state_findings(found, many)] == ["warning"]
+    assert [f.level for f in resilience.process_state_findings(found, None)] == ["note"]
+
+
+CACHED = {"shop/__init__.py": "",
+          "shop/perms.py": "import functools\n@functools.lru_cache(maxsize=None)\n"
+                           "def user_permissions(uid):\n    return {uid}\n"}
+
+
+def test_suite_cached_function_with_replicas_warns(run_suite) -> None:
+    run = run_suite("resilience", {**CACHED, "compose.yaml": COMPOSE})
+    assert run.outcome("resilience.process-local-state") == "warn"
+    assert [(f["file"], f["line"]) for f in run.findings("resilience.process-local-state")] == [
+        ("shop/perms.py", 2)]
+
+
+def test_suite_cached_function_alone_is_a_note(run_suite) -> None:
+    run = run_suite("resilience", CACHED)
+    assert run.outcome("resilience.process-local-state") == "pass"
+    assert run.rules("resilience.process-local-state", "note") == [
+        "resilience.process-local-state"]
