@@ -119,8 +119,9 @@ def _dockerfile_settings(inventory: Inventory) -> list[bootstrap.Setting]:
 
 def _shell_scripts(inventory: Inventory) -> list[tuple[str, list[str]]]:
     out = []
-    for f in inventory.files:
-        if f.rel.endswith(".py") or inventory.content(f) is None:
+    for f in inventory.files:  # *.sh, *.bash, or a name without a suffix and a #! line
+        name = f.rel.rsplit("/", 1)[-1]
+        if not name.endswith((".sh", ".bash")) and "." in name:
             continue
         lines = inventory.lines(f.rel)
         if lines and bootstrap.is_shell_script(f.rel, lines[0]):
