@@ -10,8 +10,12 @@ from pytest_readiness import CodebaseTarget, Context, Recorder
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, context_of
+from pytest_readiness.plumbing.yamlpos import ParseError
 from pytest_readiness.probes.code import auth
-from pytest_readiness.probes.code.auth import cors, tls
+from pytest_readiness.probes.code.auth import bootstrap, cors, tls
+from pytest_readiness.probes.deployment import compose, dockerfile
+from pytest_readiness.probes.deployment.compose_spec.interpolation import env_entries
+from pytest_readiness.probes.deployment.compose_spec.merge import where
 
 pytestmark = pytest.mark.readiness(section="Authentication and Transport Security",
                                    category="security")
@@ -79,13 +83,68 @@ def test_jwt_signing_secret_checked(inventory: Inventory, python_modules: list[p
                        code=True)
 
 
-@pytest.mark.readiness(id="auth.default-admin", severity="critical",
-                       fix="Create the first admin from a one-time secret given at deploy time; "
-                           "never ship a default admin password")
+def _compose_settings(projects: Sequence[compose.ComposeProject]) -> list[bootstrap.Setting]:
+    """What each service of the production projects writes for its environment, as
+    written (before interpolation): ``environment:`` entries and ``env_file:`` lines."""
+    out = []
+    for cp in projects:
+        for s in cp.services:
+            env = s.spec.get("environment")
+            for key, value, line in s.environment():
+                file = (where(env, key)[0] if isinstance(env, dict) else None) or \
+                    s.where("environment")[0]
+                written = cp.model.as_written(file, line, key)
+                out.append(bootstrap.Setting(key, written if written is not None else value,
+                                             file, line, f"compose service {s.name}"))
+            for rel, _ in s.env_files():
+                text = cp.read(rel) if rel else None
+                out += [bootstrap.Setting(e.key, e.value, rel, e.line,
+                                          f"env_file of compose service {s.name}",
+                                          not e.literal)
+                        for e in env_entries(text or "") if rel]
+    return out
+
+
+def _dockerfile_settings(inventory: Inventory) -> list[bootstrap.Setting]:
+    out = []
+    for f in inventory.dockerfiles:
+        try:
+            df = dockerfile.parse("\n".join(inventory.lines(f.rel)) + "\n", f.rel)
+        except ParseError:
+            continue  # docker.* checks report a Dockerfile that does not parse
+        out += bootstrap.dockerfile_settings(f.rel, [(i.name, i.value, i.line) for st in
+                                                     df.stages for i in st.instructions])
+    return out
+
+
+def _shell_scripts(inventory: Inventory) -> list[tuple[str, list[str]]]:
+    out = []
+    for f in inventory.files:  # *.sh, *.bash, or a name without a suffix and a #! line
+        name = f.rel.rsplit("/", 1)[-1]
+        if not name.endswith((".sh", ".bash")) and "." in name:
+            continue
+        lines = inventory.lines(f.rel)
+        if lines and bootstrap.is_shell_script(f.rel, lines[0]):
+            out.append((f.rel, lines))
+    return out
+
+
+@pytest.mark.readiness(id="auth.default-admin", severity="critical", levels=bootstrap.LEVELS,
+                       fix="Create the first admin from a one-time secret given at deploy time "
+                           "(DJANGO_SUPERUSER_PASSWORD: ${VAR} or a secrets file); never ship "
+                           "a default admin password")
 def test_no_default_admin_credentials(inventory: Inventory, python_modules: list[pyast.Module],
-                                      readiness: Recorder) -> None:
-    """No default admin credentials (admin/admin, ADMIN_PASSWORD fallbacks) in live code."""
-    readiness.conclude([*auth.default_admin_credentials(python_modules),
+                                      readiness: Recorder, codebase: CodebaseTarget,
+                                      readiness_context: Context) -> None:
+    """No default admin credentials (admin/admin, ADMIN_PASSWORD fallbacks) in live code,
+    nor bootstrap admin passwords written into the deployment (Compose, Dockerfiles,
+    shell scripts)."""
+    projects, skipped = readiness_context.production_compose(codebase)
+    if skipped:
+        readiness.evidence(compose_not_read=skipped)
+    deployed = bootstrap.judge([*_compose_settings(projects), *_dockerfile_settings(inventory)])
+    readiness.conclude([*auth.default_admin_credentials(python_modules), *deployed,
+                        *bootstrap.shell_findings(_shell_scripts(inventory)),
                         *pyast.not_analysed(inventory)], "default admin credential(s)",
                        warning=pyast.said("default admin credential(s) (warning)"), code=True)
 

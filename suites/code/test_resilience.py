@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 
 from pytest_readiness import CodebaseTarget, Context, Recorder
 from pytest_readiness.plumbing import callgraph, pyast
+from pytest_readiness.plumbing import replicas as replica_facts
 from pytest_readiness.plumbing.findings import summary
-from pytest_readiness.plumbing.tree import Inventory
+from pytest_readiness.plumbing.tree import Inventory, is_compose
+from pytest_readiness.plumbing.yamlpos import ParseError
 from pytest_readiness.probes.code import resilience
+from pytest_readiness.probes.deployment import compose, dockerfile
 
 pytestmark = pytest.mark.readiness(section="External Service Resilience", category="resilience")
 
@@ -124,31 +128,93 @@ def test_grpc_channels_have_keepalive(inventory: Inventory, readiness: Recorder)
                        warning=lambda warnings: summary(warnings, 5), code=True)
 
 
+def _compose_replicas(projects: list[compose.ComposeProject], ours: Callable[[str], bool]
+                      ) -> tuple[list[resilience.Replicas], set[str]]:
+    """Processes of each production Compose service running this code (built in the tree,
+    or its command names a package): ``deploy.replicas``/``scale`` times the workers its
+    command (or its Dockerfile's CMD/ENTRYPOINT) starts, with WEB_CONCURRENCY /
+    GUNICORN_CMD_ARGS from its environment; and the Dockerfiles those services build."""
+    found, built = [], set()
+    for cp in projects:
+        for service in cp.services:
+            df = cp.dockerfile_of(service)
+            stage = df.stage(service.build[1]) if df is not None and service.build else None
+            if df is not None:
+                built.add(df.rel)
+            line = service.command_line or (stage.command if stage is not None else "")
+            if service.build is None and not ours(line):
+                continue
+            env = {**(stage.args if stage is not None else {}), **service.env_values()}
+            count, key = service.replicas
+            workers, said = replica_facts.workers(line, env)
+            processes = count * workers
+            if processes > 1:
+                file, at = service.where("deploy" if key.startswith("deploy") else
+                                         key or ("command" if service.command_line else
+                                                 "build"))
+                said = ", ".join(filter(None, [f"{key} {count}" if key else "", said]))
+                found.append(resilience.Replicas(
+                    processes, f"compose service {service.name} runs {processes} processes "
+                               f"({said}; {file}:{at})"))
+    return found, built
+
+
 def _replicas(codebase: CodebaseTarget, inventory: Inventory, ctx: Context,
               readiness: Recorder) -> resilience.Replicas | None:
-    """The most processes a production Compose service running this code starts
-    (``deploy.replicas``/``scale`` times gunicorn/uvicorn ``--workers``): a service built
-    in the tree, or one whose command names a package of the code."""
+    """The most processes the production deployment runs this code in: Compose services
+    (above), Dockerfiles of the tree no service builds (their CMD/ENTRYPOINT workers),
+    and Kubernetes Deployments/StatefulSets of the tree (``spec.replicas`` times the
+    workers of the container's command). Evidence tied to the code (a service built in
+    the tree, a command or image naming one of its packages) wins over evidence that
+    is not (``certain=False``)."""
     projects, skipped = ctx.production_compose(codebase)
     if skipped:
         readiness.evidence(compose_not_read=skipped)
     packages = {name.split(".")[0] for name in callgraph.of(inventory).modules}
     names = re.compile(r"(?<![\w.-])(?:" + "|".join(map(re.escape, sorted(packages))) +
                        r")(?![\w-])") if packages else None
-    best: resilience.Replicas | None = None
-    for service in (s for cp in projects for s in cp.services):
-        line = service.command_line
-        if service.build is None and not (names and names.search(line)):
+
+    def ours(text: str) -> bool:
+        return bool(names and names.search(text))
+
+    found, built = _compose_replicas(projects, ours)
+    scope = ctx.scope(codebase)
+
+    def production(rel: str) -> bool:
+        judged = scope.judge(rel)
+        return judged is None or judged.production
+
+    for f in inventory.dockerfiles:
+        if f.rel in built or not production(f.rel):
             continue
-        count, key = service.replicas
-        processes = count * resilience.workers(line)
-        if processes > 1 and (best is None or processes > best.processes):
-            file, at = service.where("deploy" if key.startswith("deploy") else key or "command")
-            said = ", ".join(filter(None, [f"{key} {count}" if key else "",
-                                           line if resilience.workers(line) > 1 else ""]))
-            best = resilience.Replicas(processes, f"compose service {service.name} runs "
-                                                  f"{processes} processes ({said}; {file}:{at})")
-    return best
+        try:
+            stage = dockerfile.parse("\n".join(inventory.lines(f.rel)) + "\n", f.rel).final
+        except ParseError:
+            continue
+        workers, said = replica_facts.workers(stage.command, stage.args)
+        at = (stage.last("CMD") or stage.last("ENTRYPOINT"))
+        if workers > 1:
+            found.append(resilience.Replicas(
+                workers, f"Dockerfile {f.rel} starts {workers} worker processes ({said}; "
+                         f"{f.rel}:{at.line if at else stage.line})", ours(stage.command)))
+    for f in inventory.files:
+        if not f.rel.endswith((".yaml", ".yml")) or is_compose(f.rel) or not production(f.rel):
+            continue
+        for w in replica_facts.workloads(f.rel, inventory.text(f) or ""):
+            for c in w.containers:
+                workers, said = replica_facts.workers(c.command, c.env)
+                if w.replicas * workers <= 1:
+                    continue
+                tied = ours(f"{c.image} {c.command}")
+                found.append(resilience.Replicas(
+                    w.replicas * workers,
+                    f"Kubernetes {w.kind} {w.name} runs {w.replicas * workers} processes "
+                    f"(replicas {w.replicas}" + (f", {said}" if said else "") +
+                    f"; {w.file}:{w.line})" + ("" if tied else
+                                             f": container {c.name} ({c.image}) names no "
+                                             "package of this code, so it may run another "
+                                             "service"), tied))
+    return max(found, key=lambda r: (r.certain, r.processes), default=None)
 
 
 @pytest.mark.readiness(id="resilience.process-local-state", levels=resilience.PROCESS_STATE_LEVELS,
@@ -163,7 +229,7 @@ def test_no_process_local_shared_state(codebase: CodebaseTarget, inventory: Inve
     states = resilience.process_local_state(pyast.modules(inventory))
     if not states:
         pytest.skip("not applicable: no module-level container changed by a function, "
-                    "no LocMemCache")
+                    "no LocMemCache, no cached function named after shared data")
     replicas = _replicas(codebase, inventory, readiness_context, readiness)
     readiness.evidence(process_local_state=[f"{s.file}:{s.line} {s.name}" for s in states[:20]],
                        processes=replicas.why if replicas else

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pytest_readiness.plumbing import replicas
 from pytest_readiness.probes.code import resilience
 from tests.code.conftest import module_of
 
@@ -109,3 +110,153 @@ def test_replicas_of_a_service_not_running_the_code_do_not_count(run_suite) -> N
     run = run_suite("resilience", {**FILES, "compose.yaml": other})
     assert run.outcome("resilience.process-local-state") == "pass"
     assert "no evidence" in run.check("resilience.process-local-state")["evidence"]["processes"]
+
+
+# --- more evidence of several processes (issue 15.6): Dockerfiles, env, Kubernetes ------
+
+@pytest.mark.parametrize(("command", "env", "count"), [
+    ("gunicorn shop.wsgi", {"WEB_CONCURRENCY": "4"}, 4),
+    ("uvicorn shop.app:app", {"WEB_CONCURRENCY": "3"}, 3),
+    ("gunicorn shop.wsgi", {"GUNICORN_CMD_ARGS": "--bind 0.0.0.0:80 --workers 5"}, 5),
+    ("gunicorn -w 2 shop.wsgi", {"WEB_CONCURRENCY": "8"}, 2),        # the command wins
+    ("gunicorn -w4 shop.wsgi", {}, 4),
+    ("hypercorn shop:app", {"WEB_CONCURRENCY": "4"}, 1),             # hypercorn does not read it
+    ("gunicorn shop.wsgi", {"WEB_CONCURRENCY": "${WORKERS}"}, 1),
+    ("python -m shop", {"WEB_CONCURRENCY": "4"}, 1),
+])
+def test_workers_from_the_environment(command: str, env: dict[str, str], count: int) -> None:
+    assert replicas.workers(command, env)[0] == count
+
+
+MANIFEST = """apiVersion: v1
+kind: Service
+metadata: {name: shop}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ghcr.io/acme/shop:1.4
+          args: ["gunicorn", "shop.wsgi"]
+          env:
+            - {name: WEB_CONCURRENCY, value: "2"}
+"""
+
+
+def test_kubernetes_workloads() -> None:
+    [w] = replicas.workloads("deploy/k8s.yaml", MANIFEST)
+    assert (w.kind, w.name, w.replicas, w.line) == ("Deployment", "shop", 3, 10)
+    assert [(c.image, c.command, c.env) for c in w.containers] == [
+        ("ghcr.io/acme/shop:1.4", "gunicorn shop.wsgi", {"WEB_CONCURRENCY": "2"})]
+
+
+@pytest.mark.parametrize("text", [
+    "kind: Deployment\nspec: {replicas: {{ .Values.replicas }}}\n",  # a Helm template
+    "kind: ConfigMap\ndata: {a: b}\n", "not yaml: [", "",
+    "kind: Deployment\nspec: {replicas: many}\n",
+])
+def test_kubernetes_near_misses(text: str) -> None:
+    assert all(w.replicas == 1 for w in replicas.workloads("x.yaml", text))
+
+
+def test_suite_dockerfile_cmd_workers(run_suite) -> None:
+    run = run_suite("resilience", {**FILES, "Dockerfile": 'FROM python:3.12-slim\n'
+                                   'CMD ["gunicorn", "-w", "4", "shop.wsgi"]\n'})
+    assert run.outcome("resilience.process-local-state") == "fail"
+    assert "Dockerfile Dockerfile starts 4 worker" in run.check(
+        "resilience.process-local-state")["evidence"]["processes"]
+
+
+def test_suite_compose_built_service_takes_its_dockerfile_cmd_and_env(run_suite) -> None:
+    compose = ("services:\n  api:\n    build: .\n    environment:\n"
+               "      WEB_CONCURRENCY: \"3\"\n")
+    run = run_suite("resilience", {**FILES, "compose.yaml": compose,
+                                   "Dockerfile": 'FROM python:3.12-slim\n'
+                                                 'CMD ["gunicorn", "shop.wsgi"]\n'})
+    assert run.outcome("resilience.process-local-state") == "fail"
+    assert "WEB_CONCURRENCY=3" in run.check("resilience.process-local-state")["evidence"][
+        "processes"]
+
+
+def test_suite_kubernetes_tied_to_the_code_fails(run_suite) -> None:
+    run = run_suite("resilience", {**FILES, "deploy/k8s.yaml": MANIFEST})
+    assert run.outcome("resilience.process-local-state") == "fail"
+    assert "Kubernetes Deployment shop runs 6 processes" in run.check(
+        "resilience.process-local-state")["evidence"]["processes"]
+
+
+def test_suite_kubernetes_not_tied_to_the_code_warns(run_suite) -> None:
+    other = MANIFEST.replace("ghcr.io/acme/shop:1.4", "nginx:1.27").replace(
+        '["gunicorn", "shop.wsgi"]', "[]")
+    run = run_suite("resilience", {**FILES, "deploy/k8s.yaml": other})
+    assert run.outcome("resilience.process-local-state") == "warn"
+    assert "names no package" in run.check("resilience.process-local-state")["evidence"][
+        "processes"]
+
+
+def test_suite_kubernetes_one_replica_is_a_note(run_suite) -> None:
+    one = MANIFEST.replace("replicas: 3", "replicas: 1").replace('value: "2"', 'value: "1"')
+    run = run_suite("resilience", {**FILES, "deploy/k8s.yaml": one})
+    assert run.outcome("resilience.process-local-state") == "pass"
+    assert "no evidence" in run.check("resilience.process-local-state")["evidence"]["processes"]
+
+
+# --- functools caches on functions returning data that must be shared ---------------------
+
+@pytest.mark.parametrize(("source", "line", "kind"), [
+    ("import functools\n@functools.lru_cache(maxsize=1024)\ndef user_permissions(uid):\n"
+     "    return db.perms(uid)\n", 2, "functools.lru_cache"),
+    ("from functools import cache\n@cache\ndef get_session(key):\n    return load(key)\n",
+     2, "functools.cache"),
+    ("from cachetools.func import ttl_cache\n@ttl_cache(ttl=60)\ndef token_is_revoked(j):\n"
+     "    return q(j)\n", 2, "cachetools.func.ttl_cache"),
+    ("from async_lru import alru_cache\nclass A:\n    @alru_cache()\n"
+     "    async def roles_of(self, u):\n        return u\n", 3, "async_lru.alru_cache"),
+])
+def test_cached_functions_named_after_shared_data(source: str, line: int, kind: str) -> None:
+    assert [(ln, k) for ln, _, k in states(source)] == [(line, kind)]
+
+
+@pytest.mark.parametrize("source", [
+    "import functools\n@functools.cache\ndef http():\n    return pool()\n",   # a client
+    "from functools import lru_cache\n@lru_cache\ndef get_settings():\n    return S()\n",
+    "from functools import lru_cache\n@lru_cache\ndef get_user_model():\n    return U\n",
+    "from functools import lru_cache\n@lru_cache\ndef get_db_session():\n    return S()\n",
+    "def user_permissions(uid):\n    return db.perms(uid)\n",                  # not cached
+    "import functools\n@functools.wraps(f)\ndef user_roles(u):\n    return u\n",
+])
+def test_cached_function_near_misses(source: str) -> None:
+    assert states(source) == []
+
+
+def test_cached_function_levels() -> None:
+    found = resilience.process_local_state([module_of(
+        "import functools\n@functools.lru_cache\ndef user_permissions(uid):\n    return 1\n")])
+    many = resilience.Replicas(3, "compose service api runs 3 processes")
+    assert [f.level for f in resilience.process_state_findings(found, many)] == ["warning"]
+    assert [f.level for f in resilience.process_state_findings(found, None)] == ["note"]
+
+
+CACHED = {"shop/__init__.py": "",
+          "shop/perms.py": "import functools\n@functools.lru_cache(maxsize=None)\n"
+                           "def user_permissions(uid):\n    return {uid}\n"}
+
+
+def test_suite_cached_function_with_replicas_warns(run_suite) -> None:
+    run = run_suite("resilience", {**CACHED, "compose.yaml": COMPOSE})
+    assert run.outcome("resilience.process-local-state") == "warn"
+    assert [(f["file"], f["line"]) for f in run.findings("resilience.process-local-state")] == [
+        ("shop/perms.py", 2)]
+
+
+def test_suite_cached_function_alone_is_a_note(run_suite) -> None:
+    run = run_suite("resilience", CACHED)
+    assert run.outcome("resilience.process-local-state") == "pass"
+    assert run.rules("resilience.process-local-state", "note") == [
+        "resilience.process-local-state"]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing import replicas as replica_facts
 from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.suppress import snippet
 from pytest_readiness.plumbing.tree import context_of
@@ -407,11 +408,35 @@ SHARED_WORDS = re.compile(r"session|token|revok|deny|denied|block|ban|attempt|li
                           r"throttl|bucket|quota|nonce|otp|jti|login|lockout|queue|job|"
                           r"cart|user|active|seen|used", re.IGNORECASE)
 LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+# Decorators that memoise a function's results in the process (issue 15.6): data that must
+# be shared (a user's permissions, a session, a token's validity) then goes stale per
+# process. Only functions named after such data are reported; a cached client, settings
+# object or model class is one per process by design.
+CACHE_DECORATORS = frozenset({
+    "functools.lru_cache", "functools.cache", "cachetools.cached", "cachetools.func.ttl_cache",
+    "cachetools.func.lru_cache", "cachetools.func.lfu_cache", "cachetools.func.fifo_cache",
+    "cachetools.func.rr_cache", "async_lru.alru_cache",
+})
+CACHED_SHARED = re.compile(r"session|token|user|permission|perms?(?:_|$)|role|grant|acl|"
+                           r"revok|deny|denied|ban(?:ned)?(?:_|$)|quota|credential|api_?key|"
+                           r"account|membership|tenant|entitlement", re.IGNORECASE)
+NOT_SHARED_DATA = re.compile(r"(?i)(?:model|class|schema|serializer|form|client|pool|engine|"
+                             r"factory|maker|backend|manager|service|repository|settings|"
+                             r"config|loader|driver|type|tokenizer|parser|encoder|encoding|"
+                             r"(?:db|database|http|sql|aiohttp|"
+                             r"requests)_?session)s?$")
 PROCESS_STATE_LEVELS = (
     RuleLevel("", Level.ERROR, "state named as shared (sessions, tokens, denylists, rate "
                                "limits, queues) kept in process memory, or Django's "
                                "LocMemCache, in a service the deployment runs in more than "
                                "one process"),
+    RuleLevel("", Level.WARNING, "the same where the evidence of several processes cannot be "
+                                 "tied to this code (a Kubernetes workload whose image and "
+                                 "command name none of its packages)"),
+    RuleLevel("", Level.WARNING, "a function named after shared data (user, session, token, "
+                                 "permission, role) cached in process memory (@lru_cache, "
+                                 "@cache, cachetools) with more than one process: stale per "
+                                 "process"),
     RuleLevel("", Level.NOTE, "the same without evidence of more than one process (fine for "
                               "one process; breaks at scale), or another mutated "
                               "module-level container (a cache or a registry looks the same)"))
@@ -423,18 +448,15 @@ class Replicas:
 
     processes: int
     why: str  # "compose service api: deploy.replicas 3, gunicorn -w 4 (deploy/compose.yaml:3)"
-
-
-WORKERS = re.compile(r"(?:^|\s)(?:-w|--workers)(?:\s+|=)(\d+)\b")
+    # False when the deployment file cannot be tied to this code (a Kubernetes workload
+    # whose image and command name none of its packages): shared state is then a warning.
+    certain: bool = True
 
 
 def workers(command: str) -> int:
     """Worker processes a gunicorn/uvicorn/hypercorn command line starts (1 if it says
-    none)."""
-    if not re.search(r"\b(?:gunicorn|uvicorn|hypercorn|daphne|granian)\b", command):
-        return 1
-    found = WORKERS.search(command)
-    return int(found.group(1)) if found else 1
+    none): plumbing/replicas.py, which also reads WEB_CONCURRENCY and GUNICORN_CMD_ARGS."""
+    return replica_facts.workers(command)[0]
 
 
 @dataclass(frozen=True)
@@ -506,6 +528,24 @@ def _mutations(module: pyast.Module, names: set[str]) -> Iterator[tuple[str, int
                 yield target.value.id, node.lineno
 
 
+def cached_functions(module: pyast.Module) -> list[StateDef]:
+    """Functions named after data that must be shared (``user_permissions``,
+    ``get_session``, ``token_is_revoked``) whose results an in-process cache keeps
+    (``@lru_cache``, ``@cache``, cachetools, async-lru), at the decorator."""
+    out = []
+    for function in module.functions:
+        if isinstance(function, ast.Lambda) or not CACHED_SHARED.search(function.name) or \
+                NOT_SHARED_DATA.search(function.name):
+            continue
+        for decorator in function.decorator_list:
+            name = module.resolve(decorator.func if isinstance(decorator, ast.Call)
+                                  else decorator)
+            if name in CACHE_DECORATORS:
+                out.append(StateDef(function.name, module.rel, decorator.lineno, name))
+                break
+    return out
+
+
 def process_local_state(modules: Iterable[pyast.Module]) -> list[StateDef]:
     """Module-level dicts, sets, lists, deques, counters, queues and in-process caches
     that a function changes (a module-level constant, or one filled at import time, is
@@ -520,6 +560,7 @@ def process_local_state(modules: Iterable[pyast.Module]) -> list[StateDef]:
                   for d in defs.values() if d.name in first]
         found += [StateDef("CACHES", module.rel, node.lineno, LOCMEM_CACHE)
                   for node in module.of(ast.Constant) if node.value == LOCMEM_CACHE]
+        found += cached_functions(module)
     return sorted(found, key=lambda d: (d.file, d.line))
 
 
@@ -533,6 +574,16 @@ def process_state_findings(states: Iterable[StateDef], replicas: Replicas | None
             what = "Django's LocMemCache keeps the cache (login limits, revoked tokens, " \
                    "sessions) in each process's memory"
             shared = True
+        elif state.kind in CACHE_DECORATORS:
+            what = f"{state.name}() keeps its results in process memory (@{state.kind}): " \
+                   "each process serves its own copy, stale once another process changes it"
+            level = Level.WARNING if replicas is not None else Level.NOTE
+            message = f"{what}, and {replicas.why}; cache it in a shared store with " \
+                      "invalidation, or not at all" if replicas is not None else \
+                      f"{what}: fine for one process (no evidence of more than one replica " \
+                      "or worker)"
+            out.append(Finding("", message, state.file, state.line, level=level))
+            continue
         else:
             where = f" (changed at line {state.mutated_at[1]})" if state.mutated_at else ""
             what = f"{state.name} ({state.kind}) is process-local state{where}"
@@ -540,7 +591,8 @@ def process_state_findings(states: Iterable[StateDef], replicas: Replicas | None
         if replicas is not None:
             message = f"{what}, and {replicas.why}: each process sees its own copy; keep " \
                       "it in a shared store (Redis, the database)"
-            level = Level.ERROR if shared else Level.NOTE
+            level = (Level.ERROR if replicas.certain else Level.WARNING) if shared \
+                else Level.NOTE
         else:
             message = f"{what}: fine for one process; breaks at scale (no evidence of " \
                       "more than one replica or worker)"
