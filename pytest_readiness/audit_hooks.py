@@ -258,6 +258,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     thresholds = config.stash.get(GC_KEY, None)
     if thresholds is not None:
         gc.set_threshold(*thresholds)
+    from pytest_readiness import isolation
+
+    if isolation.is_main_process(config.invocation_params.args):
+        # The record is written and the process ends next: pytest's last collections
+        # (2 s on the generated tree) need not walk the index's parse trees again. Not
+        # done under pytest.main(), where the caller's process goes on.
+        gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)
