@@ -128,8 +128,17 @@ class Host(Target):
         return self.name
 
 
+def _host_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"expected an absolute path on the host (got {value!r})")
+    return value
+
+
+HostPath = Annotated[str, AfterValidator(_host_path)]
+
+
 class FileSpec(_Model):
-    path: str
+    path: HostPath
     hosts: list[str] = []
     mode: int | None = None
     owner: str | None = None
@@ -148,13 +157,6 @@ class FileSpec(_Model):
     @classmethod
     def _mode(cls, value: Any) -> int | None:
         return None if value is None else parse_mode(value)
-
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError(f"expected an absolute path on the host (got {value!r})")
-        return value
 
     @field_validator("max_mode_level")
     @classmethod
@@ -180,7 +182,7 @@ class FileSpec(_Model):
 class MountSpec(_Model):
     """A path on hosts that must be a mount point (of a type, a size, with free space)."""
 
-    path: str
+    path: HostPath
     hosts: list[str] = []
     # Accepted file-system types (as /proc/mounts names them: ext4, xfs, nfs4, tmpfs...).
     fstype: list[str] = []
@@ -192,13 +194,6 @@ class MountSpec(_Model):
     @classmethod
     def _one_or_more(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
-
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError(f"expected an absolute path on the host (got {value!r})")
-        return value
 
 
 class ServiceSpec(_Model):
