@@ -85,8 +85,8 @@ def weak(value: str) -> bool:
 
 
 def judge(settings: Iterable[Setting], *, sure: bool = True) -> list[Finding]:
-    """Bootstrap admin passwords written as literals; ``sure=False`` for files the
-    deployment may not run as read (a shell branch): one level lower."""
+    """Bootstrap admin passwords written as literals; ``sure=False`` for settings inside a
+    shell condition or function (the deployment may never run them): one level lower."""
     out = []
     for s in settings:
         if not BOOTSTRAP_PASSWORD.match(s.key):
@@ -105,8 +105,9 @@ def judge(settings: Iterable[Setting], *, sure: bool = True) -> list[Finding]:
         else:
             level = Level.WARNING if sure else Level.NOTE
             what = f"a literal admin password ({redact(value)}) committed with the code"
-        out.append(Finding("", f"{s.where}: {s.key} {how} {what}; give it from a secret "
-                               "at deploy time (${VAR}, a secrets file)",
+        branch = "" if sure else " (inside a condition or function)"
+        out.append(Finding("", f"{s.where}: {s.key} {how} {what}{branch}; give it from a "
+                               "secret at deploy time (${VAR}, a secrets file)",
                            s.file, s.line, level=level))
     return out
 
@@ -166,10 +167,7 @@ def shell_findings(scripts: Iterable[tuple[str, Sequence[str]]]) -> list[Finding
     out = []
     for rel, lines in scripts:
         always, branch = shell_settings(rel, lines)
-        out += judge(always) + [
-            Finding(f.rule, f.message.replace("; give it", " (inside a condition or "
-                                               "function); give it", 1),
-                    f.file, f.line, level=f.level) for f in judge(branch, sure=False)]
+        out += judge(always) + judge(branch, sure=False)
     return out
 
 
