@@ -14,8 +14,6 @@ from pytest_readiness.plumbing.yamlpos import ParseError
 from pytest_readiness.probes.code import auth
 from pytest_readiness.probes.code.auth import bootstrap, cors, tls
 from pytest_readiness.probes.deployment import compose, dockerfile
-from pytest_readiness.probes.deployment.compose_spec.interpolation import env_entries
-from pytest_readiness.probes.deployment.compose_spec.merge import where
 
 pytestmark = pytest.mark.readiness(section="Authentication and Transport Security",
                                    category="security")
@@ -86,23 +84,10 @@ def test_jwt_signing_secret_checked(inventory: Inventory, python_modules: list[p
 def _compose_settings(projects: Sequence[compose.ComposeProject]) -> list[bootstrap.Setting]:
     """What each service of the production projects writes for its environment, as
     written (before interpolation): ``environment:`` entries and ``env_file:`` lines."""
-    out = []
-    for cp in projects:
-        for s in cp.services:
-            env = s.spec.get("environment")
-            for key, value, line in s.environment():
-                file = (where(env, key)[0] if isinstance(env, dict) else None) or \
-                    s.where("environment")[0]
-                written = cp.model.as_written(file, line, key)
-                out.append(bootstrap.Setting(key, written if written is not None else value,
-                                             file, line, f"compose service {s.name}"))
-            for rel, _ in s.env_files():
-                text = cp.read(rel) if rel else None
-                out += [bootstrap.Setting(e.key, e.value, rel, e.line,
-                                          f"env_file of compose service {s.name}",
-                                          not e.literal)
-                        for e in env_entries(text or "") if rel]
-    return out
+    where = {"environment": "compose service", "env_file": "env_file of compose service"}
+    return [bootstrap.Setting(e.key, e.written, e.file, e.line, f"{where[e.origin]} {s.name}",
+                              e.interpolated)
+            for cp in projects for s in cp.services for e in s.env_settings()]
 
 
 def _dockerfile_settings(inventory: Inventory) -> list[bootstrap.Setting]:

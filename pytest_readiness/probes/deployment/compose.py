@@ -74,6 +74,20 @@ DANGEROUS_CAPS = frozenset({"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_PTRACE", "SYS
 FILE_TARGET = re.compile(r"\.[A-Za-z0-9]{1,8}$")  # a mount target that names a file
 
 
+@dataclass(frozen=True)
+class EnvSetting:
+    """One variable a service's files set: its value, where it is written, and its text as
+    written (before interpolation; None for a bare ``KEY``)."""
+
+    key: str
+    value: str
+    file: str
+    line: int
+    written: str | None
+    origin: str  # "environment" or "env_file"
+    interpolated: bool = True  # False: a single-quoted env_file value, taken literally
+
+
 @dataclass
 class Service:
     """One merged service of a project."""
@@ -176,16 +190,25 @@ class Service:
     def env_sources(self) -> dict[str, tuple[str, str, int]]:
         """Each variable of the container's environment -> (value, file, line) where the
         tree sets it: an ``env_file:`` line, or the ``environment:`` entry (which wins)."""
-        out: dict[str, tuple[str, str, int]] = {}
+        return {e.key: (e.value, e.file, e.line) for e in self.env_settings()}
+
+    def env_settings(self) -> list[EnvSetting]:
+        """Every variable the service's files set, in the order Compose applies them:
+        the ``env_file:`` lines, then the ``environment:`` entries (which win), each with
+        where it is written and its text before interpolation."""
+        out: list[EnvSetting] = []
         for rel, _ in self.env_files():
             text = self.project.read(rel) if rel else None
             if text is not None and rel:
-                out.update({e.key: (e.value or "", rel, e.line) for e in env_entries(text)})
+                out += [EnvSetting(e.key, e.value or "", rel, e.line, e.value, "env_file",
+                                   not e.literal) for e in env_entries(text)]
         env = self.spec.get("environment")
         for key, value, line in self.environment():
             file = (where(env, key)[0] if isinstance(env, dict) else None) or \
                 self.where("environment")[0]
-            out[key] = (value or "", file, line)
+            written = self.project.model.as_written(file, line, key)
+            out.append(EnvSetting(key, value or "", file, line,
+                                  written if written is not None else value, "environment"))
         return out
 
     def env_files(self) -> list[tuple[str | None, int]]:
