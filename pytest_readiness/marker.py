@@ -30,7 +30,7 @@ class CheckMeta:
     category: str
     severity: str
     fix: str
-    rules: tuple[str, ...] = ()  # a check's own rules, when it has several
+    rules: tuple[str, ...] = ()  # a check's rules, when it has several (and those levels name)
     levels: tuple[RuleLevel, ...] = ()  # the level each rule sets, and when (the catalogue)
 
     @property
@@ -56,6 +56,11 @@ def check_meta(item: pytest.Item) -> CheckMeta | None:
     module = getattr(getattr(item, "module", None), "__name__", item.nodeid.split("::")[0])
     suite = suite_name(module)
     name = getattr(item, "originalname", item.name)
+    levels = _levels(merged.get("levels", ()))
+    # The rules a check has: those ``rules=`` names and those its ``levels`` name.
+    rules = tuple(dict.fromkeys((*_names(merged.get("rules", ())), *(lv.rule for lv in levels))))
+    if rules == ("",):
+        rules = ()
     return CheckMeta(
         id=str(merged.get("id") or f"{suite}.{name.removeprefix('test_')}"),
         title=str(merged.get("title") or (doc.splitlines()[0] if doc else name)),
@@ -64,8 +69,8 @@ def check_meta(item: pytest.Item) -> CheckMeta | None:
         category=str(merged.get("category", "operations")),
         severity=str(merged.get("severity", "medium")),
         fix=str(merged.get("fix", "")),
-        rules=_names(merged.get("rules", ())),
-        levels=_levels(merged.get("levels", ())),
+        rules=rules,
+        levels=levels,
     )
 
 
@@ -81,7 +86,7 @@ def _names(value: Any) -> tuple[str, ...]:
 
 def rule_ids(meta: CheckMeta) -> list[str]:
     """The rule ids of a check: its id, or ``<id>:<rule>`` for each of its rules (``""``
-    in ``rules`` stands for the check's own rule, whose id is the check id)."""
+    stands for the check's own rule, whose id is the check id)."""
     return [f"{meta.id}:{rule}" if rule else meta.id for rule in meta.rules] or [meta.id]
 
 

@@ -63,6 +63,9 @@ HARDENING: dict[str, str] = {
     "compose.read-only-rootfs": "read_only: true (CIS Docker 5.12)",
     "compose.images-pinned:digest": "images pinned by digest, not only by tag (CIS Docker 5.27)",
     "dockerfile.base-pinned:digest": "base images pinned by digest (CIS Docker 4.2)",
+    "compose.non-root:internal": "non-root also in services nothing outside reaches (PSS "
+                                 "restricted runAsNonRoot; PSS baseline allows root; the "
+                                 "image's USER is dockerfile.non-root-user's, CIS Docker 4.1)",
     "compose.resource-limits:cpu": "a CPU limit besides the memory limit (CIS Docker 5.11; "
                                    "CPU is compressible, memory is not: CIS 5.10 stays an "
                                    "error)",

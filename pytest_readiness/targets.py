@@ -282,7 +282,7 @@ class Context:
             read = compose_project.read_in_tree(target.codebase.root, files)
             model = compose_project.load_project(
                 target.files, read, env_files=target.variant.env_files,
-                profiles=target.variant.profiles)
+                profiles=target.variant.profiles, addons=target.variant.addons)
             self._projects[key] = compose.project(target.target_name, model,
                                                   target.codebase.root, read, files)
         return self._projects[key]

@@ -184,8 +184,25 @@ _PLAIN_WORD = re.compile(r"[a-z][a-z_-]*")
 _OAUTH_URN = "urn:ietf:params:oauth:"
 
 
+_WORDS_ONLY = re.compile(r"[A-Za-z]+(?:[_-]?[A-Za-z]+)*")
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def echoes_name(name: str, value: str) -> bool:
+    """Whether a value spells its own name or two or more consecutive words of it
+    (``POSTGRES_ASTRONOMY_PASSWORD=astronomy_password``, ``DB_PASSWORD=db-password``): a
+    placeholder written from the name, not a chosen credential. Pure."""
+    value = value.strip()
+    if not value or not _WORDS_ONLY.fullmatch(value):
+        return False
+    if _squash(value) == _squash(name.rsplit(".", 1)[-1]):
+        return True
+    said, parts = name_parts(value), name_parts(name)
+    return len(said) >= 2 and any(parts[i:i + len(said)] == said
+                                  for i in range(len(parts) - len(said) + 1))
 
 
 def names_a_constant(name: str, value: str) -> bool:

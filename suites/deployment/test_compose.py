@@ -27,6 +27,8 @@ def _describe(target: ComposeTarget, readiness: Recorder) -> None:
     readiness.evidence(found_by=list(target.variant.sources)[:5], role=role,
                        **({"role_reason": reason} if reason else {}),
                        **({"stands_for": list(target.variant.also)} if target.variant.also
+                          else {}),
+                       **({"addons": list(target.variant.addons)} if target.variant.addons
                           else {}))
 
 

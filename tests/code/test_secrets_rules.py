@@ -6,7 +6,7 @@ import os
 import subprocess
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from pytest_readiness.plumbing import redact
@@ -203,6 +203,41 @@ def test_a_value_spelling_its_name_is_never_a_secret(name: str) -> None:
 
     assert names_a_constant(name, name.lower())
     assert names_a_constant(name, name.replace("_", "-").lower())
+
+
+@given(st.lists(st.from_regex(r"[A-Z]{2,8}", fullmatch=True), min_size=2, max_size=5),
+       st.data())
+def test_a_value_echoing_words_of_its_name_is_a_placeholder(parts: list[str],
+                                                            data: st.DataObject) -> None:
+    """Two or more consecutive words of the name, in any case and separator, echo it; the
+    same words in another order, or one word alone, do not."""
+    from pytest_readiness.plumbing.names import echoes_name
+
+    name = "_".join(parts)
+    start = data.draw(st.integers(0, len(parts) - 2))
+    end = data.draw(st.integers(start + 2, len(parts)))
+    sep = data.draw(st.sampled_from(["_", "-"]))
+    assert echoes_name(name, sep.join(parts[start:end]).lower())
+    assume(parts[start:end] != parts[start:end][::-1])
+    reversed_words = sep.join(reversed(parts[start:end])).lower()
+    assume(not any(parts[i:i + end - start] == parts[start:end][::-1]
+                   for i in range(len(parts))))
+    assume("".join(reversed(parts[start:end])) != "".join(parts))  # AA_AAA and AAA_AA
+    assert not echoes_name(name, reversed_words)
+
+
+@pytest.mark.parametrize(("name", "value", "echoes"), [
+    ("POSTGRES_ASTRONOMY_PASSWORD", "astronomy_password", True),
+    ("DB_PASSWORD", "db-password", True),
+    ("SECRET_KEY", "SecretKey", True),
+    ("DB_PASSWORD", "password", False),  # one word: a weak value, judged as such
+    ("DB_PASSWORD", "db_password_2024", False),  # more than the name
+    ("API_TOKEN", "Zr8q2LwX", False),
+])
+def test_echoes_name(name: str, value: str, echoes: bool) -> None:
+    from pytest_readiness.plumbing.names import echoes_name
+
+    assert echoes_name(name, value) is echoes
 
 
 @pytest.mark.parametrize("source,found", [

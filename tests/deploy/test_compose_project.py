@@ -181,6 +181,47 @@ def test_variants_from_makefile_workflow_and_default_files() -> None:
     assert by_name["compose.yaml+compose.prod.yaml"].role is None
 
 
+def test_add_on_files_are_what_a_larger_set_adds_to_one_the_tree_also_runs() -> None:
+    texts = {"Makefile": "FILES=-f compose.yaml -f compose.full.yaml\n"
+                         "start:\n\tdocker compose $(FILES) up -d\n"
+                         "start-agentic:\n\tdocker compose $(FILES) -f compose.agent.yaml up\n"
+                         "down:\n\tdocker compose -f compose.yaml -f compose.agent.yaml "
+                         "-f compose.full.yaml down\n"
+                         "deploy:\n\tdocker compose -f compose.yaml -f compose.prod.yaml up\n"
+                         "minimal:\n\tdocker compose -f compose.yaml up\n"}
+    files = ["compose.yaml", "compose.full.yaml", "compose.agent.yaml", "compose.prod.yaml"]
+    by_name = {v.name: v for v in variants.infer(files, texts, lambda rel: None,
+                                                 lambda rel: None)}
+    # one agentic set (the same files in another order are the same set)
+    [agentic] = [v for v in by_name.values() if "compose.agent.yaml" in v.files]
+    assert set(by_name) == {agentic.name, "compose.yaml+compose.prod.yaml"}
+    # the largest set the tree also runs alone (make start), not the minimal one
+    assert agentic.addons == ("compose.agent.yaml",)
+    # a file named for the deployment is what production runs, never an add-on
+    assert by_name["compose.yaml+compose.prod.yaml"].addons == ()
+
+
+def test_services_only_an_add_on_defines_are_optional(tmp_path: Path) -> None:
+    files = {"compose.yaml": """
+        services:
+          api: {image: "api:1", restart: unless-stopped}
+        """, "compose.agent.yaml": """
+        services:
+          agent: {image: "agent:1"}
+          api: {environment: {AGENT: "1"}}
+        """}
+    cp = project(tmp_path, files, "compose.yaml", "compose.agent.yaml")
+    assert found(cp, "restart-policy") == [("compose.agent.yaml", 2, "error")]
+    cp = compose.load(tmp_path, ["compose.yaml", "compose.agent.yaml"],
+                      addons=("compose.agent.yaml",))
+    [agent] = compose.restart_policy(cp)
+    assert (agent.file, agent.line, agent.level) == ("compose.agent.yaml", 2, "warning")
+    assert "only in add-on compose.agent.yaml" in agent.message
+    # api is the base set's, whatever the add-on adds to it: still judged in full
+    assert [f.level for f in compose.healthcheck(cp)] == ["error", "warning"]
+    assert compose.summary(cp)["optional"] == {"agent": agent.message.split("(")[-1][:-1]}
+
+
 # --- interpolation -----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "env", "expected", "unresolved"), [
@@ -282,9 +323,11 @@ def test_compose_user_and_image_table(tmp_path: Path) -> None:
           tool: {image: "example.com/tool:1"}
           root: {image: "grafana/k6:0.50", user: "0:0"}
         """})
-    # root reachable from outside: error; internal root or an unknown image: warning
+    # root reachable from outside: error; internal root: the hardening rule ``internal``;
+    # an unknown image: warning
     assert found(cp, "non-root") == [("compose.yaml", 4, "error"), ("compose.yaml", 5, "warning"),
-                                     ("compose.yaml", 6, "warning")]
+                                     ("compose.yaml", 6, "error")]
+    assert [f.rule for f in compose.non_root(cp)] == ["", "", "internal"]
 
 
 # --- must-finds --------------------------------------------------------------------------

@@ -206,8 +206,11 @@ def test_tracked_mode_is_a_note_untracked_mode_fails(pytester: pytest.Pytester) 
 
 
 @pytest.mark.parametrize(("env", "outcome", "levels"), [
-    ("SECRET_KEY=changethis\nPOSTGRES_PASSWORD=changethis\nSMTP_PASSWORD=\nPORT=8000\n",
-     "warn", ["warning", "warning"]),
+    # Placeholders say they are to be replaced: notes (a value spelling its own name too).
+    ("SECRET_KEY=changethis\nPOSTGRES_PASSWORD=changethis\nSMTP_PASSWORD=\nPORT=8000\n"
+     "POSTGRES_ASTRONOMY_PASSWORD=astronomy_password\n", "pass", ["note", "note", "note"]),
+    # A well-known default and a low-entropy value that is no placeholder: warnings.
+    ("REDIS_PASSWORD=postgres\nDB_PASSWORD=abab\n", "warn", ["warning", "warning"]),
     ("FLAGD_IMAGE=ghcr.io/open-feature/flagd:v0.16.0\nFRONTEND_PORT=8080\nDEBUG=false\n",
      "pass", ["note"]),
     ("# nothing set\n", "pass", []),

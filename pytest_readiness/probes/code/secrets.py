@@ -17,7 +17,7 @@ from pathlib import Path
 from pytest_readiness.plumbing import configfile, pyast, yamlpos
 from pytest_readiness.plumbing.configfile import ENV_LINE
 from pytest_readiness.plumbing.findings import Finding
-from pytest_readiness.plumbing.names import is_secret_name, names_a_constant
+from pytest_readiness.plumbing.names import echoes_name, is_secret_name, names_a_constant
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.redact import (
     CODE_PATTERNS,
@@ -298,12 +298,14 @@ NOT_CREDENTIAL = re.compile(r"(?i)^(?:-?\d+(?:\.\d+)?[smhdkKMG]?|true|false|yes|
 
 
 def judge_env_value(key: str, value: str) -> str | None:
-    """real, weak, placeholder or setting; None for an empty value.
+    """real, weak, placeholder, unclear or setting; None for an empty value.
 
-    A known secret format anywhere is real; a credential-named key holds a real-looking
-    value (entropy, not a placeholder), a weak one (``postgres``, ``changeit``), or
-    anything else that is not a number or flag (a placeholder); every other key holds a
-    setting.
+    A known secret format anywhere is real; a credential-named key holds a placeholder
+    (``changeit``, ``<token>``, a value spelling its own name such as
+    ``POSTGRES_ASTRONOMY_PASSWORD=astronomy_password``), a real-looking value (entropy), a
+    weak one (a well-known default: ``postgres``, ``admin``), or anything else that is not a
+    number or flag (unclear: neither a known placeholder nor real-looking); every other key
+    holds a setting.
     """
     value = value.strip()
     if not value:
@@ -313,10 +315,10 @@ def judge_env_value(key: str, value: str) -> str | None:
     if not is_secret_name(key, anywhere=True) or NOT_CREDENTIAL.match(value) or \
             re.fullmatch(r"\$\{?\w+(?::?[-?][^}]*)?\}?", value):
         return "setting"
-    if value.lower() in CHANGE_ME:
-        return "placeholder"
     verdict = judge_value(value)
-    return verdict if verdict in ("real", "weak") else "placeholder"
+    if value.lower() in CHANGE_ME or verdict == "placeholder" or echoes_name(key, value):
+        return "placeholder"
+    return verdict if verdict in ("real", "weak") else "unclear"
 
 
 def _env_value(raw: str) -> str:
@@ -408,8 +410,14 @@ TEMPLATE_RULES = ("", *(p.id for p in CODE_PATTERNS))
 _ENV_SAID = {True: "tracked by git", None: "in the tree (not a git repository)",
              False: "present but not tracked by git"}
 _ENV_VERDICTS = {"real": (Level.ERROR, "a real-looking credential: rotate it"),
-                 "weak": (Level.WARNING, "a weak value: set a real one at deploy time"),
-                 "placeholder": (Level.WARNING, "a placeholder: set a real one at deploy time")}
+                 "weak": (Level.WARNING, "a well-known default password: set a real one "
+                                         "at deploy time"),
+                 "unclear": (Level.WARNING, "a low-entropy value that is no known "
+                                            "placeholder: if it is a real password, rotate it "
+                                            "and set it at deploy time"),
+                 # It says it is to be replaced: what uses it is judged where it is exposed
+                 # (compose.exposed-datastores, auth.default-admin).
+                 "placeholder": (Level.NOTE, "a placeholder: set a real one at deploy time")}
 
 
 def as_finding(found: SecretFinding) -> Finding:
@@ -427,8 +435,9 @@ def template_value_findings(found: Iterable[SecretFinding]) -> list[Finding]:
 
 def env_file_findings(files: Iterable[EnvFile]) -> list[Finding]:
     """A committed .env file (or one in a tree that is not a git repository) judged by what
-    it holds: each real-looking credential an error, each placeholder or weak one a warning;
-    settings alone (ports, versions, image pins) a note; an empty file nothing. A .env file
+    it holds: each real-looking credential an error, each well-known default or unclear
+    low-entropy one a warning, each placeholder a note; settings alone (ports, versions, image
+    pins) a note; an empty file nothing. A .env file
     git does not track is a note whatever it holds."""
     found = []
     for f in files:

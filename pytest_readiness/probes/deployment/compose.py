@@ -111,14 +111,28 @@ class Service:
 
     def finding(self, message: str, key: str | None = None, level: str = Level.ERROR,
                 rule: str = "", at: tuple[str, int] | None = None) -> Finding:
-        """A finding about this service, at ``key`` (or ``at``); a service that only
-        starts with a profile nobody enables is optional: at most a warning."""
+        """A finding about this service, at ``key`` (or ``at``); an optional service (one
+        that only starts with a profile nobody enables, or that only an add-on file of the
+        set defines) is at most a warning."""
         file, line = at or (self.where(key) if key else (self.file, self.line))
-        optional = self.project.model.optional_profiles(self.spec)
+        optional = self.optional
         if optional and level == Level.ERROR:
             level = Level.WARNING
-            message += f" (profile {', '.join(optional)}: not started by default)"
+            message += f" ({optional})"
         return Finding(rule, message, file, line, level=level)
+
+    @property
+    def optional(self) -> str | None:
+        """Why the service does not start with the project's base set, or None."""
+        model = self.project.model
+        profiles = model.optional_profiles(self.spec)
+        if profiles:
+            return f"profile {', '.join(profiles)}: not started by default"
+        addons = model.addon_only(self.name)
+        if addons:
+            return (f"only in add-on {', '.join(addons)}: the tree also runs the project "
+                    "without it")
+        return None
 
     @property
     def directory(self) -> str:
@@ -276,10 +290,11 @@ def project(name: str, model: Project, root: Path, read: Reader,
 
 
 def load(root: Path, files: tuple[str, ...] | list[str], env_files: tuple[str, ...] = (),
-         profiles: tuple[str, ...] = ()) -> ComposeProject:
+         profiles: tuple[str, ...] = (), addons: tuple[str, ...] = ()) -> ComposeProject:
     """The project of ``files`` (paths under ``root``), loaded as Compose loads it."""
     read = read_in_tree(root)
-    model = load_project(list(files), read, env_files=env_files, profiles=profiles)
+    model = load_project(list(files), read, env_files=env_files, profiles=profiles,
+                         addons=addons)
     return project("+".join(files), model, root, read)
 
 
@@ -441,7 +456,9 @@ def _labels(service: Service) -> dict[str, str]:
 
 def non_root(cp: ComposeProject) -> list[Finding]:
     """Root in a service reachable from outside is an error; in an internal one (a worker,
-    a batch job) a warning; an image's unknown default user a warning."""
+    a batch job) hardening (rule ``internal``: a note under baseline, as the Pod Security
+    Standards ask non-root only of restricted; the image's own ``USER`` is
+    dockerfile.non-root-user's); an image's unknown default user a warning."""
     out = []
     for s in cp.services:
         root, why, key = runtime_user(s)
@@ -452,7 +469,7 @@ def non_root(cp: ComposeProject) -> list[Finding]:
                                      key))
             else:
                 out.append(s.finding(f"service {s.name} runs as root ({why}; internal: no "
-                                     "published port)", key, level=Level.WARNING))
+                                     "published port)", key, rule="internal"))
         elif root is None:
             out.append(s.finding(f"service {s.name} runs as an unknown user ({why}); "
                                  "set user:", key, level=Level.WARNING))
@@ -878,19 +895,22 @@ E, W, N = Level.ERROR, Level.WARNING, Level.NOTE
 LEVELS: dict[str, tuple[RuleLevel, ...]] = {
     "healthcheck": (RuleLevel("", E, "a service that always runs has no healthcheck (or it is "
                                      "disabled)"),
-                    RuleLevel("", W, "an optional service (profiles:) has none")),
+                    RuleLevel("", W, "an optional service (profiles:, or only in an add-on "
+                                     "file) has none")),
     "depends-on-healthy": (
         RuleLevel("", E, "a dependency is not defined in the project"),
         RuleLevel("", W, "depends_on without a condition on a service that has a healthcheck"),
         RuleLevel("stated", N, "a condition written out (service_started): a stated choice")),
     "restart-policy": (RuleLevel("", E, "a service that always runs has no restart policy"),
-                       RuleLevel("", W, "an optional service (profiles:) has none")),
+                       RuleLevel("", W, "an optional service (profiles:, or only in an "
+                                        "add-on file) has none")),
     "resource-limits": (RuleLevel("", E, "no memory limit"),
                         RuleLevel("cpu", W, "a memory limit but no CPU limit (hardening: "
                                             "baseline note)")),
     "non-root": (RuleLevel("", E, "runs as root and is reachable from outside (ports on all "
                                   "interfaces, host network, reverse-proxy labels)"),
-                 RuleLevel("", W, "runs as root, internal (no published port)"),
+                 RuleLevel("internal", E, "runs as root, internal: no published port "
+                                          "(hardening: baseline note)"),
                  RuleLevel("", W, "runs as an image's default user that is not known")),
     "read-only-rootfs": (RuleLevel("", E, "the root filesystem is writable (hardening: baseline "
                                           "note)"),),
@@ -934,6 +954,5 @@ def summary(cp: ComposeProject) -> dict[str, Any]:
     return {"files": list(model.files), "env_files": list(model.env_files),
             "services": [s.name for s in cp.services],
             "built": [s.name for s in cp.services if s.build is not None],
-            "optional": {s.name: model.optional_profiles(s.spec) for s in cp.services
-                         if model.optional_profiles(s.spec)},
+            "optional": {s.name: why for s in cp.services if (why := s.optional)},
             "variables_from_deployment": sorted(model.unresolved)[:50]}

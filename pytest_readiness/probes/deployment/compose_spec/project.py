@@ -71,6 +71,8 @@ class Project:
     service_dirs: dict[str, str] = field(default_factory=dict)  # included / extended services
     unresolved: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     written: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # before ${}
+    service_files: dict[str, tuple[str, ...]] = field(default_factory=dict)  # -f files
+    addons: frozenset[str] = frozenset()  # add-on files of the set (variants.Variant.addons)
 
     def as_written(self, file: str, line: int, key: str) -> str | None:
         """The value of ``key`` (``KEY: v`` or ``- KEY=v``) on ``file:line`` as the file
@@ -104,6 +106,12 @@ class Project:
         profiles = [str(p) for p in spec.get("profiles") or []]
         return profiles if profiles and not set(profiles) & self.profiles else []
 
+    def addon_only(self, service: str) -> list[str]:
+        """The add-on files that alone define ``service`` (it starts only when a user opts
+        into them); [] for a service of the set the tree also runs without them."""
+        defined = self.service_files.get(service, ())
+        return list(defined) if defined and set(defined) <= self.addons else []
+
     def lines(self, rel: str) -> list[str]:
         return self.texts.get(rel, "").splitlines()
 
@@ -135,15 +143,21 @@ def read_in_tree(root: Path, reader: FileReader | None = None) -> Reader:
 # --- building ---------------------------------------------------------------------------
 
 def load_project(files: Sequence[str], read: Reader, *, env_files: Sequence[str] = (),
-                 profiles: Sequence[str] = (), _depth: int = 0) -> Project:
-    """The project of ``files`` (paths from the audited root, in ``-f`` order)."""
+                 profiles: Sequence[str] = (), addons: Sequence[str] = (),
+                 _depth: int = 0) -> Project:
+    """The project of ``files`` (paths from the audited root, in ``-f`` order);
+    ``addons`` are the files of the set a user opts into (variants.Variant.addons)."""
     directory = posixpath.dirname(files[0]) if files else ""
-    project = Project(tuple(files), directory)
+    project = Project(tuple(files), directory, addons=frozenset(addons))
     _read_env(project, env_files, read)
-    documents = [doc for rel in files if (doc := _document(project, rel, read, _depth))
-                 is not None]
     merged = new_dict(files[0] if files else "", 1)
-    for document in documents:
+    for rel in files:
+        document = _document(project, rel, read, _depth)
+        if document is None:
+            continue
+        services = document.get("services")
+        for name in services if isinstance(services, dict) else ():
+            project.service_files[str(name)] = (*project.service_files.get(str(name), ()), rel)
         merged = merge_mappings(merged, document)
     project.data = untagged(merged)
     _resolve_extends(project, read)

@@ -48,6 +48,9 @@ class Variant:
     sources: tuple[str, ...] = ()  # where it was found: "Makefile:144", "default files"
     role: str | None = None  # None: production; else "test: why"
     also: tuple[str, ...] = ()  # smaller sets it stands for
+    # Files an add-on brings: those the largest smaller production set the tree also runs
+    # (``make start`` beside ``make start-agentic``) leaves out.
+    addons: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -305,11 +308,35 @@ def _maximal(variants: list[Variant]) -> list[Variant]:
         if not bigger:
             out.append(variant)
     for index, variant in enumerate(out):
-        also = tuple(sorted({v.name for v in variants if v not in out
-                            and v.files[0] == variant.files[0]
-                             and set(v.files) <= set(variant.files)}))
-        out[index] = replace(variant, also=also)
+        smaller = [v for v in variants if v not in out and v.files[0] == variant.files[0]
+                   and set(v.files) <= set(variant.files)]
+        also = tuple(sorted({v.name for v in smaller}))
+        out[index] = replace(variant, also=also, addons=_addons(variant, smaller))
     return sorted(out, key=lambda v: v.name)
+
+
+def _addons(variant: Variant, smaller: list[Variant]) -> tuple[str, ...]:
+    """The files of a production set that the largest smaller production set of the tree
+    leaves out: what a user opts into (``-f compose.agent.yaml``) on top of a set the tree
+    also runs alone. A service only those files define starts only when asked, like one
+    behind a profile."""
+    # (a strict subset: the same files in another order add nothing)
+    runs_alone = [v for v in smaller if v.role is None and variant.role is None
+                  and set(v.files) < set(variant.files)]
+    if not runs_alone:
+        return ()
+    base = max(runs_alone, key=lambda v: (len(v.files), v.name))
+    return tuple(f for f in variant.files if f not in base.files and not _deploys(f))
+
+
+# A file named for the deployment (compose.prod.yml, docker-compose.deploy.yml) is what
+# production runs, never an add-on, even where the tree also runs its base alone.
+_DEPLOY_NAME = re.compile(r"(?i)(?:^|[._-])(?:prod|production|deploy|deployment|release|live"
+                          r"|stack)(?:[._-]|$)")
+
+
+def _deploys(rel: str) -> bool:
+    return bool(_DEPLOY_NAME.search(rel.rsplit("/", 1)[-1]))
 
 
 def is_command_source(rel: str) -> bool:
