@@ -44,7 +44,7 @@ def test_no_secrets_in_logs(inventory: Inventory, readiness: Recorder) -> None:
                            "held, and commit a .env.example with placeholders instead")
 def test_no_env_files_committed(inventory: Inventory, codebase_scope: Scope,
                                 readiness: Recorder) -> None:
-    """Committed .env files hold no credentials (real ones fail, default passwords warn, placeholders are notes)."""
+    """Committed .env files hold no credentials (real ones fail, well-known defaults warn)."""
     tracked = codebase_scope.tracked
     files = secrets.env_files(inventory, tracked)
     if not files:
