@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from pytest_readiness._version import __version__
 from pytest_readiness.escape import glob_literal, shell_word
@@ -52,13 +52,13 @@ class _Carried:
     waiver: AppliedWaiver | None
 
     def to_dict(self) -> dict[str, Any]:
-        # Without the evidence: asdict would deep-copy it (megabytes on a large tree) only
-        # for it to be replaced by the shallow copy below.
-        bare = replace(self, evidence={}, waiver=None)  # type: ignore[type-var]
-        data = asdict(bare)  # type: ignore[call-overload]  # subclasses are dataclasses
+        # Field by field, not asdict: every field but these two is a plain value, and
+        # asdict would deep-copy the evidence (megabytes on a large tree; it runs for
+        # every check) only for it to be replaced by the shallow copy below.
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["evidence"] = dict(self.evidence)
         data["waiver"] = self.waiver.to_dict() if self.waiver else None
-        return cast(dict[str, Any], data)
+        return data
 
     def __post_init__(self) -> None:
         _typed_waiver(self)
@@ -296,8 +296,23 @@ def record_from_dict(data: Mapping[str, Any]) -> Record:
 
 def write_record(record: Record, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(record.to_dict(), indent=2)
-    path.write_text(text + "\n", encoding="utf-8")
+    path.write_text(record_text(record.to_dict()) + "\n", encoding="utf-8")
+
+
+def record_text(data: Mapping[str, Any]) -> str:
+    """The record as JSON text: indented, one check per line. The same JSON as
+    ``json.dumps(data, indent=2)`` (json.loads reads back equal data), but each check
+    is written by the C encoder, which ``indent`` turns off: on a run of thousands of
+    checks the pure-Python encoder cost more than rendering every report."""
+    parts = []
+    for key, value in data.items():
+        name = json.dumps(key)
+        if key == "checks" and isinstance(value, list) and value:
+            rows = ",\n".join("    " + json.dumps(check) for check in value)
+            parts.append(f"  {name}: [\n{rows}\n  ]")
+        else:
+            parts.append(f"  {name}: " + json.dumps(value, indent=2).replace("\n", "\n  "))
+    return "{\n" + ",\n".join(parts) + "\n}"
 
 
 def read_record(path: Path) -> Record:

@@ -4,7 +4,7 @@ Runs in whichever process runs the test (an xdist worker or the only one). The
 result leaves as one :class:`~pytest_readiness.results.CheckPayload`, as plain
 JSON-able values in the report's ``readiness_check`` attribute, which survives
 xdist (``_pytest/reports.py`` serialises a report's attributes); the session
-reads it back with :func:`payload_of`. JUnit XML gets the same fields as
+reads it back with :func:`payload_of`. JUnit XML (when written) gets the same fields as
 ``readiness.*`` properties on ``report.user_properties`` (evidence as JSON text,
 the one place it is a string).
 """
@@ -112,9 +112,11 @@ def pytest_runtest_makereport(
     )
     data = payload.to_dict()
     setattr(report, PAYLOAD_ATTR, data)
-    item.user_properties[:] = [p for p in item.user_properties if not str(p[0]).startswith(PREFIX)]
-    item.user_properties.extend(junit_properties(payload, data))
-    report.user_properties = list(item.user_properties)
+    if getattr(item.config.option, "xmlpath", None):  # only JUnit XML reads them
+        item.user_properties[:] = [p for p in item.user_properties
+                                   if not str(p[0]).startswith(PREFIX)]
+        item.user_properties.extend(junit_properties(payload, data))
+        report.user_properties = list(item.user_properties)
     return report
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from pytest_readiness.plumbing.names import (
     SECRET_WORDS,
+    SESSION_WORDS,
     is_text_secret_name,
     name_containing_pattern,
     name_ending_pattern,
@@ -85,8 +86,8 @@ class SecretPattern:
     # A row without anchors is searched everywhere.
     anchors: tuple[str, ...] = ()
 
-    @property
-    def ignores_case(self) -> bool:
+    @functools.cached_property
+    def ignores_case(self) -> bool:  # read for every row of every text scrubbed: computed once
         return bool(self.pattern.flags & re.IGNORECASE)
 
 
@@ -99,6 +100,7 @@ def _literal_head(word: str) -> str:
 
 
 WORD_ANCHORS = tuple(dict.fromkeys(_literal_head(w) for w in SECRET_WORDS))
+NAME_ANCHORS = tuple(dict.fromkeys((*WORD_ANCHORS, *(_literal_head(w) for w in SESSION_WORDS))))
 
 # A quote as it appears in text, JSON, or JSON inside JSON (``"``, ``\"``, ``\\\"``).
 _QUOTE = r"\\*[\"']"
@@ -165,23 +167,23 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
     # -- redaction only: shapes of free text (a response body, a log line, a certificate field)
     SecretPattern("named-value", "credential after its name",
          re.compile(rf"(?i){name_containing_pattern()}(?P<close>{_QUOTE})?{_SEPARATOR}{_VALUE}"),
-         group="value", generic=True, code=False),
+         group="value", generic=True, code=False, anchors=NAME_ANCHORS),
     SecretPattern("authorization", "Authorization header",
          re.compile(rf"(?i)\b(?:proxy-)?authorization(?P<close>{_QUOTE})?[ \t]*[:=][ \t]*"
                     rf"(?P<open>{_QUOTE})?(?:{_SCHEMES}[ \t]+)?(?!{_SCHEMES}\b)"
                     rf"(?P<value>(?(open){_QUOTED}|{_UNQUOTED}))"), group="value", generic=True,
-         code=False),
+         code=False, anchors=("authorization",)),
     SecretPattern("bearer", "bearer token",
          re.compile(r"(?i)\bbearer[ \t]+(?P<value>[A-Za-z0-9._~+/=-]{8,})"), group="value",
-         code=False),
+         code=False, anchors=("bearer",)),
     SecretPattern("command-line-password", "password on a command line",
          re.compile(rf"(?i)(?:\bsshpass[ \t]+-p[ \t]*|(?<![\w-])--(?:[\w-]*[_-])?"
                     rf"(?:{words_pattern()})[ \t]+){_VALUE}"), group="value", generic=True,
-         code=False),
+         code=False, anchors=("sshpass", *WORD_ANCHORS)),
     SecretPattern("private-key-block", "private key",
          re.compile(rf"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:{_PEM_BODY}*?"
                     rf"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|{_PEM_BODY}*)"),
-         code=False),
+         code=False, anchors=("-----BEGIN ",)),
 )
 CODE_PATTERNS = tuple(r for r in SECRET_PATTERNS if r.code)
 PLACEHOLDER_WORDS = ("xxx", "changeme", "change-me", "change_me", "example", "placeholder",
@@ -411,16 +413,23 @@ def _word_end(text: str, start: int, end: int) -> int:
     return last
 
 
+# Every row's anchors at once: a text with none of them (most texts scrubbed: ids, titles,
+# small evidence) is done in one search instead of one per row.
+_ANY_FOLDED = re.compile("|".join(re.escape(a) for row in SECRET_PATTERNS if row.ignores_case
+                                  for a in row.anchors))
+_ANY_EXACT = re.compile("|".join(re.escape(a) for row in SECRET_PATTERNS
+                                 if not row.ignores_case for a in row.anchors))
+
+
 def secret_spans(text: str) -> list[tuple[int, int]]:
     """Where the secrets of ``text`` are, by every row of the table: sorted, merged."""
     spans = []
-    folded: str | None | bool = False  # not computed yet
+    folded = _folded(text)
+    if folded is not None and not _ANY_FOLDED.search(folded) and not _ANY_EXACT.search(text):
+        return []
     for row in SECRET_PATTERNS:
         if row.anchors:  # a text with none of a row's literals cannot match it
-            if row.ignores_case and folded is False:
-                folded = _folded(text)
-            haystack = (folded if isinstance(folded, str) else None) if row.ignores_case \
-                else text
+            haystack = folded if row.ignores_case else text
             if haystack is not None and not any(a in haystack for a in row.anchors):
                 continue
         for match in row.pattern.finditer(text):

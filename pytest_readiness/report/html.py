@@ -11,6 +11,7 @@ truncated.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -112,6 +113,17 @@ def _script_hash() -> str:
 
 def e(value: Any, limit: int = MAX_VALUE) -> str:
     """Untrusted text, truncated, then escaped (quotes too: safe in attributes)."""
+    if isinstance(value, str) and len(value) <= _SHORT:
+        return _e_short(value, limit)
+    return escape(truncate(value, limit))
+
+
+_SHORT = 200
+
+
+@functools.lru_cache(maxsize=4096)
+def _e_short(value: str, limit: int) -> str:
+    # Ids, titles, sections, outcomes and targets repeat in every row of a large report.
     return escape(truncate(value, limit))
 
 

@@ -40,7 +40,7 @@ def line_by_line(text: str, rules: Iterable[SecretPattern] = CODE_PATTERNS
                 yield number, line, rule, value
 
 
-@pytest.mark.parametrize("rule", CODE_PATTERNS, ids=lambda r: r.id)
+@pytest.mark.parametrize("rule", redact.SECRET_PATTERNS, ids=lambda r: r.id)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_match_holds_an_anchor(rule: SecretPattern, data: st.DataObject) -> None:
@@ -55,7 +55,9 @@ SEPARATORS = ["\n", "\r\n", "\r", "\x0b", "\x1c", "\x85", "\u2028", " ", "  ", "
               '"', "://", "@", ".", "_", "-", "\t"]
 WORDS = ["password", "PASSWORD", "api_key", "token", "Secret", "db", "postgres", "user",
          "sk-", "ghp_", "AKIA", "AIza", "eyJ", "xoxb-", "sk_live_", "-----BEGIN ",
-         "PRIVATE KEY-----", "pa\u017fsword", "to\u212aen", "\u0130", "x" * 40]
+         "PRIVATE KEY-----", "pa\u017fsword", "to\u212aen", "\u0130", "x" * 40,
+         "Authorization", "Proxy-Authorization: ", "Bearer ", "sessionid", "Cookie", "--",
+         "sshpass -p ", "SID"]
 pieces = st.one_of(
     st.sampled_from(SEPARATORS), st.sampled_from(WORDS),
     st.text(alphabet="abcdefXYZ0123456789_-/+", min_size=1, max_size=40),
@@ -102,3 +104,29 @@ class _Spy:
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         self.calls.append("finditer")
         return self.pattern.finditer(text)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+@example('{"case": 104}')
+@example("Authorization: Basic dXNlcjpwYXNzd29yZA==")
+@example("sessionid=Zq8vLm3xT9wR2pK; Path=/")
+@example("run --db-password Zq8vLm3xT9wR2pK now")
+def test_scrub_skips_by_anchors_only_what_cannot_match(text: str) -> None:
+    """secret_spans (every row of the table, redaction-only rows too) finds the same with
+    its anchor prefilters as every row's regex run on the whole text."""
+    unfiltered = tuple(SecretPattern(r.id, r.title, r.pattern, r.group, r.generic, r.code)
+                       for r in redact.SECRET_PATTERNS)
+    expected = _spans_without_anchors(text, unfiltered)
+    assert redact.secret_spans(text) == expected
+
+
+def _spans_without_anchors(text: str, rows: tuple[SecretPattern, ...]) -> list[tuple[int, int]]:
+    saved = (redact.SECRET_PATTERNS, redact._ANY_FOLDED, redact._ANY_EXACT)
+    everything = re.compile("")
+    try:
+        redact.SECRET_PATTERNS, redact._ANY_FOLDED, redact._ANY_EXACT = (rows, everything,
+                                                                         everything)
+        return redact.secret_spans(text)
+    finally:
+        redact.SECRET_PATTERNS, redact._ANY_FOLDED, redact._ANY_EXACT = saved

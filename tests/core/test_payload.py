@@ -50,3 +50,17 @@ def test_merge_and_audit_gate_alike() -> None:
         "blockers: a.crit", f"overall {record.scorecard.overall} < 99",
         "fail-on low: a.crit, b.low"]
     assert int(gates.Exit.GATE_FAILED) == int(gates.CliExit.GATE_FAILED) == 6
+
+
+@given(st.dictionaries(st.text(max_size=6), json_values, max_size=4),
+       st.lists(st.dictionaries(st.text(max_size=5), json_values, max_size=3), max_size=4))
+def test_record_text_is_the_indented_json_of_the_record(top: dict, checks: list) -> None:
+    """One check per line (the C encoder), the rest indented: the same JSON data."""
+    from pytest_readiness.results import record_text
+
+    data = {**top, "checks": checks}
+    text = record_text(data)
+    assert json.loads(text) == json.loads(json.dumps(data, indent=2))
+    lines = text.splitlines()
+    for check in checks:
+        assert "    " + json.dumps(check) in (line.removesuffix(",") for line in lines)
