@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from pytest_readiness._version import __version__
 from pytest_readiness.escape import glob_literal, shell_word
@@ -50,6 +50,7 @@ class _Carried:
 
     evidence: Mapping[str, Any]
     waiver: AppliedWaiver | None
+    __dataclass_fields__: ClassVar[dict[str, Any]]  # the subclasses are dataclasses
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field, not asdict: every field but these two is a plain value, and
