@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_readiness.config import (
     Codebase,
@@ -23,12 +23,13 @@ from pytest_readiness.config import (
 )
 from pytest_readiness.plumbing import tree
 from pytest_readiness.plumbing.reader import Reader
-from pytest_readiness.plumbing.scope import Scope
-from pytest_readiness.probes.deployment import compose
-from pytest_readiness.probes.deployment.compose_spec import project as compose_project
-from pytest_readiness.probes.deployment.compose_spec import variants
 from pytest_readiness.profiles import Profile, resolve
 from pytest_readiness.results import FileRole, ScopeSummary, display_path
+
+if TYPE_CHECKING:  # imported where used: an audit of hosts only never loads them
+    from pytest_readiness.plumbing.scope import Scope
+    from pytest_readiness.probes.deployment import compose
+    from pytest_readiness.probes.deployment.compose_spec import variants
 
 LOCAL_HOST = Host(name="local", connection="local://")
 # Why host checks are skipped when no host is named (docs/hosts.md).
@@ -195,6 +196,8 @@ class Context:
         """The roles of the codebase's files (plumbing/scope.py), with readiness.yaml's
         ``scope:``."""
         if target.root not in self._scopes:
+            from pytest_readiness.plumbing.scope import Scope
+
             inventory = self.inventory(target)
             self._scopes[target.root] = Scope(target.root, inventory.files, self.config.scope,
                                               inventory.text)
@@ -255,6 +258,9 @@ class Context:
                 entries.append([p.relative_to(cb.root).as_posix() for p in paths])
         if self.config.compose and not entries:
             return []
+        from pytest_readiness.probes.deployment.compose_spec import project as compose_project
+        from pytest_readiness.probes.deployment.compose_spec import variants
+
         inventory = self.inventory(cb)
         found = variants.of_tree(
             [f.rel for f in inventory.compose],
@@ -276,6 +282,9 @@ class Context:
 
     def compose_project(self, target: ComposeTarget) -> compose.ComposeProject:
         """The project loaded as Compose loads it (cached for the session)."""
+        from pytest_readiness.probes.deployment import compose
+        from pytest_readiness.probes.deployment.compose_spec import project as compose_project
+
         key = (target.codebase.root, target.target_name)
         if key not in self._projects:
             files = self.reader_for(target.codebase.root)
@@ -289,6 +298,8 @@ class Context:
 
     def image_uses(self, codebase: CodebaseTarget, dockerfile: str) -> list[compose.ImageUse]:
         """The compose services (of every project that loads) built from ``dockerfile``."""
+        from pytest_readiness.probes.deployment import compose
+
         uses = []
         for target in self.compose_targets(codebase):
             project = self.compose_project(target)
