@@ -52,3 +52,30 @@ def test_inventory_lists_every_route(app: catalog.App, tmp_path: Path) -> None:
         assert {"/health", "/metrics", "/admin/users", "/api/items"} <= paths
         admin = next(r for r in rows if r["path"] == "/admin/users")
         assert admin["auth"] != "none"
+
+
+def test_paths_from_a_settings_class_read_its_defaults(tmp_path: Path) -> None:
+    """``prefix=settings.API_V1_STR`` and ``f"{settings.ADMIN}/users"``: the keyword the
+    settings call gives, else the class default; an unknown one stays ``{expression}``."""
+    from pytest_readiness.plumbing import pyast, tree, webapps
+    from pytest_readiness.probes.code import routes
+
+    (tmp_path / "config.py").write_text(
+        "from pydantic_settings import BaseSettings\n\n"
+        "class Settings(BaseSettings):\n"
+        "    API_V1_STR: str = '/api/v1'\n"
+        "    ADMIN = '/admin'\n\n"
+        "settings = Settings(ADMIN='/staff')\n")
+    (tmp_path / "main.py").write_text(
+        "from fastapi import APIRouter, FastAPI\n"
+        "from config import settings\n\n"
+        "app = FastAPI(openapi_url=f'{settings.API_V1_STR}/openapi.json')\n"
+        "router = APIRouter()\n\n"
+        "@router.get('/items')\ndef items(): ...\n\n"
+        "@router.get(f'{settings.ADMIN}/users')\ndef users(): ...\n\n"
+        "@router.get(f'/x/{settings.UNKNOWN}')\ndef x(): ...\n\n"
+        "app.include_router(router, prefix=settings.API_V1_STR)\n")
+    rows = routes.inventory(webapps.read(pyast.modules(tree.inventory(tmp_path))))
+    paths = {str(r["path"]) for r in rows}
+    assert {"/api/v1/items", "/api/v1/staff/users", "/api/v1/x/{settings.UNKNOWN}",
+            "/api/v1/openapi.json"} <= paths, paths

@@ -255,10 +255,19 @@ class Code:
         if value is not None or node is None:
             return value or ""
         if isinstance(node, ast.JoinedStr):
-            return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str)
-                           else "{" + ast.unparse(getattr(v, "value", v)) + "}"
-                           for v in node.values)
+            return "".join(self._part(module, v) for v in node.values)
         return "{" + ast.unparse(node) + "}"
+
+    def _part(self, module: pyast.Module, part: ast.expr) -> str:
+        """One piece of an f-string: its text, a constant it names, else ``{expression}``."""
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            return part.value
+        if isinstance(part, ast.FormattedValue) and part.conversion == -1 and \
+                part.format_spec is None:
+            value = self.const(module, part.value)
+            if value is not None:
+                return value
+        return "{" + ast.unparse(getattr(part, "value", part)) + "}"
 
     def const(self, module: pyast.Module, node: ast.expr | None, depth: int = 0) -> str | None:
         """A string constant, a name bound to one (across one import), or their sum."""
@@ -275,12 +284,39 @@ class Code:
             target = self.by_name.get(module.aliases.get(node.value.id, node.value.id))
             if target is not None:
                 return self.const(target, self.assigns(target).get(node.attr), depth + 1)
+            return self._setting(module, node.value.id, node.attr, depth)
         if name is None:
             return None
         found = self.lookup(module, name)
         if found is None:
             return None
         return self.const(found[0], self.assigns(found[0]).get(found[1]), depth + 1)
+
+    def _setting(self, module: pyast.Module, instance: str, attr: str,
+                 depth: int) -> str | None:
+        """``settings.API_V1_STR`` where ``settings = Settings(...)``: the keyword the
+        call gives, else the class's default (``API_V1_STR: str = "/api/v1"``). The
+        default, as the code states it: the environment may set another at run time."""
+        found = self.lookup(module, instance)
+        if found is None:
+            return None
+        value = self.assigns(found[0]).get(found[1])
+        if not isinstance(value, ast.Call):
+            return None
+        given = next((k.value for k in value.keywords if k.arg == attr), None)
+        if given is not None:
+            return self.const(found[0], given, depth + 1)
+        cls = self.resolve_def(found[0], value.func)
+        if cls is None or not isinstance(cls[1], ast.ClassDef):
+            return None
+        for statement in cls[1].body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) \
+                    and statement.target.id == attr:
+                return self.const(cls[0], statement.value, depth + 1)
+            if isinstance(statement, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == attr for t in statement.targets):
+                return self.const(cls[0], statement.value, depth + 1)
+        return None
 
     def collection(self, module: pyast.Module, node: ast.expr | None
                    ) -> tuple[pyast.Module, str, list[tuple[str | None, int]]] | None:
