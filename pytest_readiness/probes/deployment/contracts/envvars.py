@@ -133,7 +133,6 @@ def compose_sets(projects: list[object]) -> list[EnvSet]:
     from pytest_readiness.probes.deployment import (
         compose,  # compose imports dockerfile; keep it lazy
     )
-    from pytest_readiness.probes.deployment.compose_spec.merge import where
 
     out: list[EnvSet] = []
     for project in projects:
@@ -141,15 +140,10 @@ def compose_sets(projects: list[object]) -> list[EnvSet]:
         for service in project.services:
             if service.build is None:
                 continue  # third-party images read their own variables
-            env = service.spec.get("environment")
-            for key, _, line in service.environment():
-                file = where(env, key)[0] if isinstance(env, dict) else \
-                    service.where("environment")[0]
-                out.append(EnvSet(key, file or service.file, line, "compose"))
-            for rel, _ in service.env_files():
-                text = project.read(rel) if rel else None
-                if text is not None and rel:
-                    out += env_file_keys(text, rel, "env_file")
+            settings = service.env_settings()  # env_file lines, then environment entries
+            for setting in sorted(settings, key=lambda s: s.origin != "environment"):
+                out.append(EnvSet(setting.key, setting.file or service.file, setting.line,
+                                  "compose" if setting.origin == "environment" else "env_file"))
             df = project.dockerfile_of(service)
             if df is not None:
                 for stage in df.stages:
