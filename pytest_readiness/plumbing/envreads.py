@@ -203,8 +203,26 @@ def helpers_of(module: pyast.Module, known: dict[str, Helper] | None = None) -> 
 
 
 def helpers(modules: Iterable[pyast.Module]) -> dict[str, Helper]:
-    """Every wrapper helper of a codebase, by function name (helpers of helpers too)."""
+    """Every wrapper helper of a codebase, by function name (helpers of helpers too).
+
+    Worked out once for a set of modules (seven checks ask for the same codebase's):
+    the result is shared, and callers only read it."""
     modules = list(modules)
+    key = tuple(id(m) for m in modules)
+    cached = _HELPERS.get(key)
+    if cached is not None:
+        return cached[1]
+    found = _helpers(modules)
+    _HELPERS[key] = (modules, found)  # the modules kept alive: their ids stay theirs
+    while len(_HELPERS) > 4:
+        del _HELPERS[next(iter(_HELPERS))]
+    return found
+
+
+_HELPERS: dict[tuple[int, ...], tuple[list[pyast.Module], dict[str, Helper]]] = {}
+
+
+def _helpers(modules: list[pyast.Module]) -> dict[str, Helper]:
     found: dict[str, Helper] = {}
     for _ in range(3):
         before = len(found)
