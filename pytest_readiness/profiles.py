@@ -2,13 +2,13 @@
 pure functions, no pytest.
 
 A rule sets the level of each finding from what it found (a root container published on
-the internet: error; an internal one: warning). A profile then grades the rules, like the
+the internet: error; an internal one: the hardening rule ``compose.non-root:internal``). A profile then grades the rules, like the
 Kubernetes Pod Security Standards grade pod settings (privileged < baseline < restricted)
 and the CIS Docker Benchmark splits its recommendations into levels:
 
 - ``baseline`` (the default): what a production reviewer requires. Hardening extras
-  (cap_drop ALL, read-only root filesystem, no-new-privileges, digest pins) are notes:
-  shown, never failing.
+  (cap_drop ALL, read-only root filesystem, no-new-privileges, digest pins, CPU limits,
+  non-root in internal services) are notes: shown, never failing.
 - ``restricted``: hardening. Those extras are errors, and so is every finding a rule
   grades below error for a production reviewer (design choices such as token
   revocation, single instances, documents an upstream repository does not carry).
