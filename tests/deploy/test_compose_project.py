@@ -199,6 +199,12 @@ def test_add_on_files_are_what_a_larger_set_adds_to_one_the_tree_also_runs() -> 
     assert agentic.addons == ("compose.agent.yaml",)
     # a file named for the deployment is what production runs, never an add-on
     assert by_name["compose.yaml+compose.prod.yaml"].addons == ()
+    # the default files alone (nothing runs them by name) make nothing optional: a base
+    # of databases with the application in an -f file is the application's deployment
+    texts = {"Makefile": "up:\n\tdocker compose -f compose.yaml -f compose.app.yaml up\n"}
+    [app] = variants.infer(["compose.yaml", "compose.app.yaml"], texts, lambda rel: None,
+                           lambda rel: None)
+    assert app.also == ("compose.yaml",) and app.addons == ()
 
 
 def test_services_only_an_add_on_defines_are_optional(tmp_path: Path) -> None:

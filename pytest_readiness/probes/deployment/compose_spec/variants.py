@@ -320,13 +320,20 @@ def _addons(variant: Variant, smaller: list[Variant]) -> tuple[str, ...]:
     leaves out: what a user opts into (``-f compose.agent.yaml``) on top of a set the tree
     also runs alone. A service only those files define starts only when asked, like one
     behind a profile."""
-    # (a strict subset: the same files in another order add nothing)
+    # A strict subset (the same files in another order add nothing) that a command of the
+    # tree runs, or readiness.yaml names: the default files alone are not evidence that a
+    # larger set is optional (a base of databases and an -f file of the application).
     runs_alone = [v for v in smaller if v.role is None and variant.role is None
-                  and set(v.files) < set(variant.files)]
+                  and set(v.files) < set(variant.files) and any(map(_named, v.sources))]
     if not runs_alone:
         return ()
     base = max(runs_alone, key=lambda v: (len(v.files), v.name))
     return tuple(f for f in variant.files if f not in base.files and not _deploys(f))
+
+
+def _named(source: str) -> bool:
+    """A source that runs the set (``Makefile:12``, readiness.yaml), not one inferred."""
+    return source == "readiness.yaml compose:" or bool(re.fullmatch(r".+:\d+", source))
 
 
 # A file named for the deployment (compose.prod.yml, docker-compose.deploy.yml) is what
