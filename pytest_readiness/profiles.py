@@ -2,9 +2,10 @@
 pure functions, no pytest.
 
 A rule sets the level of each finding from what it found (a root container published on
-the internet: error; an internal one: the hardening rule ``compose.non-root:internal``). A profile then grades the rules, like the
-Kubernetes Pod Security Standards grade pod settings (privileged < baseline < restricted)
-and the CIS Docker Benchmark splits its recommendations into levels:
+the internet: error; an internal one: the hardening rule ``compose.non-root:internal``).
+A profile then grades the rules, like the Kubernetes Pod Security Standards grade pod
+settings (privileged < baseline < restricted) and the CIS Docker Benchmark splits its
+recommendations into levels:
 
 - ``baseline`` (the default): what a production reviewer requires. Hardening extras
   (cap_drop ALL, read-only root filesystem, no-new-privileges, digest pins, CPU limits,
