@@ -21,6 +21,7 @@ commands of a ``local://`` host, testinfra's other backends) goes through here:
 from __future__ import annotations
 
 import os
+import select
 import selectors
 import signal
 import subprocess
@@ -121,10 +122,10 @@ def _reaped(proc: subprocess.Popen[bytes], timeout: float) -> bool:
             return False
         return True
     try:
-        with selectors.DefaultSelector() as selector:
-            selector.register(pidfd, selectors.EVENT_READ)
-            if not selector.select(timeout):
-                return False
+        poller = select.poll()  # one descriptor: poll(2), no epoll instance to make
+        poller.register(pidfd, select.POLLIN)
+        if not poller.poll(max(timeout, 0.0) * 1000):
+            return False
     finally:
         os.close(pidfd)
     proc.wait()  # it has ended: this only reaps it
@@ -141,7 +142,8 @@ def run(argv: Sequence[str], *, deadline: float, cap: int,
     timed_out = capped = False
     ends = time.monotonic() + deadline
     try:
-        with selectors.DefaultSelector() as selector:
+        # Two pipes: poll(2) (PollSelector), not an epoll instance made and closed per command.
+        with selectors.PollSelector() as selector:
             for stream in (proc.stdout, proc.stderr):
                 selector.register(stream, selectors.EVENT_READ)
             total = 0
