@@ -24,6 +24,7 @@ docs/safety.md (a test compares the two).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -186,7 +187,8 @@ class Placeholder:
     quoted: bool
 
 
-def placeholders(template: str) -> list[Placeholder]:
+@functools.lru_cache(maxsize=1024)  # templates repeat: a check asks each host the same
+def placeholders(template: str) -> tuple[Placeholder, ...]:
     """The ``%s`` placeholders of a template, in order (``%%`` is a literal ``%``)."""
     found: list[Placeholder] = []
     words: list[str] = []  # the words before the current one
@@ -217,7 +219,7 @@ def placeholders(template: str) -> list[Placeholder]:
         else:
             word = (word or "") + char
         i += 1
-    return found
+    return tuple(found)
 
 
 def guard_command(command: str, *args: object) -> None:
@@ -225,10 +227,9 @@ def guard_command(command: str, *args: object) -> None:
     bare = _HARMLESS.sub("", _SINGLE_QUOTED.sub("''", command.replace("%s", "")))
     if _SHELL_META.search(bare):
         raise CommandRefused(f"refused host command {command!r}: shell operators are not allowed")
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        raise CommandRefused(f"refused host command {command!r}: unbalanced quotes") from None
+    words = _words(command)
+    if words is None:
+        raise CommandRefused(f"refused host command {command!r}: unbalanced quotes")
     program = os.path.basename(words[0]) if words else ""
     allowed = HOST_COMMANDS.get(program) or USER_COMMANDS.get(program)
     if allowed is None:
@@ -244,6 +245,15 @@ def guard_command(command: str, *args: object) -> None:
         raise CommandRefused(f"refused host command {command!r}: only chronyc tracking/sources")
     if args:
         _guard_values(command, program, allowed, args)
+
+
+@functools.lru_cache(maxsize=1024)
+def _words(command: str) -> tuple[str, ...] | None:
+    """The shell words of a command template (None: unbalanced quotes)."""
+    try:
+        return tuple(shlex.split(command))
+    except ValueError:
+        return None
 
 
 def _guard_values(command: str, program: str, allowed: Allowed, args: tuple[object, ...]) -> None:
