@@ -269,3 +269,22 @@ def test_secrets_in_logs(source: str, found: list[str]) -> None:
 def test_a_weak_value_under_an_unqualified_name_stays_weak() -> None:
     assert [r for r, _ in rules_of('COOKIE_SECRET = "changeme"\nSESSION_SECRET = "letmein"')] \
         == ["assignment", "assignment"]
+
+
+@pytest.mark.parametrize(("key", "value", "verdict"), [
+    ("POSTGRES_PASSWORD", "changeit", "placeholder"),  # says it is to be replaced
+    ("API_TOKEN", "<token>", "placeholder"),
+    ("POSTGRES_ASTRONOMY_PASSWORD", "astronomy_password", "placeholder"),  # its own name
+    ("SECRET_KEY", "secretkey", "placeholder"),
+    ("SECRET", "secret", "weak"),  # a well-known default, though it spells its name
+    ("REDIS_PASSWORD", "postgres", "weak"),
+    ("DB_PASSWORD", "abab", "unclear"),  # neither a placeholder nor real-looking
+    ("DB_PASSWORD", "J5brHrAXFLQSif0K", "real"),
+    ("DB_PORT", "5432", "setting"),
+    ("DB_PASSWORD", "${DB_PASSWORD}", "setting"),  # interpolated, not a value
+])
+def test_a_committed_env_value_is_judged_by_what_it_holds(key: str, value: str,
+                                                          verdict: str) -> None:
+    from pytest_readiness.probes.code.secrets import judge_env_value
+
+    assert judge_env_value(key, value) == verdict

@@ -316,9 +316,13 @@ def judge_env_value(key: str, value: str) -> str | None:
             re.fullmatch(r"\$\{?\w+(?::?[-?][^}]*)?\}?", value):
         return "setting"
     verdict = judge_value(value)
-    if value.lower() in CHANGE_ME or verdict == "placeholder" or echoes_name(key, value):
+    if value.lower() in CHANGE_ME or verdict == "placeholder":
         return "placeholder"
-    return verdict if verdict in ("real", "weak") else "unclear"
+    if verdict == "weak":  # a well-known default, even where it spells its name (SECRET=secret)
+        return "weak"
+    if echoes_name(key, value):
+        return "placeholder"
+    return "real" if verdict == "real" else "unclear"
 
 
 def _env_value(raw: str) -> str:
