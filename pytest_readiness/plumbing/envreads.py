@@ -30,8 +30,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from pytest_readiness.plumbing import pyast
+
+if TYPE_CHECKING:
+    from pytest_readiness.plumbing.tree import Inventory
 
 GETTERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault", "os.getenvb",
                      "os.environb.get"})
@@ -202,27 +206,15 @@ def helpers_of(module: pyast.Module, known: dict[str, Helper] | None = None) -> 
     return out
 
 
+def index_helpers(inventory: Inventory) -> dict[str, Helper]:
+    """:func:`helpers` of a codebase's Python, worked out once per index (the checks that
+    read settings through wrappers all ask for the same codebase's)."""
+    return inventory.derive("envreads.helpers", lambda: helpers(pyast.modules(inventory)))
+
+
 def helpers(modules: Iterable[pyast.Module]) -> dict[str, Helper]:
-    """Every wrapper helper of a codebase, by function name (helpers of helpers too).
-
-    Worked out once for a set of modules (seven checks ask for the same codebase's):
-    the result is shared, and callers only read it."""
+    """Every wrapper helper of a codebase, by function name (helpers of helpers too)."""
     modules = list(modules)
-    key = tuple(id(m) for m in modules)
-    cached = _HELPERS.get(key)
-    if cached is not None:
-        return cached[1]
-    found = _helpers(modules)
-    _HELPERS[key] = (modules, found)  # the modules kept alive: their ids stay theirs
-    while len(_HELPERS) > 4:
-        del _HELPERS[next(iter(_HELPERS))]
-    return found
-
-
-_HELPERS: dict[tuple[int, ...], tuple[list[pyast.Module], dict[str, Helper]]] = {}
-
-
-def _helpers(modules: list[pyast.Module]) -> dict[str, Helper]:
     found: dict[str, Helper] = {}
     for _ in range(3):
         before = len(found)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pytest
 
 from pytest_readiness import CodebaseTarget, Context, Recorder
-from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing import envreads, pyast
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.tree import Inventory, context_of
 from pytest_readiness.plumbing.yamlpos import ParseError
@@ -35,7 +35,8 @@ def python_modules(inventory: Inventory) -> list[pyast.Module]:
 def test_tls_verification_not_disabled(inventory: Inventory, python_modules: list[pyast.Module],
                                        readiness: Recorder) -> None:
     """TLS certificate and hostname verification is never switched off."""
-    readiness.conclude([*auth.tls_verification_off(python_modules),
+    readiness.conclude([*auth.tls_verification_off(python_modules,
+                                                   envreads.index_helpers(inventory)),
                         *pyast.not_analysed(inventory)],
                        "place(s) where TLS verification is off",
                        warning=pyast.said("place(s) where TLS verification may be off"),
@@ -56,7 +57,8 @@ def test_cors_no_wildcard_with_credentials(inventory: Inventory,
         readiness.evidence(compose_not_read=skipped)
     deployed = {key: source for cp in projects for s in cp.services
                 for key, source in s.env_sources().items()}
-    readiness.conclude([*auth.cors_wildcard_with_credentials(python_modules, deployed),
+    readiness.conclude([*auth.cors_wildcard_with_credentials(
+                            python_modules, deployed, envreads.index_helpers(inventory)),
                         *pyast.not_analysed(inventory)],
                        "CORS configuration(s) allowing any origin with credentials",
                        warning=pyast.said("CORS configuration(s) allowing any origin (warning)"),

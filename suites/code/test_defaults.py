@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_readiness import Recorder
-from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing import envreads, pyast
 from pytest_readiness.plumbing.tree import Inventory
 from pytest_readiness.probes.code import defaults
 
@@ -24,19 +24,22 @@ def python_modules(inventory: Inventory) -> list[pyast.Module]:
 @pytest.mark.readiness(id="defaults.debug", severity="high", levels=defaults.DEBUG_LEVELS,
                        fix="Default DEBUG to false (env_bool('DEBUG', False)) and never pass "
                            "debug=True to app.run in code that ships")
-def test_debug_off_by_default(python_modules: list[pyast.Module], readiness: Recorder) -> None:
+def test_debug_off_by_default(inventory: Inventory, python_modules: list[pyast.Module],
+                              readiness: Recorder) -> None:
     """Debug mode is off unless the environment turns it on."""
-    readiness.conclude(defaults.debug_enabled(python_modules), "debug mode on (by default)",
-                       code=True)
+    readiness.conclude(defaults.debug_enabled(python_modules, envreads.index_helpers(inventory)),
+                       "debug mode on (by default)", code=True)
 
 
 @pytest.mark.readiness(id="defaults.allowed-hosts", severity="medium",
                        levels=defaults.HOSTS_LEVELS,
                        fix="List the hosts the service answers for in ALLOWED_HOSTS (from the "
                            "environment, with no '*' default)")
-def test_allowed_hosts_listed(python_modules: list[pyast.Module], readiness: Recorder) -> None:
+def test_allowed_hosts_listed(inventory: Inventory, python_modules: list[pyast.Module],
+                              readiness: Recorder) -> None:
     """Django's ALLOWED_HOSTS names the service's hosts, not '*'."""
-    readiness.conclude(defaults.allowed_hosts_wildcard(python_modules),
+    readiness.conclude(defaults.allowed_hosts_wildcard(python_modules,
+                                                       envreads.index_helpers(inventory)),
                        "ALLOWED_HOSTS with '*'", warning="ALLOWED_HOSTS with '*'", code=True)
 
 
@@ -48,6 +51,7 @@ def test_no_reload_in_entry_points(inventory: Inventory, python_modules: list[py
     """Entry points, compose commands and Dockerfile CMDs do not run the auto-reloader."""
     commands = [(f.rel, inventory.lines(f.rel)) for f in (*inventory.compose,
                                                           *inventory.dockerfiles)]
-    readiness.conclude([*defaults.reload_enabled(python_modules),
+    readiness.conclude([*defaults.reload_enabled(python_modules,
+                                                 envreads.index_helpers(inventory)),
                         *defaults.reload_in_commands(commands)], "auto-reload on",
                        warning="auto-reload on in entry point(s)", code=True)

@@ -103,12 +103,13 @@ def _finding(m: pyast.Module, message: str, line: int, level: str = Level.ERROR)
     return Finding("", message, m.rel, line, m.line(line).strip(), level)
 
 
-def debug_enabled(modules: Iterable[pyast.Module]) -> list[Finding]:
+def debug_enabled(modules: Iterable[pyast.Module],
+                  known: dict[str, envreads.Helper] | None = None) -> list[Finding]:
     """``app.run(debug=True)`` (the Werkzeug debugger runs code sent to it), a DEBUG setting
     read from the environment with a true default, and ``DEBUG = True`` in a Django
     settings module whose name does not say it is for development."""
     modules = list(modules)
-    known = envreads.helpers(modules)
+    known = envreads.helpers(modules) if known is None else known
     found = []
     for m in modules:
         for call in m.calls:
@@ -135,11 +136,12 @@ def _holds_star(node: ast.expr | None) -> bool:
     return text is not None and "*" in [p.strip() for p in text.split(",")]
 
 
-def allowed_hosts_wildcard(modules: Iterable[pyast.Module]) -> list[Finding]:
+def allowed_hosts_wildcard(modules: Iterable[pyast.Module],
+                           known: dict[str, envreads.Helper] | None = None) -> list[Finding]:
     """``ALLOWED_HOSTS = ["*"]``, or read from the environment with ``*`` as the default:
     any Host header is accepted (poisoned password-reset links and caches)."""
     modules = list(modules)
-    known = envreads.helpers(modules)
+    known = envreads.helpers(modules) if known is None else known
     found = []
     for m in modules:
         for name, node in _assignments(m):
@@ -157,11 +159,12 @@ RELOAD_CALLS = frozenset({"uvicorn.run", "werkzeug.serving.run_simple", "run_sim
                           "hypercorn.run", "granian.Granian"})
 
 
-def reload_enabled(modules: Iterable[pyast.Module]) -> list[Finding]:
+def reload_enabled(modules: Iterable[pyast.Module],
+                   known: dict[str, envreads.Helper] | None = None) -> list[Finding]:
     """``uvicorn.run(..., reload=True)`` (``use_reloader=True``): a file watcher restarts
     the server on every change, in development mode, with its own process model."""
     modules = list(modules)
-    known = envreads.helpers(modules)
+    known = envreads.helpers(modules) if known is None else known
     found = []
     for m in modules:
         for call in m.calls:

@@ -214,7 +214,7 @@ def _off(value: object) -> bool:
 
 
 def _django(code: Code, s: pyast.Module) -> list[Finding]:
-    known = envreads.helpers(code.modules)
+    known = code.env_helpers
     took_on = any(k.startswith("SECURE_") for k in code.assigns(s)) or \
         "SecurityMiddleware" in s.text
     absent = Level.WARNING if took_on else Level.NOTE

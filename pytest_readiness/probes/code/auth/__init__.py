@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pytest_readiness.plumbing import pyast
+from pytest_readiness.plumbing import envreads, pyast
 from pytest_readiness.plumbing.findings import Finding, RuleLevel
 from pytest_readiness.plumbing.redact import redact, redact_line
 from pytest_readiness.plumbing.suppress import snippet
@@ -67,10 +67,11 @@ def _finding(module: pyast.Module, rule: str, message: str, line: int, level: st
 # --- TLS verification (probes/code/auth/tls.py) -------------------------------------------
 
 
-def tls_verification_off(modules: Iterable[pyast.Module]) -> list[Finding]:
+def tls_verification_off(modules: Iterable[pyast.Module],
+                         known: dict[str, envreads.Helper] | None = None) -> list[Finding]:
     """``verify=False``, ``CERT_NONE`` used (not compared), unverified contexts, settings
     whose default switches verification off (read with their negation): probes/code/auth/tls.py."""
-    return tls.verification_off(modules)
+    return tls.verification_off(modules, known)
 
 
 def _field_default(value: ast.expr | None) -> ast.expr | None:
@@ -85,11 +86,13 @@ def _field_default(value: ast.expr | None) -> ast.expr | None:
 
 
 def cors_wildcard_with_credentials(modules: Iterable[pyast.Module],
-                                   deployed: cors.Deployed | None = None) -> list[Finding]:
+                                   deployed: cors.Deployed | None = None,
+                                   known: dict[str, envreads.Helper] | None = None
+                                   ) -> list[Finding]:
     """Any origin allowed (``*``, or a regex that accepts an attacker's origin), with
     credentials (error) or without (warning), also where the deployment's environment
     switches a setting on: probes/code/auth/cors.py."""
-    return cors.findings(modules, deployed)
+    return cors.findings(modules, deployed, known)
 
 
 # --- default admin credentials --------------------------------------------------------

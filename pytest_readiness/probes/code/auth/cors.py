@@ -213,14 +213,15 @@ def _django(m: pyast.Module, known: dict[str, envreads.Helper],
     return []
 
 
-def findings(modules: Iterable[pyast.Module], deployed: Deployed | None = None
-             ) -> list[Finding]:
+def findings(modules: Iterable[pyast.Module], deployed: Deployed | None = None,
+             known: dict[str, envreads.Helper] | None = None) -> list[Finding]:
     """Every CORS configuration that allows any origin. ``deployed``: the environment the
     production deployment gives the code (compose ``environment:`` and ``env_file:``), for
     settings read from the environment (netbox's ``CORS_ORIGIN_ALLOW_ALL`` read with a
-    false default and set to True in ``env/netbox.env``)."""
+    false default and set to True in ``env/netbox.env``). ``known``: the codebase's
+    settings helpers (envreads.index_helpers; else worked out here)."""
     modules = list(modules)
-    known = envreads.helpers(modules)
+    known = envreads.helpers(modules) if known is None else known
     found: list[Finding] = []
     for m in modules:
         for call in m.calls:

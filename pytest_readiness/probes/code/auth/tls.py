@@ -154,10 +154,12 @@ def _assignments(m: pyast.Module, known: dict[str, envreads.Helper]) -> list[Fin
     return out
 
 
-def verification_off(modules: Iterable[pyast.Module]) -> list[Finding]:
-    """Every place TLS verification is off, or off unless configured."""
+def verification_off(modules: Iterable[pyast.Module],
+                     known: dict[str, envreads.Helper] | None = None) -> list[Finding]:
+    """Every place TLS verification is off, or off unless configured (``known``: the
+    codebase's settings helpers, envreads.index_helpers; else worked out here)."""
     modules = list(modules)
-    known = envreads.helpers(modules)
+    known = envreads.helpers(modules) if known is None else known
     found: list[Finding] = []
     for m in modules:
         lines = set()

@@ -51,7 +51,7 @@ def code_reads(inventory: Inventory) -> list[EnvRead]:
     """Every environment variable the Python code of a codebase reads, with its site
     (wrapper helpers are looked for in every module, reads only in live code)."""
     modules = list(pyast.modules(inventory))
-    known = envreads.helpers(modules)
+    known = envreads.index_helpers(inventory)
     reads: list[EnvRead] = []
     for module in modules:
         if context_of(module.rel) != "code":
