@@ -8,6 +8,7 @@ import ast
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.webapps.model import (
+    HTTP_VERBS,
     App,
     Code,
     Gate,
@@ -19,8 +20,7 @@ from pytest_readiness.plumbing.webapps.model import (
     guard_names,
 )
 
-METHODS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
-           "head": "HEAD", "options": "OPTIONS", "view": "*", "route": "*"}
+METHODS = {**HTTP_VERBS, "head": "HEAD", "options": "OPTIONS", "view": "*", "route": "*"}
 ADD_METHODS = {"add_" + k: v for k, v in METHODS.items()}
 
 

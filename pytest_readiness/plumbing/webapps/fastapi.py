@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.webapps.model import (
     AUTH_NAME,
+    HTTP_VERBS,
     App,
     Code,
     Gate,
@@ -23,8 +24,7 @@ from pytest_readiness.plumbing.webapps.model import (
     guard_names,
 )
 
-METHODS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
-           "head": "HEAD", "options": "OPTIONS", "api_route": "*", "route": "*",
+METHODS = {**HTTP_VERBS, "head": "HEAD", "options": "OPTIONS", "api_route": "*", "route": "*",
            "websocket": "WS", "websocket_route": "WS"}
 APP_CLASSES = ("fastapi.FastAPI", "starlette.applications.Starlette")
 ROUTER_CLASSES = ("fastapi.APIRouter", "fastapi.routing.APIRouter", *APP_CLASSES)

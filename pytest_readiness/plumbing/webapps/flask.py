@@ -9,6 +9,7 @@ import ast
 
 from pytest_readiness.plumbing import pyast
 from pytest_readiness.plumbing.webapps.model import (
+    HTTP_VERBS,
     App,
     Code,
     Gate,
@@ -20,14 +21,13 @@ from pytest_readiness.plumbing.webapps.model import (
     guard_names,
 )
 
-VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
 HOOKS = ("before_request", "before_app_request")
 
 
 def _methods(code: Code, m: pyast.Module, dec: ast.Call) -> str:
     attr = dec.func.attr if isinstance(dec.func, ast.Attribute) else "route"
-    if attr in VERBS:
-        return VERBS[attr]
+    if attr in HTTP_VERBS:
+        return HTTP_VERBS[attr]
     node = next((k.value for k in dec.keywords if k.arg == "methods"), None)
     if isinstance(node, (ast.List, ast.Tuple)):
         return ",".join(code.const(m, e) or "?" for e in node.elts)
@@ -75,7 +75,7 @@ def read(code: Code) -> list[App]:
                 if isinstance(target, ast.Attribute) and target.attr in HOOKS:
                     registered.add(fn.name)
                 if not (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)
-                        and (dec.func.attr in VERBS or dec.func.attr == "route")):
+                        and (dec.func.attr in HTTP_VERBS or dec.func.attr == "route")):
                     continue
                 owner = m.resolve(dec.func.value) or ""
                 bp = code.key_in(m, dec.func.value, prefixes)

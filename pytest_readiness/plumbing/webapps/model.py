@@ -47,6 +47,9 @@ def sensitive_kind(path: str) -> str | None:
     return None
 
 
+# Route decorator and method names every framework spells the same way.
+HTTP_VERBS = {"get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE"}
+
 @dataclass(frozen=True)
 class Route:
     """One entry point of an application and what guards it."""
