@@ -26,6 +26,9 @@ from pytest_readiness.plumbing.envfile import substitute
 TEST_WORDS = frozenset({"test", "tests", "testing", "e2e", "integration", "playwright",
                         "cypress", "spec", "specs"})
 DEV_WORDS = frozenset({"dev", "develop", "development", "local", "debug", "devcontainer"})
+# Names of what production runs (compose.prod.yml, docker-compose.deploy.yml).
+DEPLOY_WORDS = frozenset({"prod", "production", "deploy", "deployment", "release", "live",
+                          "stack"})
 GENERATION_WORDS = frozenset({"gen", "generate", "generated", "codegen", "protoc", "proto",
                               "protobuf", "protos", "stubs"})
 _WORD = re.compile(r"[a-z0-9]+")

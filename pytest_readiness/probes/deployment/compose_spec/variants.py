@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pytest_readiness.plumbing.references import DEPLOY_WORDS, words
+
 DEFAULT_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 COMMAND = re.compile(r"\b(?:docker|podman)[ -]compose\b(?P<args>[^\n]*)")
 MAKE_ASSIGN = re.compile(r"^\s*(?:export\s+|override\s+)?(?P<name>[A-Za-z_][\w.-]*)\s*"
@@ -336,14 +338,10 @@ def _named(source: str) -> bool:
     return source == "readiness.yaml compose:" or bool(re.fullmatch(r".+:\d+", source))
 
 
-# A file named for the deployment (compose.prod.yml, docker-compose.deploy.yml) is what
-# production runs, never an add-on, even where the tree also runs its base alone.
-_DEPLOY_NAME = re.compile(r"(?i)(?:^|[._-])(?:prod|production|deploy|deployment|release|live"
-                          r"|stack)(?:[._-]|$)")
-
-
 def _deploys(rel: str) -> bool:
-    return bool(_DEPLOY_NAME.search(rel.rsplit("/", 1)[-1]))
+    """A file named for the deployment (compose.prod.yml, docker-compose.deploy.yml) is what
+    production runs, never an add-on, even where the tree also runs its base alone."""
+    return bool(words(posixpath.basename(rel)) & DEPLOY_WORDS)
 
 
 def is_command_source(rel: str) -> bool:
