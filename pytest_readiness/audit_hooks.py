@@ -53,6 +53,16 @@ GC_KEY = pytest.StashKey[tuple[int, ...]]()
 # collections during the session; cycles are still collected, and the thresholds are put
 # back when the run ends.
 AUDIT_GC_THRESHOLDS = (50_000, 20, 100)
+# Options of plugins the audit's process loads (isolation.AUDIT_PLUGINS) that mean
+# nothing to an audit: pytest-testinfra's, for its own ``host`` fixture (an audit's
+# hosts are readiness.yaml's; --nagios would replace the exit code the gate reads), and
+# pytest-xdist's looponfail mode. Given with --readiness, they are refused, not ignored.
+FOREIGN_OPTIONS = {
+    "hosts": "--hosts", "connection": "--connection", "ssh_config": "--ssh-config",
+    "ssh_extra_args": "--ssh-extra-args", "ssh_identity_file": "--ssh-identity-file",
+    "sudo": "--sudo", "sudo_user": "--sudo-user", "ansible_inventory": "--ansible-inventory",
+    "force_ansible": "--force-ansible", "nagios": "--nagios", "looponfail": "--looponfail",
+}
 
 
 def load_context(config: pytest.Config) -> Context:
@@ -79,11 +89,21 @@ def load_context(config: pytest.Config) -> Context:
     return Context(model, base.resolve(), found)
 
 
+def refuse_foreign_options(namespace: Any) -> None:
+    given = [flag for dest, flag in FOREIGN_OPTIONS.items() if getattr(namespace, dest, None)]
+    if given:
+        raise pytest.UsageError(
+            f"{', '.join(given)}: pytest-testinfra's and pytest-xdist's options for plain test "
+            "runs do nothing in an audit; name hosts in readiness.yaml (hosts:) or use "
+            "--readiness-local-host (docs/configuration.md)")
+
+
 def start(early_config: pytest.Config, args: list[str]) -> None:
     """The audit's start, in its own process: the config (a bad file stops the run
     here, exit 4), the paths to collect, and the conftest cut-off (isolation.py)."""
     from pytest_readiness import isolation
 
+    refuse_foreign_options(early_config.known_args_namespace)
     context = load_context(early_config)
     early_config.stash[CONTEXT_KEY] = context
     named = [context.resolve(p) for p in context.config.checks]

@@ -11,14 +11,22 @@ audit, and the project's tests never run in one. Two mechanisms:
    except those inside the paths the user named for the audit (``checks:`` in
    readiness.yaml, or paths given on the command line), which were written for it.
 2. **A clean process**: ``pytest --readiness`` re-executes itself once, before
-   collection, as ``python -m pytest -c <bundled audit.ini> --rootdir <root> ...``
+   collection, as ``python -P -m pytest -c <bundled audit.ini> --rootdir <root> ...``
    with plugin autoloading off and only the plugins an audit uses (this one,
-   pytest-xdist, pytest-html), so the repository's ini file, ``PYTEST_ADDOPTS``
-   and CI plugins never apply. The command line the user typed is kept whole;
-   ``readiness_*`` ini settings and ``--readiness*`` options from ``addopts`` are
-   carried over (they were written for the audit).
+   pytest-testinfra, pytest-xdist, pytest-html), so the repository's ini file,
+   ``PYTEST_ADDOPTS`` and CI plugins never apply, and ``-P`` keeps the current
+   directory (the audited tree) off ``sys.path``: a ``yaml.py`` at its root is
+   never imported in place of PyYAML. The command line the user typed is kept
+   whole; ``readiness_*`` ini settings and ``--readiness*`` options from
+   ``addopts`` are carried over (they were written for the audit).
 
-The child process is marked with ``PYTEST_READINESS_ISOLATED=1``; setting it
+   A process that already is what the re-execution would make (no ini setting,
+   no ``PYTEST_ADDOPTS`` or ``PYTEST_PLUGINS``, exactly the audit's plugins
+   loaded, the current directory not on ``sys.path``: an audit's own
+   environment, such as the README's audit command) is not re-executed; it takes
+   the child's environment (below) and runs the audit itself (:func:`not_clean`).
+
+The audit's process is marked with ``PYTEST_READINESS_ISOLATED=1``; setting it
 yourself runs the audit in the current process (your plugins active; the conftest
 cut-off still applies). ``pytest.main([...])`` called from Python also stays in
 process. See docs/configuration.md, "How the audit is isolated".
@@ -30,7 +38,7 @@ import importlib.util
 import os
 import shlex
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +48,12 @@ AUDIT_INI = Path(__file__).with_name("audit.ini")
 # process, xdist workers included), with the name a user blocks them by (-p no:NAME).
 AUDIT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("readiness", "pytest_readiness.plugin"),
+    # pytest-testinfra is an audit's dependency, so every audit environment autoloads
+    # its plugin: the audit's process loads it too (its ``host`` fixture is overridden
+    # by the audit's own, its options are refused under --readiness: audit_hooks.py).
+    ("pytest11.testinfra", "testinfra.plugin"),
     ("xdist", "xdist.plugin"),
+    ("xdist.looponfail", "xdist.looponfail"),  # pytest-xdist's second entry point
     ("metadata", "pytest_metadata.plugin"),
     ("html_fixtures", "pytest_html.fixtures"),  # before html, which imports it
     ("html", "pytest_html.plugin"),
@@ -91,6 +104,14 @@ def audit_plugins(args: Sequence[str]) -> list[str]:
     return found
 
 
+def foreign_plugins() -> list[str]:
+    """Entry-point names of installed pytest plugins that are not the audit's."""
+    from importlib.metadata import entry_points
+
+    ours = {module for _, module in AUDIT_PLUGINS}
+    return sorted({e.name for e in entry_points(group="pytest11") if e.value not in ours})
+
+
 def _has_option(args: Sequence[str], *names: str) -> bool:
     return any(a in names or a.startswith(tuple(f"{n}=" for n in names)) for a in args)
 
@@ -128,7 +149,8 @@ def ini_overrides(values: dict[str, Any]) -> list[str]:
 
 def child_argv(user_args: Sequence[str], rootdir: Path, carried: Sequence[str] = ()) -> list[str]:
     """The clean process's command line: the user's arguments kept whole."""
-    argv = [sys.executable, "-m", "pytest"]
+    # -P: the current directory (the audited tree) is not put on sys.path.
+    argv = [sys.executable, "-P", "-m", "pytest"]
     if not _has_option(user_args, "-c", "--config-file", "--inifile"):
         argv += ["-c", str(AUDIT_INI)]
     if not _has_option(user_args, "--rootdir"):
@@ -147,6 +169,53 @@ def child_env(user_args: Sequence[str], environ: dict[str, str] | None = None) -
     env["PYTEST_PLUGINS"] = ",".join(audit_plugins(user_args))
     env[ISOLATED_ENV] = "1"
     return env
+
+
+def not_clean(config: Any, user_args: Sequence[str],
+              environ: Mapping[str, str] | None = None) -> str | None:
+    """Why this process is not what the re-execution would make; None when it is.
+
+    The child differs from its parent only by what :func:`child_argv` and
+    :func:`child_env` change: the ini file, two environment variables, the plugins
+    and ``sys.path[0]``. When none of them differs, re-executing would start the
+    same process again, so the audit runs here (:func:`stay`).
+    """
+    env = os.environ if environ is None else environ
+    for name in DROPPED_ENV:
+        if env.get(name, "").strip():
+            return f"{name} is set"
+    if _ini_values(config):
+        return f"{config.inipath} sets pytest options"
+    if not sys.flags.safe_path:
+        here = {Path(config.invocation_params.dir).resolve(), Path(config.rootpath).resolve()}
+        for entry in sys.path:
+            if not entry or Path(entry).resolve() in here:
+                return f"the audited directory {entry or '.'} is on sys.path"
+    loaded = {getattr(plugin, "__name__", repr(plugin))
+              for plugin, _ in config.pluginmanager.list_plugin_distinfo()}
+    wanted = set(audit_plugins(user_args))
+    if loaded != wanted:
+        return "plugins other than the audit's: " + ", ".join(sorted(loaded ^ wanted))
+    return None
+
+
+def _ini_values(config: Any) -> list[str]:
+    """Settings of the ini file pytest found (``-o`` overrides are not: they are kept)."""
+    values = getattr(config, "_inicfg", None)  # pytest 9: name -> ConfigValue
+    if values is None:
+        values = config.__dict__.get("inicfg")  # pytest 8: a plain dict of the file's values
+    if values is None:
+        return ["(unknown)"]  # a pytest that keeps them elsewhere: assume some
+    return [name for name, value in values.items() if getattr(value, "origin", "") != "override"]
+
+
+def stay(user_args: Sequence[str]) -> None:
+    """Run the audit in this process: give it the environment the child would have,
+    which xdist workers and any process the audit starts inherit."""
+    env = child_env(user_args)
+    for name in set(os.environ) - set(env):
+        del os.environ[name]
+    os.environ.update(env)
 
 
 def reexec(argv: list[str], env: dict[str, str], capture_manager: Any = None) -> None:

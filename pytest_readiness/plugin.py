@@ -5,8 +5,8 @@ module, so it imports next to nothing (options.py, isolation.py, pytest). Withou
 ``--readiness`` nothing here changes a run: the marker is declared, the options
 exist, the ``readiness`` fixture is there for checks run by plain pytest, nothing
 else is registered. With ``--readiness`` the process re-executes itself into the
-audit's own (isolation.py) before it imports anything of the audit; the audit's
-process then registers the hooks of audit_hooks.py.
+audit's own (isolation.py) before it imports anything of the audit, unless it
+already is one; the audit's process then registers the hooks of audit_hooks.py.
 """
 
 from __future__ import annotations
@@ -51,11 +51,15 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     if not enabled(early_config):
         return
     early = early_config.known_args_namespace
+    user_args = [str(a) for a in early_config.invocation_params.args]
     if not (isolation.isolated() or early.help or early.version) and \
-            isolation.is_main_process(early_config.invocation_params.args):
+            isolation.is_main_process(user_args):
         # The repository's ini file, addopts and CI plugins are for its own tests.
-        isolation.reexec(*_isolated_command(early_config),
-                         early_config.pluginmanager.get_plugin("capturemanager"))
+        if isolation.not_clean(early_config, user_args) is None:
+            isolation.stay(user_args)  # already what the re-execution would make
+        else:
+            isolation.reexec(*_isolated_command(early_config),
+                             early_config.pluginmanager.get_plugin("capturemanager"))
     _audit_hooks().start(early_config, args)
 
 

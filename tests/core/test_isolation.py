@@ -235,3 +235,118 @@ def test_plugin_arguments() -> None:
     assert isolation.ini_overrides({"readiness_suite": ["tls", "dns"], "readiness": True,
                                     "readiness_json": ""}) == \
         ["-o", "readiness=true", "-o", "readiness_suite=tls dns"]
+
+
+# -- a process that already is the audit's own is not re-executed ---------------------
+
+PROBE = '''
+import os, sys, pytest
+
+@pytest.mark.readiness(id="probe.process", category="operations", severity="low")
+def test_process():
+    """Where the audit ran."""
+    with open(os.environ["PROBE_OUT"], "w") as out:  # outside the audited tree
+        out.write("\\n".join([repr(sys.argv), os.environ.get("PYTEST_PLUGINS", ""),
+                               os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "")]))
+'''
+
+
+def _probe_repo(pytester: pytest.Pytester, ini: str = "") -> None:
+    _repo(pytester, ini, files={"readiness.yaml": "system: shop\nchecks: [probe]\n",
+                                "probe/test_probe.py": PROBE})
+
+
+def _process(pytester: pytest.Pytester) -> list[str]:
+    """argv, PYTEST_PLUGINS, PYTEST_DISABLE_PLUGIN_AUTOLOAD of the audit's process."""
+    return (pytester.path.parent / f"{pytester.path.name}.process").read_text().splitlines()
+
+
+def _probe_env(pytester: pytest.Pytester, **extra: str) -> dict[str, str]:
+    return {"PROBE_OUT": str(pytester.path.parent / f"{pytester.path.name}.process"), **extra}
+
+
+def _without_foreign_plugins() -> list[str]:
+    return [arg for name in isolation.foreign_plugins() for arg in ("-p", f"no:{name}")]
+
+
+def _comparable(record: dict) -> list[tuple]:
+    return sorted((c["id"], c.get("target") or "", c["outcome"], c.get("message", ""),
+                   json.dumps(c.get("evidence"), sort_keys=True)) for c in record["checks"])
+
+
+def test_a_clean_environment_runs_the_audit_in_place(pytester: pytest.Pytester) -> None:
+    """No ini setting, no PYTEST_ADDOPTS, only the audit's plugins, the tree off sys.path
+    (-P): the process is already what re-executing would make, so the audit runs in it,
+    with the child's environment; the same audit re-executed gives the same record."""
+    _probe_repo(pytester)
+    suites = ("--readiness-suite", "secrets", "--readiness-suite", "probe")
+    done, in_place = _audit(pytester, *suites, *_without_foreign_plugins(),
+                            env=_probe_env(pytester), command=("-P", "-m", "pytest"))
+    _assert_audited(pytester, done, in_place)
+    argv, plugins, autoload = _process(pytester)
+    assert str(isolation.AUDIT_INI) not in argv, argv  # not re-executed
+    assert plugins.split(",") == isolation.audit_plugins([]) and autoload == "1"
+    (pytester.path / "record.json").unlink()  # the second audit reads the same tree
+
+    # -m without -P puts the audited tree on sys.path: re-executed, same audit.
+    done, child = _audit(pytester, *suites, *_without_foreign_plugins(), env=_probe_env(pytester))
+    _assert_audited(pytester, done, child)
+    argv = _process(pytester)[0]
+    assert str(isolation.AUDIT_INI) in argv and "'-P'" not in argv
+    assert _comparable(child) == _comparable(in_place)
+
+
+@pytest.mark.parametrize("case", ["ini", "addopts", "plugin", "sys.path"])
+def test_anything_of_the_project_still_re_executes(pytester: pytest.Pytester, case: str) -> None:
+    _probe_repo(pytester, '[tool.pytest.ini_options]\nmarkers = ["own: x"]\n' if case == "ini"
+                else "")
+    blocked = [] if case == "plugin" else _without_foreign_plugins()
+    if case == "plugin" and not blocked and not isolation.foreign_plugins():
+        pytest.skip("no foreign plugin installed here")  # the test venv has hypothesis
+    env = _probe_env(pytester, **({"PYTEST_ADDOPTS": "-p no:cacheprovider"}
+                                  if case == "addopts" else {}))
+    command = ("-m", "pytest") if case == "sys.path" else ("-P", "-m", "pytest")
+    done, record = _audit(pytester, "--readiness-suite", "probe", *blocked, env=env,
+                          command=command)
+    assert record, done.stdout + done.stderr
+    argv = _process(pytester)[0]
+    assert str(isolation.AUDIT_INI) in argv, (case, argv)
+
+
+HOSTILE_MODULE = ('import pathlib\n'
+                  'pathlib.Path(__file__).with_name("HOSTILE_RAN").write_text("x")\n'
+                  'raise ImportError("the audited tree shadowed a module of the audit")\n')
+
+
+@pytest.mark.parametrize("command", [("-m", "pytest"),
+                                     ("-P", "-m", "pytest_readiness.cli", "audit")])
+def test_modules_of_the_audited_tree_never_shadow_the_audits(pytester: pytest.Pytester,
+                                                              command: tuple[str, ...]) -> None:
+    """yaml.py, pydantic.py at the audited root: the audit's process never imports them
+    (its sys.path does not start with the current directory)."""
+    _repo(pytester, files={"yaml.py": HOSTILE_MODULE, "pydantic.py": HOSTILE_MODULE,
+                           "dotenv.py": HOSTILE_MODULE})
+    done, record = _audit(pytester, command=command)
+    assert not (pytester.path / "HOSTILE_RAN").exists(), done.stderr[-2000:]
+    _assert_audited(pytester, done, record)
+
+
+@pytest.mark.parametrize("flag", [["--hosts", "local://"], ["--nagios"], ["--sudo"]])
+def test_testinfra_options_are_refused_not_ignored(pytester: pytest.Pytester,
+                                                   flag: list[str]) -> None:
+    _repo(pytester)
+    done, record = _audit(pytester, *flag)
+    assert done.returncode == 4 and not record
+    assert f"{flag[0]}: pytest-testinfra's" in done.stderr, done.stderr[-2000:]
+
+
+def test_why_a_process_is_not_clean(pytester: pytest.Pytester) -> None:
+    config = pytester.parseconfig()
+    assert isolation.not_clean(config, [], {"PYTEST_ADDOPTS": "-x"}) == "PYTEST_ADDOPTS is set"
+    ini = pytester.makeini("[pytest]\nmarkers = own\n")
+    config = pytester.parseconfig("-o", "readiness_suite=tls")
+    assert isolation.not_clean(config, [], {}) == f"{config.inipath} sets pytest options"
+    ini.unlink()
+    config = pytester.parseconfig("-o", "readiness_suite=tls")  # overrides stay: kept whole
+    reason = isolation.not_clean(config, [], {})
+    assert reason is None or not reason.endswith("sets pytest options")
