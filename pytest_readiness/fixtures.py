@@ -52,6 +52,7 @@ from pytest_readiness.targets import (
 CONTEXT_KEY = pytest.StashKey[Context]()
 # A check's Recorder: made by the ``readiness`` fixture, read by runtest.py for its payload.
 RECORDER_KEY = pytest.StashKey[Recorder]()
+TARGET_KEY = pytest.StashKey["ItemTarget"]()
 
 def _targets(ctx: Context) -> dict[str, Callable[[], list[Any]]]:
     cfg = ctx.config
@@ -102,7 +103,15 @@ class ItemTarget:
 
 def target_of(item: pytest.Item) -> ItemTarget:
     """The one place that finds a check's target and host (selection, sharding, host
-    affinity under xdist, the ``host`` fixture, the recorder and the result)."""
+    affinity under xdist, the ``host`` fixture, the recorder and the result); found once
+    per item (its parametrisation is fixed at collection)."""
+    found = item.stash.get(TARGET_KEY, None)
+    if found is None:
+        found = item.stash[TARGET_KEY] = _target_of(item)
+    return found
+
+
+def _target_of(item: pytest.Item) -> ItemTarget:
     callspec = getattr(item, "callspec", None)
     value: Any = None
     name = None

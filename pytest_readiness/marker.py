@@ -43,11 +43,26 @@ def suite_name(module_name: str) -> str:
     return module_name.rsplit(".", 1)[-1].removeprefix("test_")
 
 
-def check_meta(item: pytest.Item) -> CheckMeta | None:
-    """Merge every ``readiness`` marker of an item, closest last; None when unmarked."""
+def check_meta(item: pytest.Item, memo: dict[Any, CheckMeta] | None = None
+               ) -> CheckMeta | None:
+    """Merge every ``readiness`` marker of an item, closest last; None when unmarked.
+
+    ``memo`` (one dict for one collection) shares the result between the items of one
+    function that carry the same markers: the parametrised targets of one check.
+    """
     markers = list(item.iter_markers("readiness"))
     if not markers:
         return None
+    function = getattr(item, "function", None)
+    if memo is None or function is None:
+        return _merged(item, markers)
+    key = (function, getattr(item, "module", None), *map(id, markers))
+    if key not in memo:
+        memo[key] = _merged(item, markers)
+    return memo[key]
+
+
+def _merged(item: pytest.Item, markers: list[pytest.Mark]) -> CheckMeta:
     merged: dict[str, Any] = {}
     for marker in reversed(markers):  # iter_markers yields closest first
         merged.update(marker.kwargs)

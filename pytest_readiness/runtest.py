@@ -165,10 +165,11 @@ def payload_of(report: pytest.TestReport) -> CheckPayload | None:
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> Any:
-    payload = payload_of(report) if isinstance(report, pytest.TestReport) else None
-    if payload is None or report.when == "teardown" and report.passed:
+    data = getattr(report, PAYLOAD_ATTR, None) if isinstance(report, pytest.TestReport) else None
+    if not isinstance(data, dict) or report.when == "teardown" and report.passed:
         return None
-    status = STATUS.get(payload.outcome)  # type: ignore[call-overload]
-    if status and (report.when == "call" or payload.outcome == Outcome.ERROR):
+    outcome = data.get("outcome")  # the one field read: no payload built for it
+    status = STATUS.get(outcome)  # type: ignore[arg-type]
+    if status and (report.when == "call" or outcome == Outcome.ERROR):
         return status
     return None

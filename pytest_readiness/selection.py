@@ -102,12 +102,16 @@ def select(config: pytest.Config, items: list[pytest.Item], model: ReadinessConf
     problems = []
     metas: list[tuple[pytest.Item, CheckMeta]] = []
     dropped: list[pytest.Item] = []
+    memo: dict[Any, CheckMeta] = {}  # the targets of one check share its metadata
+    applied: dict[int, tuple[CheckMeta, CheckMeta]] = {}  # id -> (it, kept alive; overridden)
     for item in items:
-        meta = check_meta(item)
+        meta = check_meta(item, memo)
         if meta is None:  # not a readiness check: a plain test among the user's paths
             dropped.append(item)
             continue
-        meta = apply_overrides(meta, model)
+        if id(meta) not in applied:
+            applied[id(meta)] = (meta, apply_overrides(meta, model))
+        meta = applied[id(meta)][1]
         problem = validate_meta(meta, model.categories, item.nodeid)
         if problem:
             problems.append(problem)
