@@ -86,7 +86,7 @@ def run_floor(tree: Path, patterns: Path) -> tuple[Run, dict[str, Any]]:
 def run_audit(tree: Path, record: Path, blocked: list[str]) -> tuple[Run, dict[str, Any]]:
     """``python -m pytest --readiness`` in the tree, as a user runs it (any exit status)."""
     record.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "pytest", "--readiness", "--readiness-json", str(record),
+    command = [sys.executable, "-P", "-m", "pytest", "--readiness", "--readiness-json", str(record),
                "-q", "-p", "no:cacheprovider", *blocked]
     timed = run(command, cwd=tree, env=env_without(*DROPPED_ENV), ok=range(0, 256))
     if not record.is_file():

@@ -50,7 +50,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def run_plugin(work: Path, tree: Path) -> tuple[float, dict[str, Any]]:
     (work / "readiness.yaml").write_text(f"system: bench\ncodebases: [{{path: {tree}}}]\n")
-    command = [sys.executable, "-m", "pytest", "--readiness", "--readiness-suite", SUITES,
+    command = [sys.executable, "-P", "-m", "pytest", "--readiness", "--readiness-suite", SUITES,
                "--readiness-json", "out.json", "-p", "no:cacheprovider", "-q", "-p", "no:xdist"]
     seconds, done = timed(lambda: subprocess.run(command, cwd=work, capture_output=True,
                                                  text=True, check=False))

@@ -105,7 +105,7 @@ def _write_audit(directory: Path, fleet: SshFleet, checks: int) -> None:
 
 
 def _pytest(variant: Variant, out: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    return [sys.executable, "-P", "-m", "pytest", "-q", "-p", "no:cacheprovider",
             "-p", "no:randomly", "-p", "no:benchmark", "--readiness",
             "--readiness-suite", "bench", "--readiness-json", out, *variant.args, *extra]
 

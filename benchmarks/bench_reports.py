@@ -157,7 +157,7 @@ def main() -> None:
         (root / "checks" / "conftest.py").write_text(TIMING)
         (root / "readiness.yaml").write_text("system: bench\nchecks: [checks]\n")
         flags = [x for flag, name in REPORT_FLAGS if flag in known for x in (flag, name)]
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        command = [sys.executable, "-P", "-m", "pytest", "-q", "-p", "no:cacheprovider",
                    *block_foreign_plugins(), "--readiness", "--readiness-suite", "bench",
                    "--junitxml", "junit.xml", *flags]
         total = run(command, cwd=root, ok=(0, 1, 6), timeout=3600,

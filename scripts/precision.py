@@ -156,7 +156,7 @@ def audit(tree: Path, record: Path, python: str, extra: Sequence[str],
     """Run the audit in ``tree`` as a subprocess; the record, seconds taken, exit code."""
     record.unlink(missing_ok=True)
     # -p no:cacheprovider: no .pytest_cache in the tree, so a kept tree audits the same files
-    command = [python, "-m", "pytest", "--readiness", "--readiness-json", str(record),
+    command = [python, "-P", "-m", "pytest", "--readiness", "--readiness-json", str(record),
                "-p", "no:cacheprovider", *extra]
     started = time.monotonic()
     done = subprocess.run(command, cwd=tree, capture_output=True, text=True, timeout=timeout)
