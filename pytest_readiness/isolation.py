@@ -14,11 +14,13 @@ audit, and the project's tests never run in one. Two mechanisms:
    collection, as ``python -P -m pytest -c <bundled audit.ini> --rootdir <root> ...``
    with plugin autoloading off and only the plugins an audit uses (this one,
    pytest-testinfra, pytest-xdist, pytest-html), so the repository's ini file,
-   ``PYTEST_ADDOPTS`` and CI plugins never apply, and ``-P`` keeps the current
-   directory (the audited tree) off ``sys.path``: a ``yaml.py`` at its root is
-   never imported in place of PyYAML. The command line the user typed is kept
-   whole; ``readiness_*`` ini settings and ``--readiness*`` options from
-   ``addopts`` are carried over (they were written for the audit).
+   ``PYTEST_ADDOPTS`` and CI plugins never apply, and ``-P`` (and
+   ``PYTHONSAFEPATH=1`` for the Pythons it starts: xdist's workers) keeps the
+   current directory (the audited tree) off ``sys.path``: a ``yaml.py`` or
+   ``execnet.py`` at its root is never imported in place of the library. The
+   command line the user typed is kept whole; ``readiness_*`` ini settings and
+   ``--readiness*`` options from ``addopts`` are carried over (they were written
+   for the audit).
 
    A process that already is what the re-execution would make (no ini setting,
    no ``PYTEST_ADDOPTS`` or ``PYTEST_PLUGINS``, exactly the audit's plugins
@@ -165,6 +167,9 @@ def child_env(user_args: Sequence[str], environ: dict[str, str] | None = None) -
     env = dict(os.environ if environ is None else environ)
     for name in DROPPED_ENV:
         env.pop(name, None)
+    # No Python the audit starts puts its current directory (the audited tree) on
+    # sys.path: xdist's workers start as ``python -c`` there and import execnet first.
+    env["PYTHONSAFEPATH"] = "1"
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     env["PYTEST_PLUGINS"] = ",".join(audit_plugins(user_args))
     env[ISOLATED_ENV] = "1"
