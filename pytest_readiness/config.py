@@ -512,6 +512,17 @@ class ContractsConfig(_Model):
 
     check_timeout = field_validator("timeout")(lambda cls, v: _positive(v))
 
+    @field_validator("base_ref")
+    @classmethod
+    def _git_ref(cls, value: str | None) -> str | None:
+        # Passed to git as ``REF:./path``: an option (``--output=...``) or a second
+        # argument must not be made of it.
+        if value is not None and (not value or value.startswith("-") or ":" in value or
+                                  any(c.isspace() or not c.isprintable() for c in value)):
+            raise ValueError(f"{value!r} is not a git ref (a tag, branch or commit; it "
+                             "cannot start with '-' or hold ':', spaces or controls)")
+        return value
+
 
 class MonitoringConfig(_Model):
     prometheus_rules: list[str] = []

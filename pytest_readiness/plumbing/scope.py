@@ -37,7 +37,6 @@ from __future__ import annotations
 import enum
 import posixpath
 import re
-import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from typing import Protocol
 
 import pathspec
 
-from pytest_readiness.plumbing import references
+from pytest_readiness.plumbing import git, references
 from pytest_readiness.plumbing.envfile import read_env_file
 from pytest_readiness.plumbing.references import (
     DEV_WORDS,
@@ -286,11 +285,10 @@ def git_tracked(root: Path, timeout: float = 30.0) -> set[str] | None:
     """Paths git tracks under ``root`` (relative to it), or None when it is not a git work
     tree (or git cannot tell)."""
     try:
-        done = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", "."],
-                              capture_output=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        done = git.run(root, "ls-files", "-z", "--", ".", timeout=timeout)
+    except OSError:  # no git here
         return None
-    if done.returncode != 0:
+    if done.returncode != 0:  # not a work tree, or timed out (None)
         return None
     return {p for p in done.stdout.decode("utf-8", "replace").split("\0") if p}
 

@@ -112,6 +112,21 @@ def test_imports_resolve_through_include_dirs(tmp_path: Path) -> None:
     assert proto.shape_of(fdp).messages["Pay"][1].type == "common.Money"
 
 
+def test_protoc_of_the_audited_tree_never_runs(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grpc_tools/ package in the audited tree (the audit's current directory) is not
+    the one that compiles its protos."""
+    write_tree(tmp_path, {
+        "orders.proto": ORDERS, "grpc_tools/__init__.py": "",
+        "grpc_tools/protoc.py": "import pathlib\npathlib.Path(__file__).with_name('RAN')"
+                                ".write_text('x')\nraise SystemExit(0)\n"})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PYTHONSAFEPATH", raising=False)
+    fdp = proto.compile_proto(tmp_path / "orders.proto", "orders.proto")
+    assert not (tmp_path / "grpc_tools" / "RAN").exists()
+    assert [m.name for m in fdp.message_type] == ["Order"]
+
+
 def test_python_stub_read_without_import_and_compared(tmp_path: Path) -> None:
     write_tree(tmp_path, {"orders.proto": ORDERS})
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{tmp_path}",

@@ -26,6 +26,7 @@ from google.protobuf.descriptor_pb2 import FieldDescriptorProto as FIELD
 from google.protobuf.descriptor_pb2 import FileDescriptorProto as FDP
 from google.protobuf.message import DecodeError
 
+from pytest_readiness.plumbing import git
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.tree import SourceFile, walk
@@ -156,12 +157,15 @@ def compile_proto(path: Path, rel: str, include_dirs: Iterable[Path] = (),
     with tempfile.TemporaryDirectory(prefix="readiness-proto-") as tmp:
         out = Path(tmp) / "set.pb"
         mirrored = [_mirror(d, Path(tmp, f"i{n}"), reader) for n, d in enumerate(includes)]
-        command = [sys.executable, "-m", "grpc_tools.protoc", *(f"-I{d}" for d in mirrored),
+        # -P and a private working directory: a grpc_tools/ of the audited tree (the
+        # current directory) is never run in place of grpcio-tools.
+        command = [sys.executable, "-P", "-m", "grpc_tools.protoc",
+                   *(f"-I{d}" for d in mirrored),
                    f"--descriptor_set_out={out}", "--include_imports", "--include_source_info",
                    str(mirrored[0] / path.name)]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                  check=False)
+                                  check=False, cwd=tmp)
         except subprocess.TimeoutExpired:
             raise ParseError(rel, f"protoc did not finish within {timeout:g}s") from None
         if done.returncode != 0 or not out.exists():
@@ -409,12 +413,13 @@ def source_of(stub_name: str, protos: Iterable[str], stub_rel: str) -> str | Non
 def file_at_ref(root: Path, rel: str, ref: str, timeout: float) -> str | None:
     """``git show REF:path`` (read-only); None when the file did not exist at REF."""
     try:
-        done = subprocess.run(["git", "-C", str(root), "show", f"{ref}:./{rel}"],
-                              capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise ParseError(rel, f"git show {ref} did not finish within {timeout:g}s") from None
+        done = git.run(root, "show", f"{ref}:./{rel}", timeout=timeout)
     except OSError as exc:
         raise ParseError(rel, f"cannot run git: {exc}") from None
+    if done.timed_out:
+        raise ParseError(rel, f"git show {ref} did not finish within {timeout:g}s")
+    if done.capped:
+        raise ParseError(rel, f"git show {ref}: more than {git.MAX_OUTPUT // 2**20} MB")
     if done.returncode == 0:
         return done.stdout.decode("utf-8", errors="replace")
     error = done.stderr.decode("utf-8", errors="replace")
