@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import Any
 
 ISOLATED_ENV = "PYTEST_READINESS_ISOLATED"
+# Set by a parent that had the audited directory on sys.path, for the audit's record.
+PARENT_PATH_ENV = "PYTEST_READINESS_PARENT_PATH"
 AUDIT_INI = Path(__file__).with_name("audit.ini")
 # Plugins an audit may use, by module (imported through PYTEST_PLUGINS in every
 # process, xdist workers included), with the name a user blocks them by (-p no:NAME).
@@ -191,17 +193,36 @@ def not_clean(config: Any, user_args: Sequence[str],
             return f"{name} is set"
     if _ini_values(config):
         return f"{config.inipath} sets pytest options"
-    if not sys.flags.safe_path:
-        here = {Path(config.invocation_params.dir).resolve(), Path(config.rootpath).resolve()}
-        for entry in sys.path:
-            if not entry or Path(entry).resolve() in here:
-                return f"the audited directory {entry or '.'} is on sys.path"
+    entry = tree_on_path(config)
+    if entry is not None:
+        return f"the audited directory {entry} is on sys.path"
     loaded = {getattr(plugin, "__name__", repr(plugin))
               for plugin, _ in config.pluginmanager.list_plugin_distinfo()}
     wanted = set(audit_plugins(user_args))
     if loaded != wanted:
         return "plugins other than the audit's: " + ", ".join(sorted(loaded ^ wanted))
     return None
+
+
+def tree_on_path(config: Any) -> str | None:
+    """The entry of ``sys.path`` that is the audited directory (the current directory or
+    the rootdir), put there by ``python -m`` or a pytest ini ``pythonpath``; or None."""
+    here = {Path(config.invocation_params.dir).resolve(), Path(config.rootpath).resolve()}
+    for entry in sys.path:
+        if not entry or Path(entry).resolve() in here:
+            return entry or "."
+    return None
+
+
+def parent_notes(environ: Mapping[str, str] | None = None) -> list[str]:
+    """What the audit's process says about the process that started it (record notes)."""
+    entry = (os.environ if environ is None else environ).get(PARENT_PATH_ENV, "")
+    if not entry:
+        return []
+    return [f"pytest started with the audited directory {entry} on sys.path (python -m "
+            "pytest, or the repository's pytest ini `pythonpath`): pytest and its plugins "
+            "may have imported modules of the tree before the audit began; audit a tree you "
+            "do not trust with `pytest-readiness audit` (docs/configuration.md)"]
 
 
 def _ini_values(config: Any) -> list[str]:

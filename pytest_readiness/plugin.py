@@ -58,8 +58,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         if isolation.not_clean(early_config, user_args) is None:
             isolation.stay(user_args)  # already what the re-execution would make
         else:
-            isolation.reexec(*_isolated_command(early_config),
-                             early_config.pluginmanager.get_plugin("capturemanager"))
+            argv, env = _isolated_command(early_config)
+            entry = isolation.tree_on_path(early_config)
+            if entry is not None:  # said in the audit's record
+                env[isolation.PARENT_PATH_ENV] = entry
+            isolation.reexec(argv, env, early_config.pluginmanager.get_plugin("capturemanager"))
     _audit_hooks().start(early_config, args)
 
 

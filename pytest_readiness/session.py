@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness import gates
+from pytest_readiness import gates, isolation
 from pytest_readiness.lifecycle import Stopper, interruption, strip_group
 from pytest_readiness.plumbing.redact import scrub
 from pytest_readiness.report import terminal
@@ -137,7 +137,8 @@ class ReadinessSession:
         config_path = self.context.config_path
         checks = self.check_results()
         scope = self.scope_summary(checks)
-        notes = [*(self.config.stash.get(NOTES_KEY, None) or self.selection_notes),
+        notes = [*isolation.parent_notes(),
+                 *(self.config.stash.get(NOTES_KEY, None) or self.selection_notes),
                  *self.scope_notes]
         record = build_record(
             self.context.config.system.name, checks, self.policy(),

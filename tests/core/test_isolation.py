@@ -294,6 +294,25 @@ def test_a_clean_environment_runs_the_audit_in_place(pytester: pytest.Pytester) 
     argv = _process(pytester)[0]
     assert str(isolation.AUDIT_INI) in argv and "'-P'" not in argv
     assert _comparable(child) == _comparable(in_place)
+    # The parent had the tree on sys.path: the record says so; the clean run has no note.
+    assert [n for n in child["notes"] if "on sys.path" in n]
+    assert not [n for n in in_place["notes"] if "on sys.path" in n]
+
+
+def test_a_pythonpath_ini_is_said_in_the_record(pytester: pytest.Pytester) -> None:
+    """pytest puts an ini ``pythonpath`` on sys.path before any plugin runs; the audit
+    cannot undo what was imported then, so its record says it, naming the safe command."""
+    _repo(pytester, '[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    done, record = _audit(pytester, *_without_foreign_plugins(), command=("-P", "-m", "pytest"))
+    _assert_audited(pytester, done, record)
+    notes = [n for n in record["notes"] if "on sys.path" in n]
+    assert notes and "pytest-readiness audit" in notes[0], record["notes"]
+    assert "on sys.path" in done.stdout  # the terminal shows the record's notes
+    (pytester.path / "record.json").unlink()
+    done, record = _audit(pytester, *_without_foreign_plugins(),
+                          command=("-P", "-m", "pytest_readiness.cli", "audit"))
+    _assert_audited(pytester, done, record)
+    assert not [n for n in record["notes"] if "on sys.path" in n]
 
 
 @pytest.mark.parametrize("case", ["ini", "addopts", "plugin", "sys.path"])
