@@ -167,7 +167,7 @@ def child_argv(user_args: Sequence[str], rootdir: Path, carried: Sequence[str] =
 
 def child_env(user_args: Sequence[str], environ: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if environ is None else environ)
-    for name in DROPPED_ENV:
+    for name in (*DROPPED_ENV, PARENT_PATH_ENV):  # the parent sets the latter itself
         env.pop(name, None)
     # No Python the audit starts puts its current directory (the audited tree) on
     # sys.path: xdist's workers start as ``python -c`` there and import execnet first.
@@ -183,8 +183,9 @@ def not_clean(config: Any, user_args: Sequence[str],
     """Why this process is not what the re-execution would make; None when it is.
 
     The child differs from its parent only by what :func:`child_argv` and
-    :func:`child_env` change: the ini file, two environment variables, the plugins
-    and ``sys.path[0]``. When none of them differs, re-executing would start the
+    :func:`child_env` change: the ini file, ``PYTEST_ADDOPTS`` and ``PYTEST_PLUGINS``,
+    the plugins and ``sys.path`` (the environment of the Pythons it starts is given
+    to this process too, by :func:`stay`). When none of them differs, re-executing would start the
     same process again, so the audit runs here (:func:`stay`).
     """
     env = os.environ if environ is None else environ

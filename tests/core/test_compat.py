@@ -14,6 +14,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from pytest_readiness import isolation
 from tests.code.conftest import planted_key
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,3 +48,14 @@ def test_host_is_testinfras_except_in_an_audit(pytester: pytest.Pytester) -> Non
                                "--fixtures-per-test", "-p", "no:cacheprovider")
     audit.stdout.fnmatch_lines(["host -- *pytest_readiness*fixtures.py:*",
                                 "readiness_context -- *pytest_readiness*fixtures.py:*"])
+
+
+def test_an_ini_file_is_read_as_this_pytest_keeps_it(pytester: pytest.Pytester) -> None:
+    """Whether the repository's ini sets anything (then the audit re-executes itself)
+    is read from where each supported pytest keeps its values; -o overrides are not
+    the repository's (they are kept on the command line)."""
+    config = pytester.parseconfig("-o", "readiness_suite=tls")
+    assert not (isolation.not_clean(config, [], {}) or "").endswith("sets pytest options")
+    ini = pytester.makeini("[pytest]\nmarkers = own\n")
+    config = pytester.parseconfig("-o", "readiness_suite=tls")
+    assert isolation.not_clean(config, [], {}) == f"{ini} sets pytest options"

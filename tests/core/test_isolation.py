@@ -371,10 +371,4 @@ def test_testinfra_options_are_refused_not_ignored(pytester: pytest.Pytester,
 def test_why_a_process_is_not_clean(pytester: pytest.Pytester) -> None:
     config = pytester.parseconfig()
     assert isolation.not_clean(config, [], {"PYTEST_ADDOPTS": "-x"}) == "PYTEST_ADDOPTS is set"
-    ini = pytester.makeini("[pytest]\nmarkers = own\n")
-    config = pytester.parseconfig("-o", "readiness_suite=tls")
-    assert isolation.not_clean(config, [], {}) == f"{config.inipath} sets pytest options"
-    ini.unlink()
-    config = pytester.parseconfig("-o", "readiness_suite=tls")  # overrides stay: kept whole
-    reason = isolation.not_clean(config, [], {})
-    assert reason is None or not reason.endswith("sets pytest options")
+    assert isolation.not_clean(config, [], {"PYTEST_PLUGINS": "x"}) == "PYTEST_PLUGINS is set"
