@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from pytest_readiness.plumbing import yamlpos
+from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.reader import DEFAULT_MAX_FILE_BYTES, Reader
 from pytest_readiness.plumbing.scope import Role, valid_glob
 from pytest_readiness.profiles import DEFAULT_PROFILE, profile_named
@@ -753,20 +754,41 @@ def _no_duplicates(section: str, names: list[str]) -> None:
 _VAR = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}", re.DOTALL)
 
 
+# The password of a URL (``scheme://user:PASSWORD@host``): the one place a credential
+# interpolated from the environment goes, as every output masks it there.
+_URL_PASSWORD_SLOT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@:\s]*:(?P<password>[^@/\s]*)@")
+
+
 def interpolate(text: str, environ: Mapping[str, str], where: str = "") -> str:
-    """Replace ``${VAR}`` and ``${VAR:-default}``; ``$${VAR}`` stays literal."""
+    """Replace ``${VAR}`` and ``${VAR:-default}``; ``$${VAR}`` stays literal.
+
+    A variable whose name says credential (``*_TOKEN``, ``*_PASSWORD``, ``*SECRET*``:
+    plumbing/names.py) may stand only for a URL's password: anywhere else (a name, a
+    URL's path or query) its value would be copied into every report and node id, which a
+    readiness.yaml from a pull request could use to publish a CI secret.
+    """
 
     def replace(match: re.Match[str]) -> str:
         escaped, name, default = match.groups()
         if escaped:
             return match.group(0)[1:]
         if name in environ and (environ[name] != "" or default is None):
+            if environ[name] and is_secret_name(name, anywhere=True) and \
+                    not _in_url_password(text, match.start(), match.end()):
+                raise _KeyedError(where, f"${{{name}}} names a credential: it may only be a "
+                                  "URL's password (scheme://user:${...}@host), which every "
+                                  "output hides; anywhere else its value would be shown")
             return environ[name]
         if default is not None:
             return default
         raise _KeyedError(where, f"environment variable {name} is not set and has no default")
 
     return _VAR.sub(replace, text)
+
+
+def _in_url_password(text: str, start: int, end: int) -> bool:
+    return any(m.start("password") <= start and end <= m.end("password")
+               for m in _URL_PASSWORD_SLOT.finditer(text))
 
 
 def escape_interpolation(text: str) -> str:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_readiness.config import ConfigError, interpolate, parse_config, parse_mode
+from pytest_readiness.plumbing.names import is_secret_name
 
 FULL = """
 system: Example platform
@@ -121,7 +122,7 @@ values = st.text(alphabet=st.characters(blacklist_characters="${}", blacklist_ca
                  max_size=30)
 
 
-@given(names, values, values)
+@given(names.filter(lambda n: not is_secret_name(n, anywhere=True)), values, values)
 def test_interpolation_properties(name: str, value: str, default: str) -> None:
     ref, with_default = "${" + name + "}", "${" + name + ":-" + default + "}"
     assert interpolate(f"x{ref}y", {name: value}) == f"x{value}y"
@@ -130,6 +131,34 @@ def test_interpolation_properties(name: str, value: str, default: str) -> None:
     assert interpolate(with_default, {}) == default
     with pytest.raises(ValueError):
         interpolate(ref, {})
+
+
+secret_names = st.builds(lambda head, word: head + word, names,
+                         st.sampled_from(["_TOKEN", "_PASSWORD", "_SECRET", "_API_KEY"]))
+plain = st.text(alphabet="abcXYZ019", min_size=1, max_size=20)
+
+
+@given(secret_names, plain, plain)
+def test_a_credential_variable_is_only_a_url_password(name: str, value: str, word: str) -> None:
+    """A credential-named variable stands for a URL's password (masked in every output),
+    never for a name, a path or a query (copied into reports and node ids)."""
+    ref = "${" + name + "}"
+    env = {name: value}
+    assert interpolate(f"postgresql://app:{ref}@db/app", env) == f"postgresql://app:{value}@db/app"
+    assert interpolate(f"ssh://{word}:x{ref}@h:22", env) == f"ssh://{word}:x{value}@h:22"
+    for text in (ref, f"{word}{ref}", f"https://h/?t={ref}", f"https://{ref}@h/",
+                 f"postgresql://app:pw@db/{ref}"):
+        with pytest.raises(ValueError, match="names a credential"):
+            interpolate(text, env, "system")
+    assert interpolate(f"{word}${{{name}:-}}", {}) == word  # not set: nothing of it copied
+
+
+def test_a_credential_variable_in_a_name_is_refused_naming_the_key() -> None:
+    text = "system: shop\nendpoints: [{name: 'ci${CI_TOKEN}', url: 'https://h/'}]\n"
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "readiness.yaml", environ={"CI_TOKEN": "Ci1-value-never-shown"})
+    assert "endpoints[0].name: ${CI_TOKEN} names a credential" in str(info.value)
+    assert "Ci1-value-never-shown" not in str(info.value)
 
 
 @given(st.text(max_size=200))

@@ -107,3 +107,26 @@ def test_no_planted_secret_reaches_any_output(pytester: pytest.Pytester,
         for name, value in planted.items():
             assert value not in text, f"{name} leaked into {where}"
             assert value[4:20] not in text, f"part of {name} leaked into {where}"
+
+
+def test_a_readiness_yaml_cannot_copy_a_ci_secret_into_the_reports(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A readiness.yaml from a pull request puts a credential-named variable of the CI
+    environment into names and a URL (no secret shape: only the name says it). The
+    audit stops before anything runs (exit 4), naming the key, never the value."""
+    token = _token("Ci1")
+    monkeypatch.setenv("LEAK_CI_TOKEN", token)
+    (pytester.path / "app.py").write_text("x = 1\n")
+    for yaml_text in ("system: leaky${LEAK_CI_TOKEN}\n",
+                      "system: s\nendpoints:\n  - {name: 'ci${LEAK_CI_TOKEN}', "
+                      "url: 'http://127.0.0.1:1/'}\n",
+                      "system: s\nendpoints:\n  - {name: ci, "
+                      "url: 'http://127.0.0.1:1/?t=${LEAK_CI_TOKEN}'}\n"):
+        pytester.makefile(".yaml", readiness=yaml_text)
+        result = pytester.runpytest_subprocess("--readiness", "-p", "no:cacheprovider", "-vv",
+                                               "--readiness-json", "out.json", timeout=120)
+        output = result.stdout.str() + result.stderr.str()
+        assert result.ret == 4, output[-2000:]
+        assert "${LEAK_CI_TOKEN} names a credential" in output
+        assert token not in output and token[4:20] not in output
+        assert not (pytester.path / "out.json").exists()
