@@ -50,12 +50,14 @@ class Finished:
 
 def spawn(argv: Sequence[str], *, env: Mapping[str, str] | None = None,
           stdout: int | IO[Any] = subprocess.PIPE,
-          stderr: int | IO[Any] = subprocess.PIPE) -> subprocess.Popen[bytes]:
+          stderr: int | IO[Any] = subprocess.PIPE,
+          cwd: str | os.PathLike[str] | None = None) -> subprocess.Popen[bytes]:
     """Start ``argv`` in its own session and process group, registered until :func:`release`."""
     if isinstance(argv, str) or not argv:  # a string here would be a shell command line
         raise TypeError("spawn() takes a non-empty argument list, never a string")
     proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                            env=dict(env) if env is not None else None, start_new_session=True)
+                            env=dict(env) if env is not None else None, start_new_session=True,
+                            cwd=cwd)
     with _LOCK:
         _LIVE[proc.pid] = proc
     return proc
@@ -133,9 +135,10 @@ def _reaped(proc: subprocess.Popen[bytes], timeout: float) -> bool:
 
 
 def run(argv: Sequence[str], *, deadline: float, cap: int,
-        env: Mapping[str, str] | None = None) -> Finished:
+        env: Mapping[str, str] | None = None,
+        cwd: str | os.PathLike[str] | None = None) -> Finished:
     """Run ``argv`` to its end, to ``deadline`` seconds, or to ``cap`` bytes of output."""
-    proc = spawn(argv, env=env)
+    proc = spawn(argv, env=env, cwd=cwd)
     assert proc.stdout is not None and proc.stderr is not None
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
     out: dict[int, bytearray] = {out_fd: bytearray(), err_fd: bytearray()}

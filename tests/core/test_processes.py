@@ -27,6 +27,11 @@ def test_a_run_returns_status_and_both_streams() -> None:
     assert not done.timed_out and not done.capped and processes.live() == 0
 
 
+def test_a_run_starts_where_it_is_told(tmp_path: Path) -> None:
+    done = processes.run(["/bin/pwd"], deadline=10, cap=1024, cwd=tmp_path)
+    assert done.stdout.decode().strip() == str(tmp_path.resolve())
+
+
 def test_a_string_is_never_run_through_a_shell() -> None:
     with pytest.raises(TypeError):
         processes.run("echo hi; touch /tmp/x", deadline=1, cap=10)  # type: ignore[arg-type]

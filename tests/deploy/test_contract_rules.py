@@ -127,6 +127,13 @@ def test_protoc_of_the_audited_tree_never_runs(tmp_path: Path,
     assert [m.name for m in fdp.message_type] == ["Order"]
 
 
+def test_protoc_that_does_not_finish_is_a_parse_error(tmp_path: Path) -> None:
+    """A compile past contracts.timeout ends in an error naming the file, never a hang."""
+    write_tree(tmp_path, {"orders.proto": ORDERS})
+    with pytest.raises(ParseError, match="protoc did not finish within 0.001s"):
+        proto.compile_proto(tmp_path / "orders.proto", "orders.proto", timeout=0.001)
+
+
 def test_python_stub_read_without_import_and_compared(tmp_path: Path) -> None:
     write_tree(tmp_path, {"orders.proto": ORDERS})
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{tmp_path}",

@@ -1,8 +1,9 @@
 """Protobuf contracts compared semantically: compiled descriptors, not text.
 
-Each ``.proto`` is compiled with grpcio-tools (``python -m grpc_tools.protoc
---descriptor_set_out --include_imports --include_source_info``, in a
-subprocess with a timeout) and reduced to a :class:`Shape`: messages with
+Each ``.proto`` is compiled with grpcio-tools (``python -P -m grpc_tools.protoc
+--descriptor_set_out --include_imports --include_source_info``, in a bounded
+subprocess of its own directory: plumbing/processes.py) and reduced to a
+:class:`Shape`: messages with
 their fields (number, name, type, label), enums, services and methods, each
 with its source line. Generated stubs are read without running them: the
 serialized descriptor of a Python ``_pb2.py`` is taken from its
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -26,7 +26,7 @@ from google.protobuf.descriptor_pb2 import FieldDescriptorProto as FIELD
 from google.protobuf.descriptor_pb2 import FileDescriptorProto as FDP
 from google.protobuf.message import DecodeError
 
-from pytest_readiness.plumbing import git
+from pytest_readiness.plumbing import git, processes
 from pytest_readiness.plumbing.findings import Finding
 from pytest_readiness.plumbing.reader import Reader
 from pytest_readiness.plumbing.tree import SourceFile, walk
@@ -126,6 +126,7 @@ def _line(shape: Shape, key: str, lines: dict[tuple[int, ...], int], path: tuple
 
 # --- compiling -----------------------------------------------------------------------
 
+PROTOC_OUTPUT = 4 * 2**20  # protoc's messages; the descriptor set goes to a file
 _CACHE: dict[tuple[Path, int, int, tuple[Path, ...]], FDP] = {}
 _PROTOS: dict[Path, list[SourceFile]] = {}  # the .proto files under an import directory
 _PROTOC_ERROR = re.compile(r"^(?P<file>[^:\n]+\.proto):(?P<line>\d+):(?P<col>\d+): (?P<msg>.+)$",
@@ -163,13 +164,14 @@ def compile_proto(path: Path, rel: str, include_dirs: Iterable[Path] = (),
                    *(f"-I{d}" for d in mirrored),
                    f"--descriptor_set_out={out}", "--include_imports", "--include_source_info",
                    str(mirrored[0] / path.name)]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                  check=False, cwd=tmp)
-        except subprocess.TimeoutExpired:
-            raise ParseError(rel, f"protoc did not finish within {timeout:g}s") from None
+        done = processes.run(command, deadline=timeout, cap=PROTOC_OUTPUT, cwd=tmp)
+        if done.timed_out:
+            raise ParseError(rel, f"protoc did not finish within {timeout:g}s")
+        stderr = done.stderr.decode("utf-8", errors="replace")
+        if done.capped:
+            raise ParseError(rel, f"protoc wrote more than {PROTOC_OUTPUT // 2**20} MB of errors")
         if done.returncode != 0 or not out.exists():
-            raise _compile_error(rel, done.stderr)
+            raise _compile_error(rel, stderr)
         descriptor_set = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
     wanted = path.relative_to(path.parent).as_posix()
     fdp = next((f for f in descriptor_set.file if f.name == wanted), descriptor_set.file[-1])
