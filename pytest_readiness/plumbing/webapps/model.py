@@ -17,7 +17,7 @@ from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pytest_readiness.plumbing import envreads, pyast
+from pytest_readiness.plumbing import pyast
 
 # What an entry point is, by its path or handler: the kinds a reviewer wants guarded.
 _SEGMENT = re.compile(r"[^/.:]+")
@@ -164,16 +164,8 @@ class Code:
             for cut in range(1, len(parts)):
                 self.by_name.setdefault(".".join(parts[cut:]), m)
         self._refs: dict[str, int] | None = None
-        self._helpers: dict[str, envreads.Helper] | None = None
         self._assigns: dict[str, dict[str, ast.expr]] = {}
         self._defs: dict[str, dict[str, ast.AST]] = {}
-
-    @property
-    def env_helpers(self) -> dict[str, envreads.Helper]:
-        """The codebase's settings helpers (envreads.helpers), worked out once."""
-        if self._helpers is None:
-            self._helpers = envreads.helpers(self.modules)
-        return self._helpers
 
     def importing(self, *prefixes: str) -> list[pyast.Module]:
         return [m for m in self.modules

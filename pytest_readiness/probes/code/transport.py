@@ -151,14 +151,16 @@ def _registrar(code: Code, comp: ast.AST) -> tuple[pyast.Module, ast.AST] | None
     return None
 
 
-def https(code: Code, apps: Iterable[App]) -> list[Finding]:
-    """HTTPS redirect and HSTS of the HTTP apps, session cookies."""
+def https(code: Code, apps: Iterable[App],
+          known: dict[str, envreads.Helper] | None = None) -> list[Finding]:
+    """HTTPS redirect and HSTS of the HTTP apps, session cookies (``known``: the
+    codebase's settings helpers, envreads.index_helpers; else worked out here)."""
     found: list[Finding] = []
     apps = [a for a in apps if a.framework in ("aiohttp", "fastapi", "flask")]
     if apps:
         found += _app_https(code, apps[0])
     for s in settings_modules(code):
-        found += _django(code, s)
+        found += _django(code, s, envreads.helpers(code.modules) if known is None else known)
         break
     found += _cookies(code)
     return found
@@ -213,8 +215,7 @@ def _off(value: object) -> bool:
     return False
 
 
-def _django(code: Code, s: pyast.Module) -> list[Finding]:
-    known = code.env_helpers
+def _django(code: Code, s: pyast.Module, known: dict[str, envreads.Helper]) -> list[Finding]:
     took_on = any(k.startswith("SECURE_") for k in code.assigns(s)) or \
         "SecurityMiddleware" in s.text
     absent = Level.WARNING if took_on else Level.NOTE
