@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pytest_readiness.config import (
     Codebase,
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # imported where used: an audit of hosts only never loads the
     from pytest_readiness.probes.deployment import compose
     from pytest_readiness.probes.deployment.compose_spec import variants
 
+T = TypeVar("T")
 LOCAL_HOST = Host(name="local", connection="local://")
 # Why host checks are skipped when no host is named (docs/hosts.md).
 NO_HOSTS = ("not applicable: no hosts configured; the machine running the audit is audited "
@@ -142,7 +143,16 @@ class Context:
     _projects: dict[tuple[Path, str], compose.ComposeProject] = field(default_factory=dict)
     _readers: dict[Path, Reader] = field(default_factory=dict)
     _scopes: dict[Path, Scope] = field(default_factory=dict)
+    _derived: dict[Any, Any] = field(default_factory=dict)
     _profile: Profile | None = None
+
+    def derive(self, key: Any, make: Callable[[], T]) -> T:
+        """``make()`` computed once per audit and key (an exception is not kept): what
+        several checks read of one target (a name's answer on a host, plumbing/netpool.py
+        being for probes that may run in threads)."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]  # type: ignore[no-any-return]
 
     @property
     def profile(self) -> Profile:

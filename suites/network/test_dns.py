@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from pytest_readiness import Context, Recorder
-from pytest_readiness.config import DnsName
+from pytest_readiness.config import DnsName, Host
 from pytest_readiness.plumbing import netpool
 from pytest_readiness.probes.hosts.connect import connect
 from pytest_readiness.probes.network import dns as dns_probe
@@ -43,6 +45,10 @@ def _resolver_answers(dns_name: DnsName, ctx: Context
             [str(a) for a in asked if isinstance(a, dns_probe.DnsError)])
 
 
+def _getent(model: Host, dns_name: DnsName) -> dns_probe.HostAnswer:
+    return dns_probe.host_resolve(connect(model), model.name, dns_name.name, dns_name.type)
+
+
 def _host_answers(dns_name: DnsName, ctx: Context
                   ) -> tuple[dict[str, dns_probe.HostAnswer], list[str]]:
     """(answer per host, errors) of the name on each host under ``from`` (getent there);
@@ -50,9 +56,10 @@ def _host_answers(dns_name: DnsName, ctx: Context
     found: dict[str, dns_probe.HostAnswer] = {}
     errors: list[str] = []
     for model in ctx.hosts_named(dns_name.from_):
-        try:
-            found[model.name] = dns_probe.host_resolve(connect(model), model.name,
-                                                       dns_name.name, dns_name.type)
+        try:  # getent once per host and name for every check that reads it
+            found[model.name] = ctx.derive(
+                ("dns.host_resolve", model, dns_name.name, dns_name.type),
+                functools.partial(_getent, model, dns_name))
         except Exception as exc:  # one unreachable host must not hide the others
             errors.append(f"{model.name}: {exc}")
     return found, errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from pytest_readiness.config import ConfigError, interpolate, parse_config, parse_mode
 from pytest_readiness.plumbing.names import is_secret_name
+from pytest_readiness.targets import Context
 
 FULL = """
 system: Example platform
@@ -167,3 +169,22 @@ def test_any_text_gives_a_model_or_a_config_error(text: str) -> None:
         parse_config(text, "fuzz.yaml", environ={})
     except ConfigError as exc:
         assert str(exc).startswith("fuzz.yaml")
+
+
+def test_a_context_derives_each_key_once_and_keeps_no_failure(tmp_path: Path) -> None:
+    """Context.derive: what several checks read of one target is made once per audit (a
+    name's getent answer on a host, suites/network/test_dns.py); a failure is not kept."""
+    ctx = Context(parse_config("system: s\n", environ={}), tmp_path)
+    made: list[str] = []
+    assert ctx.derive("k", lambda: made.append("k") or 1) == 1
+    assert ctx.derive("k", lambda: made.append("again") or 2) == 1
+    assert made == ["k"]
+
+    def broken() -> int:
+        made.append("broken")
+        raise OSError("unreachable")
+
+    for _ in range(2):
+        with pytest.raises(OSError):
+            ctx.derive("x", broken)
+    assert made == ["k", "broken", "broken"]
