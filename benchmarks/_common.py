@@ -120,30 +120,14 @@ def env_without(*names: str, **extra: str) -> dict[str, str]:
     return env
 
 
-# pytest plugins an audit's own install brings (pytest-readiness and its dependencies,
-# pytest-xdist from the [xdist] extra). Others in this environment (hypothesis, from
-# the [test] extra, costs ~0.9 s to import) are there for the project's own tests: a
-# user's install has none of them, so runs that stand for "what a user pays" block them.
-INSTALL_PLUGINS = frozenset({"pytest-readiness", "pytest-testinfra", "pytest-html",
-                             "pytest-metadata", "pytest-xdist"})
-
-
-def foreign_plugins() -> list[tuple[str, str]]:
-    """(entry point name, distribution) of installed pytest plugins an audit's install lacks."""
-    from importlib.metadata import entry_points
-
-    found = []
-    for entry in entry_points(group="pytest11"):
-        dist = entry.dist.name if entry.dist is not None else "?"
-        if dist.lower().replace("_", "-") not in INSTALL_PLUGINS:
-            found.append((entry.name, dist))
-    return sorted(found)
-
-
 def block_foreign_plugins() -> list[str]:
-    """``-p no:NAME`` for each foreign plugin, printed once so the reader knows."""
-    found = foreign_plugins()
+    """``-p no:NAME`` for each installed pytest plugin an audit's own install lacks
+    (isolation.foreign_plugins: hypothesis, from the [test] extra, costs ~0.9 s to
+    import), printed once so the reader knows: runs that stand for "what a user pays"
+    block them."""
+    from pytest_readiness import isolation
+
+    found = isolation.foreign_plugins()
     if found:
-        print("blocked in every run (not part of an audit's install): "
-              + ", ".join(f"{name} ({dist})" for name, dist in found))
-    return [arg for name, _ in found for arg in ("-p", f"no:{name}")]
+        print("blocked in every run (not part of an audit's install): " + ", ".join(found))
+    return isolation.block_args(found)

@@ -109,11 +109,17 @@ def audit_plugins(args: Sequence[str]) -> list[str]:
 
 
 def foreign_plugins() -> list[str]:
-    """Entry-point names of installed pytest plugins that are not the audit's."""
+    """Entry-point names of installed pytest plugins that are not the audit's (an audit's
+    own install has none: runs that stand for one block them with :func:`block_args`)."""
     from importlib.metadata import entry_points
 
     ours = {module for _, module in AUDIT_PLUGINS}
     return sorted({e.name for e in entry_points(group="pytest11") if e.value not in ours})
+
+
+def block_args(names: Iterable[str]) -> list[str]:
+    """``-p no:NAME`` for each name (the inverse of :func:`blocked_plugins`)."""
+    return [arg for name in names for arg in ("-p", f"no:{name}")]
 
 
 def _has_option(args: Sequence[str], *names: str) -> bool:

@@ -77,7 +77,7 @@ def test_the_audit_of_a_hostile_repository_runs_nothing_of_it(hostile_repo: Path
         "system: shop\ncontracts:\n  base_ref: v1\n")
     # Plugins of this test environment that an audit's install lacks are blocked: they
     # load before any plugin can act (pytest-benchmark runs `git describe` as it starts).
-    blocked = [a for name in isolation.foreign_plugins() for a in ("-p", f"no:{name}")]
+    blocked = isolation.block_args(isolation.foreign_plugins())
     done = audit(hostile_repo, "--readiness-suite", "secrets", "--readiness-suite", "contracts",
                  *blocked, seconds=120)
     assert done.rc == 1, done.stdout[-3000:] + done.stderr[-3000:]
