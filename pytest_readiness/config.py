@@ -30,6 +30,7 @@ from pydantic import (
 from pytest_readiness.plumbing import yamlpos
 from pytest_readiness.plumbing.names import is_secret_name
 from pytest_readiness.plumbing.reader import DEFAULT_MAX_FILE_BYTES, Reader
+from pytest_readiness.plumbing.redact import scrub
 from pytest_readiness.plumbing.scope import Role, valid_glob
 from pytest_readiness.profiles import DEFAULT_PROFILE, profile_named
 from pytest_readiness.vocabulary import CATEGORIES, Level, Severity
@@ -38,7 +39,15 @@ CONFIG_FILENAMES = ("readiness.yaml", "readiness.yml")
 
 
 class ConfigError(Exception):
-    """A readiness.yaml that cannot be used; the message is the whole story."""
+    """A readiness.yaml that cannot be used; the message is the whole story.
+
+    Redacted as it is made (plumbing/redact.py): a message may quote a value, and a value
+    may hold a password interpolated from the environment (``${DB_PASSWORD}`` in a URL
+    the validator refuses), while the message is printed as it is (a usage error).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(scrub(message))
 
 
 class _Model(BaseModel):

@@ -155,6 +155,16 @@ def test_a_credential_variable_is_only_a_url_password(name: str, value: str, wor
     assert interpolate(f"{word}${{{name}:-}}", {}) == word  # not set: nothing of it copied
 
 
+def test_a_refused_value_never_shows_the_password_interpolated_into_it() -> None:
+    """A URL's password may come from the environment; a message quoting the URL (the
+    validator refuses its scheme) shows it masked, as every output does."""
+    with pytest.raises(ConfigError) as info:
+        parse_config("system: s\nendpoints: [{name: e, url: 'ftp://u:${DB_PASSWORD}@h/'}]\n",
+                     "readiness.yaml", environ={"DB_PASSWORD": "Sup3rSecretValue99"})
+    assert "endpoints[0].url: expected an http:// or https:// URL" in str(info.value)
+    assert "Sup3rSecretValue99" not in str(info.value) and "ftp://u:" in str(info.value)
+
+
 def test_a_credential_variable_in_a_name_is_refused_naming_the_key() -> None:
     text = "system: shop\nendpoints: [{name: 'ci${CI_TOKEN}', url: 'https://h/'}]\n"
     with pytest.raises(ConfigError) as info:
